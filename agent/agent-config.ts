@@ -1,0 +1,60 @@
+// Agent settings from flags and environment; errors name the bad value.
+import os from "node:os";
+
+export type AgentConfig = {
+  server: string;
+  token: string;
+  name: string;
+  cacheDir: string;
+  proxies: string[];
+  allowDirect: boolean;
+  /** Cap on random start delay the server may ask for; the server's value wins when lower. */
+  progressIntervalMs: number;
+  rescanIntervalMs: number;
+};
+
+export const DEFAULT_CACHE_DIR = "/var/lib/nova/instances/_base";
+
+export function parseProxyList(value: string | undefined): string[] {
+  if (!value) return [];
+  return value
+    .split(",")
+    .map((proxy) => proxy.trim())
+    .filter(Boolean)
+    .map((proxy) => checkUrl(proxy.includes("://") ? proxy : `http://${proxy}`, "proxy"));
+}
+
+export function checkUrl(value: string, what: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`invalid ${what} URL "${value}": must include scheme and host`);
+  }
+  if (!/^https?:$/.test(url.protocol) || !url.host) {
+    throw new Error(`invalid ${what} URL "${value}": must be http(s)://host[:port]`);
+  }
+  return value.replace(/\/+$/, "");
+}
+
+export function agentConfigFrom(
+  flags: Record<string, string | boolean | undefined>,
+  env: NodeJS.ProcessEnv,
+): AgentConfig {
+  const server = (flags.server as string | undefined) ?? env.PRECACHE_SERVER;
+  const token = (flags.token as string | undefined) ?? env.PRECACHE_AGENT_TOKEN;
+  const problems: string[] = [];
+  if (!server) problems.push("--server / PRECACHE_SERVER is required (e.g. http://precache:3000)");
+  if (!token) problems.push("--token / PRECACHE_AGENT_TOKEN is required");
+  if (problems.length) throw new Error(problems.join("\n"));
+  return {
+    server: checkUrl(server!, "server"),
+    token: token!,
+    name: (flags.name as string | undefined) ?? env.PRECACHE_HOSTNAME ?? os.hostname(),
+    cacheDir: (flags["cache-dir"] as string | undefined) ?? env.PRECACHE_CACHE_DIR ?? DEFAULT_CACHE_DIR,
+    proxies: parseProxyList((flags.proxy as string | undefined) ?? env.PRECACHE_PROXIES),
+    allowDirect: flags["allow-direct"] === true || env.PRECACHE_ALLOW_DIRECT === "1",
+    progressIntervalMs: 1000,
+    rescanIntervalMs: 5 * 60_000,
+  };
+}

@@ -1,0 +1,85 @@
+// `npm run agent -- [options]` runs the agent; `npm run agent -- fetch <image id> ...` fetches once.
+import { parseArgs } from "node:util";
+import pino from "pino";
+import { AgentError } from "./agent-error.ts";
+import { agentConfigFrom, checkUrl, DEFAULT_CACHE_DIR, parseProxyList } from "./agent-config.ts";
+import { placeImage, type HashSpec } from "./download/place-image.ts";
+import { PrecacheAgent } from "./precache-agent.ts";
+
+const USAGE = `usage:
+  precache-agent [--server URL] [--token T] [--name NAME] [--cache-dir DIR] [--proxy URL[,URL]] [--allow-direct]
+  precache-agent fetch <image id> --artifact-url URL --hash sha512:<hex> [--proxy URL[,URL]] [--cache-dir DIR] [--size BYTES] [--allow-direct]`;
+
+const options = {
+  server: { type: "string" },
+  token: { type: "string" },
+  name: { type: "string" },
+  "cache-dir": { type: "string" },
+  proxy: { type: "string" },
+  "allow-direct": { type: "boolean" },
+  "artifact-url": { type: "string" },
+  hash: { type: "string" },
+  size: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals[0] === "fetch") return fetchOnce(positionals[1], values);
+  if (positionals.length) throw new Error(`unknown command "${positionals[0]}"\n${USAGE}`);
+  const agent = new PrecacheAgent(agentConfigFrom(values, process.env), { log: pino({ level: process.env.LOG_LEVEL ?? "info" }) });
+  await agent.start();
+  await new Promise<void>((resolve) => {
+    const shutdown = () => void agent.stop(30_000).then(resolve);
+    process.once("SIGTERM", shutdown);
+    process.once("SIGINT", shutdown);
+  });
+  return 0;
+}
+
+async function fetchOnce(imageId: string | undefined, values: Record<string, string | boolean | undefined>): Promise<number> {
+  if (!imageId) throw new Error(`fetch needs an image id\n${USAGE}`);
+  const url = values["artifact-url"] as string | undefined;
+  if (!url) throw new Error("fetch needs --artifact-url URL");
+  const hash = parseHash(values.hash as string | undefined);
+  const size = values.size === undefined ? null : Number(values.size);
+  if (size !== null && !Number.isSafeInteger(size)) throw new Error(`invalid --size "${values.size}": must be a byte count`);
+  let lastPrint = 0;
+  const placed = await placeImage({
+    imageId,
+    artifactUrl: checkUrl(url, "artifact"),
+    hash,
+    cacheDir: (values["cache-dir"] as string | undefined) ?? process.env.PRECACHE_CACHE_DIR ?? DEFAULT_CACHE_DIR,
+    proxies: parseProxyList((values.proxy as string | undefined) ?? process.env.PRECACHE_PROXIES),
+    allowDirect: values["allow-direct"] === true,
+    imageSize: size,
+    onProgress(bytes) {
+      const now = Date.now();
+      if (now - lastPrint < 1000) return;
+      lastPrint = now;
+      process.stderr.write(`\r${(bytes / 2 ** 20).toFixed(1)} MiB`);
+    },
+  });
+  process.stderr.write("\n");
+  console.log(`${placed.path} ${placed.bytes} bytes verified (${hash.algo}) in ${placed.seconds.toFixed(1)} s`);
+  return 0;
+}
+
+function parseHash(value: string | undefined): HashSpec {
+  const match = /^(md5|sha1|sha256|sha384|sha512):([0-9a-fA-F]+)$/.exec(value ?? "");
+  if (!match) throw new Error(`invalid --hash "${value ?? ""}": expected <algo>:<hex>, algo one of md5, sha1, sha256, sha384, sha512`);
+  return { algo: match[1] as HashSpec["algo"], value: match[2].toLowerCase() };
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    const code = error instanceof AgentError ? `${error.code}: ` : "";
+    console.error(`precache-agent: ${code}${error instanceof Error ? error.message : String(error)}`);
+    process.exit(error instanceof AgentError ? 2 : 1);
+  },
+);

@@ -1,0 +1,121 @@
+// fetch (through Squid) → gunzip → hash → <sha1(id)>.part → fsync → verify → rename.
+// Nothing appears under the final name unless it is complete and matches Glance's hash.
+import crypto from "node:crypto";
+import fs from "node:fs";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import zlib from "node:zlib";
+import { AgentError } from "../agent-error.ts";
+import { artifactStream } from "./artifact-chunks.ts";
+import { baseFilePath, partFilePath } from "./cache-paths.ts";
+import { freeBytes } from "./free-space.ts";
+import { fsyncPath } from "./fsync-path.ts";
+
+export type HashSpec = { algo: "md5" | "sha1" | "sha256" | "sha384" | "sha512"; value: string };
+
+export type PlaceImageOptions = {
+  imageId: string;
+  artifactUrl: string;
+  hash: HashSpec;
+  cacheDir: string;
+  proxies: string[];
+  allowDirect?: boolean;
+  /** Decompressed size if known: checked against free space first and against the result. */
+  imageSize?: number | null;
+  signal?: AbortSignal;
+  idleTimeoutMs?: number;
+  /** Called with decompressed bytes written so far (throttle on the caller's side). */
+  onProgress?: (bytes: number) => void;
+  onRoute?: (route: string, offset: number) => void;
+};
+
+export type PlacedImage = { path: string; bytes: number; compressedBytes: number; seconds: number };
+
+const SPACE_MARGIN = 64 * 1024 * 1024;
+
+export async function placeImage(options: PlaceImageOptions): Promise<PlacedImage> {
+  const started = performance.now();
+  const finalPath = baseFilePath(options.cacheDir, options.imageId);
+  const partPath = partFilePath(options.cacheDir, options.imageId);
+  await fs.promises.mkdir(options.cacheDir, { recursive: true });
+  await assertRoom(options.cacheDir, options.imageSize ?? null);
+
+  const hasher = crypto.createHash(options.hash.algo);
+  let bytes = 0;
+  let compressedBytes = 0;
+  const countCompressed = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      compressedBytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  const hashAndCount = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hasher.update(chunk);
+      bytes += chunk.length;
+      options.onProgress?.(bytes);
+      done(null, chunk);
+    },
+  });
+  const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 });
+  try {
+    try {
+      await pipeline(
+        artifactStream({
+          url: options.artifactUrl,
+          proxies: options.proxies,
+          allowDirect: options.allowDirect ?? false,
+          signal: options.signal,
+          idleTimeoutMs: options.idleTimeoutMs,
+          onRoute: options.onRoute,
+        }),
+        countCompressed,
+        gunzip,
+        hashAndCount,
+        fs.createWriteStream(partPath, { mode: 0o644, highWaterMark: 1 << 20 }),
+        { signal: options.signal },
+      );
+    } catch (error) {
+      throw classify(error, options.signal);
+    }
+    await fsyncPath(partPath);
+    const digest = hasher.digest("hex");
+    if (options.imageSize != null && bytes !== options.imageSize) {
+      throw new AgentError("SIZE_MISMATCH", `image ${options.imageId}: got ${bytes} bytes, Glance says ${options.imageSize}`);
+    }
+    if (digest !== options.hash.value.toLowerCase()) {
+      throw new AgentError(
+        "HASH_MISMATCH",
+        `image ${options.imageId}: ${options.hash.algo} of the data is ${digest}, Glance says ${options.hash.value}`,
+      );
+    }
+    await fs.promises.rename(partPath, finalPath);
+    await fsyncPath(options.cacheDir);
+    return { path: finalPath, bytes, compressedBytes, seconds: (performance.now() - started) / 1000 };
+  } catch (error) {
+    await fs.promises.rm(partPath, { force: true });
+    throw error;
+  }
+}
+
+async function assertRoom(cacheDir: string, imageSize: number | null): Promise<void> {
+  if (imageSize == null) return;
+  const free = await freeBytes(cacheDir);
+  if (free < imageSize + SPACE_MARGIN) {
+    throw new AgentError(
+      "DISK_FULL",
+      `not enough space in ${cacheDir}: image needs ${imageSize} bytes (+64 MiB margin), ${free} free`,
+    );
+  }
+}
+
+function classify(error: unknown, signal?: AbortSignal): unknown {
+  if (error instanceof AgentError) return error;
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (signal?.aborted || (error as Error)?.name === "AbortError") return new AgentError("ABORTED", "download aborted");
+  if (code === "ENOSPC" || code === "EDQUOT") return new AgentError("DISK_FULL", "no space left on device", { cause: error });
+  if (code === "Z_DATA_ERROR" || code === "Z_BUF_ERROR" || code === "ERR_ZLIB") {
+    return new AgentError("DECOMPRESS_FAILED", `artifact is not valid gzip: ${(error as Error).message}`, { cause: error });
+  }
+  return new AgentError("WRITE_FAILED", (error as Error)?.message ?? String(error), { cause: error });
+}

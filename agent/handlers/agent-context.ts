@@ -1,0 +1,16 @@
+// What a command handler may touch: config, running downloads, the socket, the log.
+import type { Logger } from "pino";
+import type { AgentToServerEvents } from "../../protocol/events.ts";
+import type { AgentConfig } from "../agent-config.ts";
+
+export type RunningDownload = { rolloutIds: Set<string>; bytes: number; controller: AbortController };
+
+export type AgentContext = {
+  config: AgentConfig;
+  log: Logger;
+  downloads: Map<string, RunningDownload>;
+  /** Proxies in order of preference: the agent's own --proxy list. */
+  proxies(): string[];
+  emit<E extends keyof AgentToServerEvents>(event: E, ...args: Parameters<AgentToServerEvents[E]>): void;
+  reportInventory(): Promise<void>;
+};

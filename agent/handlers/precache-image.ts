@@ -1,0 +1,74 @@
+// image:precache: accept at once, then jitter → placeImage → download:finished.
+// A second command for an image already in flight joins it instead of starting again.
+import { AgentError, toErrorPayload } from "../agent-error.ts";
+import { placeImage } from "../download/place-image.ts";
+import type { ImagePrecache } from "../../protocol/events.ts";
+import type { AgentContext } from "./agent-context.ts";
+
+export function precacheImage(agent: AgentContext, command: ImagePrecache): { accepted: true } {
+  const running = agent.downloads.get(command.imageId);
+  if (running) {
+    running.rolloutIds.add(command.rolloutId);
+    return { accepted: true };
+  }
+  const controller = new AbortController();
+  const download = { rolloutIds: new Set([command.rolloutId]), bytes: 0, controller };
+  const started = performance.now();
+  agent.downloads.set(command.imageId, download);
+  void run();
+  return { accepted: true };
+
+  async function run() {
+    let lastReport = 0;
+    try {
+      await sleep(Math.floor(Math.random() * command.jitterMs), controller.signal);
+      const placed = await placeImage({
+        imageId: command.imageId,
+        artifactUrl: command.artifactUrl,
+        hash: command.hash,
+        cacheDir: agent.config.cacheDir,
+        proxies: agent.proxies(),
+        allowDirect: agent.config.allowDirect,
+        imageSize: command.imageSize,
+        signal: controller.signal,
+        onProgress(bytes) {
+          download.bytes = bytes;
+          const now = performance.now();
+          if (now - lastReport < agent.config.progressIntervalMs) return;
+          lastReport = now;
+          for (const rolloutId of download.rolloutIds) {
+            agent.emit("download:progress", { rolloutId, imageId: command.imageId, bytes, totalBytes: command.imageSize });
+          }
+        },
+        onRoute: (route, offset) => agent.log.info({ imageId: command.imageId, route, offset }, "fetching artifact"),
+      });
+      agent.log.info({ imageId: command.imageId, bytes: placed.bytes, seconds: placed.seconds }, "image placed");
+      finish({ ok: true, bytes: placed.bytes });
+    } catch (error) {
+      const payload = toErrorPayload(error);
+      agent.log.warn({ imageId: command.imageId, error: payload }, "precache failed");
+      finish({ ok: false, bytes: download.bytes, error: payload });
+    } finally {
+      agent.downloads.delete(command.imageId);
+      await agent.reportInventory();
+    }
+  }
+
+  function finish(result: { ok: boolean; bytes: number; error?: { code: string; message: string } }) {
+    const seconds = (performance.now() - started) / 1000;
+    for (const rolloutId of download.rolloutIds) {
+      agent.emit("download:finished", { rolloutId, imageId: command.imageId, seconds, ...result });
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(new AgentError("ABORTED", "download aborted during start delay"));
+    });
+  });
+}

@@ -1,0 +1,24 @@
+// What is in the cache dir: nova base files (sha1 names), and leftover .part files to clear.
+import fs from "node:fs";
+import path from "node:path";
+import type { CachedFile } from "../protocol/events.ts";
+import { BASE_FILE_PATTERN, PART_SUFFIX } from "./download/cache-paths.ts";
+
+export async function scanCache(cacheDir: string): Promise<CachedFile[]> {
+  const entries = await fs.promises.readdir(cacheDir, { withFileTypes: true }).catch(() => []);
+  const files: CachedFile[] = [];
+  for (const entry of entries) {
+    if (!entry.isFile() || !BASE_FILE_PATTERN.test(entry.name)) continue;
+    const stat = await fs.promises.stat(path.join(cacheDir, entry.name)).catch(() => null);
+    if (stat) files.push({ fileName: entry.name, bytes: stat.size, mtimeMs: stat.mtimeMs });
+  }
+  return files;
+}
+
+/** A .part file is a download that died with its process: nova must never see it, and we restart it. */
+export async function removeStaleParts(cacheDir: string): Promise<string[]> {
+  const entries = await fs.promises.readdir(cacheDir).catch(() => [] as string[]);
+  const removed = entries.filter((name) => name.endsWith(PART_SUFFIX) && BASE_FILE_PATTERN.test(name.slice(0, -PART_SUFFIX.length)));
+  await Promise.all(removed.map((name) => fs.promises.rm(path.join(cacheDir, name), { force: true })));
+  return removed;
+}

@@ -1,0 +1,173 @@
+// The hypervisor agent as a library: one object per hypervisor, so a test can run thousands.
+// An explicit state machine; commands are refused until the server has accepted our hello.
+import fs from "node:fs";
+import pino, { type Logger } from "pino";
+import { io, type Socket } from "socket.io-client";
+import {
+  AGENT_NAMESPACE,
+  PROTOCOL_VERSION,
+  imageDelete,
+  imagePrecache,
+  type Ack,
+  type AgentToServerEvents,
+  type ServerToAgentEvents,
+} from "../protocol/events.ts";
+import { toErrorPayload } from "./agent-error.ts";
+import type { AgentConfig } from "./agent-config.ts";
+import { freeBytes } from "./download/free-space.ts";
+import { deleteImage } from "./handlers/delete-image.ts";
+import type { AgentContext, RunningDownload } from "./handlers/agent-context.ts";
+import { precacheImage } from "./handlers/precache-image.ts";
+import { removeStaleParts, scanCache } from "./inventory.ts";
+
+export const AGENT_VERSION = "0.1.0";
+
+export const AgentState = {
+  stopped: "stopped",
+  connecting: "connecting",
+  handshaking: "handshaking",
+  ready: "ready",
+  draining: "draining",
+} as const;
+export type AgentState = (typeof AgentState)[keyof typeof AgentState];
+
+type AgentSocket = Socket<ServerToAgentEvents, AgentToServerEvents>;
+
+export class PrecacheAgent implements AgentContext {
+  readonly config: AgentConfig;
+  readonly log: Logger;
+  readonly downloads = new Map<string, RunningDownload>();
+  state: AgentState = AgentState.stopped;
+  private socket: AgentSocket | null = null;
+  private rescanTimer: NodeJS.Timeout | null = null;
+  private readyWaiters: (() => void)[] = [];
+
+  constructor(config: AgentConfig, options?: { log?: Logger }) {
+    this.config = config;
+    this.log = (options?.log ?? pino({ level: "info" })).child({ hypervisor: config.name });
+  }
+
+  async start(): Promise<void> {
+    await fs.promises.mkdir(this.config.cacheDir, { recursive: true });
+    const removed = await removeStaleParts(this.config.cacheDir);
+    if (removed.length) this.log.warn({ removed }, "removed partial downloads left by a previous run");
+    this.setState(AgentState.connecting);
+    const socket: AgentSocket = io(this.config.server + AGENT_NAMESPACE, {
+      auth: { token: this.config.token, name: this.config.name },
+      transports: ["websocket"],
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 30_000,
+      randomizationFactor: 0.5,
+    });
+    this.socket = socket;
+    socket.on("connect", () => void this.handshake());
+    socket.on("disconnect", (reason) => {
+      if (this.state === AgentState.draining || this.state === AgentState.stopped) return;
+      this.log.warn({ reason }, "disconnected from server; will reconnect");
+      this.setState(AgentState.connecting);
+    });
+    socket.on("connect_error", (error) => this.log.warn({ error: error.message }, "cannot reach server; retrying"));
+    socket.on("image:precache", (payload, ack) =>
+      this.handle(imagePrecache, payload, ack, (command) => precacheImage(this, command)),
+    );
+    socket.on("image:delete", (payload, ack) =>
+      this.handle(imageDelete, payload, ack, (command) => deleteImage(this, command)),
+    );
+    this.rescanTimer = setInterval(() => void this.reportInventory(), this.config.rescanIntervalMs);
+    this.rescanTimer.unref();
+  }
+
+  /** Resolves once the server has accepted the hello. */
+  whenReady(): Promise<void> {
+    if (this.state === AgentState.ready) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  /** Graceful stop: let running downloads finish for up to `graceMs`, then abort them. */
+  async stop(graceMs = 0): Promise<void> {
+    this.setState(AgentState.draining);
+    if (this.rescanTimer) clearInterval(this.rescanTimer);
+    const deadline = Date.now() + graceMs;
+    while (this.downloads.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    for (const download of this.downloads.values()) download.controller.abort();
+    while (this.downloads.size > 0) await new Promise((r) => setTimeout(r, 20));
+    this.socket?.disconnect();
+    this.socket = null;
+    this.setState(AgentState.stopped);
+  }
+
+  proxies(): string[] {
+    return this.config.proxies;
+  }
+
+  emit<E extends keyof AgentToServerEvents>(event: E, ...args: Parameters<AgentToServerEvents[E]>): void {
+    if (!this.socket) return;
+    // Progress is dropped while disconnected; results are buffered and the hello reconciles.
+    const target = event === "download:progress" ? this.socket.volatile : this.socket;
+    (target.emit as (event: string, ...args: unknown[]) => void).call(target, event, ...args);
+  }
+
+  async reportInventory(): Promise<void> {
+    if (this.state !== AgentState.ready) return;
+    const [inventory, free] = await Promise.all([scanCache(this.config.cacheDir), freeBytes(this.config.cacheDir)]);
+    this.emit("inventory:reported", { freeBytes: free, inventory });
+  }
+
+  private async handshake(): Promise<void> {
+    this.setState(AgentState.handshaking);
+    const [inventory, free] = await Promise.all([scanCache(this.config.cacheDir), freeBytes(this.config.cacheDir)]);
+    const active = [...this.downloads.entries()].flatMap(([imageId, download]) =>
+      [...download.rolloutIds].map((rolloutId) => ({ rolloutId, imageId, bytes: download.bytes })),
+    );
+    const hello = {
+      protocol: PROTOCOL_VERSION,
+      name: this.config.name,
+      version: AGENT_VERSION,
+      cacheDir: this.config.cacheDir,
+      freeBytes: free,
+      proxies: this.config.proxies,
+      inventory,
+      active,
+    } as const;
+    this.socket?.timeout(30_000).emit("agent:hello", hello, (error: Error | null, result?: Ack<{ accepted: true }>) => {
+      if (error || !result?.ok) {
+        const reason = error?.message ?? (result && !result.ok ? result.error.message : "no answer");
+        this.log.error({ reason }, "server refused hello");
+        this.socket?.disconnect();
+        setTimeout(() => this.socket?.connect(), 5000).unref();
+        return;
+      }
+      this.setState(AgentState.ready);
+      this.log.info({ server: this.config.server }, "connected");
+      for (const resolve of this.readyWaiters.splice(0)) resolve();
+    });
+  }
+
+  private handle<T, R>(
+    schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { message: string } } },
+    payload: unknown,
+    ack: ((result: Ack<R>) => void) | undefined,
+    handler: (command: T) => R | Promise<R>,
+  ): void {
+    const reply = typeof ack === "function" ? ack : () => undefined;
+    if (this.state !== AgentState.ready) {
+      reply({ ok: false, error: { code: "NOT_READY", message: `agent is ${this.state}` } });
+      return;
+    }
+    const parsed = schema.safeParse(payload);
+    if (!parsed.success) {
+      reply({ ok: false, error: { code: "INVALID_COMMAND", message: parsed.error.message } });
+      return;
+    }
+    Promise.resolve()
+      .then(() => handler(parsed.data))
+      .then(
+        (data) => reply({ ok: true, data }),
+        (error) => reply({ ok: false, error: toErrorPayload(error) }),
+      );
+  }
+
+  private setState(state: AgentState): void {
+    this.state = state;
+  }
+}

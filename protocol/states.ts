@@ -1,0 +1,43 @@
+// Status vocabularies shared by server, agent and browser.
+export const ArtifactState = { pending: "pending", compressing: "compressing", ready: "ready", failed: "failed" } as const;
+export type ArtifactState = (typeof ArtifactState)[keyof typeof ArtifactState];
+
+/** State of one image on one hypervisor, as the heatmap colours it. */
+export const CellState = {
+  absent: "absent",
+  pending: "pending",
+  downloading: "downloading",
+  cached: "cached",
+  failed: "failed",
+} as const;
+export type CellState = (typeof CellState)[keyof typeof CellState];
+
+export const TargetState = {
+  pending: "pending",
+  downloading: "downloading",
+  done: "done",
+  failed: "failed",
+  cancelled: "cancelled",
+} as const;
+export type TargetState = (typeof TargetState)[keyof typeof TargetState];
+
+export const RolloutState = { running: "running", done: "done", failed: "failed", cancelled: "cancelled" } as const;
+export type RolloutState = (typeof RolloutState)[keyof typeof RolloutState];
+
+/** Why an agent could not place an image. Stable strings: operators grep for them. */
+export const AgentErrorCode = {
+  invalidCommand: "INVALID_COMMAND",
+  busy: "BUSY",
+  diskFull: "DISK_FULL",
+  fetchFailed: "FETCH_FAILED",
+  httpError: "HTTP_ERROR",
+  decompressFailed: "DECOMPRESS_FAILED",
+  sizeMismatch: "SIZE_MISMATCH",
+  hashMismatch: "HASH_MISMATCH",
+  unsupportedHash: "UNSUPPORTED_HASH",
+  writeFailed: "WRITE_FAILED",
+  inUse: "IN_USE",
+  aborted: "ABORTED",
+  timeout: "TIMEOUT",
+} as const;
+export type AgentErrorCode = (typeof AgentErrorCode)[keyof typeof AgentErrorCode];

@@ -1,0 +1,146 @@
+// Precache's backend in one process: REST API, artifact origin, Socket.io hubs, optional
+// Next.js pages, and (on a machine without Glance) one local agent. Tests start it on port 0.
+import dns from "node:dns/promises";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import os from "node:os";
+import path from "node:path";
+import type { Logger } from "pino";
+import { Server as SocketServer } from "socket.io";
+import { PrecacheAgent } from "../agent/precache-agent.ts";
+import { parseProxyList } from "../agent/agent-config.ts";
+import type { AppContext } from "./context.ts";
+import { openDatabase } from "./db/open-database.ts";
+import type { Env } from "./env.ts";
+import { createGlanceSource } from "./glance/create-image-source.ts";
+import type { ImageSource } from "./glance/source-image.ts";
+import { applyInventory } from "./hypervisors/apply-inventory.ts";
+import { uiSnapshot } from "./hypervisors/hypervisor-queries.ts";
+import { markHypervisorOffline, registerHypervisor, updateFreeSpace } from "./hypervisors/register-hypervisor.ts";
+import { handleApi } from "./http/handle-api.ts";
+import { DirectorySource } from "./images/directory-source.ts";
+import { seedSampleImage } from "./images/seed-sample-image.ts";
+import { syncImages } from "./images/sync-images.ts";
+import { createLogger } from "./log.ts";
+import { isArtifactRequest, serveArtifact } from "./origin/serve-artifact.ts";
+import { resumeInterruptedPublishes } from "./publish/publish-image.ts";
+import { AgentHub } from "./realtime/agent-hub.ts";
+import { UiHub } from "./realtime/ui-hub.ts";
+import { catchUpHypervisor } from "./rollouts/rollout-commands.ts";
+import { recordFinished, recordProgress } from "./rollouts/record-download.ts";
+import { loadSecrets } from "./secrets.ts";
+
+export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+export type StartOptions = { env: Env; log?: Logger; pages?: PageHandler; source?: ImageSource };
+export type RunningPrecache = { url: string; context: AppContext; server: http.Server; localAgent: PrecacheAgent | null; close(): Promise<void> };
+
+const RESYNC_MS = 5 * 60_000;
+
+export async function startPrecache(options: StartOptions): Promise<RunningPrecache> {
+  const { env } = options;
+  const log = options.log ?? createLogger(env.LOG_LEVEL);
+  const secrets = loadSecrets(env, log);
+  const database = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.dataDir });
+  log.info({ database: database.driver.kind }, "database ready");
+  const source = options.source ?? createGlanceSource(env) ?? new DirectorySource(env.imageDir, path.join(env.dataDir, "image-hashes.json"));
+  if (source.kind === "directory") {
+    const seeded = await seedSampleImage(env.imageDir);
+    if (seeded) log.info({ file: seeded }, "created a sample image so there is something to publish");
+  }
+  const context: AppContext = {
+    env,
+    log,
+    db: database.prisma,
+    source,
+    secrets,
+    publicUrl: "",
+    agents: new AgentHub(log, secrets.agentToken),
+    ui: new UiHub(log, secrets),
+    tasks: new Set(),
+    publishing: new Map(),
+  };
+
+  const server = http.createServer((req, res) => {
+    const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
+    const handled = isArtifactRequest(pathname)
+      ? serveArtifact(req, res, pathname, env.artifactDir)
+      : pathname.startsWith("/api/")
+        ? handleApi(context, req, res, pathname)
+        : options.pages
+          ? options.pages(req, res)
+          : Promise.resolve(void res.writeHead(404).end("dashboard not served by this process"));
+    handled.catch((error: Error) => {
+      log.error({ err: error, pathname }, "request failed");
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  const io = new SocketServer(server, { serveClient: false, pingInterval: 20_000, pingTimeout: 30_000, maxHttpBufferSize: 4 * 1024 * 1024 });
+  context.agents.attach(io, {
+    hello: (hello) => registerHypervisor(context, hello),
+    afterHello: (hello) => catchUpHypervisor(context, hello),
+    progress: (name, progress) => recordProgress(context, name, progress),
+    finished: (name, result) => recordFinished(context, name, result),
+    inventory: async (name, report) => {
+      await updateFreeSpace(context, name, report.freeBytes);
+      await applyInventory(context, name, report.inventory);
+    },
+    disconnected: (name) => markHypervisorOffline(context, name),
+  });
+  context.ui.attach(io, () => uiSnapshot(context));
+
+  await context.db.hypervisor.updateMany({ where: { online: true }, data: { online: false } });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(env.PORT, env.HOST, () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  context.publicUrl = env.PRECACHE_PUBLIC_URL ?? (await defaultPublicUrl(env.HOST, port));
+  log.info({ port, publicUrl: context.publicUrl, source: source.describe() }, "precache listening");
+
+  await syncImages(context).catch((error: Error) => log.error({ error: error.message, source: source.describe() }, "image sync failed; will retry"));
+  await resumeInterruptedPublishes(context);
+  const resync = setInterval(() => void syncImages(context).catch((error: Error) => log.warn({ error: error.message }, "image sync failed")), RESYNC_MS);
+  resync.unref();
+
+  let localAgent: PrecacheAgent | null = null;
+  if (env.PRECACHE_LOCAL_AGENT ?? !env.hasGlance) {
+    const proxies = parseProxyList(env.PRECACHE_LOCAL_AGENT_PROXIES);
+    localAgent = new PrecacheAgent(
+      {
+        server: `http://127.0.0.1:${port}`,
+        token: secrets.agentToken,
+        name: os.hostname(),
+        cacheDir: path.join(env.dataDir, "nova-cache"),
+        proxies,
+        allowDirect: proxies.length === 0,
+        progressIntervalMs: 1000,
+        rescanIntervalMs: 5 * 60_000,
+      },
+      { log },
+    );
+    await localAgent.start();
+  }
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    context,
+    server,
+    localAgent,
+    async close() {
+      clearInterval(resync);
+      await localAgent?.stop();
+      context.agents.close();
+      context.ui.close();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      server.closeAllConnections?.();
+      await Promise.allSettled([...context.tasks]);
+      await database.close();
+    },
+  };
+}
+
+async function defaultPublicUrl(host: string, port: number): Promise<string> {
+  if (host !== "0.0.0.0" && host !== "::") return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const name = os.hostname();
+  const resolves = await dns.lookup(name).then(() => true, () => false);
+  return `http://${resolves ? name : "127.0.0.1"}:${port}`;
+}

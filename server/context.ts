@@ -1,0 +1,30 @@
+// Everything a domain function may use, built once at boot and passed explicitly.
+import type { Logger } from "pino";
+import type { Db } from "./db/open-database.ts";
+import type { Env } from "./env.ts";
+import type { ImageSource } from "./glance/source-image.ts";
+import type { AgentHub } from "./realtime/agent-hub.ts";
+import type { UiHub } from "./realtime/ui-hub.ts";
+import type { Secrets } from "./secrets.ts";
+
+export type AppContext = {
+  env: Env;
+  log: Logger;
+  db: Db;
+  source: ImageSource;
+  secrets: Secrets;
+  /** Base URL agents use to reach /artifacts (through their Squids). */
+  publicUrl: string;
+  agents: AgentHub;
+  ui: UiHub;
+  /** Background work (publishes) to await on shutdown and in tests. */
+  tasks: Set<Promise<unknown>>;
+  /** Publishes running in this process, by image id. */
+  publishing: Map<string, Promise<unknown>>;
+};
+
+export function track<T>(context: Pick<AppContext, "tasks">, task: Promise<T>): Promise<T> {
+  context.tasks.add(task);
+  void task.finally(() => context.tasks.delete(task)).catch(() => undefined);
+  return task;
+}

@@ -1,0 +1,24 @@
+// One Prisma client over PGlite (default) or Postgres (DATABASE_URL), migrated before use.
+import path from "node:path";
+import { PrismaClient } from "./generated/client.ts";
+import { migrate } from "./migrate.ts";
+import { openPglite, openPostgres, type SqlDriver } from "./sql-driver.ts";
+
+export type Database = { prisma: PrismaClient; driver: SqlDriver; close(): Promise<void> };
+export type Db = PrismaClient;
+
+export async function openDatabase(options: { databaseUrl?: string; dataDir: string | null }): Promise<Database> {
+  const driver = options.databaseUrl
+    ? await openPostgres(options.databaseUrl)
+    : await openPglite(options.dataDir ? path.join(options.dataDir, "pglite") : null);
+  await migrate(driver);
+  const prisma = new PrismaClient({ adapter: driver.adapter() });
+  return {
+    prisma,
+    driver,
+    async close() {
+      await prisma.$disconnect();
+      await driver.close();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+// The raw SQL connection under Prisma: embedded PGlite or a Postgres pool.
+// Migrations run on it directly (multi-statement SQL), then Prisma gets an adapter over it.
+import fs from "node:fs";
+import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+
+export type SqlDriver = {
+  kind: "pglite" | "postgres";
+  /** Runs one or more statements without parameters. */
+  exec(sql: string): Promise<void>;
+  query<T>(sql: string, params?: unknown[]): Promise<T[]>;
+  adapter(): SqlDriverAdapterFactory;
+  close(): Promise<void>;
+};
+
+export async function openPglite(dir: string | null): Promise<SqlDriver> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { PrismaPGlite } = await import("pglite-prisma-adapter");
+  if (dir) fs.mkdirSync(dir, { recursive: true });
+  const db = dir ? new PGlite(dir) : new PGlite();
+  await db.waitReady;
+  return {
+    kind: "pglite",
+    exec: async (sql) => void (await db.exec(sql)),
+    query: async <T>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params)).rows,
+    adapter: () => new PrismaPGlite(db) as unknown as SqlDriverAdapterFactory,
+    close: () => db.close(),
+  };
+}
+
+export async function openPostgres(connectionString: string): Promise<SqlDriver> {
+  const { default: pg } = await import("pg");
+  const { PrismaPg } = await import("@prisma/adapter-pg");
+  const pool = new pg.Pool({ connectionString, max: 10 });
+  const probe = await pool.connect().catch((error: Error) => {
+    throw new Error(`cannot connect to DATABASE_URL (${redact(connectionString)}): ${error.message}`);
+  });
+  probe.release();
+  return {
+    kind: "postgres",
+    exec: async (sql) => void (await pool.query(sql)),
+    query: async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as T[],
+    adapter: () => new PrismaPg(pool),
+    close: () => pool.end(),
+  };
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
+}

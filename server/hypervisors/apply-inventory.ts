@@ -1,0 +1,41 @@
+// Reconciles what an agent has on disk with the database. Base files are named sha1(image id),
+// so we map them back through the ids we know; files of unknown images are left alone.
+import { baseFileName } from "../../agent/download/cache-paths.ts";
+import type { CachedFile } from "../../protocol/events.ts";
+import { CellState } from "../../protocol/states.ts";
+import type { AppContext } from "../context.ts";
+import { toCellView } from "./hypervisor-views.ts";
+
+export async function applyInventory(
+  context: Pick<AppContext, "db" | "ui">,
+  hypervisor: string,
+  inventory: CachedFile[],
+): Promise<void> {
+  const images = await context.db.image.findMany({ select: { id: true, size: true } });
+  const byFileName = new Map(images.map((image) => [baseFileName(image.id), image]));
+  const present = new Map<string, CachedFile>();
+  for (const file of inventory) {
+    const image = byFileName.get(file.fileName);
+    if (image) present.set(image.id, file);
+  }
+  const existing = await context.db.hypervisorImage.findMany({ where: { hypervisorName: hypervisor } });
+  const known = new Map(existing.map((row) => [row.imageId, row]));
+  for (const [imageId, file] of present) {
+    const row = known.get(imageId);
+    if (row?.state === CellState.cached && Number(row.bytes) === file.bytes) continue;
+    const size = images.find((image) => image.id === imageId)?.size ?? null;
+    const isComplete = size === null || Number(size) === file.bytes;
+    const data = { state: CellState.cached, bytes: BigInt(file.bytes), verified: row?.state === CellState.cached ? row.verified : false, error: isComplete ? null : `size ${file.bytes} differs from image size ${size}` };
+    const saved = await context.db.hypervisorImage.upsert({
+      where: { hypervisorName_imageId: { hypervisorName: hypervisor, imageId } },
+      create: { hypervisorName: hypervisor, imageId, ...data },
+      update: data,
+    });
+    context.ui.cellChanged(hypervisor, toCellView(saved, size === null ? null : Number(size)));
+  }
+  for (const row of existing) {
+    if (row.state !== CellState.cached || present.has(row.imageId)) continue;
+    await context.db.hypervisorImage.delete({ where: { hypervisorName_imageId: { hypervisorName: hypervisor, imageId: row.imageId } } });
+    context.ui.cellChanged(hypervisor, { imageId: row.imageId, state: CellState.absent, bytes: 0, totalBytes: null, error: null });
+  }
+}

@@ -1,0 +1,30 @@
+// An agent's hello: record the hypervisor as online with what it reports, then its inventory.
+import type { AgentHello } from "../../protocol/events.ts";
+import type { AppContext } from "../context.ts";
+import { applyInventory } from "./apply-inventory.ts";
+import { toHypervisorHeader } from "./hypervisor-views.ts";
+
+export async function registerHypervisor(context: Pick<AppContext, "db" | "ui" | "log">, hello: AgentHello): Promise<void> {
+  const data = {
+    online: true,
+    version: hello.version,
+    cacheDir: hello.cacheDir,
+    freeBytes: BigInt(Math.floor(hello.freeBytes)),
+    proxies: hello.proxies,
+    lastSeenAt: new Date(),
+  };
+  const row = await context.db.hypervisor.upsert({ where: { name: hello.name }, create: { name: hello.name, ...data }, update: data });
+  context.ui.hypervisorChanged(toHypervisorHeader(row));
+  await applyInventory(context, hello.name, hello.inventory);
+  context.log.info({ hypervisor: hello.name, version: hello.version, files: hello.inventory.length }, "hypervisor connected");
+}
+
+export async function markHypervisorOffline(context: Pick<AppContext, "db" | "ui">, name: string): Promise<void> {
+  const row = await context.db.hypervisor.update({ where: { name }, data: { online: false, lastSeenAt: new Date() } });
+  context.ui.hypervisorChanged(toHypervisorHeader(row));
+}
+
+export async function updateFreeSpace(context: Pick<AppContext, "db" | "ui">, name: string, freeBytes: number): Promise<void> {
+  const row = await context.db.hypervisor.update({ where: { name }, data: { freeBytes: BigInt(Math.floor(freeBytes)), lastSeenAt: new Date() } });
+  context.ui.hypervisorChanged(toHypervisorHeader(row));
+}

@@ -1,0 +1,49 @@
+// Database rows → the JSON shapes of the public contract (DESIGN §6).
+import type { ArtifactView } from "../../protocol/events.ts";
+import type { Artifact, Image } from "../db/generated/client.ts";
+
+export type ImageView = {
+  id: string;
+  name: string;
+  status: string;
+  size: number | null;
+  diskFormat: string | null;
+  osHashAlgo: string | null;
+  osHashValue: string | null;
+  checksum: string | null;
+  updatedAt: string | null;
+  artifact: ArtifactView | null;
+};
+
+export function artifactUrl(publicUrl: string, imageId: string, sha256: string, codec: string): string {
+  return `${publicUrl}/artifacts/${imageId}/${sha256}.${codec === "gzip" ? "gz" : codec}`;
+}
+
+export function toArtifactView(artifact: Artifact, publicUrl: string): ArtifactView {
+  return {
+    state: artifact.state,
+    codec: artifact.codec,
+    level: artifact.level,
+    bytesRead: Number(artifact.bytesRead),
+    sourceSize: artifact.sourceSize === null ? null : Number(artifact.sourceSize),
+    compressedSize: artifact.compressedSize === null ? null : Number(artifact.compressedSize),
+    sha256: artifact.sha256,
+    url: artifact.state === "ready" && artifact.sha256 ? artifactUrl(publicUrl, artifact.imageId, artifact.sha256, artifact.codec) : null,
+    error: artifact.error,
+  };
+}
+
+export function toImageView(image: Image & { artifact: Artifact | null }, publicUrl: string): ImageView {
+  return {
+    id: image.id,
+    name: image.name,
+    status: image.status,
+    size: image.size === null ? null : Number(image.size),
+    diskFormat: image.diskFormat,
+    osHashAlgo: image.osHashAlgo,
+    osHashValue: image.osHashValue,
+    checksum: image.checksum,
+    updatedAt: image.glanceUpdatedAt,
+    artifact: image.artifact ? toArtifactView(image.artifact, publicUrl) : null,
+  };
+}

@@ -1,0 +1,32 @@
+// Re-reads the image source into the database. Images gone from the source stay, marked
+// "deleted", so cleanup can still find them on hypervisors.
+import type { AppContext } from "../context.ts";
+
+export async function syncImages(context: Pick<AppContext, "db" | "source" | "log">): Promise<{ count: number; removed: number }> {
+  const images = await context.source.listImages();
+  const seen = new Set<string>();
+  for (const image of images) {
+    seen.add(image.id);
+    const data = {
+      name: image.name,
+      status: image.status,
+      size: image.size === null ? null : BigInt(image.size),
+      diskFormat: image.diskFormat,
+      containerFormat: image.containerFormat,
+      checksum: image.checksum,
+      osHashAlgo: image.osHashAlgo,
+      osHashValue: image.osHashValue,
+      visibility: image.visibility,
+      glanceUpdatedAt: image.updatedAt,
+      source: context.source.kind,
+      syncedAt: new Date(),
+    };
+    await context.db.image.upsert({ where: { id: image.id }, create: { id: image.id, ...data }, update: data });
+  }
+  const { count: removed } = await context.db.image.updateMany({
+    where: { id: { notIn: [...seen] }, status: { not: "deleted" } },
+    data: { status: "deleted" },
+  });
+  context.log.info({ source: context.source.describe(), count: images.length, removed }, "images synced");
+  return { count: images.length, removed };
+}

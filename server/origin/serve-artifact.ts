@@ -1,0 +1,73 @@
+// GET/HEAD /artifacts/<image id>/<sha256>.gz: the origin Squid caches. Content-addressed, so
+// the response is immutable and carries every header a cache needs (DESIGN §5).
+import fs from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { pipeline } from "node:stream/promises";
+import { IMAGE_ID_PATTERN, SHA256_PATTERN, artifactFile } from "../publish/artifact-paths.ts";
+
+const ROUTE = /^\/artifacts\/([^/]+)\/([^/]+)\.gz$/;
+
+export function isArtifactRequest(pathname: string): boolean {
+  return pathname.startsWith("/artifacts/");
+}
+
+export async function serveArtifact(req: IncomingMessage, res: ServerResponse, pathname: string, artifactDir: string): Promise<void> {
+  if (req.method !== "GET" && req.method !== "HEAD") return plain(res, 405, "method not allowed", { allow: "GET, HEAD" });
+  const match = ROUTE.exec(pathname);
+  if (!match || !IMAGE_ID_PATTERN.test(match[1]) || match[1].includes("..") || !SHA256_PATTERN.test(match[2])) {
+    return plain(res, 404, "no such artifact");
+  }
+  const [, imageId, sha256] = match;
+  const file = artifactFile(artifactDir, imageId, sha256);
+  const stat = await fs.promises.stat(file).catch(() => null);
+  if (!stat?.isFile()) return plain(res, 404, "no such artifact");
+
+  const etag = `"${sha256}"`;
+  const headers: Record<string, string> = {
+    "content-type": "application/gzip",
+    "last-modified": stat.mtime.toUTCString(),
+    etag,
+    "cache-control": "public, max-age=31536000, immutable",
+    "accept-ranges": "bytes",
+  };
+  if (req.headers["if-none-match"] === etag) {
+    // No Content-Length on a 304: Squid would store a 0-byte "hit".
+    res.writeHead(304, headers);
+    return void res.end();
+  }
+  const range = parseRange(req.headers.range, stat.size, String(req.headers["if-range"] ?? ""), etag);
+  if (range === "unsatisfiable") {
+    return plain(res, 416, "range not satisfiable", { "content-range": `bytes */${stat.size}` });
+  }
+  const [start, end] = range ?? [0, stat.size - 1];
+  const length = stat.size === 0 ? 0 : end - start + 1;
+  headers["content-length"] = String(length);
+  if (range) headers["content-range"] = `bytes ${start}-${end}/${stat.size}`;
+  res.writeHead(range ? 206 : 200, headers);
+  if (req.method === "HEAD" || length === 0) return void res.end();
+  await pipeline(fs.createReadStream(file, { start, end, highWaterMark: 1 << 20 }), res).catch(() => res.destroy());
+}
+
+/** One `bytes=a-b`, `a-` or `-n` range; anything else is served whole, as RFC 9110 allows. */
+function parseRange(header: string | undefined, size: number, ifRange: string | undefined, etag: string): [number, number] | "unsatisfiable" | null {
+  if (!header || (ifRange && ifRange !== etag)) return null;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || (match[1] === "" && match[2] === "")) return null;
+  let start: number;
+  let end: number;
+  if (match[1] === "") {
+    start = Math.max(0, size - Number(match[2]));
+    end = size - 1;
+  } else {
+    start = Number(match[1]);
+    end = match[2] === "" ? size - 1 : Math.min(Number(match[2]), size - 1);
+  }
+  if (start >= size || start > end) return "unsatisfiable";
+  return [start, end];
+}
+
+function plain(res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}): void {
+  const body = JSON.stringify({ error: { code: status === 404 ? "NOT_FOUND" : "BAD_REQUEST", message } });
+  res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), "cache-control": "no-store", ...extra });
+  res.end(body);
+}

@@ -1,0 +1,91 @@
+// The /ui namespace: operators only; a full snapshot on connect, then merged deltas flushed
+// a few times a second, so 1300 agents reporting never become 1300 browser messages.
+import type { Logger } from "pino";
+import type { Namespace, Server } from "socket.io";
+import {
+  UI_NAMESPACE,
+  type ArtifactView,
+  type CellView,
+  type HypervisorView,
+  type ServerToUiEvents,
+  type UiDelta,
+  type UiSnapshot,
+  type UiToServerEvents,
+} from "../../protocol/events.ts";
+import { safeEqual, type Secrets } from "../secrets.ts";
+import { hasValidSession } from "../http/session.ts";
+
+const FLUSH_MS = 250;
+
+export class UiHub {
+  private namespace: Namespace<UiToServerEvents, ServerToUiEvents> | null = null;
+  private hypervisors = new Map<string, Omit<HypervisorView, "cells">>();
+  private cells = new Map<string, CellView & { hypervisor: string }>();
+  private artifacts = new Map<string, ArtifactView>();
+  private rollouts = new Map<string, string>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly log: Logger, private readonly secrets: Secrets) {}
+
+  attach(io: Server, snapshot: () => Promise<UiSnapshot>): void {
+    const namespace = io.of(UI_NAMESPACE) as unknown as Namespace<UiToServerEvents, ServerToUiEvents>;
+    this.namespace = namespace;
+    namespace.use((socket, next) => {
+      const token = socket.handshake.auth?.token;
+      const isTokenValid = typeof token === "string" && safeEqual(token, this.secrets.apiToken);
+      if (isTokenValid || hasValidSession(socket.handshake.headers, this.secrets.sessionSecret)) return next();
+      next(new Error("unauthorized: sign in first"));
+    });
+    namespace.on("connection", (socket) => {
+      snapshot().then(
+        (state) => socket.emit("state:snapshot", state),
+        (error: Error) => this.log.error({ error: error.message }, "snapshot failed"),
+      );
+    });
+  }
+
+  hypervisorChanged(view: Omit<HypervisorView, "cells">): void {
+    this.hypervisors.set(view.name, view);
+    this.schedule();
+  }
+
+  cellChanged(hypervisor: string, cell: CellView): void {
+    this.cells.set(`${hypervisor}\u0000${cell.imageId}`, { hypervisor, ...cell });
+    this.schedule();
+  }
+
+  artifactChanged(imageId: string, artifact: ArtifactView): void {
+    this.artifacts.set(imageId, artifact);
+    this.schedule();
+  }
+
+  rolloutChanged(id: string, state: string): void {
+    this.rollouts.set(id, state);
+    this.schedule();
+  }
+
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private schedule(): void {
+    if (this.timer || !this.namespace) return;
+    this.timer = setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  private flush(): void {
+    this.timer = null;
+    const delta: UiDelta = {
+      hypervisors: [...this.hypervisors.values()],
+      cells: [...this.cells.values()],
+      artifacts: [...this.artifacts].map(([imageId, artifact]) => ({ imageId, artifact })),
+      rollouts: [...this.rollouts].map(([id, state]) => ({ id, state })),
+    };
+    this.hypervisors.clear();
+    this.cells.clear();
+    this.artifacts.clear();
+    this.rollouts.clear();
+    this.namespace?.emit("state:delta", delta);
+  }
+}

@@ -1,0 +1,67 @@
+// Tokens and the admin password. Taken from the environment; on a laptop without them we
+// generate them once into <data dir>/secrets.json (0600) and say so. Production refuses that.
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import type { Logger } from "pino";
+import type { Env } from "./env.ts";
+import { AppError } from "./errors.ts";
+
+export type Secrets = { agentToken: string; apiToken: string; adminPassword: string; sessionSecret: string };
+
+export function loadSecrets(env: Env, log: Logger): Secrets {
+  const missing = [
+    !env.PRECACHE_AGENT_TOKEN && "PRECACHE_AGENT_TOKEN",
+    !env.PRECACHE_API_TOKEN && "PRECACHE_API_TOKEN",
+  ].filter(Boolean) as string[];
+  if (missing.length && env.isProduction && !env.PRECACHE_INSECURE) {
+    throw new AppError(
+      "CONFIG_INVALID",
+      `${missing.join(" and ")} not set: refusing to start with NODE_ENV=production (set them, or PRECACHE_INSECURE=1 to use generated ones)`,
+    );
+  }
+  const file = path.join(env.dataDir, "secrets.json");
+  const stored = readStored(file);
+  const generated: Secrets = {
+    agentToken: stored.agentToken ?? randomSecret(),
+    apiToken: stored.apiToken ?? randomSecret(),
+    adminPassword: stored.adminPassword ?? randomSecret().slice(0, 16),
+    sessionSecret: stored.sessionSecret ?? randomSecret(),
+  };
+  fs.mkdirSync(env.dataDir, { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(generated, null, 2), { mode: 0o600 });
+  const secrets: Secrets = {
+    agentToken: env.PRECACHE_AGENT_TOKEN ?? generated.agentToken,
+    apiToken: env.PRECACHE_API_TOKEN ?? generated.apiToken,
+    adminPassword: env.PRECACHE_ADMIN_PASSWORD ?? env.PRECACHE_API_TOKEN ?? generated.adminPassword,
+    sessionSecret: env.PRECACHE_SESSION_SECRET ?? generated.sessionSecret,
+  };
+  if (missing.length) {
+    log.warn(
+      { file, missing },
+      `${missing.join(" and ")} not set: using generated secrets stored in ${file}. Set them before exposing this server.`,
+    );
+  }
+  if (!env.PRECACHE_ADMIN_PASSWORD && !env.PRECACHE_API_TOKEN) {
+    log.warn(`dashboard sign-in password (generated, see ${file}): ${secrets.adminPassword}`);
+  }
+  return secrets;
+}
+
+function readStored(file: string): Partial<Secrets> {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as Partial<Secrets>;
+  } catch {
+    return {};
+  }
+}
+
+function randomSecret(): string {
+  return crypto.randomBytes(24).toString("base64url");
+}
+
+export function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && crypto.timingSafeEqual(left, right);
+}

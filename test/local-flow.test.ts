@@ -1,0 +1,64 @@
+// The fresh-machine flow with real parts: directory source → publish → origin → agent → nova cache.
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PrecacheAgent } from "../agent/precache-agent.ts";
+import { baseFileName } from "../agent/download/cache-paths.ts";
+import { publishAndWait, rolloutAndWait, startTestServer, type TestServer } from "./support/test-server.ts";
+import { startTestAgent } from "./support/test-agent.ts";
+
+describe("fresh machine: sample image to the local nova cache", () => {
+  let server: TestServer;
+  let agent: PrecacheAgent;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    agent = await startTestAgent(server.url, "hv-local");
+  });
+  afterAll(async () => {
+    await agent?.stop();
+    await server?.close();
+  });
+
+  it("seeds a sample image, publishes it, precaches it byte for byte, and cleans it up", async () => {
+    const { body } = await server.api("GET", "/api/images");
+    expect(body.images).toHaveLength(1);
+    const image = body.images[0];
+    expect(image).toMatchObject({ status: "active", osHashAlgo: "sha512", diskFormat: "raw" });
+
+    const artifact = await publishAndWait(server, image.id);
+    expect(artifact.compressedSize).toBeLessThan(image.size / 2);
+    expect(artifact.url).toBe(`${server.context.publicUrl}/artifacts/${image.id}/${artifact.sha256}.gz`);
+
+    const again = await server.api("POST", `/api/images/${image.id}/publish`, {});
+    expect(again.status).toBe(202);
+    expect(again.body).toMatchObject({ reused: true, artifact: { state: "ready", sha256: artifact.sha256 } });
+
+    const rollout = await rolloutAndWait(server, { imageId: image.id });
+    expect(rollout).toMatchObject({ state: "done", counts: { done: 1, failed: 0 } });
+
+    const placed = path.join(agent.config.cacheDir, baseFileName(image.id));
+    const original = fs.readFileSync(path.join(server.dataDir, "images", image.name));
+    expect(crypto.createHash("sha512").update(fs.readFileSync(placed)).digest("hex")).toBe(image.osHashValue);
+    expect(fs.readFileSync(placed).equals(original)).toBe(true);
+    expect(fs.statSync(placed).mode & 0o777).toBe(0o644);
+
+    const hypervisors = await server.api("GET", "/api/hypervisors");
+    expect(hypervisors.body.hypervisors[0]).toMatchObject({ name: "hv-local", online: true, images: [{ imageId: image.id, state: "cached", verified: true }] });
+
+    const cleanup = await server.api("POST", "/api/cleanup", { imageId: image.id });
+    expect(cleanup.body).toMatchObject({ freedBytes: image.size, hypervisors: [{ name: "hv-local", ok: true, deleted: true }] });
+    expect(fs.existsSync(placed)).toBe(false);
+  });
+
+  it("refuses bad requests with a clear error", async () => {
+    expect(await server.api("POST", "/api/images/nope/publish", {})).toMatchObject({ status: 404, body: { error: { code: "IMAGE_NOT_FOUND" } } });
+    expect(await server.api("POST", "/api/rollouts", { imageId: "nope" })).toMatchObject({ status: 404 });
+    const invalid = await server.api("POST", "/api/rollouts", { image: "x" });
+    expect(invalid.status).toBe(422);
+    expect(invalid.body.error.message).toMatch(/imageId/);
+    const anonymous = await fetch(`${server.url}/api/images`);
+    expect(anonymous.status).toBe(401);
+  });
+});
