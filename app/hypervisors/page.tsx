@@ -1,0 +1,5 @@
+import { HypervisorsPage } from "../../components/HypervisorsPage";
+
+export default function Page() {
+  return <HypervisorsPage />;
+}

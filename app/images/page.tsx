@@ -1,0 +1,5 @@
+import { ImagesPage } from "../../components/ImagesPage";
+
+export default function Page() {
+  return <ImagesPage />;
+}

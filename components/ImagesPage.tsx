@@ -1,0 +1,126 @@
+"use client";
+import Link from "next/link";
+import { useState } from "react";
+import { formatBytes } from "../lib/api";
+import { useCleanupMutation, useImagesQuery, usePublishMutation, useRolloutMutation, useRolloutsQuery, useSyncMutation, type ImageRow } from "../lib/queries";
+import { AppShell } from "./AppShell";
+
+export function ImagesPage() {
+  return (
+    <AppShell title="Images">
+      <ImagesTable />
+    </AppShell>
+  );
+}
+
+function ImagesTable() {
+  const images = useImagesQuery();
+  const rollouts = useRolloutsQuery();
+  const sync = useSyncMutation();
+  if (images.isPending) return <p className="muted">Loading images…</p>;
+  if (images.isError) return <p className="error">{images.error.message}</p>;
+  return (
+    <>
+      <div className="row" style={{ marginBottom: 12 }}>
+        <button className="secondary" onClick={() => sync.mutate()} disabled={sync.isPending}>
+          Re-read image source
+        </button>
+        {sync.isError && <span className="error">{sync.error.message}</span>}
+      </div>
+      <table>
+        <thead>
+          <tr>
+            <th>Image</th>
+            <th>Status</th>
+            <th>Size</th>
+            <th>Artifact</th>
+            <th>Latest rollout</th>
+            <th>Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {images.data.map((image) => (
+            <ImageRowView key={image.id} image={image} rollout={rollouts.data?.find((r) => r.imageId === image.id)} />
+          ))}
+        </tbody>
+      </table>
+      {images.data.length === 0 && <p className="muted">No images. Configure Glance or put image files in the image directory, then re-read.</p>}
+    </>
+  );
+}
+
+function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: { id: string; state: string; counts: Record<string, number> } }) {
+  const publish = usePublishMutation();
+  const precache = useRolloutMutation();
+  const cleanup = useCleanupMutation();
+  const [message, setMessage] = useState<string | null>(null);
+  const artifact = image.artifact;
+  const isActive = image.status === "active";
+  const isReady = artifact?.state === "ready";
+  const error = publish.error ?? precache.error ?? cleanup.error;
+  return (
+    <tr data-testid={`image-${image.name}`}>
+      <td>
+        <div>{image.name}</div>
+        <div className="muted" style={{ fontSize: 12 }}>{image.id}</div>
+      </td>
+      <td>
+        <span className="badge">{image.status}</span> <span className="muted">{image.diskFormat}</span>
+      </td>
+      <td>{formatBytes(image.size)}</td>
+      <td data-testid="artifact">
+        {!artifact && <span className="muted">not published</span>}
+        {artifact && (
+          <div className="row">
+            <span className={`badge ${artifact.state}`} data-testid="artifact-state">{artifact.state}</span>
+            {artifact.state === "compressing" && (
+              <span className="progress" title={`${formatBytes(artifact.bytesRead)} read`}>
+                <span style={{ width: `${artifact.sourceSize ? (100 * artifact.bytesRead) / artifact.sourceSize : 0}%` }} />
+              </span>
+            )}
+            {isReady && <span className="muted">gzip -{artifact.level}, {formatBytes(artifact.compressedSize)}</span>}
+            {artifact.error && <span className="error">{artifact.error}</span>}
+          </div>
+        )}
+      </td>
+      <td data-testid="rollout">
+        {rollout ? (
+          <Link href={`/hypervisors?image=${image.id}`}>
+            <span className={`badge ${rollout.state}`}>{rollout.state}</span>{" "}
+            <span className="muted">
+              {rollout.counts.done ?? 0} done, {rollout.counts.failed ?? 0} failed, {(rollout.counts.pending ?? 0) + (rollout.counts.downloading ?? 0)} open
+            </span>
+          </Link>
+        ) : (
+          <span className="muted">—</span>
+        )}
+      </td>
+      <td>
+        <div className="row">
+          <button onClick={() => publish.mutate(image.id)} disabled={!isActive || publish.isPending || artifact?.state === "compressing"}>
+            Publish
+          </button>
+          <button
+            onClick={() => precache.mutate({ imageId: image.id }, { onSuccess: () => setMessage("rollout started") })}
+            disabled={!isReady || precache.isPending}
+          >
+            Precache to all
+          </button>
+          <button
+            className="secondary"
+            onClick={() => {
+              if (window.confirm(`Delete ${image.name} from every hypervisor's cache?`)) {
+                cleanup.mutate(image.id, { onSuccess: (result) => setMessage(`freed ${formatBytes(result.freedBytes)}`) });
+              }
+            }}
+            disabled={cleanup.isPending}
+          >
+            Clean up
+          </button>
+        </div>
+        {error && <div className="error" role="alert">{error.message}</div>}
+        {message && !error && <div className="muted">{message}</div>}
+      </td>
+    </tr>
+  );
+}

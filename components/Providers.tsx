@@ -1,0 +1,27 @@
+"use client";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { createContext, useContext, useEffect, useState, useSyncExternalStore, type ReactNode } from "react";
+import { LiveStore } from "../lib/live-state";
+
+const LiveContext = createContext<LiveStore | null>(null);
+
+export function Providers({ children }: { children: ReactNode }) {
+  const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } } }));
+  const [live] = useState(() => new LiveStore(queryClient));
+  return (
+    <QueryClientProvider client={queryClient}>
+      <LiveContext.Provider value={live}>{children}</LiveContext.Provider>
+    </QueryClientProvider>
+  );
+}
+
+/** The live store, connected while a signed-in page is mounted; re-renders on every merged delta. */
+export function useLiveStore(isEnabled: boolean): LiveStore {
+  const live = useContext(LiveContext);
+  if (!live) throw new Error("useLiveStore outside Providers");
+  useEffect(() => {
+    if (isEnabled) live.connect();
+  }, [live, isEnabled]);
+  useSyncExternalStore(live.subscribe, live.getVersion, live.getVersion);
+  return live;
+}

@@ -1,0 +1,77 @@
+// The dashboard's live view: a snapshot on connect, then merged deltas from /ui.
+"use client";
+import type { QueryClient } from "@tanstack/react-query";
+import { io, type Socket } from "socket.io-client";
+import { UI_NAMESPACE, type CellView, type HypervisorView, type ServerToUiEvents, type UiDelta, type UiToServerEvents } from "../protocol/events";
+import { imagesKey, type ImageRow } from "./queries";
+
+export type LiveHypervisor = Omit<HypervisorView, "cells"> & { cells: Map<string, CellView> };
+
+export class LiveStore {
+  hypervisors = new Map<string, LiveHypervisor>();
+  isConnected = false;
+  version = 0;
+  private listeners = new Set<() => void>();
+  private socket: Socket<ServerToUiEvents, UiToServerEvents> | null = null;
+
+  constructor(private readonly queryClient: QueryClient) {}
+
+  connect(): void {
+    if (this.socket) return;
+    const socket: Socket<ServerToUiEvents, UiToServerEvents> = io(UI_NAMESPACE, { withCredentials: true, transports: ["websocket", "polling"] });
+    this.socket = socket;
+    socket.on("connect", () => this.update(() => (this.isConnected = true)));
+    socket.on("disconnect", () => this.update(() => (this.isConnected = false)));
+    socket.on("state:snapshot", (snapshot) =>
+      this.update(() => {
+        this.hypervisors = new Map(snapshot.hypervisors.map((h) => [h.name, { ...h, cells: new Map(h.cells.map((c) => [c.imageId, c])) }]));
+      }),
+    );
+    socket.on("state:delta", (delta) => this.applyDelta(delta));
+  }
+
+  disconnect(): void {
+    this.socket?.disconnect();
+    this.socket = null;
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getVersion = (): number => this.version;
+
+  private applyDelta(delta: UiDelta): void {
+    this.update(() => {
+      for (const header of delta.hypervisors) {
+        const existing = this.hypervisors.get(header.name);
+        this.hypervisors.set(header.name, { ...header, cells: existing?.cells ?? new Map() });
+      }
+      for (const { hypervisor, ...cell } of delta.cells) {
+        let row = this.hypervisors.get(hypervisor);
+        if (!row) {
+          row = { name: hypervisor, online: true, freeBytes: null, lastSeenAt: new Date().toISOString(), cells: new Map() };
+          this.hypervisors.set(hypervisor, row);
+        }
+        if (cell.state === "absent") row.cells.delete(cell.imageId);
+        else row.cells.set(cell.imageId, cell);
+      }
+    });
+    if (delta.artifacts.length) {
+      this.queryClient.setQueryData<ImageRow[]>(imagesKey, (images) =>
+        images?.map((image) => {
+          const change = delta.artifacts.find((entry) => entry.imageId === image.id);
+          return change ? { ...image, artifact: change.artifact } : image;
+        }),
+      );
+    }
+    if (delta.rollouts.length) void this.queryClient.invalidateQueries({ queryKey: ["rollouts"] });
+  }
+
+  private update(change: () => void): void {
+    change();
+    this.version += 1;
+    for (const listener of this.listeners) listener();
+  }
+}

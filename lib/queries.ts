@@ -1,0 +1,62 @@
+// react-query hooks, one per resource; keys like ['rollout', { rolloutId }].
+"use client";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { ArtifactView } from "../protocol/events";
+import { api } from "./api";
+
+export type ImageRow = {
+  id: string;
+  name: string;
+  status: string;
+  size: number | null;
+  diskFormat: string | null;
+  osHashAlgo: string | null;
+  artifact: ArtifactView | null;
+};
+export type RolloutSummary = { id: string; imageId: string; state: string; createdAt: string; counts: Record<string, number> };
+
+export const imagesKey = ["images"] as const;
+
+export function useSessionQuery() {
+  return useQuery({ queryKey: ["session"], queryFn: () => api<{ authenticated: boolean }>("GET", "/api/session") });
+}
+
+export function useImagesQuery() {
+  return useQuery({ queryKey: imagesKey, queryFn: async () => (await api<{ images: ImageRow[] }>("GET", "/api/images")).images });
+}
+
+export function useRolloutsQuery() {
+  return useQuery({ queryKey: ["rollouts"], queryFn: async () => (await api<{ rollouts: RolloutSummary[] }>("GET", "/api/rollouts")).rollouts });
+}
+
+export function usePublishMutation() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (imageId: string) => api("POST", `/api/images/${imageId}/publish`, {}),
+    onSettled: () => client.invalidateQueries({ queryKey: imagesKey }),
+  });
+}
+
+export function useRolloutMutation() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { imageId: string; hypervisors?: string[] }) => api<{ rollout: { id: string } }>("POST", "/api/rollouts", body),
+    onSettled: () => client.invalidateQueries({ queryKey: ["rollouts"] }),
+  });
+}
+
+export function useCleanupMutation() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (imageId: string) => api<{ freedBytes: number }>("POST", "/api/cleanup", { imageId }),
+    onSettled: () => client.invalidateQueries({ queryKey: ["rollouts"] }),
+  });
+}
+
+export function useSyncMutation() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => api("POST", "/api/images/sync", {}),
+    onSettled: () => client.invalidateQueries({ queryKey: imagesKey }),
+  });
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// `npm start`: generate the Prisma client and build the dashboard when missing or out of date,
+// then run the production server. Nothing here reaches the network.
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+
+function run(command, args) {
+  const result = spawnSync(command, args, { cwd: root, stdio: "inherit", env });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of fs.readdirSync(path.join(root, dir), { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    newest = Math.max(newest, fs.statSync(path.join(entry.parentPath ?? entry.path, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+if (!fs.existsSync(path.join(root, "server/db/generated/client.ts"))) run(process.execPath, ["scripts/prisma.mjs", "generate"]);
+
+const buildId = path.join(root, ".next/BUILD_ID");
+const sources = Math.max(newestMtime("app"), newestMtime("protocol"), fs.statSync(path.join(root, "next.config.ts")).mtimeMs);
+if (!fs.existsSync(buildId) || fs.statSync(buildId).mtimeMs < sources) {
+  console.log("precache: building the dashboard (first start or changed sources)…");
+  run(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"]);
+}
+
+const tsx = path.join(root, "node_modules/tsx/dist/cli.mjs");
+const server = spawn(process.execPath, [tsx, "server.ts"], { cwd: root, stdio: "inherit", env });
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
+server.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

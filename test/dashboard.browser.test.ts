@@ -1,0 +1,55 @@
+// The newcomer's flow in a real Chromium against the real production server (npm start):
+// sign in, publish the sample image, precache it to the local agent, see its cell turn cached.
+import fs from "node:fs";
+import path from "node:path";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumAvailable, launchChromium } from "./support/chromium.ts";
+import { startProductionServer, type ProductionServer } from "./support/production-server.ts";
+
+const PASSWORD = "correct horse battery";
+
+describe.skipIf(!chromiumAvailable())("dashboard in Chromium", () => {
+  let server: ProductionServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    server = await startProductionServer({ PRECACHE_ADMIN_PASSWORD: PASSWORD, PRECACHE_API_TOKEN: "browser-test-token", PRECACHE_AGENT_TOKEN: "browser-agent-token" });
+    browser = await launchChromium();
+  }, 400_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("signs in, publishes, precaches and shows the cell cached", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/images`);
+    await page.waitForURL("**/login");
+    await page.fill("#password", "wrong");
+    await page.click("button[type=submit]");
+    await expect.poll(() => page.textContent("[role=alert]")).toContain("wrong password");
+    await page.fill("#password", PASSWORD);
+    await page.click("button[type=submit]");
+    await page.waitForURL("**/images");
+
+    const row = page.getByTestId("image-precache-sample.raw");
+    await row.getByRole("button", { name: "Publish" }).click();
+    await expect.poll(() => row.getByTestId("artifact-state").textContent(), { timeout: 60_000 }).toBe("ready");
+    await row.getByRole("button", { name: "Precache to all" }).click();
+    await expect.poll(() => row.getByTestId("rollout").textContent(), { timeout: 60_000 }).toContain("1 done");
+
+    await page.click("text=Hypervisors");
+    await page.waitForURL("**/hypervisors");
+    const cell = page.getByTestId("cell").first();
+    await expect.poll(() => cell.getAttribute("data-state"), { timeout: 30_000 }).toBe("cached");
+    expect(await page.getByTestId("count-cached").textContent()).toBe("1");
+    await page.screenshot({ path: path.join(server.dataDir, "hypervisors.png") });
+
+    const cacheDir = path.join(server.dataDir, "nova-cache");
+    const files = fs.readdirSync(cacheDir);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^[0-9a-f]{40}$/);
+    expect(fs.statSync(path.join(cacheDir, files[0])).size).toBe(fs.statSync(path.join(server.dataDir, "images", "precache-sample.raw")).size);
+  }, 180_000);
+});

@@ -1,0 +1,56 @@
+// The real product as an operator runs it: `node scripts/start.mjs` (builds the dashboard if
+// needed, then serves Next + API + Socket.io), on a free port with its own data dir.
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { waitFor } from "./test-server.ts";
+
+export type ProductionServer = { url: string; dataDir: string; process: ChildProcess; output(): string; stop(): Promise<void> };
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startProductionServer(vars: Record<string, string>): Promise<ProductionServer> {
+  const port = await freePort();
+  const dataDir = vars.PRECACHE_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), "precache-prod-"));
+  const root = path.resolve(import.meta.dirname, "../..");
+  let output = "";
+  const child = spawn(process.execPath, ["scripts/start.mjs"], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", PRECACHE_DATA_DIR: dataDir, LOG_LEVEL: "info", ...vars },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    "the production server to answer /api/health",
+    async () => {
+      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output.slice(-3000)}`);
+      const response = await fetch(`${url}/api/health`).catch(() => null);
+      return response?.ok ? true : undefined;
+    },
+    300_000,
+  );
+  return {
+    url,
+    dataDir,
+    process: child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill("SIGTERM");
+      await new Promise((resolve) => child.once("exit", resolve));
+    },
+  };
+}

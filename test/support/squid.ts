@@ -1,0 +1,250 @@
+// Real Squid instances for tests: each with its own config, cache dir, logs and pid file in a
+// temp dir, listening on 127.0.0.1 only, run in the foreground as a child of the test process.
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+export const SQUID_BIN = process.env.SQUID_BIN ?? "/usr/sbin/squid";
+/** Squid drops root privileges to this user; the temp dirs are handed to it. */
+const SQUID_USER = "proxy";
+
+// Squids still running when the test process exits (a crash, a forgotten stop) are killed,
+// so no instance outlives the test that started it.
+const live = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of live) child.kill("SIGKILL");
+});
+
+export type AccessEntry = {
+  /** Squid's result code: TCP_MISS, TCP_HIT, TCP_MEM_HIT, TCP_CF_HIT, ... */
+  result: string;
+  /** HTTP status sent to the client. */
+  status: number;
+  /** Bytes sent to the client, headers included. */
+  bytes: number;
+  method: string;
+  url: string;
+  /** How Squid reached the object: HIER_DIRECT, FIRSTUP_PARENT, DEFAULT_PARENT, HIER_NONE, ... */
+  hierarchy: string;
+  /** The client's Range header, or null. */
+  range: string | null;
+};
+
+export type RunningSquid = {
+  name: string;
+  url: string;
+  port: number;
+  pid: number;
+  dir: string;
+  accessLog(): Promise<AccessEntry[]>;
+  /** The last lines of cache.log, for failure messages. */
+  cacheLogTail(lines?: number): string;
+  /** SIGTERM and wait for exit (shutdown_lifetime 0), SIGKILL if it lingers. */
+  stop(): Promise<void>;
+  /** SIGKILL: the proxy dies mid-whatever, as a crashed or unplugged one would. */
+  kill(): Promise<void>;
+};
+
+export type SquidOptions = { name: string; parent?: { host: string; port: number }; startTimeoutMs?: number };
+
+export function squidAvailable(): boolean {
+  try {
+    fs.accessSync(SQUID_BIN, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether a Squid test suite should be skipped: only when squid is missing outside CI (with a
+ * warning). Under CI a missing squid is not skipped, so startSquid fails the suite loudly.
+ */
+export function shouldSkipSquidTests(suite: string): boolean {
+  if (squidAvailable()) return false;
+  const ci = process.env.CI;
+  if (ci && ci !== "0" && ci !== "false") return false;
+  console.warn(`skipping ${suite}: squid not found at ${SQUID_BIN} (install the squid package; under CI=true this fails instead)`);
+  return true;
+}
+
+export async function startSquid(options: SquidOptions): Promise<RunningSquid> {
+  if (!squidAvailable()) throw new Error(`squid not found at ${SQUID_BIN}: install the squid package (or set SQUID_BIN)`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `precache-squid-${options.name}-`));
+  const cacheDir = path.join(dir, "cache");
+  const logDir = path.join(dir, "logs");
+  fs.mkdirSync(cacheDir);
+  fs.mkdirSync(logDir);
+  const port = await freePort();
+  const conf = path.join(dir, "squid.conf");
+  fs.writeFileSync(conf, squidConfig({ ...options, port, dir, cacheDir, logDir }), { mode: 0o644 });
+  handToSquidUser(dir);
+  const cacheLog = path.join(logDir, "cache.log");
+  const accessLogFile = path.join(logDir, "access.log");
+  const tail = (lines = 20) => readTail(cacheLog, lines);
+
+  await runToCompletion([SQUID_BIN, "-f", conf, "-z", "-N"], 30_000, tail);
+
+  const child = spawn(SQUID_BIN, ["-f", conf, "-N"], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  live.add(child);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  void exited.then(() => live.delete(child));
+  let hasExited = false;
+  void exited.then(() => (hasExited = true));
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
+  while (!(await accepts(port))) {
+    if (hasExited || Date.now() > deadline) {
+      if (!hasExited) child.kill("SIGKILL");
+      await exited;
+      fs.rmSync(dir, { recursive: true, force: true });
+      const why = hasExited ? `exited with ${child.exitCode ?? child.signalCode}` : "did not accept connections in time";
+      throw new Error(`squid ${options.name} on 127.0.0.1:${port} ${why}\nstderr: ${stderr.trim()}\ncache.log tail:\n${tail()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
+  const end = async (signal: NodeJS.Signals) => {
+    if (hasExited) return;
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return {
+    name: options.name,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    pid: child.pid!,
+    dir,
+    cacheLogTail: tail,
+    async accessLog() {
+      const text = await fs.promises.readFile(accessLogFile, "utf8").catch(() => "");
+      return text.split("\n").filter(Boolean).map(parseAccessLine);
+    },
+    async stop() {
+      await end("SIGTERM");
+      if (!process.env.KEEP_SQUID_DIRS) fs.rmSync(dir, { recursive: true, force: true });
+    },
+    async kill() {
+      await end("SIGKILL");
+    },
+  };
+}
+
+function squidConfig(o: SquidOptions & { port: number; dir: string; cacheDir: string; logDir: string }): string {
+  const lines = [
+    `# test squid "${o.name}", generated by test/support/squid.ts`,
+    `http_port 127.0.0.1:${o.port}`,
+    `visible_hostname ${o.name}-${o.port}.precache.test`,
+    `cache_effective_user ${SQUID_USER}`,
+    `pid_filename ${path.join(o.dir, "squid.pid")}`,
+    `coredump_dir ${o.dir}`,
+    // The default 4 MB cap would keep images out of the cache; it must come before cache_dir.
+    `maximum_object_size 8 GB`,
+    `cache_dir ufs ${o.cacheDir} 1024 16 256`,
+    `cache_mem 64 MB`,
+    `maximum_object_size_in_memory 64 MB`,
+    // A client that goes away must not abort the fill others (and the next tier) are waiting for.
+    `quick_abort_min -1 KB`,
+    `collapsed_forwarding on`,
+    // A Range request (failover continuation) fetches the whole object upstream and caches it.
+    `range_offset_limit -1`,
+    `logformat precache %ts.%03tu\t%Ss\t%>Hs\t%<st\t%rm\t%ru\t%Sh\t%{Range}>h`,
+    `access_log stdio:${path.join(o.logDir, "access.log")} logformat=precache`,
+    `buffered_logs off`,
+    `cache_log ${path.join(o.logDir, "cache.log")}`,
+    `cache_store_log none`,
+    `logfile_rotate 0`,
+    `pinger_enable off`,
+    `shutdown_lifetime 0 seconds`,
+    // Loopback only: the stock "deny to_localhost" rule is deliberately absent (test configs only).
+    `http_access allow localhost`,
+    `http_access deny all`,
+  ];
+  if (o.parent) {
+    lines.push(`cache_peer ${o.parent.host} parent ${o.parent.port} 0 no-query no-digest no-netdb-exchange default`, `never_direct allow all`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+function parseAccessLine(line: string): AccessEntry {
+  const fields = line.split("\t");
+  if (fields.length !== 8) throw new Error(`unparsable squid access log line: ${line}`);
+  const [, result, status, bytes, method, url, hierarchy, range] = fields;
+  return { result, status: Number(status), bytes: Number(bytes), method, url, hierarchy, range: range === "-" || range === "" ? null : range };
+}
+
+function handToSquidUser(dir: string): void {
+  if (process.getuid?.() !== 0) return;
+  const { uid, gid } = userIds(SQUID_USER);
+  const walk = (target: string) => {
+    fs.chownSync(target, uid, gid);
+    if (fs.statSync(target).isDirectory()) for (const name of fs.readdirSync(target)) walk(path.join(target, name));
+  };
+  walk(dir);
+}
+
+function userIds(name: string): { uid: number; gid: number } {
+  const line = fs
+    .readFileSync("/etc/passwd", "utf8")
+    .split("\n")
+    .find((entry) => entry.startsWith(`${name}:`));
+  if (!line) throw new Error(`user "${name}" does not exist: squid needs it as cache_effective_user when tests run as root`);
+  const [, , uid, gid] = line.split(":");
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+function runToCompletion(argv: string[], timeoutMs: number, tail: () => string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) return resolve();
+      reject(new Error(`${argv.join(" ")} failed (${code ?? signal})\nstderr: ${stderr.trim()}\ncache.log tail:\n${tail()}`));
+    });
+  });
+}
+
+function readTail(file: string, lines: number): string {
+  try {
+    return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no cache.log)";
+  }
+}
