@@ -16,6 +16,8 @@ export type ArtifactFetchOptions = {
   onRoute?: (route: string, offset: number) => void;
 };
 
+const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
 type Route = { label: string; dispatcher: Dispatcher };
 
 const dispatchers = new Map<string, Dispatcher>();
@@ -25,14 +27,16 @@ function dispatcherFor(proxy: string | null, idleTimeoutMs: number): Dispatcher 
   let dispatcher = dispatchers.get(key);
   if (!dispatcher) {
     const timeouts = { headersTimeout: idleTimeoutMs, bodyTimeout: idleTimeoutMs };
-    dispatcher = proxy ? new ProxyAgent({ uri: proxy, ...timeouts }) : new Agent(timeouts);
+    // proxyTunnel: false sends a plain `GET http://origin/...` to the proxy. undici 7 defaults to a
+    // CONNECT tunnel even for http:// URLs, and Squid cannot cache what it tunnels.
+    dispatcher = proxy ? new ProxyAgent({ uri: proxy, proxyTunnel: false, ...timeouts }) : new Agent(timeouts);
     dispatchers.set(key, dispatcher);
   }
   return dispatcher;
 }
 
 export function routesFor(options: ArtifactFetchOptions): Route[] {
-  const idle = options.idleTimeoutMs ?? 60_000;
+  const idle = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const routes = options.proxies.map((proxy) => ({ label: proxy, dispatcher: dispatcherFor(proxy, idle) }));
   if (routes.length === 0 || options.allowDirect) routes.push({ label: "direct", dispatcher: dispatcherFor(null, idle) });
   return routes;
@@ -44,6 +48,7 @@ export function artifactStream(options: ArtifactFetchOptions): Readable {
 
 async function* artifactChunks(options: ArtifactFetchOptions): AsyncGenerator<Buffer> {
   const routes = routesFor(options);
+  const idle = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const failures: string[] = [];
   let offset = 0;
   let totalBytes: number | null = null;
@@ -55,6 +60,9 @@ async function* artifactChunks(options: ArtifactFetchOptions): AsyncGenerator<Bu
       response = await request(options.url, {
         dispatcher: route.dispatcher,
         signal: options.signal,
+        // Also per request: a non-tunnelling ProxyAgent does not hand its timeouts to the proxy pool.
+        headersTimeout: idle,
+        bodyTimeout: idle,
         headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
       });
     } catch (error) {
