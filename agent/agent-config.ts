@@ -6,8 +6,11 @@ export type AgentConfig = {
   token: string;
   name: string;
   cacheDir: string;
+  /** Own proxies (--proxy): they win over what the server suggests for the group. */
   proxies: string[];
   allowDirect: boolean;
+  /** Topology label reported to the server (rack, room, cell). */
+  group?: string;
   /** Cap on random start delay the server may ask for; the server's value wins when lower. */
   progressIntervalMs: number;
   rescanIntervalMs: number;
@@ -53,6 +56,7 @@ export function agentConfigFrom(
     name: (flags.name as string | undefined) ?? env.PRECACHE_HOSTNAME ?? os.hostname(),
     cacheDir: (flags["cache-dir"] as string | undefined) ?? env.PRECACHE_CACHE_DIR ?? DEFAULT_CACHE_DIR,
     proxies: parseProxyList((flags.proxy as string | undefined) ?? env.PRECACHE_PROXIES),
+    group: (flags.group as string | undefined) ?? env.PRECACHE_GROUP,
     allowDirect: flags["allow-direct"] === true || env.PRECACHE_ALLOW_DIRECT === "1",
     progressIntervalMs: 1000,
     rescanIntervalMs: 5 * 60_000,

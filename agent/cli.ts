@@ -7,7 +7,7 @@ import { placeImage, type HashSpec } from "./download/place-image.ts";
 import { PrecacheAgent } from "./precache-agent.ts";
 
 const USAGE = `usage:
-  precache-agent [--server URL] [--token T] [--name NAME] [--cache-dir DIR] [--proxy URL[,URL]] [--allow-direct]
+  precache-agent [--server URL] [--token T] [--name NAME] [--cache-dir DIR] [--proxy URL[,URL]] [--group RACK] [--allow-direct]
   precache-agent fetch <image id> --artifact-url URL --hash sha512:<hex> [--proxy URL[,URL]] [--cache-dir DIR] [--size BYTES] [--allow-direct]`;
 
 const options = {
@@ -16,6 +16,7 @@ const options = {
   name: { type: "string" },
   "cache-dir": { type: "string" },
   proxy: { type: "string" },
+  group: { type: "string" },
   "allow-direct": { type: "boolean" },
   "artifact-url": { type: "string" },
   hash: { type: "string" },

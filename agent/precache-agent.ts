@@ -6,8 +6,11 @@ import { io, type Socket } from "socket.io-client";
 import {
   AGENT_NAMESPACE,
   PROTOCOL_VERSION,
+  imageAbort,
   imageDelete,
   imagePrecache,
+  settingsChanged,
+  type AgentSettings,
   type Ack,
   type AgentToServerEvents,
   type ServerToAgentEvents,
@@ -18,6 +21,8 @@ import { freeBytes } from "./download/free-space.ts";
 import { deleteImage } from "./handlers/delete-image.ts";
 import type { AgentContext, RunningDownload } from "./handlers/agent-context.ts";
 import { precacheImage } from "./handlers/precache-image.ts";
+import { abortImage } from "./handlers/abort-image.ts";
+import { touchPinned } from "./keep-fresh.ts";
 import { removeStaleParts, scanCache } from "./inventory.ts";
 
 export const AGENT_VERSION = "0.1.0";
@@ -41,6 +46,9 @@ export class PrecacheAgent implements AgentContext {
   private socket: AgentSocket | null = null;
   private rescanTimer: NodeJS.Timeout | null = null;
   private readyWaiters: (() => void)[] = [];
+  /** What the server last told us: group proxies and pinned images. */
+  private settings: AgentSettings = { proxies: [], pinned: [] };
+  private freshTimer: NodeJS.Timeout | null = null;
 
   constructor(config: AgentConfig, options?: { log?: Logger }) {
     this.config = config;
@@ -73,6 +81,13 @@ export class PrecacheAgent implements AgentContext {
     socket.on("image:delete", (payload, ack) =>
       this.handle(imageDelete, payload, ack, (command) => deleteImage(this, command)),
     );
+    socket.on("image:abort", (payload, ack) => this.handle(imageAbort, payload, ack, (command) => abortImage(this, command)));
+    socket.on("settings:changed", (payload) => {
+      const parsed = settingsChanged.safeParse(payload);
+      if (parsed.success) this.applySettings(parsed.data);
+    });
+    this.freshTimer = setInterval(() => void touchPinned(this.config.cacheDir, this.settings.pinned), 3600_000);
+    this.freshTimer.unref();
     this.rescanTimer = setInterval(() => void this.reportInventory(), this.config.rescanIntervalMs);
     this.rescanTimer.unref();
   }
@@ -87,6 +102,7 @@ export class PrecacheAgent implements AgentContext {
   async stop(graceMs = 0): Promise<void> {
     this.setState(AgentState.draining);
     if (this.rescanTimer) clearInterval(this.rescanTimer);
+    if (this.freshTimer) clearInterval(this.freshTimer);
     const deadline = Date.now() + graceMs;
     while (this.downloads.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     for (const download of this.downloads.values()) download.controller.abort();
@@ -97,7 +113,12 @@ export class PrecacheAgent implements AgentContext {
   }
 
   proxies(): string[] {
-    return this.config.proxies;
+    return this.config.proxies.length > 0 ? this.config.proxies : this.settings.proxies;
+  }
+
+  private applySettings(settings: AgentSettings): void {
+    this.settings = settings;
+    void touchPinned(this.config.cacheDir, settings.pinned);
   }
 
   emit<E extends keyof AgentToServerEvents>(event: E, ...args: Parameters<AgentToServerEvents[E]>): void {
@@ -126,10 +147,11 @@ export class PrecacheAgent implements AgentContext {
       cacheDir: this.config.cacheDir,
       freeBytes: free,
       proxies: this.config.proxies,
+      ...(this.config.group ? { group: this.config.group } : {}),
       inventory,
       active,
     } as const;
-    this.socket?.timeout(30_000).emit("agent:hello", hello, (error: Error | null, result?: Ack<{ accepted: true }>) => {
+    this.socket?.timeout(30_000).emit("agent:hello", hello, (error: Error | null, result?: Ack<AgentSettings>) => {
       if (error || !result?.ok) {
         const reason = error?.message ?? (result && !result.ok ? result.error.message : "no answer");
         this.log.error({ reason }, "server refused hello");
@@ -137,6 +159,7 @@ export class PrecacheAgent implements AgentContext {
         setTimeout(() => this.socket?.connect(), 5000).unref();
         return;
       }
+      this.applySettings(result.data);
       this.setState(AgentState.ready);
       this.log.info({ server: this.config.server }, "connected");
       for (const resolve of this.readyWaiters.splice(0)) resolve();

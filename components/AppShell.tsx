@@ -25,6 +25,7 @@ export function AppShell({ title, children }: { title: string; children: ReactNo
         <nav>
           <Link href="/images">Images</Link>
           <Link href="/hypervisors">Hypervisors</Link>
+          <Link href="/topology">Topology</Link>
         </nav>
         <span className="muted" data-testid="live-status">{live.isConnected ? "● live" : "○ connecting…"}</span>
         <button

@@ -1,12 +1,13 @@
 "use client";
-import { useSearchParams } from "next/navigation";
+import { useRouter, useSearchParams } from "next/navigation";
 import { Suspense, useMemo, useState } from "react";
-import { formatBytes } from "../lib/api";
-import { useImagesQuery } from "../lib/queries";
+import { useImagesQuery, useRolloutMutation } from "../lib/queries";
 import { AppShell } from "./AppShell";
+import { HeatmapCanvas } from "./HeatmapCanvas";
 import { useLiveStore } from "./Providers";
 
 const STATES = ["absent", "pending", "downloading", "cached", "failed"] as const;
+const COLORS: Record<string, string> = { absent: "#2b333d", pending: "#6b7280", downloading: "#e0a82e", cached: "#2fb36d", failed: "#e5484d", stale: "#8e6bd8" };
 
 export function HypervisorsPage() {
   return (
@@ -20,11 +21,17 @@ export function HypervisorsPage() {
 
 function Heatmap() {
   const params = useSearchParams();
+  const router = useRouter();
   const images = useImagesQuery();
   const live = useLiveStore(true);
+  const precache = useRolloutMutation();
   const [chosen, setChosen] = useState<string | null>(params.get("image"));
+  const [selected, setSelected] = useState<Set<string>>(new Set());
   const imageId = chosen ?? images.data?.[0]?.id ?? null;
-  const hypervisors = [...live.hypervisors.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const image = images.data?.find((candidate) => candidate.id === imageId);
+  const isStale = image !== undefined && image.status !== "active";
+  // The Map is mutated in place by deltas; the version says when to look again.
+  const hypervisors = useMemo(() => [...live.hypervisors.values()], [live.version]); // eslint-disable-line react-hooks/exhaustive-deps
   const counts = useMemo(() => {
     const result: Record<string, number> = Object.fromEntries(STATES.map((state) => [state, 0]));
     for (const hypervisor of hypervisors) result[hypervisor.cells.get(imageId ?? "")?.state ?? "absent"] += 1;
@@ -36,50 +43,53 @@ function Heatmap() {
       <div className="row">
         <label htmlFor="image-select" className="muted">Image</label>
         <select id="image-select" value={imageId ?? ""} onChange={(event) => setChosen(event.target.value)}>
-          {images.data?.map((image) => (
-            <option key={image.id} value={image.id}>
-              {image.name}
+          {images.data?.map((candidate) => (
+            <option key={candidate.id} value={candidate.id}>
+              {candidate.name} {candidate.status !== "active" ? `(${candidate.status})` : ""}
             </option>
           ))}
         </select>
-        <span className="muted">{hypervisors.length} hypervisors, {hypervisors.filter((h) => h.online).length} online</span>
+        <span className="muted" data-testid="hypervisor-count">
+          {hypervisors.length} hypervisors, {hypervisors.filter((h) => h.online).length} online
+        </span>
       </div>
       <div className="counts" data-testid="counts">
         {STATES.map((state) => (
           <span key={state}>
+            <i style={{ display: "inline-block", width: 10, height: 10, background: COLORS[state], marginRight: 4 }} />
             {state}: <strong data-testid={`count-${state}`}>{counts[state]}</strong>
           </span>
         ))}
+        {isStale && <span style={{ color: COLORS.stale }}>stale: this image is {image?.status} in the source</span>}
       </div>
-      <div className="legend">
-        {STATES.map((state) => (
-          <span key={state}>
-            <i style={{ background: `var(--${state})` }} />
-            {state}
-          </span>
-        ))}
+      <div className="row" style={{ marginBottom: 8, minHeight: 32 }}>
+        {selected.size > 0 ? (
+          <>
+            <span data-testid="selection">{selected.size} selected</span>
+            <button
+              disabled={!imageId || image?.artifact?.state !== "ready" || precache.isPending}
+              onClick={() => imageId && precache.mutate({ imageId, hypervisors: [...selected] }, { onSuccess: () => setSelected(new Set()) })}
+            >
+              Precache to selected
+            </button>
+            <button className="secondary" onClick={() => setSelected(new Set())}>
+              Clear selection
+            </button>
+            {precache.isError && <span className="error">{precache.error.message}</span>}
+          </>
+        ) : (
+          <span className="muted">Drag across cells to select hypervisors; click a cell for its details.</span>
+        )}
       </div>
-      <div className="grid" data-testid="heatmap">
-        {hypervisors.map((hypervisor) => {
-          const cell = hypervisor.cells.get(imageId ?? "");
-          const state = cell?.state ?? "absent";
-          const percent = cell?.totalBytes ? Math.min(100, (100 * cell.bytes) / cell.totalBytes) : 0;
-          const title = [
-            hypervisor.name,
-            hypervisor.online ? "online" : "offline",
-            state + (state === "downloading" ? ` ${percent.toFixed(0)}%` : ""),
-            cell?.error ?? "",
-            `free ${formatBytes(hypervisor.freeBytes)}`,
-          ]
-            .filter(Boolean)
-            .join("\n");
-          return (
-            <div key={hypervisor.name} className="cell" data-testid="cell" data-name={hypervisor.name} data-state={state} data-online={hypervisor.online} title={title}>
-              {state === "downloading" && <span style={{ height: `${percent}%` }} />}
-            </div>
-          );
-        })}
-      </div>
+      <HeatmapCanvas
+        hypervisors={hypervisors}
+        imageId={imageId}
+        isStale={isStale}
+        version={live.version}
+        selected={selected}
+        onSelect={(names) => setSelected(new Set(names))}
+        onOpen={(name) => router.push(`/hypervisors/${encodeURIComponent(name)}`)}
+      />
       {hypervisors.length === 0 && <p className="muted">No hypervisors yet: start an agent (npm run agent -- --server … --token …).</p>}
     </>
   );

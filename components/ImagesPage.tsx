@@ -85,7 +85,7 @@ function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: { id: str
       </td>
       <td data-testid="rollout">
         {rollout ? (
-          <Link href={`/hypervisors?image=${image.id}`}>
+          <Link href={`/rollouts/${rollout.id}`}>
             <span className={`badge ${rollout.state}`}>{rollout.state}</span>{" "}
             <span className="muted">
               {rollout.counts.done ?? 0} done, {rollout.counts.failed ?? 0} failed, {(rollout.counts.pending ?? 0) + (rollout.counts.downloading ?? 0)} open

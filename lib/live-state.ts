@@ -51,7 +51,7 @@ export class LiveStore {
       for (const { hypervisor, ...cell } of delta.cells) {
         let row = this.hypervisors.get(hypervisor);
         if (!row) {
-          row = { name: hypervisor, online: true, freeBytes: null, lastSeenAt: new Date().toISOString(), cells: new Map() };
+          row = { name: hypervisor, group: null, online: true, freeBytes: null, lastSeenAt: new Date().toISOString(), cells: new Map() };
           this.hypervisors.set(hypervisor, row);
         }
         if (cell.state === "absent") row.cells.delete(cell.imageId);

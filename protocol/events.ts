@@ -28,9 +28,14 @@ export const agentHello = z.object({
   cacheDir: z.string(),
   freeBytes: z.number().nonnegative(),
   proxies: z.array(z.string()),
+  /** Topology label (rack/room/cell) from --group; the operator's choice wins on the server. */
+  group: z.string().max(128).optional(),
   inventory: z.array(cachedFile),
   active: z.array(activeDownload),
 });
+
+/** The server's answer to a hello: proxies for agents without their own, images to keep fresh. */
+export type AgentSettings = { proxies: string[]; pinned: string[] };
 export type AgentHello = z.infer<typeof agentHello>;
 
 export const imagePrecache = z.object({
@@ -42,10 +47,15 @@ export const imagePrecache = z.object({
   imageSize: z.number().int().nonnegative().nullable(),
   hash: z.object({ algo: z.enum(["md5", "sha1", "sha256", "sha384", "sha512"]), value: hexDigest }),
   jitterMs: z.number().int().nonnegative().max(3_600_000).default(0),
+  /** Per-agent cap on compressed bytes per second; null = unlimited. */
+  bandwidthBytesPerSecond: z.number().int().positive().nullable().default(null),
 });
 export type ImagePrecache = z.infer<typeof imagePrecache>;
 
 export const imageDelete = z.object({ imageId });
+export const imageAbort = z.object({ imageId, rolloutId: z.string() });
+export type ImageAbort = z.infer<typeof imageAbort>;
+export const settingsChanged = z.object({ proxies: z.array(z.string()), pinned: z.array(imageId) });
 export type ImageDelete = z.infer<typeof imageDelete>;
 export type ImageDeleteResult = { deleted: boolean; freedBytes: number };
 
@@ -71,7 +81,7 @@ export const inventoryReported = z.object({ freeBytes: z.number().nonnegative(),
 export type InventoryReported = z.infer<typeof inventoryReported>;
 
 export type AgentToServerEvents = {
-  "agent:hello": (hello: AgentHello, ack: (result: Ack<{ accepted: true }>) => void) => void;
+  "agent:hello": (hello: AgentHello, ack: (result: Ack<AgentSettings>) => void) => void;
   "download:progress": (progress: DownloadProgress) => void;
   "download:finished": (result: DownloadFinished) => void;
   "inventory:reported": (report: InventoryReported) => void;
@@ -80,6 +90,8 @@ export type AgentToServerEvents = {
 export type ServerToAgentEvents = {
   "image:precache": (command: ImagePrecache, ack: (result: Ack<{ accepted: true }>) => void) => void;
   "image:delete": (command: ImageDelete, ack: (result: Ack<ImageDeleteResult>) => void) => void;
+  "image:abort": (command: ImageAbort, ack: (result: Ack<{ aborted: boolean }>) => void) => void;
+  "settings:changed": (settings: AgentSettings) => void;
 };
 
 // ---- browser ----
@@ -87,6 +99,7 @@ export type ServerToAgentEvents = {
 export type CellView = { imageId: string; state: CellState; bytes: number; totalBytes: number | null; error: string | null };
 export type HypervisorView = {
   name: string;
+  group: string | null;
   online: boolean;
   freeBytes: number | null;
   lastSeenAt: string;

@@ -21,7 +21,7 @@ export const TargetState = {
 } as const;
 export type TargetState = (typeof TargetState)[keyof typeof TargetState];
 
-export const RolloutState = { running: "running", done: "done", failed: "failed", cancelled: "cancelled" } as const;
+export const RolloutState = { running: "running", paused: "paused", done: "done", failed: "failed", cancelled: "cancelled" } as const;
 export type RolloutState = (typeof RolloutState)[keyof typeof RolloutState];
 
 /** Why an agent could not place an image. Stable strings: operators grep for them. */

@@ -27,6 +27,8 @@ import { AgentHub } from "./realtime/agent-hub.ts";
 import { UiHub } from "./realtime/ui-hub.ts";
 import { catchUpHypervisor } from "./rollouts/rollout-commands.ts";
 import { recordFinished, recordProgress } from "./rollouts/record-download.ts";
+import { ProgressBuffer } from "./rollouts/progress-buffer.ts";
+import { RolloutScheduler } from "./rollouts/rollout-scheduler.ts";
 import { loadSecrets } from "./secrets.ts";
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -57,7 +59,11 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
     ui: new UiHub(log, secrets),
     tasks: new Set(),
     publishing: new Map(),
+    scheduler: null as unknown as RolloutScheduler,
+    progress: null as unknown as ProgressBuffer,
   };
+  context.progress = new ProgressBuffer(context);
+  context.scheduler = new RolloutScheduler(context);
 
   const server = http.createServer((req, res) => {
     const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
@@ -98,6 +104,8 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
 
   await syncImages(context).catch((error: Error) => log.error({ error: error.message, source: source.describe() }, "image sync failed; will retry"));
   await resumeInterruptedPublishes(context);
+  context.progress.start();
+  context.scheduler.start();
   const resync = setInterval(() => void syncImages(context).catch((error: Error) => log.warn({ error: error.message }, "image sync failed")), RESYNC_MS);
   resync.unref();
 
@@ -128,6 +136,8 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
     async close() {
       clearInterval(resync);
       await localAgent?.stop();
+      await context.scheduler.stop();
+      await context.progress.stop();
       context.agents.close();
       context.ui.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));

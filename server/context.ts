@@ -5,6 +5,8 @@ import type { Env } from "./env.ts";
 import type { ImageSource } from "./glance/source-image.ts";
 import type { AgentHub } from "./realtime/agent-hub.ts";
 import type { UiHub } from "./realtime/ui-hub.ts";
+import type { ProgressBuffer } from "./rollouts/progress-buffer.ts";
+import type { RolloutScheduler } from "./rollouts/rollout-scheduler.ts";
 import type { Secrets } from "./secrets.ts";
 
 export type AppContext = {
@@ -17,6 +19,8 @@ export type AppContext = {
   publicUrl: string;
   agents: AgentHub;
   ui: UiHub;
+  scheduler: RolloutScheduler;
+  progress: ProgressBuffer;
   /** Background work (publishes) to await on shutdown and in tests. */
   tasks: Set<Promise<unknown>>;
   /** Publishes running in this process, by image id. */

@@ -10,6 +10,7 @@ import { artifactStream } from "./artifact-chunks.ts";
 import { baseFilePath, partFilePath } from "./cache-paths.ts";
 import { freeBytes } from "./free-space.ts";
 import { fsyncPath } from "./fsync-path.ts";
+import { createThrottle } from "./throttle.ts";
 
 export type HashSpec = { algo: "md5" | "sha1" | "sha256" | "sha384" | "sha512"; value: string };
 
@@ -27,6 +28,8 @@ export type PlaceImageOptions = {
   /** Called with decompressed bytes written so far (throttle on the caller's side). */
   onProgress?: (bytes: number) => void;
   onRoute?: (route: string, offset: number) => void;
+  /** Cap on compressed bytes per second read from the proxy. */
+  bandwidthBytesPerSecond?: number | null;
 };
 
 export type PlacedImage = { path: string; bytes: number; compressedBytes: number; seconds: number };
@@ -60,7 +63,9 @@ export async function placeImage(options: PlaceImageOptions): Promise<PlacedImag
   const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 });
   try {
     try {
+      const throttle = options.bandwidthBytesPerSecond ? [createThrottle(options.bandwidthBytesPerSecond)] : [];
       await pipeline(
+        [
         artifactStream({
           url: options.artifactUrl,
           proxies: options.proxies,
@@ -69,10 +74,12 @@ export async function placeImage(options: PlaceImageOptions): Promise<PlacedImag
           idleTimeoutMs: options.idleTimeoutMs,
           onRoute: options.onRoute,
         }),
+        ...throttle,
         countCompressed,
         gunzip,
         hashAndCount,
         fs.createWriteStream(partPath, { mode: 0o644, highWaterMark: 1 << 20 }),
+        ],
         { signal: options.signal },
       );
     } catch (error) {

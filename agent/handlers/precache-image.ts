@@ -30,6 +30,7 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
         proxies: agent.proxies(),
         allowDirect: agent.config.allowDirect,
         imageSize: command.imageSize,
+        bandwidthBytesPerSecond: command.bandwidthBytesPerSecond,
         signal: controller.signal,
         onProgress(bytes) {
           download.bytes = bytes;

@@ -3,12 +3,13 @@ import { z } from "zod";
 import type { AppContext } from "../context.ts";
 import { cleanupImage } from "../cleanup/cleanup-image.ts";
 import { AppError } from "../errors.ts";
-import { listHypervisors } from "../hypervisors/hypervisor-queries.ts";
+import { getHypervisor, listHypervisors } from "../hypervisors/hypervisor-queries.ts";
 import { getImage, listImages } from "../images/image-queries.ts";
 import { syncImages } from "../images/sync-images.ts";
 import { toArtifactView } from "../images/image-views.ts";
 import { publishImage } from "../publish/publish-image.ts";
-import { cancelRollout, getRollout, listRollouts } from "../rollouts/rollout-commands.ts";
+import { cancelRollout, getRollout, listRollouts, pauseRollout, resumeRollout, retryFailed } from "../rollouts/rollout-commands.ts";
+import { getTopology, setHypervisorGroup, setImagePinned, updateTopology } from "../topology/topology.ts";
 import { createRollout } from "../rollouts/create-rollout.ts";
 
 export type RouteResult = { status: number; body: unknown; headers?: Record<string, string | string[]> };
@@ -24,7 +25,30 @@ const id = "([A-Za-z0-9][A-Za-z0-9._-]{0,127})";
 const names = z.array(z.string().min(1).max(253)).min(1).max(100_000);
 
 const publishBody = z.object({ codec: z.literal("gzip").optional(), level: z.number().int().min(1).max(9).optional() }).strict();
-const rolloutBody = z.object({ imageId: z.string().min(1), hypervisors: names.optional(), jitterSeconds: z.number().min(0).max(3600).optional() }).strict();
+const rolloutBody = z
+  .object({
+    imageId: z.string().min(1),
+    hypervisors: names.optional(),
+    groups: z.array(z.string().min(1)).min(1).optional(),
+    strategy: z.enum(["waves", "jitter"]).optional(),
+    jitterSeconds: z.number().min(0).max(3600).optional(),
+    perProxyConcurrency: z.number().int().min(1).max(10_000).optional(),
+    maxAttempts: z.number().int().min(1).max(20).optional(),
+    nodeTimeoutSeconds: z.number().int().min(5).max(86_400).optional(),
+    bandwidthMbps: z.number().positive().max(400_000).optional(),
+  })
+  .strict();
+const proxyUrl = z.string().regex(/^https?:\/\/[^/\s]+/, "proxy URL with scheme and host, e.g. http://squid:3128");
+const topologyBody = z
+  .object({
+    tier1: z.array(z.object({ url: proxyUrl, bandwidthMbps: z.number().positive().nullable() }).strict()).optional(),
+    nodeBandwidthMbps: z.number().positive().optional(),
+    groups: z.array(z.object({ name: z.string().min(1).max(128), proxies: z.array(proxyUrl), bandwidthMbps: z.number().positive().nullable().optional() }).strict()).optional(),
+  })
+  .strict();
+const groupBody = z.object({ group: z.string().min(1).max(128).nullable() }).strict();
+const pinBody = z.object({ pinned: z.boolean() }).strict();
+const uuid = "([0-9a-f-]{36})";
 const cleanupBody = z.object({ imageId: z.string().min(1), hypervisors: names.optional() }).strict();
 
 export const apiRoutes: Route[] = [
@@ -46,6 +70,11 @@ export const apiRoutes: Route[] = [
     },
   },
   { method: "GET", path: /^\/api\/hypervisors$/, handle: async (context) => ({ status: 200, body: { hypervisors: await listHypervisors(context) } }) },
+  {
+    method: "GET",
+    path: /^\/api\/hypervisors\/([^/]{1,253})$/,
+    handle: async (context, { params }) => ({ status: 200, body: { hypervisor: await getHypervisor(context, decodeURIComponent(params[0])) } }),
+  },
   { method: "GET", path: /^\/api\/rollouts$/, handle: async (context) => ({ status: 200, body: { rollouts: await listRollouts(context) } }) },
   {
     method: "POST",
@@ -57,10 +86,39 @@ export const apiRoutes: Route[] = [
     path: /^\/api\/rollouts\/([0-9a-f-]{36})$/,
     handle: async (context, { params }) => ({ status: 200, body: { rollout: await getRollout(context, params[0]) } }),
   },
+  ...(
+    [
+      ["cancel", cancelRollout],
+      ["pause", pauseRollout],
+      ["resume", resumeRollout],
+      ["retry", retryFailed],
+    ] as const
+  ).map(([verb, command]): Route => ({
+    method: "POST",
+    path: new RegExp(`^/api/rollouts/${uuid}/${verb}$`),
+    handle: async (context, { params }) => ({ status: 200, body: { rollout: await command(context, params[0]) } }),
+  })),
+  { method: "GET", path: /^\/api\/topology$/, handle: async (context) => ({ status: 200, body: { topology: await getTopology(context) } }) },
   {
     method: "POST",
-    path: /^\/api\/rollouts\/([0-9a-f-]{36})\/cancel$/,
-    handle: async (context, { params }) => ({ status: 200, body: { rollout: await cancelRollout(context, params[0]) } }),
+    path: /^\/api\/topology$/,
+    handle: async (context, { body }) => ({ status: 200, body: { topology: await updateTopology(context, topologyBody.parse(body)) } }),
+  },
+  {
+    method: "POST",
+    path: /^\/api\/hypervisors\/([^/]{1,253})\/group$/,
+    handle: async (context, { params, body }) => {
+      await setHypervisorGroup(context, decodeURIComponent(params[0]), groupBody.parse(body).group);
+      return { status: 200, body: { ok: true } };
+    },
+  },
+  {
+    method: "POST",
+    path: new RegExp(`^/api/images/${id}/pin$`),
+    handle: async (context, { params, body }) => {
+      await setImagePinned(context, params[0], pinBody.parse(body).pinned);
+      return { status: 200, body: { image: await getImage(context, params[0]) } };
+    },
   },
   {
     method: "POST",

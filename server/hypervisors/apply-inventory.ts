@@ -22,10 +22,10 @@ export async function applyInventory(
   const known = new Map(existing.map((row) => [row.imageId, row]));
   for (const [imageId, file] of present) {
     const row = known.get(imageId);
-    if (row?.state === CellState.cached && Number(row.bytes) === file.bytes) continue;
+    if (row?.state === CellState.cached && Number(row.bytes) === file.bytes && row.fileMtime?.getTime() === Math.floor(file.mtimeMs)) continue;
     const size = images.find((image) => image.id === imageId)?.size ?? null;
     const isComplete = size === null || Number(size) === file.bytes;
-    const data = { state: CellState.cached, bytes: BigInt(file.bytes), verified: row?.state === CellState.cached ? row.verified : false, error: isComplete ? null : `size ${file.bytes} differs from image size ${size}` };
+    const data = { state: CellState.cached, bytes: BigInt(file.bytes), verified: row?.state === CellState.cached ? row.verified : false, error: isComplete ? null : `size ${file.bytes} differs from image size ${size}`, fileMtime: new Date(Math.floor(file.mtimeMs)) };
     const saved = await context.db.hypervisorImage.upsert({
       where: { hypervisorName_imageId: { hypervisorName: hypervisor, imageId } },
       create: { hypervisorName: hypervisor, imageId, ...data },

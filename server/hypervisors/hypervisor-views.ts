@@ -8,9 +8,10 @@ export type HypervisorApiView = {
   version: string | null;
   cacheDir: string | null;
   proxies: string[];
+  group: string | null;
   lastSeenAt: string;
   freeBytes: number | null;
-  images: { imageId: string; state: string; bytes: number; verified: boolean; error: string | null }[];
+  images: { imageId: string; state: string; bytes: number; verified: boolean; error: string | null; lastUsedAt: string | null }[];
 };
 
 export function toHypervisorApiView(row: Hypervisor & { images: HypervisorImage[] }): HypervisorApiView {
@@ -20,6 +21,7 @@ export function toHypervisorApiView(row: Hypervisor & { images: HypervisorImage[
     version: row.version,
     cacheDir: row.cacheDir,
     proxies: row.proxies,
+    group: row.group,
     lastSeenAt: row.lastSeenAt.toISOString(),
     freeBytes: row.freeBytes === null ? null : Number(row.freeBytes),
     images: row.images.map((image) => ({
@@ -28,6 +30,7 @@ export function toHypervisorApiView(row: Hypervisor & { images: HypervisorImage[
       bytes: Number(image.bytes),
       verified: image.verified,
       error: image.error,
+      lastUsedAt: image.fileMtime?.toISOString() ?? null,
     })),
   };
 }
@@ -35,6 +38,7 @@ export function toHypervisorApiView(row: Hypervisor & { images: HypervisorImage[
 export function toHypervisorHeader(row: Hypervisor): Omit<HypervisorView, "cells"> {
   return {
     name: row.name,
+    group: row.group,
     online: row.online,
     freeBytes: row.freeBytes === null ? null : Number(row.freeBytes),
     lastSeenAt: row.lastSeenAt.toISOString(),

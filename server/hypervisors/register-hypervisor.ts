@@ -1,11 +1,14 @@
 // An agent's hello: record the hypervisor as online with what it reports, then its inventory.
-import type { AgentHello } from "../../protocol/events.ts";
+import type { AgentHello, AgentSettings } from "../../protocol/events.ts";
 import type { AppContext } from "../context.ts";
 import { applyInventory } from "./apply-inventory.ts";
 import { toHypervisorHeader } from "./hypervisor-views.ts";
 
-export async function registerHypervisor(context: Pick<AppContext, "db" | "ui" | "log">, hello: AgentHello): Promise<void> {
+export async function registerHypervisor(context: Pick<AppContext, "db" | "ui" | "log">, hello: AgentHello): Promise<AgentSettings> {
+  const existing = await context.db.hypervisor.findUnique({ where: { name: hello.name }, select: { groupSetBy: true } });
+  const isGroupOperatorSet = existing?.groupSetBy === "operator";
   const data = {
+    ...(isGroupOperatorSet || hello.group === undefined ? {} : { group: hello.group, groupSetBy: "agent" }),
     online: true,
     version: hello.version,
     cacheDir: hello.cacheDir,
@@ -17,6 +20,16 @@ export async function registerHypervisor(context: Pick<AppContext, "db" | "ui" |
   context.ui.hypervisorChanged(toHypervisorHeader(row));
   await applyInventory(context, hello.name, hello.inventory);
   context.log.info({ hypervisor: hello.name, version: hello.version, files: hello.inventory.length }, "hypervisor connected");
+  return agentSettings(context, row);
+}
+
+/** Proxies of the hypervisor's group (used when the agent has no --proxy) and pinned images. */
+export async function agentSettings(context: Pick<AppContext, "db">, hypervisor: { group: string | null }): Promise<AgentSettings> {
+  const [group, pinned] = await Promise.all([
+    hypervisor.group ? context.db.hypervisorGroup.findUnique({ where: { name: hypervisor.group } }) : null,
+    context.db.image.findMany({ where: { pinned: true }, select: { id: true } }),
+  ]);
+  return { proxies: group?.proxies ?? [], pinned: pinned.map((image) => image.id) };
 }
 
 export async function markHypervisorOffline(context: Pick<AppContext, "db" | "ui">, name: string): Promise<void> {

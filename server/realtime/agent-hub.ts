@@ -10,6 +10,7 @@ import {
   inventoryReported,
   type Ack,
   type AgentHello,
+  type AgentSettings,
   type AgentToServerEvents,
   type DownloadFinished,
   type DownloadProgress,
@@ -21,7 +22,8 @@ import { safeEqual } from "../secrets.ts";
 type AgentSocket = Socket<AgentToServerEvents, ServerToAgentEvents, Record<string, never>, { name?: string }>;
 
 export type AgentEventHandlers = {
-  hello(hello: AgentHello): Promise<void>;
+  /** Registers the hypervisor and returns the settings the agent should use. */
+  hello(hello: AgentHello): Promise<AgentSettings>;
   /** Runs after the hello is acknowledged, so commands it sends reach a ready agent. */
   afterHello(hello: AgentHello): Promise<void>;
   progress(name: string, progress: DownloadProgress): Promise<void>;
@@ -53,6 +55,14 @@ export class AgentHub {
       next();
     });
     namespace.on("connection", (socket) => this.onConnection(socket as AgentSocket));
+  }
+
+  /** Pushes new settings (proxies, pinned images) to connected agents. */
+  broadcastSettings(settingsFor: (name: string) => AgentSettings | null): void {
+    for (const [name, socket] of this.sockets) {
+      const settings = settingsFor(name);
+      if (settings) socket.emit("settings:changed", settings);
+    }
   }
 
   isOnline(name: string): boolean {
@@ -111,8 +121,8 @@ export class AgentHub {
       this.sockets.set(hello.name, socket);
       handlers
         .hello(hello)
-        .then(() => {
-          reply({ ok: true, data: { accepted: true } });
+        .then((settings) => {
+          reply({ ok: true, data: settings });
           return handlers.afterHello(hello);
         })
         .catch((error: Error) => {

@@ -1,27 +1,34 @@
-// POST /api/rollouts: one target per hypervisor; those that already hold a verified copy are
-// done at once, the rest are sent the command now (online) or when they connect (offline).
+// POST /api/rollouts: one target per hypervisor; those already holding a verified copy are
+// done at once, the rest wait for the scheduler (which sends in waves, or all with jitter).
 import { CellState, RolloutState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
-import { dispatchTarget } from "./dispatch-target.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { setCell } from "./set-cell.ts";
 
-export type CreateRolloutOptions = { imageId: string; hypervisors?: string[]; jitterSeconds?: number };
-type RolloutContext = Pick<AppContext, "db" | "agents" | "ui" | "log" | "publicUrl" | "tasks">;
+export type RolloutSelector = { all: true } | { groups: string[] } | { hypervisors: string[] };
+export type CreateRolloutOptions = {
+  imageId: string;
+  hypervisors?: string[];
+  groups?: string[];
+  strategy?: "waves" | "jitter";
+  jitterSeconds?: number;
+  perProxyConcurrency?: number;
+  maxAttempts?: number;
+  nodeTimeoutSeconds?: number;
+  bandwidthMbps?: number;
+};
+type RolloutContext = Pick<AppContext, "db" | "ui" | "log" | "scheduler">;
 
-export async function createRollout(context: RolloutContext, options: CreateRolloutOptions): Promise<{ id: string; state: string }> {
+export async function createRollout(context: RolloutContext, options: CreateRolloutOptions): Promise<{ id: string; state: string; targets: number }> {
   const image = await context.db.image.findUnique({ where: { id: options.imageId }, include: { artifact: true } });
   if (!image) throw new AppError("IMAGE_NOT_FOUND", `no image ${options.imageId}`);
   if (image.artifact?.state !== "ready") {
     throw new AppError("ARTIFACT_NOT_READY", `image ${image.name} is not published yet: POST /api/images/${image.id}/publish first`);
   }
-  const known = await context.db.hypervisor.findMany({ select: { name: true }, orderBy: { name: "asc" } });
-  const knownNames = new Set(known.map((row) => row.name));
-  const names = options.hypervisors ?? [...knownNames];
-  const unknown = names.filter((name) => !knownNames.has(name));
-  if (unknown.length) throw new AppError("NOT_FOUND", `unknown hypervisors: ${unknown.slice(0, 10).join(", ")}${unknown.length > 10 ? " …" : ""}`);
-  if (names.length === 0) throw new AppError("NO_TARGETS", "no hypervisors enrolled: start an agent first");
+  const selector: RolloutSelector = options.hypervisors ? { hypervisors: [...new Set(options.hypervisors)] } : options.groups ? { groups: options.groups } : { all: true };
+  const names = await selectHypervisors(context, selector);
+  if (names.length === 0) throw new AppError("NO_TARGETS", "no hypervisors match: start an agent first, or check the group names");
   const cached = await context.db.hypervisorImage.findMany({
     where: { imageId: image.id, hypervisorName: { in: names }, state: CellState.cached, verified: true },
     select: { hypervisorName: true },
@@ -31,9 +38,15 @@ export async function createRollout(context: RolloutContext, options: CreateRoll
     data: {
       imageId: image.id,
       state: RolloutState.running,
+      strategy: options.strategy ?? "waves",
       jitterMs: Math.round((options.jitterSeconds ?? 0) * 1000),
+      perProxyConcurrency: options.perProxyConcurrency ?? 25,
+      maxAttempts: options.maxAttempts ?? 3,
+      nodeTimeoutSeconds: options.nodeTimeoutSeconds ?? 1800,
+      bandwidthBytesPerSecond: options.bandwidthMbps ? BigInt(Math.round((options.bandwidthMbps * 1e6) / 8)) : null,
+      selector,
       targets: {
-        create: [...new Set(names)].map((hypervisorName) =>
+        create: names.map((hypervisorName) =>
           alreadyThere.has(hypervisorName)
             ? { hypervisorName, state: TargetState.done, bytes: image.size ?? 0n, finishedAt: new Date() }
             : { hypervisorName, state: TargetState.pending },
@@ -43,12 +56,40 @@ export async function createRollout(context: RolloutContext, options: CreateRoll
   });
   const size = image.size === null ? null : Number(image.size);
   const toSend = names.filter((name) => !alreadyThere.has(name));
-  for (const name of toSend) await setCell(context, name, image.id, { state: CellState.pending, bytes: 0n, error: null }, size);
-  context.log.info({ rolloutId: rollout.id, imageId: image.id, targets: names.length, alreadyCached: alreadyThere.size }, "rollout created");
+  await context.db.$transaction(
+    toSend.map((name) =>
+      context.db.hypervisorImage.upsert({
+        where: { hypervisorName_imageId: { hypervisorName: name, imageId: image.id } },
+        create: { hypervisorName: name, imageId: image.id, state: CellState.pending },
+        update: { state: CellState.pending, bytes: 0n, error: null },
+      }),
+    ),
+  );
+  for (const name of toSend) context.ui.cellChanged(name, { imageId: image.id, state: CellState.pending, bytes: 0, totalBytes: size, error: null });
+  context.log.info({ rolloutId: rollout.id, imageId: image.id, targets: names.length, alreadyCached: alreadyThere.size, strategy: rollout.strategy }, "rollout created");
   context.ui.rolloutChanged(rollout.id, rollout.state);
-  const online = toSend.filter((name) => context.agents.isOnline(name));
-  const sending = Promise.all(online.map((name) => dispatchTarget(context, rollout.id, name))).then(() => finishRolloutIfDone(context, rollout.id));
-  context.tasks.add(sending);
-  void sending.finally(() => context.tasks.delete(sending));
-  return { id: rollout.id, state: rollout.state };
+  await finishRolloutIfDone(context, rollout.id);
+  context.scheduler.poke();
+  return { id: rollout.id, state: rollout.state, targets: names.length };
+}
+
+export async function selectHypervisors(context: Pick<AppContext, "db">, selector: RolloutSelector): Promise<string[]> {
+  if ("hypervisors" in selector) {
+    const found = await context.db.hypervisor.findMany({ where: { name: { in: selector.hypervisors } }, select: { name: true } });
+    const known = new Set(found.map((row) => row.name));
+    const unknown = selector.hypervisors.filter((name) => !known.has(name));
+    if (unknown.length) throw new AppError("NOT_FOUND", `unknown hypervisors: ${unknown.slice(0, 10).join(", ")}${unknown.length > 10 ? " …" : ""}`);
+    return selector.hypervisors;
+  }
+  const where = "groups" in selector ? { group: { in: selector.groups } } : {};
+  const rows = await context.db.hypervisor.findMany({ where, select: { name: true }, orderBy: { name: "asc" } });
+  return rows.map((row) => row.name);
+}
+
+/** Does a hypervisor that appears later belong to this rollout? (all / its group) */
+export function selectorIncludes(selector: unknown, hypervisor: { group: string | null }): boolean {
+  const value = selector as RolloutSelector | null;
+  if (!value || "all" in value) return true;
+  if ("groups" in value) return hypervisor.group !== null && value.groups.includes(hypervisor.group);
+  return false;
 }

@@ -1,42 +1,55 @@
-// Sends one hypervisor its precache command and records the answer.
+// Sends one hypervisor its precache command. The target is claimed (downloading) in the
+// database first, so a second scheduler tick or a restart never sends it twice.
 import type { ImagePrecache } from "../../protocol/events.ts";
 import { CellState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
+import type { Artifact, Image, Rollout } from "../db/generated/client.ts";
 import { artifactUrl } from "../images/image-views.ts";
 import { setCell } from "./set-cell.ts";
-import { finishRolloutIfDone } from "./finish-rollout.ts";
+import { failOrRetry } from "./target-retry.ts";
 
-type DispatchContext = Pick<AppContext, "db" | "agents" | "ui" | "log" | "publicUrl">;
+export type DispatchContext = Pick<AppContext, "db" | "agents" | "ui" | "log" | "publicUrl">;
+export type RolloutWithImage = Rollout & { image: Image & { artifact: Artifact | null } };
 
-export async function dispatchTarget(context: DispatchContext, rolloutId: string, hypervisor: string): Promise<void> {
-  const rollout = await context.db.rollout.findUnique({ where: { id: rolloutId }, include: { image: { include: { artifact: true } } } });
-  if (!rollout || rollout.state !== "running") return;
+export function precacheCommand(context: Pick<AppContext, "publicUrl">, rollout: RolloutWithImage): ImagePrecache | null {
   const { image } = rollout;
   const artifact = image.artifact;
-  if (!artifact?.sha256 || artifact.state !== "ready") return;
+  if (!artifact?.sha256 || artifact.state !== "ready") return null;
   const hash = image.osHashAlgo && image.osHashValue ? { algo: image.osHashAlgo, value: image.osHashValue } : { algo: "md5", value: image.checksum ?? "" };
-  const command: ImagePrecache = {
-    rolloutId,
+  return {
+    rolloutId: rollout.id,
     imageId: image.id,
     artifactUrl: artifactUrl(context.publicUrl, image.id, artifact.sha256, artifact.codec),
     codec: "gzip",
     compressedSize: artifact.compressedSize === null ? null : Number(artifact.compressedSize),
     imageSize: image.size === null ? null : Number(image.size),
     hash: hash as ImagePrecache["hash"],
-    jitterMs: rollout.jitterMs,
+    jitterMs: rollout.strategy === "jitter" ? rollout.jitterMs : 0,
+    bandwidthBytesPerSecond: rollout.bandwidthBytesPerSecond === null ? null : Number(rollout.bandwidthBytesPerSecond),
   };
-  const where = { rolloutId_hypervisorName: { rolloutId, hypervisorName: hypervisor } };
-  await context.db.rolloutTarget.update({ where, data: { attempts: { increment: 1 }, startedAt: new Date() } });
+}
+
+export async function dispatchTarget(context: DispatchContext, rollout: RolloutWithImage, hypervisor: string, proxy: string): Promise<void> {
+  const command = precacheCommand(context, rollout);
+  if (!command) return;
+  const now = new Date();
+  const claimed = await context.db.rolloutTarget.updateMany({
+    where: { rolloutId: rollout.id, hypervisorName: hypervisor, state: TargetState.pending },
+    data: { state: TargetState.downloading, proxy, attempts: { increment: 1 }, startedAt: now, lastProgressAt: now, bytes: 0n, nextAttemptAt: null },
+  });
+  if (claimed.count === 0) return;
+  const size = command.imageSize;
+  await setCell(context, hypervisor, rollout.imageId, { state: CellState.downloading, bytes: 0n, error: null }, size);
   const answer = await context.agents.send(hypervisor, "image:precache", command);
-  const size = image.size === null ? null : Number(image.size);
-  if (answer.ok) {
-    await context.db.rolloutTarget.update({ where, data: { state: TargetState.downloading, error: null } });
-    await setCell(context, hypervisor, image.id, { state: CellState.downloading, bytes: 0n, error: null }, size);
+  if (answer.ok) return;
+  const where = { rolloutId_hypervisorName: { rolloutId: rollout.id, hypervisorName: hypervisor } };
+  if (answer.error.code === "OFFLINE") {
+    // Not an attempt: it waits for the agent to come back.
+    await context.db.rolloutTarget.update({ where, data: { state: TargetState.pending, attempts: { decrement: 1 } } });
+    await setCell(context, hypervisor, rollout.imageId, { state: CellState.pending, bytes: 0n, error: null }, size);
     return;
   }
-  if (answer.error.code === "OFFLINE") return; // stays pending; dispatched again on reconnect
-  context.log.warn({ hypervisor, rolloutId, error: answer.error }, "precache command refused");
-  await context.db.rolloutTarget.update({ where, data: { state: TargetState.failed, error: `${answer.error.code}: ${answer.error.message}`, finishedAt: new Date() } });
-  await setCell(context, hypervisor, image.id, { state: CellState.failed, error: answer.error.message }, size);
-  await finishRolloutIfDone(context, rolloutId);
+  context.log.warn({ hypervisor, rolloutId: rollout.id, error: answer.error }, "precache command refused");
+  const target = await context.db.rolloutTarget.findUnique({ where });
+  if (target) await failOrRetry(context, target, rollout, answer.error, 0n, size);
 }

@@ -1,18 +1,43 @@
-// Reading, cancelling, and catching up rollouts.
+// Reading, pausing, resuming, cancelling, and catching up rollouts.
 import { CellState, RolloutState, TargetState } from "../../protocol/states.ts";
 import type { AgentHello } from "../../protocol/events.ts";
+import { baseFileName } from "../../agent/download/cache-paths.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
-import { baseFileName } from "../../agent/download/cache-paths.ts";
-import { dispatchTarget } from "./dispatch-target.ts";
+import { selectorIncludes } from "./create-rollout.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { setCell } from "./set-cell.ts";
 import { toRolloutView, type RolloutView } from "./rollout-views.ts";
+import { modelRolloutSeconds } from "./rollout-model.ts";
 
-export async function getRollout(context: Pick<AppContext, "db">, id: string): Promise<RolloutView> {
-  const rollout = await context.db.rollout.findUnique({ where: { id }, include: { targets: true } });
+export async function getRollout(context: Pick<AppContext, "db">, id: string): Promise<RolloutView & { model: RolloutModelView }> {
+  const rollout = await context.db.rollout.findUnique({ where: { id }, include: { targets: true, image: { include: { artifact: true } } } });
   if (!rollout) throw new AppError("NOT_FOUND", `no rollout ${id}`);
-  return toRolloutView(rollout);
+  const view = toRolloutView(rollout);
+  return { ...view, model: await modelFor(context, view, Number(rollout.image.artifact?.compressedSize ?? 0), Number(rollout.image.size ?? 0)) };
+}
+
+export type RolloutModelView = { imageBytes: number; artifactBytes: number; proxies: number; etaSeconds: number | null; totalSeconds: number | null };
+
+/** The seed's model with the bandwidths the operator entered per group (tier 2) and node. */
+async function modelFor(context: Pick<AppContext, "db">, view: RolloutView, artifactBytes: number, imageBytes: number): Promise<RolloutModelView> {
+  const [groups, nodeSetting] = await Promise.all([
+    context.db.hypervisorGroup.findMany(),
+    context.db.setting.findUnique({ where: { key: "model.nodeBandwidthMbps" } }),
+  ]);
+  const bandwidthByProxy = new Map<string, number>();
+  for (const group of groups) for (const proxy of group.proxies) if (group.bandwidthMbps) bandwidthByProxy.set(proxy, group.bandwidthMbps * 1e6);
+  const proxies = [...bandwidthByProxy.values()];
+  const nodeBps = ((nodeSetting?.value as number | undefined) ?? 1000) * 1e6;
+  const total = Object.values(view.counts).reduce((a, b) => a + b, 0) - view.counts.cancelled;
+  const remaining = view.counts.pending + view.counts.downloading;
+  return {
+    imageBytes,
+    artifactBytes,
+    proxies: proxies.length,
+    totalSeconds: modelRolloutSeconds({ artifactBytes, nodes: total, proxyBandwidthBps: proxies, nodeBandwidthBps: nodeBps }),
+    etaSeconds: modelRolloutSeconds({ artifactBytes, nodes: remaining, proxyBandwidthBps: proxies, nodeBandwidthBps: nodeBps }),
+  };
 }
 
 export async function listRollouts(context: Pick<AppContext, "db">, limit = 50): Promise<Omit<RolloutView, "hypervisors">[]> {
@@ -23,51 +48,106 @@ export async function listRollouts(context: Pick<AppContext, "db">, limit = 50):
   });
 }
 
-export async function cancelRollout(context: Pick<AppContext, "db" | "ui" | "log">, id: string): Promise<RolloutView> {
-  const rollout = await context.db.rollout.findUnique({ where: { id } });
-  if (!rollout) throw new AppError("NOT_FOUND", `no rollout ${id}`);
-  if (rollout.state !== RolloutState.running) throw new AppError("ROLLOUT_FINISHED", `rollout ${id} is already ${rollout.state}`);
-  await context.db.$transaction([
-    context.db.rolloutTarget.updateMany({ where: { rolloutId: id, state: TargetState.pending }, data: { state: TargetState.cancelled, finishedAt: new Date() } }),
-    context.db.rollout.update({ where: { id }, data: { state: RolloutState.cancelled, finishedAt: new Date() } }),
-  ]);
-  const cancelledCells = await context.db.hypervisorImage.findMany({ where: { imageId: rollout.imageId, state: CellState.pending } });
-  for (const cell of cancelledCells) {
-    await context.db.hypervisorImage.delete({ where: { hypervisorName_imageId: { hypervisorName: cell.hypervisorName, imageId: cell.imageId } } });
-    context.ui.cellChanged(cell.hypervisorName, { imageId: cell.imageId, state: CellState.absent, bytes: 0, totalBytes: null, error: null });
-  }
-  context.ui.rolloutChanged(id, RolloutState.cancelled);
-  context.log.info({ rolloutId: id }, "rollout cancelled");
+type CommandContext = Pick<AppContext, "db" | "ui" | "log" | "agents" | "scheduler">;
+
+export async function pauseRollout(context: CommandContext, id: string): Promise<RolloutView> {
+  await setRunState(context, id, RolloutState.running, RolloutState.paused);
   return getRollout(context, id);
 }
 
+export async function resumeRollout(context: CommandContext, id: string): Promise<RolloutView> {
+  await setRunState(context, id, RolloutState.paused, RolloutState.running);
+  context.scheduler.poke();
+  return getRollout(context, id);
+}
+
+/** Cancel: nothing new is sent, downloads in flight are aborted (their .part files removed). */
+export async function cancelRollout(context: CommandContext, id: string): Promise<RolloutView> {
+  const rollout = await context.db.rollout.findUnique({ where: { id } });
+  if (!rollout) throw new AppError("NOT_FOUND", `no rollout ${id}`);
+  if (rollout.state !== RolloutState.running && rollout.state !== RolloutState.paused) {
+    throw new AppError("ROLLOUT_FINISHED", `rollout ${id} is already ${rollout.state}`);
+  }
+  const open = await context.db.rolloutTarget.findMany({ where: { rolloutId: id, state: { in: [TargetState.pending, TargetState.downloading] } } });
+  await context.db.$transaction([
+    context.db.rolloutTarget.updateMany({ where: { rolloutId: id, state: { in: [TargetState.pending, TargetState.downloading] } }, data: { state: TargetState.cancelled, finishedAt: new Date() } }),
+    context.db.rollout.update({ where: { id }, data: { state: RolloutState.cancelled, finishedAt: new Date() } }),
+    context.db.hypervisorImage.deleteMany({ where: { imageId: rollout.imageId, hypervisorName: { in: open.map((t) => t.hypervisorName) }, state: { in: [CellState.pending, CellState.downloading] } } }),
+  ]);
+  await Promise.all(
+    open
+      .filter((target) => target.state === TargetState.downloading)
+      .map((target) => context.agents.send(target.hypervisorName, "image:abort", { imageId: rollout.imageId, rolloutId: id })),
+  );
+  for (const target of open) context.ui.cellChanged(target.hypervisorName, { imageId: rollout.imageId, state: CellState.absent, bytes: 0, totalBytes: null, error: null });
+  context.ui.rolloutChanged(id, RolloutState.cancelled);
+  context.log.info({ rolloutId: id, open: open.length }, "rollout cancelled");
+  return getRollout(context, id);
+}
+
+/** Retry the failed targets of a rollout (the dashboard's retry button). */
+export async function retryFailed(context: CommandContext, id: string): Promise<RolloutView> {
+  const rollout = await context.db.rollout.findUnique({ where: { id } });
+  if (!rollout) throw new AppError("NOT_FOUND", `no rollout ${id}`);
+  if (rollout.state === RolloutState.cancelled) throw new AppError("ROLLOUT_FINISHED", `rollout ${id} was cancelled`);
+  const { count } = await context.db.rolloutTarget.updateMany({ where: { rolloutId: id, state: TargetState.failed }, data: { state: TargetState.pending, attempts: 0, nextAttemptAt: null, finishedAt: null } });
+  if (count > 0) {
+    await context.db.rollout.update({ where: { id }, data: { state: RolloutState.running, finishedAt: null } });
+    context.ui.rolloutChanged(id, RolloutState.running);
+    context.scheduler.poke();
+  }
+  return getRollout(context, id);
+}
+
+async function setRunState(context: CommandContext, id: string, from: string, to: string): Promise<void> {
+  const { count } = await context.db.rollout.updateMany({ where: { id, state: from }, data: { state: to, pausedAt: to === RolloutState.paused ? new Date() : null } });
+  if (count === 0) {
+    const rollout = await context.db.rollout.findUnique({ where: { id } });
+    if (!rollout) throw new AppError("NOT_FOUND", `no rollout ${id}`);
+    throw new AppError("ROLLOUT_FINISHED", `rollout ${id} is ${rollout.state}, not ${from}`);
+  }
+  context.ui.rolloutChanged(id, to);
+  context.log.info({ rolloutId: id, state: to }, `rollout ${to}`);
+}
+
 /**
- * After a hello: settle this hypervisor's open targets against what the agent says it has and
- * is doing. Present on disk → done; in flight → leave; otherwise → (re)send the command.
+ * After a hello: settle this hypervisor's open targets against what its agent has and is doing,
+ * and add it to running rollouts whose selector covers it (a new or returning hypervisor).
+ * On disk → done; in flight → left alone; otherwise → pending, and the scheduler sends it.
  */
-export async function catchUpHypervisor(
-  context: Pick<AppContext, "db" | "ui" | "log" | "agents" | "publicUrl">,
-  hello: Pick<AgentHello, "name" | "inventory" | "active">,
-): Promise<void> {
-  const open = await context.db.rolloutTarget.findMany({
-    where: { hypervisorName: hello.name, state: { in: [TargetState.pending, TargetState.downloading] }, rollout: { state: RolloutState.running } },
-    include: { rollout: { include: { image: true } } },
+export async function catchUpHypervisor(context: CommandContext, hello: Pick<AgentHello, "name" | "inventory" | "active">): Promise<void> {
+  const hypervisor = await context.db.hypervisor.findUnique({ where: { name: hello.name } });
+  if (!hypervisor) return;
+  const running = await context.db.rollout.findMany({
+    where: { state: { in: [RolloutState.running, RolloutState.paused] } },
+    include: { image: true, targets: { where: { hypervisorName: hello.name } } },
   });
   const files = new Set(hello.inventory.map((file) => file.fileName));
   const active = new Set(hello.active.map((download) => `${download.rolloutId}|${download.imageId}`));
-  for (const target of open) {
-    const { image } = target.rollout;
-    if (active.has(`${target.rolloutId}|${image.id}`)) continue;
-    if (files.has(baseFileName(image.id))) {
-      const size = image.size === null ? null : Number(image.size);
-      await context.db.rolloutTarget.update({
-        where: { rolloutId_hypervisorName: { rolloutId: target.rolloutId, hypervisorName: hello.name } },
-        data: { state: TargetState.done, bytes: image.size ?? 0n, finishedAt: new Date() },
-      });
+  for (const rollout of running) {
+    const { image } = rollout;
+    const size = image.size === null ? null : Number(image.size);
+    const where = { rolloutId_hypervisorName: { rolloutId: rollout.id, hypervisorName: hello.name } };
+    const hasFile = files.has(baseFileName(image.id));
+    let target = rollout.targets[0];
+    if (!target) {
+      if (!selectorIncludes(rollout.selector, hypervisor)) continue;
+      target = await context.db.rolloutTarget.create({ data: { rolloutId: rollout.id, hypervisorName: hello.name, state: TargetState.pending } });
+      context.log.info({ hypervisor: hello.name, rolloutId: rollout.id }, "hypervisor joined a running rollout");
+    }
+    if (target.state !== TargetState.pending && target.state !== TargetState.downloading) continue;
+    if (active.has(`${rollout.id}|${image.id}`)) continue;
+    if (hasFile) {
+      await context.db.rolloutTarget.update({ where, data: { state: TargetState.done, bytes: image.size ?? 0n, finishedAt: new Date() } });
       await setCell(context, hello.name, image.id, { state: CellState.cached, bytes: image.size ?? 0n, verified: true, error: null }, size);
-      await finishRolloutIfDone(context, target.rolloutId);
+      await finishRolloutIfDone(context, rollout.id);
       continue;
     }
-    await dispatchTarget(context, target.rolloutId, hello.name);
+    if (target.state === TargetState.downloading) {
+      // The agent is not doing it any more (it restarted, or we missed its result): send again.
+      await context.db.rolloutTarget.update({ where, data: { state: TargetState.pending } });
+    }
+    await setCell(context, hello.name, image.id, { state: CellState.pending, bytes: 0n, error: null }, size);
   }
+  context.scheduler.poke();
 }

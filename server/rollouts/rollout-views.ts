@@ -1,27 +1,46 @@
 import type { Rollout, RolloutTarget } from "../db/generated/client.ts";
 
+export type RolloutCounts = { pending: number; downloading: number; done: number; failed: number; cancelled: number };
 export type RolloutView = {
   id: string;
   imageId: string;
   state: string;
+  strategy: string;
+  perProxyConcurrency: number;
   createdAt: string;
   finishedAt: string | null;
-  counts: { pending: number; downloading: number; done: number; failed: number; cancelled: number };
-  hypervisors: { name: string; state: string; bytes: number; error: string | null; attempts: number }[];
+  counts: RolloutCounts;
+  /** Decompressed bytes written on hypervisors so far. */
+  bytesDelivered: number;
+  perProxy: { proxy: string; downloading: number; done: number; failed: number }[];
+  hypervisors: { name: string; state: string; bytes: number; error: string | null; attempts: number; proxy: string | null }[];
 };
 
 export function toRolloutView(rollout: Rollout & { targets: RolloutTarget[] }): RolloutView {
-  const counts = { pending: 0, downloading: 0, done: 0, failed: 0, cancelled: 0 };
-  for (const target of rollout.targets) counts[target.state as keyof typeof counts] += 1;
+  const counts: RolloutCounts = { pending: 0, downloading: 0, done: 0, failed: 0, cancelled: 0 };
+  const perProxy = new Map<string, { proxy: string; downloading: number; done: number; failed: number }>();
+  let bytesDelivered = 0;
+  for (const target of rollout.targets) {
+    counts[target.state as keyof RolloutCounts] += 1;
+    bytesDelivered += Number(target.bytes);
+    if (!target.proxy || target.attempts === 0) continue;
+    const load = perProxy.get(target.proxy) ?? { proxy: target.proxy, downloading: 0, done: 0, failed: 0 };
+    if (target.state === "downloading" || target.state === "done" || target.state === "failed") load[target.state] += 1;
+    perProxy.set(target.proxy, load);
+  }
   return {
     id: rollout.id,
     imageId: rollout.imageId,
     state: rollout.state,
+    strategy: rollout.strategy,
+    perProxyConcurrency: rollout.perProxyConcurrency,
     createdAt: rollout.createdAt.toISOString(),
     finishedAt: rollout.finishedAt?.toISOString() ?? null,
     counts,
+    bytesDelivered,
+    perProxy: [...perProxy.values()].sort((a, b) => a.proxy.localeCompare(b.proxy)),
     hypervisors: rollout.targets
       .sort((a, b) => a.hypervisorName.localeCompare(b.hypervisorName))
-      .map((target) => ({ name: target.hypervisorName, state: target.state, bytes: Number(target.bytes), error: target.error, attempts: target.attempts })),
+      .map((target) => ({ name: target.hypervisorName, state: target.state, bytes: Number(target.bytes), error: target.error, attempts: target.attempts, proxy: target.proxy })),
   };
 }

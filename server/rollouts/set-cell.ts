@@ -7,7 +7,7 @@ export async function setCell(
   context: Pick<AppContext, "db" | "ui">,
   hypervisor: string,
   imageId: string,
-  data: { state: CellState; bytes?: bigint; verified?: boolean; error?: string | null },
+  data: { state: CellState; bytes?: bigint; verified?: boolean; error?: string | null; fileMtime?: Date },
   totalBytes: number | null,
 ): Promise<void> {
   const row = await context.db.hypervisorImage.upsert({

@@ -53,7 +53,17 @@ export async function postgresTestUrl(): Promise<{ url: string; name: string; dr
     async drop() {
       if (isDropped) return;
       isDropped = true;
-      await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      await withAdmin(async (client) => {
+        // pg's Pool.end() resolves before its sockets close; terminating backends that are
+        // already closing makes the client emit an unhandled 'error'. Give them a moment first.
+        const deadline = Date.now() + 2000;
+        while (Date.now() < deadline) {
+          const { rows } = await client.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1", [name]);
+          if (rows[0].n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      });
     },
   };
 }

@@ -1,0 +1,5 @@
+import { TopologyPage } from "../../components/TopologyPage";
+
+export default function Page() {
+  return <TopologyPage />;
+}

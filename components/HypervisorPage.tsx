@@ -1,0 +1,70 @@
+"use client";
+// "What is on hypervisor Y": its images with size, verification and last use, and its group.
+import { useQuery } from "@tanstack/react-query";
+import { api, formatBytes } from "../lib/api";
+import { useImagesQuery } from "../lib/queries";
+import { AppShell } from "./AppShell";
+
+type HypervisorDetail = {
+  name: string;
+  online: boolean;
+  version: string | null;
+  cacheDir: string | null;
+  proxies: string[];
+  group: string | null;
+  lastSeenAt: string;
+  freeBytes: number | null;
+  images: { imageId: string; state: string; bytes: number; verified: boolean; error: string | null; lastUsedAt: string | null }[];
+};
+
+export function HypervisorPage({ name }: { name: string }) {
+  return (
+    <AppShell title={name}>
+      <Detail name={name} />
+    </AppShell>
+  );
+}
+
+function Detail({ name }: { name: string }) {
+  const detail = useQuery({
+    queryKey: ["hypervisor", { name }],
+    queryFn: async () => (await api<{ hypervisor: HypervisorDetail }>("GET", `/api/hypervisors/${encodeURIComponent(name)}`)).hypervisor,
+    refetchInterval: 5000,
+  });
+  const images = useImagesQuery();
+  if (detail.isPending) return <p className="muted">Loading…</p>;
+  if (detail.isError) return <p className="error">{detail.error.message}</p>;
+  const h = detail.data;
+  const imageName = (id: string) => images.data?.find((image) => image.id === id)?.name ?? id;
+  return (
+    <>
+      <div className="cards">
+        <div className="card"><div className="muted">state</div><div className="value">{h.online ? "online" : "offline"}</div></div>
+        <div className="card"><div className="muted">group</div><div className="value">{h.group ?? "—"}</div></div>
+        <div className="card"><div className="muted">free in cache dir</div><div className="value">{formatBytes(h.freeBytes)}</div></div>
+        <div className="card"><div className="muted">agent</div><div className="value">{h.version ?? "—"}</div></div>
+      </div>
+      <p className="muted">
+        cache dir {h.cacheDir ?? "?"} · proxies {h.proxies.length ? h.proxies.join(", ") : "from its group"} · last seen {new Date(h.lastSeenAt).toLocaleString()}
+      </p>
+      <table>
+        <thead>
+          <tr><th>Image</th><th>State</th><th>Size</th><th>Verified</th><th>Last used (mtime)</th><th>Error</th></tr>
+        </thead>
+        <tbody>
+          {h.images.map((image) => (
+            <tr key={image.imageId} data-testid={`node-image-${image.imageId}`}>
+              <td>{imageName(image.imageId)}</td>
+              <td><span className={`badge ${image.state}`}>{image.state}</span></td>
+              <td>{formatBytes(image.bytes)}</td>
+              <td>{image.verified ? "yes" : "no"}</td>
+              <td>{image.lastUsedAt ? new Date(image.lastUsedAt).toLocaleString() : "—"}</td>
+              <td className="error">{image.error ?? ""}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {h.images.length === 0 && <p className="muted">Nothing cached here.</p>}
+    </>
+  );
+}

@@ -1,0 +1,96 @@
+"use client";
+// See and edit the topology: tier-1 Squids, groups with their tier-2 proxies and bandwidths.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import { api } from "../lib/api";
+import { AppShell } from "./AppShell";
+
+type Topology = {
+  tier1: { url: string; bandwidthMbps: number | null }[];
+  nodeBandwidthMbps: number;
+  groups: { name: string; proxies: string[]; bandwidthMbps: number | null; hypervisors: number; online: number }[];
+  ungrouped: number;
+};
+
+export function TopologyPage() {
+  return (
+    <AppShell title="Topology">
+      <TopologyEditor />
+    </AppShell>
+  );
+}
+
+function TopologyEditor() {
+  const client = useQueryClient();
+  const topology = useQuery({ queryKey: ["topology"], queryFn: async () => (await api<{ topology: Topology }>("GET", "/api/topology")).topology });
+  const [draft, setDraft] = useState<Topology | null>(null);
+  const [newGroup, setNewGroup] = useState("");
+  useEffect(() => {
+    if (topology.data) setDraft(structuredClone(topology.data));
+  }, [topology.data]);
+  const save = useMutation({
+    mutationFn: (value: Topology) =>
+      api("POST", "/api/topology", {
+        tier1: value.tier1.filter((t) => t.url),
+        nodeBandwidthMbps: value.nodeBandwidthMbps,
+        groups: value.groups.map((g) => ({ name: g.name, proxies: g.proxies.filter(Boolean), bandwidthMbps: g.bandwidthMbps })),
+      }),
+    onSuccess: () => client.invalidateQueries({ queryKey: ["topology"] }),
+  });
+  if (!draft) return <p className="muted">Loading…</p>;
+  const update = (change: (value: Topology) => void) => {
+    const next = structuredClone(draft);
+    change(next);
+    setDraft(next);
+  };
+  const number = (text: string) => (text === "" ? null : Number(text));
+  return (
+    <>
+      <p className="muted">
+        Agents without their own <code>--proxy</code> use their group&apos;s proxies (tier-2 Squids), whose parents are the tier-1 Squids.
+        Bandwidths feed the rollout time model (size × nodes / aggregate proxy bandwidth).
+      </p>
+      <h2 style={{ fontSize: 16 }}>Tier-1 Squids</h2>
+      {draft.tier1.map((proxy, index) => (
+        <div className="row" key={index} style={{ marginBottom: 6 }}>
+          <input value={proxy.url} placeholder="http://squid-t1:3128" onChange={(e) => update((v) => void (v.tier1[index].url = e.target.value))} />
+          <input type="number" value={proxy.bandwidthMbps ?? ""} placeholder="Mbit/s" onChange={(e) => update((v) => void (v.tier1[index].bandwidthMbps = number(e.target.value)))} />
+          <button className="secondary" onClick={() => update((v) => void v.tier1.splice(index, 1))}>Remove</button>
+        </div>
+      ))}
+      <button className="secondary" onClick={() => update((v) => void v.tier1.push({ url: "", bandwidthMbps: null }))}>Add tier-1 Squid</button>
+      <h2 style={{ fontSize: 16 }}>Groups</h2>
+      <table>
+        <thead><tr><th>Group</th><th>Hypervisors</th><th>Proxies (tier 2, in order)</th><th>Proxy bandwidth (Mbit/s)</th></tr></thead>
+        <tbody>
+          {draft.groups.map((group, index) => (
+            <tr key={group.name} data-testid={`group-${group.name}`}>
+              <td>{group.name}</td>
+              <td>{group.online} / {group.hypervisors} online</td>
+              <td>
+                <input style={{ width: "100%" }} value={group.proxies.join(", ")} placeholder="http://squid-rack1:3128" onChange={(e) => update((v) => void (v.groups[index].proxies = e.target.value.split(",").map((p) => p.trim())))} />
+              </td>
+              <td>
+                <input type="number" value={group.bandwidthMbps ?? ""} onChange={(e) => update((v) => void (v.groups[index].bandwidthMbps = number(e.target.value)))} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="muted">{draft.ungrouped} hypervisors without a group (agents report one with --group, or set it per node).</p>
+      <div className="row">
+        <input value={newGroup} placeholder="new group name" onChange={(e) => setNewGroup(e.target.value)} />
+        <button className="secondary" disabled={!newGroup} onClick={() => { update((v) => void v.groups.push({ name: newGroup, proxies: [], bandwidthMbps: null, hypervisors: 0, online: 0 })); setNewGroup(""); }}>
+          Add group
+        </button>
+        <label className="muted">Node link (Mbit/s)</label>
+        <input type="number" value={draft.nodeBandwidthMbps} onChange={(e) => update((v) => void (v.nodeBandwidthMbps = Number(e.target.value)))} />
+      </div>
+      <div className="row" style={{ marginTop: 16 }}>
+        <button onClick={() => save.mutate(draft)} disabled={save.isPending}>Save topology</button>
+        {save.isError && <span className="error" role="alert">{save.error.message}</span>}
+        {save.isSuccess && <span className="muted">saved; agents updated</span>}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,100 @@
+// Drives every running rollout from the database, once a second and whenever something
+// happens. Waves: each proxy first gets ONE download (its warm-up: the Squid fetches the
+// artifact once), then up to `perProxyConcurrency` at a time. All state is in the database,
+// so a restarted server simply carries on.
+import { RolloutState, TargetState } from "../../protocol/states.ts";
+import type { AppContext } from "../context.ts";
+import { dispatchTarget, type DispatchContext, type RolloutWithImage } from "./dispatch-target.ts";
+import { effectiveProxies, groupProxies, proxyKey } from "./effective-proxies.ts";
+import { finishRolloutIfDone } from "./finish-rollout.ts";
+import { failOrRetry } from "./target-retry.ts";
+
+const TICK_MS = 1000;
+
+export class RolloutScheduler {
+  private timer: NodeJS.Timeout | null = null;
+  private isTicking = false;
+  private isTickWanted = false;
+  private idle: Promise<void> = Promise.resolve();
+
+  constructor(private readonly context: DispatchContext & Pick<AppContext, "tasks" | "progress">) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.poke(), TICK_MS);
+    this.timer.unref();
+    this.poke();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.idle;
+  }
+
+  /** Ask for a tick soon; ticks never overlap. */
+  poke(): void {
+    if (this.isTicking) {
+      this.isTickWanted = true;
+      return;
+    }
+    this.isTicking = true;
+    this.idle = this.tick()
+      .catch((error: Error) => this.context.log.error({ err: error }, "rollout scheduler tick failed"))
+      .finally(() => {
+        this.isTicking = false;
+        if (this.isTickWanted && this.timer) {
+          this.isTickWanted = false;
+          this.poke();
+        }
+      });
+  }
+
+  private async tick(): Promise<void> {
+    const rollouts = await this.context.db.rollout.findMany({
+      where: { state: RolloutState.running },
+      include: { image: { include: { artifact: true } } },
+      orderBy: { createdAt: "asc" },
+    });
+    for (const rollout of rollouts) await this.advance(rollout);
+  }
+
+  private async advance(rollout: RolloutWithImage): Promise<void> {
+    const { db } = this.context;
+    const now = Date.now();
+    const size = rollout.image.size === null ? null : Number(rollout.image.size);
+    const targets = await db.rolloutTarget.findMany({
+      where: { rolloutId: rollout.id, state: { in: [TargetState.pending, TargetState.downloading, TargetState.done] } },
+      select: { hypervisorName: true, state: true, proxy: true, attempts: true, nextAttemptAt: true, lastProgressAt: true, startedAt: true, bytes: true },
+    });
+    for (const target of targets) {
+      if (target.state !== TargetState.downloading) continue;
+      const last = (this.context.progress.lastSeen(rollout.id, target.hypervisorName) ?? target.lastProgressAt ?? target.startedAt)?.getTime() ?? now;
+      if (now - last > rollout.nodeTimeoutSeconds * 1000) {
+        void this.context.agents.send(target.hypervisorName, "image:abort", { imageId: rollout.imageId, rolloutId: rollout.id });
+        const error = { code: "TIMEOUT", message: `no progress for ${rollout.nodeTimeoutSeconds} s` };
+        await failOrRetry(this.context, { rolloutId: rollout.id, ...target }, rollout, error, target.bytes, size);
+        target.state = TargetState.pending;
+      }
+    }
+    const waiting = targets.filter((t) => t.state === TargetState.pending && (!t.nextAttemptAt || t.nextAttemptAt.getTime() <= now) && this.context.agents.isOnline(t.hypervisorName));
+    if (waiting.length === 0) {
+      await finishRolloutIfDone(this.context, rollout.id);
+      return;
+    }
+    const warm = new Set(targets.filter((t) => t.state === TargetState.done && t.attempts > 0 && t.proxy).map((t) => t.proxy!));
+    const inFlight = new Map<string, number>();
+    for (const t of targets) if (t.state === TargetState.downloading && t.proxy) inFlight.set(t.proxy, (inFlight.get(t.proxy) ?? 0) + 1);
+    const groups = await groupProxies(this.context);
+    const hypervisors = await db.hypervisor.findMany({ where: { name: { in: waiting.map((t) => t.hypervisorName) } }, select: { name: true, proxies: true, group: true } });
+    const sends: Promise<void>[] = [];
+    for (const hypervisor of hypervisors) {
+      const key = proxyKey(effectiveProxies(hypervisor, groups));
+      const limit = rollout.strategy === "jitter" ? Infinity : warm.has(key) ? rollout.perProxyConcurrency : 1;
+      const busy = inFlight.get(key) ?? 0;
+      if (busy >= limit) continue;
+      inFlight.set(key, busy + 1);
+      sends.push(dispatchTarget(this.context, rollout, hypervisor.name, key));
+    }
+    await Promise.all(sends);
+  }
+}

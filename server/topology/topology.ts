@@ -1,0 +1,72 @@
+// Groups of hypervisors with their tier-2 proxies, the tier-1 parents, and model bandwidths.
+// Changes are pushed to connected agents (those without their own --proxy start using them).
+import type { AppContext } from "../context.ts";
+import { AppError } from "../errors.ts";
+import { agentSettings } from "../hypervisors/register-hypervisor.ts";
+
+export type Tier1Proxy = { url: string; bandwidthMbps: number | null };
+export type Topology = {
+  tier1: Tier1Proxy[];
+  nodeBandwidthMbps: number;
+  groups: { name: string; proxies: string[]; bandwidthMbps: number | null; hypervisors: number; online: number }[];
+  ungrouped: number;
+};
+export type TopologyUpdate = { tier1?: Tier1Proxy[]; nodeBandwidthMbps?: number; groups?: { name: string; proxies: string[]; bandwidthMbps?: number | null }[] };
+
+type TopologyContext = Pick<AppContext, "db" | "agents" | "log">;
+
+export async function getTopology(context: Pick<AppContext, "db">): Promise<Topology> {
+  const [setting, nodeSetting, groups, counts] = await Promise.all([
+    context.db.setting.findUnique({ where: { key: "topology.tier1" } }),
+    context.db.setting.findUnique({ where: { key: "model.nodeBandwidthMbps" } }),
+    context.db.hypervisorGroup.findMany({ orderBy: { name: "asc" } }),
+    context.db.hypervisor.groupBy({ by: ["group", "online"], _count: { _all: true } }),
+  ]);
+  const count = (group: string | null, online?: boolean) =>
+    counts.filter((row) => row.group === group && (online === undefined || row.online === online)).reduce((sum, row) => sum + row._count._all, 0);
+  const names = new Set([...groups.map((g) => g.name), ...counts.map((row) => row.group).filter((g): g is string => g !== null)]);
+  return {
+    tier1: (setting?.value as Tier1Proxy[] | undefined) ?? [],
+    nodeBandwidthMbps: (nodeSetting?.value as number | undefined) ?? 1000,
+    groups: [...names].sort().map((name) => {
+      const group = groups.find((g) => g.name === name);
+      return { name, proxies: group?.proxies ?? [], bandwidthMbps: group?.bandwidthMbps ?? null, hypervisors: count(name), online: count(name, true) };
+    }),
+    ungrouped: count(null),
+  };
+}
+
+export async function updateTopology(context: TopologyContext, update: TopologyUpdate): Promise<Topology> {
+  if (update.tier1) {
+    await context.db.setting.upsert({ where: { key: "topology.tier1" }, create: { key: "topology.tier1", value: update.tier1 }, update: { value: update.tier1 } });
+  }
+  if (update.nodeBandwidthMbps !== undefined) {
+    const key = "model.nodeBandwidthMbps";
+    await context.db.setting.upsert({ where: { key }, create: { key, value: update.nodeBandwidthMbps }, update: { value: update.nodeBandwidthMbps } });
+  }
+  for (const group of update.groups ?? []) {
+    const data = { proxies: group.proxies, bandwidthMbps: group.bandwidthMbps ?? null };
+    await context.db.hypervisorGroup.upsert({ where: { name: group.name }, create: { name: group.name, ...data }, update: data });
+  }
+  await pushSettings(context);
+  context.log.info({ groups: update.groups?.length ?? 0, tier1: update.tier1?.length }, "topology updated");
+  return getTopology(context);
+}
+
+export async function setHypervisorGroup(context: TopologyContext, name: string, group: string | null): Promise<void> {
+  const { count } = await context.db.hypervisor.updateMany({ where: { name }, data: { group, groupSetBy: group === null ? null : "operator" } });
+  if (count === 0) throw new AppError("NOT_FOUND", `no hypervisor ${name}`);
+  await pushSettings(context);
+}
+
+export async function setImagePinned(context: TopologyContext, imageId: string, pinned: boolean): Promise<void> {
+  const { count } = await context.db.image.updateMany({ where: { id: imageId }, data: { pinned } });
+  if (count === 0) throw new AppError("IMAGE_NOT_FOUND", `no image ${imageId}`);
+  await pushSettings(context);
+}
+
+async function pushSettings(context: TopologyContext): Promise<void> {
+  const online = await context.db.hypervisor.findMany({ where: { name: { in: context.agents.onlineNames() } }, select: { name: true, group: true } });
+  const settings = new Map(await Promise.all(online.map(async (h) => [h.name, await agentSettings(context, h)] as const)));
+  context.agents.broadcastSettings((name) => settings.get(name) ?? null);
+}
