@@ -151,7 +151,7 @@ export class PrecacheAgent implements AgentContext {
       inventory,
       active,
     } as const;
-    this.socket?.timeout(30_000).emit("agent:hello", hello, (error: Error | null, result?: Ack<AgentSettings>) => {
+    this.socket?.timeout(120_000).emit("agent:hello", hello, (error: Error | null, result?: Ack<AgentSettings>) => {
       if (error || !result?.ok) {
         const reason = error?.message ?? (result && !result.ok ? result.error.message : "no answer");
         this.log.error({ reason }, "server refused hello");

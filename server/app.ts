@@ -82,7 +82,10 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   const io = new SocketServer(server, { serveClient: false, pingInterval: 20_000, pingTimeout: 30_000, maxHttpBufferSize: 4 * 1024 * 1024 });
   context.agents.attach(io, {
     hello: (hello) => registerHypervisor(context, hello),
-    afterHello: (hello) => catchUpHypervisor(context, hello),
+    afterHello: async (hello) => {
+      await applyInventory(context, hello.name, hello.inventory);
+      await catchUpHypervisor(context, hello);
+    },
     progress: (name, progress) => recordProgress(context, name, progress),
     finished: (name, result) => recordFinished(context, name, result),
     inventory: async (name, report) => {

@@ -19,7 +19,8 @@ const httpUrl = (what: string) =>
 
 const schema = z.object({
   NODE_ENV: z.string().optional(),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  // An empty PORT= means the default, not port 0 (a random port).
+  PORT: z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), z.coerce.number().int().min(0).max(65535).default(3000)),
   HOST: z.string().default("0.0.0.0"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DATABASE_URL: z
@@ -37,6 +38,7 @@ const schema = z.object({
   PRECACHE_INSECURE: flag,
   PRECACHE_LOCAL_AGENT: flag,
   PRECACHE_LOCAL_AGENT_PROXIES: z.string().optional(),
+  PRECACHE_RETENTION_DAYS: z.coerce.number().positive().default(30),
   GLANCE_URL: httpUrl("a Glance endpoint, e.g. http://glance:9292"),
   OS_CLOUD: z.string().optional(),
   OS_CLIENT_CONFIG_FILE: z.string().optional(),
@@ -73,7 +75,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {
       const name = issue.path.join(".");
-      return `  ${name}=${JSON.stringify(source[name] ?? "")}: ${issue.message}`;
+      return `  ${name}=${JSON.stringify(redactCredentials(source[name] ?? ""))}: ${issue.message}`;
     });
     throw new AppError("CONFIG_INVALID", `invalid environment:\n${lines.join("\n")}`);
   }
@@ -87,4 +89,9 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     isProduction: raw.NODE_ENV === "production",
     hasGlance: Boolean(raw.GLANCE_URL || raw.OS_CLOUD || raw.OS_AUTH_URL),
   };
+}
+
+/** A bad DATABASE_URL or OS_AUTH_URL may carry a password: never echo it into logs. */
+function redactCredentials(value: string): string {
+  return value.replace(/\/\/([^:@/\s]*):[^@/\s]*@/g, "//$1:***@");
 }

@@ -14,7 +14,7 @@ import { MIGRATIONS_DIR, migrate } from "../server/db/migrate.ts";
 import type { Db } from "../server/db/open-database.ts";
 import type { ImageSource, SourceImage } from "../server/glance/source-image.ts";
 import { applyInventory } from "../server/hypervisors/apply-inventory.ts";
-import { markHypervisorOffline, registerHypervisor } from "../server/hypervisors/register-hypervisor.ts";
+import { markHypervisorOffline, registerHypervisor as registerOnly } from "../server/hypervisors/register-hypervisor.ts";
 import { syncImages } from "../server/images/sync-images.ts";
 import type { AgentHub } from "../server/realtime/agent-hub.ts";
 import type { UiHub } from "../server/realtime/ui-hub.ts";
@@ -25,6 +25,13 @@ import { recordFinished, recordProgress } from "../server/rollouts/record-downlo
 import { cancelRollout, catchUpHypervisor, getRollout } from "../server/rollouts/rollout-commands.ts";
 import { describeEachDatabase, postgresDatabaseExists, postgresSkipReason, assertPostgres, postgresTestUrl } from "./support/databases.ts";
 import { startTestAgent } from "./support/test-agent.ts";
+
+/** What the agent hub does with a hello: register (answered at once), then reconcile the inventory. */
+async function registerHypervisor(context: Parameters<typeof registerOnly>[0] & Parameters<typeof applyInventory>[0], hello: Parameters<typeof registerOnly>[1]) {
+  const settings = await registerOnly(context, hello);
+  await applyInventory(context, hello.name, hello.inventory);
+  return settings;
+}
 import { publishAndWait, rolloutAndWait, startTestServer, type TestServer } from "./support/test-server.ts";
 
 const GiB = 1024 ** 3;
@@ -314,15 +321,21 @@ describeEachDatabase("repository", (under) => {
       expect(ui.events).toEqual([["cellChanged", name, { imageId: vanished, state: "absent", bytes: 0, totalBytes: null, error: null }]]);
 
       // Same file touched (kept fresh against nova's cache manager): only its mtime moves.
+      const keptKey = { hypervisorName_imageId: { hypervisorName: name, imageId: kept } };
+      await db.hypervisorImage.update({ where: keptKey, data: { verified: true } });
       ui.events.length = 0;
       await applyInventory(context, name, [cachedFile(kept, 100, MTIME_MS + 86_400_000)]);
-      const touched = await db.hypervisorImage.findUniqueOrThrow({ where: { hypervisorName_imageId: { hypervisorName: name, imageId: kept } } });
-      expect(touched).toMatchObject({ state: "cached", bytes: 100n, error: null });
+      const touched = await db.hypervisorImage.findUniqueOrThrow({ where: keptKey });
+      expect(touched).toMatchObject({ state: "cached", bytes: 100n, verified: true, error: null });
       expect(touched.fileMtime?.getTime()).toBe(MTIME_MS + 86_400_000);
       expect(ui.events).toEqual([["cellChanged", name, expect.objectContaining({ imageId: kept, state: "cached" })]]);
       ui.events.length = 0;
       await applyInventory(context, name, [cachedFile(kept, 100, MTIME_MS + 86_400_000)]);
       expect(ui.events).toEqual([]);
+
+      // A different file under that name is no longer the one we verified.
+      await applyInventory(context, name, [cachedFile(kept, 99, MTIME_MS + 86_400_000)]);
+      expect(await db.hypervisorImage.findUniqueOrThrow({ where: keptKey })).toMatchObject({ bytes: 99n, verified: false, error: "size 99 differs from image size 100" });
     });
   });
 
@@ -542,6 +555,41 @@ describeEachDatabase("repository", (under) => {
       expect(await getRollout(context, id)).toMatchObject({ state: "done", counts: { done: 4 } });
     });
 
+    // The agent sends download:finished and then inventory:reported; the server handles them
+    // concurrently. Here the result lands between the inventory's read and its write.
+    it("an inventory report racing download:finished does not undo verified", async () => {
+      const { context, agents, tick } = testContext(db);
+      const imageId = await publishedImage(db, 800);
+      const [a] = await enrol(context, 1);
+      agents.online.add(a);
+      const { id } = await createRollout(context, { imageId, hypervisors: [a] });
+      await tick();
+      expect(await cell(db, a, imageId)).toMatchObject({ state: "downloading" });
+
+      let isFinishedRecorded = false;
+      const racingDb = new Proxy(db, {
+        get(target, property, receiver) {
+          if (property !== "hypervisorImage") return Reflect.get(target, property, receiver);
+          return new Proxy(target.hypervisorImage, {
+            get(model, method, modelReceiver) {
+              if (method !== "upsert") return Reflect.get(model, method, modelReceiver);
+              return async (args: Parameters<Db["hypervisorImage"]["upsert"]>[0]) => {
+                if (!isFinishedRecorded) {
+                  isFinishedRecorded = true;
+                  await recordFinished(context, a, { rolloutId: id, imageId, ok: true, bytes: 800, seconds: 1 });
+                }
+                return model.upsert(args);
+              };
+            },
+          });
+        },
+      });
+      await applyInventory({ ...context, db: racingDb }, a, [cachedFile(imageId, 800)]);
+      expect(isFinishedRecorded).toBe(true);
+      expect(await cell(db, a, imageId)).toMatchObject({ state: "cached", bytes: 800n, verified: true, error: null });
+      expect(await getRollout(context, id)).toMatchObject({ state: "done" });
+    });
+
     it("a hypervisor that joins a group later joins that group's running rollout", async () => {
       const { context } = testContext(db);
       const imageId = await publishedImage(db, 100);
@@ -612,7 +660,7 @@ describe.skipIf(skipServer !== null)("the server on Postgres (DATABASE_URL)", ()
       const targets = await client.query(`SELECT "hypervisorName", state FROM "RolloutTarget" WHERE "rolloutId" = $1`, [rollout.id]);
       expect(targets.rows).toEqual([{ hypervisorName: "hv-postgres", state: "done" }]);
       const cells = await client.query(`SELECT state, verified FROM "HypervisorImage" WHERE "hypervisorName" = 'hv-postgres'`);
-      console.log(JSON.stringify(cells.rows)); expect(cells.rows).toEqual([{ state: "cached", verified: true }]);
+      expect(cells.rows).toEqual([{ state: "cached", verified: true }]);
     } finally {
       await client.end();
     }

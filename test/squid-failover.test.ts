@@ -12,7 +12,7 @@ import { baseFilePath, partFilePath } from "../agent/download/cache-paths.ts";
 import { placeImage } from "../agent/download/place-image.ts";
 import { directoryImageId } from "../server/images/directory-source.ts";
 import { imageLikeStream } from "../server/images/image-like-data.ts";
-import { artifactEntries, shouldSkipSquidTests, startSquid, type RunningSquid } from "./support/squid.ts";
+import { artifactEntries, assertSquidAvailable, shouldSkipSquidTests, startSquid, type RunningSquid } from "./support/squid.ts";
 import { startTestAgent } from "./support/test-agent.ts";
 import { publishAndWait, rolloutAndWait, startTestServer, type TestServer } from "./support/test-server.ts";
 
@@ -33,6 +33,7 @@ describe.skipIf(shouldSkipSquidTests("squid failover"))("proxy failover through 
   const images: Record<string, Published> = {};
 
   beforeAll(async () => {
+    assertSquidAvailable();
     // Our own image dir, so the server does not seed its sample and we get a big image too.
     const dataDir = tempDir("precache-failover-");
     fs.mkdirSync(path.join(dataDir, "images"));

@@ -118,9 +118,11 @@ describe("verification before placing", () => {
 
   it("fails a rollout whose artifact is corrupted, naming the reason, with no base file", async () => {
     corruptArtifact();
-    const rollout = await rolloutAndWait(server, { imageId: image.id, hypervisors: ["hv-verify"] });
+    // One attempt: the scheduler would otherwise retry bad data with a backoff of seconds.
+    const request = { imageId: image.id, hypervisors: ["hv-verify"], maxAttempts: 1 };
+    const rollout = await rolloutAndWait(server, request);
     expect(rollout).toMatchObject({ state: "failed", counts: { done: 0, failed: 1 } });
-    expect(rollout.hypervisors[0]).toMatchObject({ name: "hv-verify", state: "failed", error: expect.stringMatching(/DECOMPRESS_FAILED|HASH_MISMATCH/) });
+    expect(rollout.hypervisors[0]).toMatchObject({ name: "hv-verify", state: "failed", attempts: 1, error: expect.stringMatching(/DECOMPRESS_FAILED|HASH_MISMATCH/) });
     expect(fs.existsSync(baseFilePath(agent.config.cacheDir, image.id))).toBe(false);
     expect(fs.readdirSync(agent.config.cacheDir)).toEqual([]);
 

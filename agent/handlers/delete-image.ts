@@ -1,13 +1,23 @@
-// image:delete: remove a base file (and any download of it) from the cache dir.
+// image:delete: remove a base file (and any download of it) from the cache dir, unless an
+// instance disk is backed by it or a process holds it open: then refuse and say who.
 import fs from "node:fs";
 import type { ImageDelete, ImageDeleteResult } from "../../protocol/events.ts";
+import { AgentError } from "../agent-error.ts";
 import { baseFilePath, partFilePath } from "../download/cache-paths.ts";
+import { findUsers } from "../in-use.ts";
 import type { AgentContext } from "./agent-context.ts";
 
 export async function deleteImage(agent: AgentContext, command: ImageDelete): Promise<ImageDeleteResult> {
-  agent.downloads.get(command.imageId)?.controller.abort();
   const file = baseFilePath(agent.config.cacheDir, command.imageId);
   const stat = await fs.promises.stat(file).catch(() => null);
+  if (stat) {
+    const users = await findUsers(agent.config.cacheDir, file);
+    if (users.length > 0) {
+      agent.log.warn({ imageId: command.imageId, users }, "not deleting an image still in use");
+      throw new AgentError("IN_USE", `image ${command.imageId} is still in use: ${users.join("; ")}`);
+    }
+  }
+  agent.downloads.get(command.imageId)?.controller.abort();
   await fs.promises.rm(file, { force: true });
   await fs.promises.rm(partFilePath(agent.config.cacheDir, command.imageId), { force: true });
   agent.log.info({ imageId: command.imageId, freedBytes: stat?.size ?? 0 }, "image deleted");

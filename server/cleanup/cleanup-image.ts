@@ -1,15 +1,18 @@
-// POST /api/cleanup: ask agents to delete an image from their cache and report per node.
+// POST /api/cleanup: agents delete an image from their cache (refusing copies still in use),
+// and, when asked or when the image is stale, its artifact leaves the origin and the Squids.
 import { CellState } from "../../protocol/states.ts";
 import type { ImageDeleteResult } from "../../protocol/events.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
+import { removeArtifact, type ProxyPurge } from "./remove-artifact.ts";
 
 export type CleanupResult = { name: string; ok: boolean; deleted: boolean; freedBytes: number; error: string | null };
+export type CleanupOptions = { imageId: string; hypervisors?: string[]; removeArtifact?: boolean; purgeProxies?: boolean };
 
 export async function cleanupImage(
-  context: Pick<AppContext, "db" | "agents" | "ui" | "log">,
-  options: { imageId: string; hypervisors?: string[] },
-): Promise<{ imageId: string; freedBytes: number; hypervisors: CleanupResult[] }> {
+  context: Pick<AppContext, "db" | "agents" | "ui" | "log" | "env" | "publicUrl">,
+  options: CleanupOptions,
+): Promise<{ imageId: string; freedBytes: number; hypervisors: CleanupResult[]; artifact: { removed: boolean; purges: ProxyPurge[] } }> {
   const image = await context.db.image.findUnique({ where: { id: options.imageId } });
   if (!image) throw new AppError("IMAGE_NOT_FOUND", `no image ${options.imageId}`);
   const names =
@@ -26,6 +29,8 @@ export async function cleanupImage(
     }),
   );
   const freedBytes = results.reduce((sum, result) => sum + result.freedBytes, 0);
-  context.log.info({ imageId: image.id, nodes: results.length, freedBytes }, "cleanup done");
-  return { imageId: image.id, freedBytes, hypervisors: results };
+  const isStale = image.status !== "active";
+  const artifact = (options.removeArtifact ?? isStale) ? await removeArtifact(context, image.id, { purge: options.purgeProxies ?? true }) : { removed: false, purges: [] };
+  context.log.info({ imageId: image.id, nodes: results.length, refused: results.filter((r) => !r.ok).length, freedBytes, artifactRemoved: artifact.removed }, "cleanup done");
+  return { imageId: image.id, freedBytes, hypervisors: results, artifact };
 }

@@ -31,6 +31,8 @@ export async function openPostgres(connectionString: string): Promise<SqlDriver>
   const { default: pg } = await import("pg");
   const { PrismaPg } = await import("@prisma/adapter-pg");
   const pool = new pg.Pool({ connectionString, max: 10 });
+  // A connection dropped by the server (restart, shutdown) must not crash the process.
+  pool.on("error", () => undefined);
   const probe = await pool.connect().catch((error: Error) => {
     throw new Error(`cannot connect to DATABASE_URL (${redact(connectionString)}): ${error.message}`);
   });

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
 import { cleanupImage } from "../cleanup/cleanup-image.ts";
+import { findStaleImages } from "../cleanup/find-stale-images.ts";
 import { AppError } from "../errors.ts";
 import { getHypervisor, listHypervisors } from "../hypervisors/hypervisor-queries.ts";
 import { getImage, listImages } from "../images/image-queries.ts";
@@ -49,7 +50,9 @@ const topologyBody = z
 const groupBody = z.object({ group: z.string().min(1).max(128).nullable() }).strict();
 const pinBody = z.object({ pinned: z.boolean() }).strict();
 const uuid = "([0-9a-f-]{36})";
-const cleanupBody = z.object({ imageId: z.string().min(1), hypervisors: names.optional() }).strict();
+const cleanupBody = z
+  .object({ imageId: z.string().min(1), hypervisors: names.optional(), removeArtifact: z.boolean().optional(), purgeProxies: z.boolean().optional() })
+  .strict();
 
 export const apiRoutes: Route[] = [
   { method: "GET", path: /^\/api\/health$/, isPublic: true, handle: async () => ({ status: 200, body: { ok: true } }) },
@@ -119,6 +122,11 @@ export const apiRoutes: Route[] = [
       await setImagePinned(context, params[0], pinBody.parse(body).pinned);
       return { status: 200, body: { image: await getImage(context, params[0]) } };
     },
+  },
+  {
+    method: "GET",
+    path: /^\/api\/cleanup\/stale$/,
+    handle: async (context) => ({ status: 200, body: await findStaleImages(context, { retentionDays: context.env.PRECACHE_RETENTION_DAYS }) }),
   },
   {
     method: "POST",

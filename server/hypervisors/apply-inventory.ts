@@ -25,11 +25,14 @@ export async function applyInventory(
     if (row?.state === CellState.cached && Number(row.bytes) === file.bytes && row.fileMtime?.getTime() === Math.floor(file.mtimeMs)) continue;
     const size = images.find((image) => image.id === imageId)?.size ?? null;
     const isComplete = size === null || Number(size) === file.bytes;
-    const data = { state: CellState.cached, bytes: BigInt(file.bytes), verified: row?.state === CellState.cached ? row.verified : false, error: isComplete ? null : `size ${file.bytes} differs from image size ${size}`, fileMtime: new Date(Math.floor(file.mtimeMs)) };
+    const data = { state: CellState.cached, bytes: BigInt(file.bytes), error: isComplete ? null : `size ${file.bytes} differs from image size ${size}`, fileMtime: new Date(Math.floor(file.mtimeMs)) };
+    // `row` may be stale (download:finished can land after our read): never write verified from it;
+    // only a cached file that changed size loses it.
+    const isChangedFile = row?.state === CellState.cached && Number(row.bytes) !== file.bytes;
     const saved = await context.db.hypervisorImage.upsert({
       where: { hypervisorName_imageId: { hypervisorName: hypervisor, imageId } },
-      create: { hypervisorName: hypervisor, imageId, ...data },
-      update: data,
+      create: { hypervisorName: hypervisor, imageId, ...data, verified: false },
+      update: isChangedFile ? { ...data, verified: false } : data,
     });
     context.ui.cellChanged(hypervisor, toCellView(saved, size === null ? null : Number(size)));
   }

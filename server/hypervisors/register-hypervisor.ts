@@ -1,7 +1,8 @@
-// An agent's hello: record the hypervisor as online with what it reports, then its inventory.
+// An agent's hello: record the hypervisor as online and answer with its settings. Kept to a few
+// queries, because after a server restart every agent says hello at once; the inventory is
+// reconciled after the answer (see reconcileHypervisor).
 import type { AgentHello, AgentSettings } from "../../protocol/events.ts";
 import type { AppContext } from "../context.ts";
-import { applyInventory } from "./apply-inventory.ts";
 import { toHypervisorHeader } from "./hypervisor-views.ts";
 
 export async function registerHypervisor(context: Pick<AppContext, "db" | "ui" | "log">, hello: AgentHello): Promise<AgentSettings> {
@@ -18,7 +19,6 @@ export async function registerHypervisor(context: Pick<AppContext, "db" | "ui" |
   };
   const row = await context.db.hypervisor.upsert({ where: { name: hello.name }, create: { name: hello.name, ...data }, update: data });
   context.ui.hypervisorChanged(toHypervisorHeader(row));
-  await applyInventory(context, hello.name, hello.inventory);
   context.log.info({ hypervisor: hello.name, version: hello.version, files: hello.inventory.length }, "hypervisor connected");
   return agentSettings(context, row);
 }

@@ -19,7 +19,8 @@ import {
 } from "../../protocol/events.ts";
 import { safeEqual } from "../secrets.ts";
 
-type AgentSocket = Socket<AgentToServerEvents, ServerToAgentEvents, Record<string, never>, { name?: string }>;
+/** `chain` runs one agent's events in arrival order: a result is never overtaken by its inventory. */
+type AgentSocket = Socket<AgentToServerEvents, ServerToAgentEvents, Record<string, never>, { name?: string; chain?: Promise<void> }>;
 
 export type AgentEventHandlers = {
   /** Registers the hypervisor and returns the settings the agent should use. */
@@ -88,6 +89,11 @@ export class AgentHub {
     }
   }
 
+  private inOrder(socket: AgentSocket, run: () => Promise<void>): void {
+    const previous = socket.data.chain ?? Promise.resolve();
+    socket.data.chain = previous.then(run).catch((error: Error) => this.log.error({ hypervisor: socket.data.name, error: error.message }, "agent event failed"));
+  }
+
   close(): void {
     for (const socket of this.sockets.values()) socket.disconnect(true);
     this.sockets.clear();
@@ -103,7 +109,7 @@ export class AgentHub {
         if (!name || this.sockets.get(name) !== socket) return;
         const parsed = schema.safeParse(payload);
         if (!parsed.success) return void this.log.warn({ hypervisor: name }, "invalid agent event ignored");
-        run(name, parsed.data as T).catch((error: Error) => this.log.error({ hypervisor: name, error: error.message }, "agent event failed"));
+        this.inOrder(socket, () => run(name, parsed.data as T));
       };
 
     socket.on("agent:hello", (payload, ack) => {
@@ -119,16 +125,17 @@ export class AgentHub {
       if (previous && previous !== socket) previous.disconnect(true);
       socket.data.name = hello.name;
       this.sockets.set(hello.name, socket);
-      handlers
-        .hello(hello)
-        .then((settings) => {
-          reply({ ok: true, data: settings });
-          return handlers.afterHello(hello);
-        })
-        .catch((error: Error) => {
-          this.log.error({ hypervisor: hello.name, error: error.message }, "hello failed");
-          reply({ ok: false, error: { code: "INTERNAL", message: "server could not register the hypervisor" } });
-        });
+      this.inOrder(socket, async () => {
+        let settings: AgentSettings;
+        try {
+          settings = await handlers.hello(hello);
+        } catch (error) {
+          this.log.error({ hypervisor: hello.name, error: (error as Error).message }, "hello failed");
+          return reply({ ok: false, error: { code: "INTERNAL", message: "server could not register the hypervisor" } });
+        }
+        reply({ ok: true, data: settings });
+        await handlers.afterHello(hello);
+      });
     });
     socket.on("download:progress", guard(downloadProgress, handlers.progress));
     socket.on("download:finished", guard(downloadFinished, handlers.finished));

@@ -20,8 +20,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startProductionServer(vars: Record<string, string>): Promise<ProductionServer> {
-  const port = await freePort();
+export async function startProductionServer(vars: Record<string, string>, options: { port?: number } = {}): Promise<ProductionServer> {
+  const port = options.port ?? (await freePort());
   const dataDir = vars.PRECACHE_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), "precache-prod-"));
   const root = path.resolve(import.meta.dirname, "../..");
   let output = "";

@@ -12,9 +12,12 @@ const SQUID_USER = "proxy";
 
 // Squids still running when the test process exits (a crash, a forgotten stop) are killed,
 // so no instance outlives the test that started it.
-const live = new Set<ChildProcess>();
+const live = new Map<ChildProcess, string>();
 process.once("exit", () => {
-  for (const child of live) child.kill("SIGKILL");
+  for (const [child, dir] of live) {
+    child.kill("SIGKILL");
+    if (!process.env.KEEP_SQUID_DIRS) fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 export type AccessEntry = {
@@ -70,14 +73,32 @@ export function shouldSkipSquidTests(suite: string): boolean {
   return true;
 }
 
-export async function startSquid(options: SquidOptions): Promise<RunningSquid> {
+/** Fails fast (before any expensive setup) when squid is missing. */
+export function assertSquidAvailable(): void {
   if (!squidAvailable()) throw new Error(`squid not found at ${SQUID_BIN}: install the squid package (or set SQUID_BIN)`);
+}
+
+export async function startSquid(options: SquidOptions): Promise<RunningSquid> {
+  assertSquidAvailable();
+  // The free port is found by binding port 0 and closing it; another process may take it before
+  // Squid binds, so a lost race is retried on a new port.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchSquid(options, await freePort());
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt >= 3) throw error;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function launchSquid(options: SquidOptions, port: number): Promise<RunningSquid> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `precache-squid-${options.name}-`));
   const cacheDir = path.join(dir, "cache");
   const logDir = path.join(dir, "logs");
   fs.mkdirSync(cacheDir);
   fs.mkdirSync(logDir);
-  const port = await freePort();
   const conf = path.join(dir, "squid.conf");
   fs.writeFileSync(conf, squidConfig({ ...options, port, dir, cacheDir, logDir }), { mode: 0o644 });
   handToSquidUser(dir);
@@ -85,27 +106,39 @@ export async function startSquid(options: SquidOptions): Promise<RunningSquid> {
   const accessLogFile = path.join(logDir, "access.log");
   const tail = (lines = 20) => readTail(cacheLog, lines);
 
-  await runToCompletion([SQUID_BIN, "-f", conf, "-z", "-N"], 30_000, tail);
+  try {
+    await runToCompletion([SQUID_BIN, "-f", conf, "-z", "-N"], 30_000, tail);
+  } catch (error) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
 
   const child = spawn(SQUID_BIN, ["-f", conf, "-N"], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
-  live.add(child);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  void exited.then(() => live.delete(child));
+  live.set(child, dir);
   let hasExited = false;
-  void exited.then(() => (hasExited = true));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve())).then(() => {
+    hasExited = true;
+    live.delete(child);
+  });
 
+  // Ready when Squid says it listens on our port (a connect alone could reach whoever took the
+  // port) and the port accepts.
+  const listening = `local=127.0.0.1:${port} `;
+  const isListening = () => readTail(cacheLog, 1000).includes(listening);
   const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
-  while (!(await accepts(port))) {
+  while (hasExited || !isListening() || !(await accepts(port))) {
     if (hasExited || Date.now() > deadline) {
       if (!hasExited) child.kill("SIGKILL");
       await exited;
+      const log = tail(40);
       fs.rmSync(dir, { recursive: true, force: true });
       const why = hasExited ? `exited with ${child.exitCode ?? child.signalCode}` : "did not accept connections in time";
-      throw new Error(`squid ${options.name} on 127.0.0.1:${port} ${why}\nstderr: ${stderr.trim()}\ncache.log tail:\n${tail()}`);
+      const message = `squid ${options.name} on 127.0.0.1:${port} ${why}\nstderr: ${stderr.trim()}\ncache.log tail:\n${log}`;
+      throw log.includes("Address already in use") ? new PortTakenError(message) : new Error(message);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -1,0 +1,5 @@
+import { CleanupPage } from "../../components/CleanupPage";
+
+export default function Page() {
+  return <CleanupPage />;
+}

@@ -1,0 +1,101 @@
+"use client";
+// Stale images with the space they take, per node and in total; clean up the chosen nodes.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { api, formatBytes } from "../lib/api";
+import { AppShell } from "./AppShell";
+
+type StaleImage = {
+  imageId: string;
+  name: string;
+  status: string;
+  reason: string;
+  detail: string;
+  nodes: number;
+  bytes: number;
+  hasArtifact: boolean;
+  perNode: { name: string; bytes: number; lastUsedAt: string | null }[];
+};
+type CleanupResult = { freedBytes: number; hypervisors: { name: string; ok: boolean; error: string | null }[]; artifact: { removed: boolean } };
+
+export function CleanupPage() {
+  return (
+    <AppShell title="Cleanup">
+      <StaleList />
+    </AppShell>
+  );
+}
+
+function StaleList() {
+  const client = useQueryClient();
+  const stale = useQuery({ queryKey: ["stale"], queryFn: () => api<{ images: StaleImage[]; totalBytes: number }>("GET", "/api/cleanup/stale") });
+  const [open, setOpen] = useState<string | null>(null);
+  const [excluded, setExcluded] = useState<Record<string, Set<string>>>({});
+  const [results, setResults] = useState<Record<string, CleanupResult>>({});
+  const cleanup = useMutation({
+    mutationFn: (image: StaleImage) => {
+      const skip = excluded[image.imageId] ?? new Set<string>();
+      const hypervisors = image.perNode.map((node) => node.name).filter((name) => !skip.has(name));
+      return api<CleanupResult>("POST", "/api/cleanup", { imageId: image.imageId, ...(skip.size ? { hypervisors } : {}), removeArtifact: true });
+    },
+    onSuccess: (result, image) => setResults((all) => ({ ...all, [image.imageId]: result })),
+    onSettled: () => client.invalidateQueries({ queryKey: ["stale"] }),
+  });
+  if (stale.isPending) return <p className="muted">Loading…</p>;
+  if (stale.isError) return <p className="error">{stale.error.message}</p>;
+  return (
+    <>
+      <p>
+        <strong data-testid="stale-total">{formatBytes(stale.data.totalBytes)}</strong> held by {stale.data.images.length} stale images. Agents refuse to delete a copy that an instance disk is backed by or a process holds open, and say so.
+      </p>
+      <table>
+        <thead><tr><th>Image</th><th>Why stale</th><th>Nodes</th><th>Space</th><th /></tr></thead>
+        <tbody>
+          {stale.data.images.map((image) => {
+            const skip = excluded[image.imageId] ?? new Set<string>();
+            const result = results[image.imageId];
+            return (
+              <tr key={image.imageId} data-testid={`stale-${image.name}`}>
+                <td>{image.name}<div className="muted" style={{ fontSize: 12 }}>{image.imageId}</div></td>
+                <td><span className="badge">{image.reason}</span> <span className="muted">{image.detail}</span></td>
+                <td>
+                  <button className="secondary" onClick={() => setOpen(open === image.imageId ? null : image.imageId)}>{image.nodes} nodes</button>
+                  {open === image.imageId && (
+                    <div style={{ maxHeight: 200, overflow: "auto", marginTop: 6 }}>
+                      {image.perNode.map((node) => (
+                        <label key={node.name} style={{ display: "block" }}>
+                          <input
+                            type="checkbox"
+                            checked={!skip.has(node.name)}
+                            onChange={(e) => setExcluded((all) => {
+                              const next = new Set(all[image.imageId] ?? []);
+                              if (e.target.checked) next.delete(node.name);
+                              else next.add(node.name);
+                              return { ...all, [image.imageId]: next };
+                            })}
+                          />{" "}
+                          {node.name} <span className="muted">{formatBytes(node.bytes)}</span>
+                        </label>
+                      ))}
+                    </div>
+                  )}
+                </td>
+                <td>{formatBytes(image.bytes)}</td>
+                <td>
+                  <button onClick={() => cleanup.mutate(image)} disabled={cleanup.isPending}>Clean up</button>
+                  {result && (
+                    <div data-testid="cleanup-result">
+                      freed {formatBytes(result.freedBytes)}
+                      {result.hypervisors.filter((h) => !h.ok).map((h) => <div className="error" key={h.name}>{h.name}: {h.error}</div>)}
+                    </div>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {stale.data.images.length === 0 && <p className="muted">Nothing stale.</p>}
+    </>
+  );
+}
