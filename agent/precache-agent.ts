@@ -73,6 +73,8 @@ export class PrecacheAgent implements AgentContext {
       if (this.state === AgentState.draining || this.state === AgentState.stopped) return;
       this.log.warn({ reason }, "disconnected from server; will reconnect");
       this.setState(AgentState.connecting);
+      // socket.io does not retry by itself when the server closed the session on purpose.
+      if (reason === "io server disconnect") setTimeout(() => this.socket?.connect(), 2000 + Math.random() * 3000).unref();
     });
     socket.on("connect_error", (error) => this.log.warn({ error: error.message }, "cannot reach server; retrying"));
     socket.on("image:precache", (payload, ack) =>

@@ -129,8 +129,8 @@ function testContext(db: Db, source: ImageSource = new ListedSource([])) {
     publishing: new Map(),
   } as unknown as AppContext;
   context.progress = new ProgressBuffer(context);
-  const scheduler = new RolloutScheduler(context);
   const tick = async () => {
+    const scheduler = new RolloutScheduler(context); // a fresh one: no minimum gap since a previous tick
     scheduler.poke();
     await scheduler.stop();
   };

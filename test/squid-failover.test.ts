@@ -71,6 +71,7 @@ describe.skipIf(shouldSkipSquidTests("squid failover"))("proxy failover through 
   it("skips a dead first proxy and precaches through the second", async () => {
     const dead = await squid("dead");
     await dead.kill();
+    await expect(fetch(dead.url), "the first proxy is really gone").rejects.toThrow();
     const good = await squid("good");
     const agent = await startTestAgent(server.url, "hv-failover", { proxies: [dead.url, good.url], cacheDir: tempDir("precache-hv-failover-") });
     agents.push(agent);

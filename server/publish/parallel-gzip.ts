@@ -12,7 +12,8 @@ export type ParallelGzipOptions = { level: number; blockBytes?: number; concurre
 
 export function createParallelGzip(options: ParallelGzipOptions): Transform {
   const blockBytes = options.blockBytes ?? 4 * 1024 * 1024;
-  const concurrency = options.concurrency ?? Math.max(2, os.availableParallelism());
+  // Two blocks per core in flight: while the oldest is awaited for ordering, no core idles.
+  const concurrency = options.concurrency ?? Math.max(2, 2 * os.availableParallelism());
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   const inFlight: Promise<Buffer>[] = [];

@@ -94,8 +94,8 @@ export class AgentHub {
     socket.data.chain = previous.then(run).catch((error: Error) => this.log.error({ hypervisor: socket.data.name, error: error.message }, "agent event failed"));
   }
 
+  /** Forget the agents; io.close() then drops their transports, and they reconnect to the next server. */
   close(): void {
-    for (const socket of this.sockets.values()) socket.disconnect(true);
     this.sockets.clear();
     this.namespace = null;
   }

@@ -10,12 +10,17 @@ import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { failOrRetry } from "./target-retry.ts";
 
 const TICK_MS = 1000;
+/** A tick reads every open target; under a storm of pokes (1300 agents reconnecting) ticks
+ *  would run back to back and starve everything else, so they are at least this far apart. */
+const MIN_GAP_MS = 250;
 
 export class RolloutScheduler {
   private timer: NodeJS.Timeout | null = null;
   private isTicking = false;
   private isTickWanted = false;
   private idle: Promise<void> = Promise.resolve();
+  private lastTickAt = 0;
+  private delayed: NodeJS.Timeout | null = null;
 
   constructor(private readonly context: DispatchContext & Pick<AppContext, "tasks" | "progress">) {}
 
@@ -27,16 +32,28 @@ export class RolloutScheduler {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.delayed) clearTimeout(this.delayed);
     this.timer = null;
+    this.delayed = null;
     await this.idle;
   }
 
-  /** Ask for a tick soon; ticks never overlap. */
+  /** Ask for a tick soon; ticks never overlap and are at least MIN_GAP_MS apart. */
   poke(): void {
     if (this.isTicking) {
       this.isTickWanted = true;
       return;
     }
+    if (this.delayed) return;
+    const wait = this.lastTickAt + MIN_GAP_MS - Date.now();
+    if (wait > 0) {
+      this.delayed = setTimeout(() => {
+        this.delayed = null;
+        this.poke();
+      }, wait);
+      return;
+    }
+    this.lastTickAt = Date.now();
     this.isTicking = true;
     this.idle = this.tick()
       .catch((error: Error) => this.context.log.error({ err: error }, "rollout scheduler tick failed"))

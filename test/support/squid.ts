@@ -159,7 +159,8 @@ async function launchSquid(options: SquidOptions, port: number): Promise<Running
     cacheLogTail: tail,
     async accessLog() {
       const text = await fs.promises.readFile(accessLogFile, "utf8").catch(() => "");
-      return text.split("\n").filter(Boolean).map(parseAccessLine);
+      // Drop the lines our readiness probe leaves (a connection that never sent a request).
+      return text.split("\n").filter(Boolean).map(parseAccessLine).filter((entry) => entry.url !== "error:transaction-end-before-headers");
     },
     async stop() {
       await end("SIGTERM");
@@ -221,6 +222,7 @@ function squidConfig(o: SquidOptions & { port: number; dir: string; cacheDir: st
     `http_access deny all`,
   ];
   if (o.parent) {
+    // no-digest / no-netdb-exchange: no background requests to the parent, so its log holds only ours.
     lines.push(`cache_peer ${o.parent.host} parent ${o.parent.port} 0 no-query no-digest no-netdb-exchange default`, `never_direct allow all`);
   }
   return lines.join("\n") + "\n";

@@ -1,0 +1,33 @@
+// `npm run bench` runs every benchmark; `npm run bench -- <name> [...]` runs the named ones.
+// Each prints its figures and, where it has a baseline, a last line `ratio: ...`.
+import { parseArgs } from "node:util";
+
+const benchmarks: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
+  publish: () => import("./publish.ts"),
+  fetch: () => import("./fetch.ts"),
+  fanout: () => import("./fanout.ts"),
+  control: () => import("./control.ts"),
+  heatmap: () => import("./heatmap.ts"),
+  model: () => import("./model.ts"),
+};
+
+async function main(): Promise<void> {
+  const { positionals } = parseArgs({ args: process.argv.slice(2), allowPositionals: true, strict: false });
+  const names = positionals.filter((arg) => arg in benchmarks);
+  const unknown = positionals.filter((arg) => !(arg in benchmarks) && !arg.startsWith("-") && !/^\d/.test(arg));
+  if (unknown.length) throw new Error(`unknown benchmark "${unknown[0]}": one of ${Object.keys(benchmarks).join(", ")}`);
+  const extra = positionals.filter((arg) => !(arg in benchmarks));
+  for (const name of names.length ? names : Object.keys(benchmarks)) {
+    console.log(`\n== ${name} ==`);
+    const bench = await benchmarks[name]();
+    await bench.run(extra);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(`bench: ${error instanceof Error ? error.stack : String(error)}`);
+    process.exit(1);
+  },
+);
