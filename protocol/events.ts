@@ -49,6 +49,8 @@ export const imagePrecache = z.object({
   jitterMs: z.number().int().nonnegative().max(3_600_000).default(0),
   /** Per-agent cap on compressed bytes per second; null = unlimited. */
   bandwidthBytesPerSecond: z.number().int().positive().nullable().default(null),
+  /** The last attempt got bad bytes: ask the proxies to fetch a fresh copy (Cache-Control: no-cache). */
+  refreshCache: z.boolean().default(false),
 });
 export type ImagePrecache = z.infer<typeof imagePrecache>;
 

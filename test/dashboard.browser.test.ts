@@ -26,6 +26,7 @@ describe.skipIf(!chromiumAvailable())("dashboard in Chromium", () => {
     const page = await browser.newPage();
     await page.goto(`${server.url}/images`);
     await page.waitForURL("**/login");
+    await page.waitForLoadState("networkidle"); // hydrated: typing reaches React's state
     await page.fill("#password", "wrong");
     await page.click("button[type=submit]");
     await expect.poll(() => page.textContent("[role=alert]")).toContain("wrong password");

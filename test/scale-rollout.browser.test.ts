@@ -131,6 +131,7 @@ describe.skipIf(skip)(`rollout to ${NODES} agents through two Squid tiers`, () =
 async function signedInHeatmap(browser: Browser, url: string, imageId: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   await page.goto(`${url}/login`);
+  await page.waitForLoadState("networkidle"); // hydrated: typing reaches React's state
   await page.fill("#password", TOKENS.PRECACHE_ADMIN_PASSWORD);
   await page.click("button[type=submit]");
   await page.waitForURL("**/images");

@@ -14,6 +14,7 @@ export type ArtifactFetchOptions = {
   /** Time allowed without receiving a byte. */
   idleTimeoutMs?: number;
   onRoute?: (route: string, offset: number) => void;
+  refreshCache?: boolean;
 };
 
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
@@ -63,7 +64,11 @@ async function* artifactChunks(options: ArtifactFetchOptions): AsyncGenerator<Bu
         // Also per request: a non-tunnelling ProxyAgent does not hand its timeouts to the proxy pool.
         headersTimeout: idle,
         bodyTimeout: idle,
-        headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+        headers: {
+          ...(offset > 0 ? { range: `bytes=${offset}-` } : {}),
+          // A cached copy that failed verification is replaced, not served again.
+          ...(options.refreshCache ? { "cache-control": "no-cache", pragma: "no-cache" } : {}),
+        },
       });
     } catch (error) {
       if (options.signal?.aborted) throw new AgentError("ABORTED", "download aborted", { cause: error });

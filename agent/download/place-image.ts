@@ -30,6 +30,7 @@ export type PlaceImageOptions = {
   onRoute?: (route: string, offset: number) => void;
   /** Cap on compressed bytes per second read from the proxy. */
   bandwidthBytesPerSecond?: number | null;
+  refreshCache?: boolean;
 };
 
 export type PlacedImage = { path: string; bytes: number; compressedBytes: number; seconds: number };
@@ -73,6 +74,7 @@ export async function placeImage(options: PlaceImageOptions): Promise<PlacedImag
           signal: options.signal,
           idleTimeoutMs: options.idleTimeoutMs,
           onRoute: options.onRoute,
+          refreshCache: options.refreshCache,
         }),
         ...throttle,
         countCompressed,

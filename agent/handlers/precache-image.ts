@@ -31,6 +31,7 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
         allowDirect: agent.config.allowDirect,
         imageSize: command.imageSize,
         bandwidthBytesPerSecond: command.bandwidthBytesPerSecond,
+        refreshCache: command.refreshCache,
         signal: controller.signal,
         onProgress(bytes) {
           download.bytes = bytes;

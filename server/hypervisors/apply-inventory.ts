@@ -1,9 +1,9 @@
 // Reconciles what an agent has on disk with the database. Base files are named sha1(image id),
 // so we map them back through the ids we know; files of unknown images are left alone.
-import { baseFileName } from "../../agent/download/cache-paths.ts";
 import type { CachedFile } from "../../protocol/events.ts";
 import { CellState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
+import { readCache } from "../db/read-cache.ts";
 import { toCellView } from "./hypervisor-views.ts";
 
 export async function applyInventory(
@@ -11,19 +11,23 @@ export async function applyInventory(
   hypervisor: string,
   inventory: CachedFile[],
 ): Promise<void> {
-  const images = await context.db.image.findMany({ select: { id: true, size: true } });
-  const byFileName = new Map(images.map((image) => [baseFileName(image.id), image]));
+  const cache = readCache(context.db);
   const present = new Map<string, CachedFile>();
+  const sizes = new Map<string, bigint | null>();
   for (const file of inventory) {
-    const image = byFileName.get(file.fileName);
-    if (image) present.set(image.id, file);
+    const image = await cache.imageByFileName(file.fileName);
+    if (!image) continue;
+    present.set(image.id, file);
+    sizes.set(image.id, image.size);
   }
   const existing = await context.db.hypervisorImage.findMany({ where: { hypervisorName: hypervisor } });
   const known = new Map(existing.map((row) => [row.imageId, row]));
   for (const [imageId, file] of present) {
     const row = known.get(imageId);
-    if (row?.state === CellState.cached && Number(row.bytes) === file.bytes && row.fileMtime?.getTime() === Math.floor(file.mtimeMs)) continue;
-    const size = images.find((image) => image.id === imageId)?.size ?? null;
+    // mtimes within a minute are the same "last used" (the finished download already set it).
+    const isSameMtime = row?.fileMtime != null && Math.abs(row.fileMtime.getTime() - file.mtimeMs) < 60_000;
+    if (row?.state === CellState.cached && Number(row.bytes) === file.bytes && isSameMtime) continue;
+    const size = sizes.get(imageId) ?? null;
     const isComplete = size === null || Number(size) === file.bytes;
     const data = { state: CellState.cached, bytes: BigInt(file.bytes), error: isComplete ? null : `size ${file.bytes} differs from image size ${size}`, fileMtime: new Date(Math.floor(file.mtimeMs)) };
     // `row` may be stale (download:finished can land after our read): never write verified from it;

@@ -3,6 +3,7 @@
 // reconciled after the answer (see reconcileHypervisor).
 import type { AgentHello, AgentSettings } from "../../protocol/events.ts";
 import type { AppContext } from "../context.ts";
+import { readCache } from "../db/read-cache.ts";
 import { toHypervisorHeader } from "./hypervisor-views.ts";
 
 export async function registerHypervisor(context: Pick<AppContext, "db" | "ui" | "log">, hello: AgentHello): Promise<AgentSettings> {
@@ -25,11 +26,8 @@ export async function registerHypervisor(context: Pick<AppContext, "db" | "ui" |
 
 /** Proxies of the hypervisor's group (used when the agent has no --proxy) and pinned images. */
 export async function agentSettings(context: Pick<AppContext, "db">, hypervisor: { group: string | null }): Promise<AgentSettings> {
-  const [group, pinned] = await Promise.all([
-    hypervisor.group ? context.db.hypervisorGroup.findUnique({ where: { name: hypervisor.group } }) : null,
-    context.db.image.findMany({ where: { pinned: true }, select: { id: true } }),
-  ]);
-  return { proxies: group?.proxies ?? [], pinned: pinned.map((image) => image.id) };
+  const { groups, pinned } = await readCache(context.db).topology();
+  return { proxies: (hypervisor.group && groups.get(hypervisor.group)) || [], pinned };
 }
 
 export async function markHypervisorOffline(context: Pick<AppContext, "db" | "ui">, name: string): Promise<void> {

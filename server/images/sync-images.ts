@@ -1,6 +1,7 @@
 // Re-reads the image source into the database. Images gone from the source stay, marked
 // "deleted", so cleanup can still find them on hypervisors.
 import type { AppContext } from "../context.ts";
+import { readCache } from "../db/read-cache.ts";
 
 export async function syncImages(context: Pick<AppContext, "db" | "source" | "log">): Promise<{ count: number; removed: number }> {
   const images = await context.source.listImages();
@@ -27,6 +28,7 @@ export async function syncImages(context: Pick<AppContext, "db" | "source" | "lo
     where: { id: { notIn: [...seen] }, status: { not: "deleted" } },
     data: { status: "deleted" },
   });
+  readCache(context.db).invalidate("images");
   context.log.info({ source: context.source.describe(), count: images.length, removed }, "images synced");
   return { count: images.length, removed };
 }

@@ -3,6 +3,7 @@
 import { CellState, RolloutState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
+import { readCache } from "../db/read-cache.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { setCell } from "./set-cell.ts";
 
@@ -67,6 +68,7 @@ export async function createRollout(context: RolloutContext, options: CreateRoll
   );
   for (const name of toSend) context.ui.cellChanged(name, { imageId: image.id, state: CellState.pending, bytes: 0, totalBytes: size, error: null });
   context.log.info({ rolloutId: rollout.id, imageId: image.id, targets: names.length, alreadyCached: alreadyThere.size, strategy: rollout.strategy }, "rollout created");
+  readCache(context.db).invalidate("rollouts");
   context.ui.rolloutChanged(rollout.id, rollout.state);
   await finishRolloutIfDone(context, rollout.id);
   context.scheduler.poke();

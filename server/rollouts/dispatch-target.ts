@@ -11,7 +11,10 @@ import { failOrRetry } from "./target-retry.ts";
 export type DispatchContext = Pick<AppContext, "db" | "agents" | "ui" | "log" | "publicUrl">;
 export type RolloutWithImage = Rollout & { image: Image & { artifact: Artifact | null } };
 
-export function precacheCommand(context: Pick<AppContext, "publicUrl">, rollout: RolloutWithImage): ImagePrecache | null {
+/** Errors that mean the bytes were bad: the retry must not be served the same cached copy. */
+const DATA_ERRORS = /^(HASH_MISMATCH|DECOMPRESS_FAILED|SIZE_MISMATCH):/;
+
+export function precacheCommand(context: Pick<AppContext, "publicUrl">, rollout: RolloutWithImage, lastError: string | null = null): ImagePrecache | null {
   const { image } = rollout;
   const artifact = image.artifact;
   if (!artifact?.sha256 || artifact.state !== "ready") return null;
@@ -26,11 +29,12 @@ export function precacheCommand(context: Pick<AppContext, "publicUrl">, rollout:
     hash: hash as ImagePrecache["hash"],
     jitterMs: rollout.strategy === "jitter" ? rollout.jitterMs : 0,
     bandwidthBytesPerSecond: rollout.bandwidthBytesPerSecond === null ? null : Number(rollout.bandwidthBytesPerSecond),
+    refreshCache: lastError !== null && DATA_ERRORS.test(lastError),
   };
 }
 
-export async function dispatchTarget(context: DispatchContext, rollout: RolloutWithImage, hypervisor: string, proxy: string): Promise<void> {
-  const command = precacheCommand(context, rollout);
+export async function dispatchTarget(context: DispatchContext, rollout: RolloutWithImage, hypervisor: string, proxy: string, lastError: string | null = null): Promise<void> {
+  const command = precacheCommand(context, rollout, lastError);
   if (!command) return;
   const now = new Date();
   const claimed = await context.db.rolloutTarget.updateMany({

@@ -1,5 +1,6 @@
 import { RolloutState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
+import { readCache } from "../db/read-cache.ts";
 
 /** A running rollout ends when no target is pending or downloading: done, or failed if any failed. */
 export async function finishRolloutIfDone(context: Pick<AppContext, "db" | "ui" | "log">, rolloutId: string): Promise<void> {
@@ -9,6 +10,7 @@ export async function finishRolloutIfDone(context: Pick<AppContext, "db" | "ui" 
   const state = failed > 0 ? RolloutState.failed : RolloutState.done;
   const { count } = await context.db.rollout.updateMany({ where: { id: rolloutId, state: RolloutState.running }, data: { state, finishedAt: new Date() } });
   if (count === 0) return;
+  readCache(context.db).invalidate("rollouts");
   context.log.info({ rolloutId, state, failed }, "rollout finished");
   context.ui.rolloutChanged(rolloutId, state);
 }

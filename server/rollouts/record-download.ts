@@ -2,6 +2,7 @@
 import type { DownloadFinished, DownloadProgress } from "../../protocol/events.ts";
 import { CellState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
+import { readCache } from "../db/read-cache.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { setCell } from "./set-cell.ts";
 import { failOrRetry } from "./target-retry.ts";
@@ -14,7 +15,7 @@ export async function recordProgress(context: RecordContext, hypervisor: string,
 }
 
 export async function recordFinished(context: RecordContext, hypervisor: string, result: DownloadFinished): Promise<void> {
-  const image = await context.db.image.findUnique({ where: { id: result.imageId }, select: { size: true } });
+  const image = await readCache(context.db).imageById(result.imageId);
   const size = image?.size == null ? null : Number(image.size);
   const target = await context.db.rolloutTarget.findUnique({
     where: { rolloutId_hypervisorName: { rolloutId: result.rolloutId, hypervisorName: hypervisor } },

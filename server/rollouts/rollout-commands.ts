@@ -4,6 +4,7 @@ import type { AgentHello } from "../../protocol/events.ts";
 import { baseFileName } from "../../agent/download/cache-paths.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
+import { readCache } from "../db/read-cache.ts";
 import { selectorIncludes } from "./create-rollout.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { setCell } from "./set-cell.ts";
@@ -80,6 +81,7 @@ export async function cancelRollout(context: CommandContext, id: string): Promis
       .map((target) => context.agents.send(target.hypervisorName, "image:abort", { imageId: rollout.imageId, rolloutId: id })),
   );
   for (const target of open) context.ui.cellChanged(target.hypervisorName, { imageId: rollout.imageId, state: CellState.absent, bytes: 0, totalBytes: null, error: null });
+  readCache(context.db).invalidate("rollouts");
   context.ui.rolloutChanged(id, RolloutState.cancelled);
   context.log.info({ rolloutId: id, open: open.length }, "rollout cancelled");
   return getRollout(context, id);
@@ -93,6 +95,7 @@ export async function retryFailed(context: CommandContext, id: string): Promise<
   const { count } = await context.db.rolloutTarget.updateMany({ where: { rolloutId: id, state: TargetState.failed }, data: { state: TargetState.pending, attempts: 0, nextAttemptAt: null, finishedAt: null } });
   if (count > 0) {
     await context.db.rollout.update({ where: { id }, data: { state: RolloutState.running, finishedAt: null } });
+    readCache(context.db).invalidate("rollouts");
     context.ui.rolloutChanged(id, RolloutState.running);
     context.scheduler.poke();
   }
@@ -116,6 +119,7 @@ async function setRunState(context: CommandContext, id: string, from: string, to
  * On disk → done; in flight → left alone; otherwise → pending, and the scheduler sends it.
  */
 export async function catchUpHypervisor(context: CommandContext, hello: Pick<AgentHello, "name" | "inventory" | "active">): Promise<void> {
+  if (!(await readCache(context.db).hasOpenRollouts())) return;
   const hypervisor = await context.db.hypervisor.findUnique({ where: { name: hello.name } });
   if (!hypervisor) return;
   const running = await context.db.rollout.findMany({

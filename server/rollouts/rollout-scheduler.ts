@@ -81,7 +81,7 @@ export class RolloutScheduler {
     const size = rollout.image.size === null ? null : Number(rollout.image.size);
     const targets = await db.rolloutTarget.findMany({
       where: { rolloutId: rollout.id, state: { in: [TargetState.pending, TargetState.downloading, TargetState.done] } },
-      select: { hypervisorName: true, state: true, proxy: true, attempts: true, nextAttemptAt: true, lastProgressAt: true, startedAt: true, bytes: true },
+      select: { hypervisorName: true, state: true, proxy: true, attempts: true, nextAttemptAt: true, lastProgressAt: true, startedAt: true, bytes: true, error: true },
     });
     for (const target of targets) {
       if (target.state !== TargetState.downloading) continue;
@@ -104,13 +104,14 @@ export class RolloutScheduler {
     const groups = await groupProxies(this.context);
     const hypervisors = await db.hypervisor.findMany({ where: { name: { in: waiting.map((t) => t.hypervisorName) } }, select: { name: true, proxies: true, group: true } });
     const sends: Promise<void>[] = [];
+    const lastErrors = new Map(waiting.map((t) => [t.hypervisorName, t.error]));
     for (const hypervisor of hypervisors) {
       const key = proxyKey(effectiveProxies(hypervisor, groups));
       const limit = rollout.strategy === "jitter" ? Infinity : warm.has(key) ? rollout.perProxyConcurrency : 1;
       const busy = inFlight.get(key) ?? 0;
       if (busy >= limit) continue;
       inFlight.set(key, busy + 1);
-      sends.push(dispatchTarget(this.context, rollout, hypervisor.name, key));
+      sends.push(dispatchTarget(this.context, rollout, hypervisor.name, key, lastErrors.get(hypervisor.name) ?? null));
     }
     await Promise.all(sends);
   }

@@ -2,6 +2,7 @@
 // Changes are pushed to connected agents (those without their own --proxy start using them).
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
+import { readCache } from "../db/read-cache.ts";
 import { agentSettings } from "../hypervisors/register-hypervisor.ts";
 
 export type Tier1Proxy = { url: string; bandwidthMbps: number | null };
@@ -66,6 +67,7 @@ export async function setImagePinned(context: TopologyContext, imageId: string, 
 }
 
 async function pushSettings(context: TopologyContext): Promise<void> {
+  readCache(context.db).invalidate("topology");
   const online = await context.db.hypervisor.findMany({ where: { name: { in: context.agents.onlineNames() } }, select: { name: true, group: true } });
   const settings = new Map(await Promise.all(online.map(async (h) => [h.name, await agentSettings(context, h)] as const)));
   context.agents.broadcastSettings((name) => settings.get(name) ?? null);

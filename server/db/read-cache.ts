@@ -1,0 +1,84 @@
+// Reads every agent event would otherwise repeat (the image index, group proxies, pinned images,
+// whether any rollout is open), kept for a few seconds per database client. Writers invalidate
+// what they change; an unknown base file name reloads the image index at once (rate-limited).
+import { baseFileName } from "../../agent/download/cache-paths.ts";
+import type { Db } from "./open-database.ts";
+
+const TTL_MS = 5000;
+const MISS_RELOAD_MS = 5000;
+
+export type IndexedImage = { id: string; size: bigint | null };
+type Entry<T> = { value: T; at: number } | null;
+
+export class ReadCache {
+  private imagesEntry: Entry<{ byFileName: Map<string, IndexedImage>; byId: Map<string, IndexedImage> }> = null;
+  private groupsEntry: Entry<{ groups: Map<string, string[]>; pinned: string[] }> = null;
+  private openRolloutsEntry: Entry<boolean> = null;
+  /** Base file names of images we do not know (nova's own downloads), and when we last looked. */
+  private misses = new Map<string, number>();
+
+  constructor(private readonly db: Db) {}
+
+  async imageByFileName(fileName: string): Promise<IndexedImage | undefined> {
+    const index = await this.images();
+    const found = index.byFileName.get(fileName);
+    const missedAt = this.misses.get(fileName);
+    if (found || (missedAt !== undefined && Date.now() - missedAt < MISS_RELOAD_MS)) return found;
+    // Images written since the index was loaded (the sync invalidates, but be exact).
+    const since = new Date((this.imagesEntry?.at ?? 0) - 1000);
+    for (const row of await this.db.image.findMany({ where: { syncedAt: { gte: since } }, select: { id: true, size: true } })) {
+      index.byFileName.set(baseFileName(row.id), row);
+      index.byId.set(row.id, row);
+    }
+    const late = index.byFileName.get(fileName);
+    if (!late) this.misses.set(fileName, Date.now());
+    return late;
+  }
+
+  async imageById(id: string): Promise<IndexedImage | undefined> {
+    return (await this.images()).byId.get(id) ?? (await this.db.image.findUnique({ where: { id }, select: { id: true, size: true } })) ?? undefined;
+  }
+
+  async topology(): Promise<{ groups: Map<string, string[]>; pinned: string[] }> {
+    if (this.groupsEntry && Date.now() - this.groupsEntry.at < TTL_MS) return this.groupsEntry.value;
+    const [groups, pinned] = await Promise.all([
+      this.db.hypervisorGroup.findMany({ select: { name: true, proxies: true } }),
+      this.db.image.findMany({ where: { pinned: true }, select: { id: true } }),
+    ]);
+    const value = { groups: new Map(groups.map((group) => [group.name, group.proxies])), pinned: pinned.map((image) => image.id) };
+    this.groupsEntry = { value, at: Date.now() };
+    return value;
+  }
+
+  async hasOpenRollouts(): Promise<boolean> {
+    if (this.openRolloutsEntry && Date.now() - this.openRolloutsEntry.at < TTL_MS) return this.openRolloutsEntry.value;
+    const value = (await this.db.rollout.count({ where: { state: { in: ["running", "paused"] } } })) > 0;
+    this.openRolloutsEntry = { value, at: Date.now() };
+    return value;
+  }
+
+  invalidate(part: "images" | "topology" | "rollouts"): void {
+    if (part === "images") this.imagesEntry = null;
+    if (part === "topology") this.groupsEntry = null;
+    if (part === "rollouts") this.openRolloutsEntry = null;
+  }
+
+  private async images() {
+    if (this.imagesEntry && Date.now() - this.imagesEntry.at < TTL_MS) return this.imagesEntry.value;
+    const rows = await this.db.image.findMany({ select: { id: true, size: true } });
+    const value = { byFileName: new Map(rows.map((row) => [baseFileName(row.id), row])), byId: new Map(rows.map((row) => [row.id, row])) };
+    this.imagesEntry = { value, at: Date.now() };
+    return value;
+  }
+}
+
+const caches = new WeakMap<Db, ReadCache>();
+
+export function readCache(db: Db): ReadCache {
+  let cache = caches.get(db);
+  if (!cache) {
+    cache = new ReadCache(db);
+    caches.set(db, cache);
+  }
+  return cache;
+}
