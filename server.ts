@@ -21,6 +21,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "shutting down");
+    // Everything is in the database; a shutdown that hangs must not block a restart.
+    setTimeout(() => {
+      log.warn("shutdown took more than 15 s; exiting anyway");
+      process.exit(0);
+    }, 15_000).unref();
     await running.close();
     await pages.close?.();
     process.exit(0);

@@ -109,6 +109,9 @@ async function controlRun(count: number): Promise<void> {
       `control ${count}: cpu ${cpu.toFixed(2)} cores, rss ${sampler.peakRssMiB()} MiB, p99 ${p99.toFixed(0)} ms, ` +
         `db rows ${rows.total} (${perAgent.toFixed(1)} per agent) for ${progress} progress messages`,
     );
+  } catch (error) {
+    console.log(`  server log (tail):\n${server.output().slice(-3000)}`);
+    throw error;
   } finally {
     sampler.stop();
     await fleet?.stop();
@@ -126,6 +129,8 @@ export type BenchServer = {
   api(method: string, route: string, body?: unknown): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** CPU seconds and RSS of the server process itself (not start.mjs or tsx). */
   usage(): { cpuSeconds: number; rssMiB: number } | null;
+  /** What the server printed (LOG_LEVEL=warn: warnings and errors). */
+  output(): string;
   stop(): Promise<void>;
 };
 
@@ -156,6 +161,7 @@ export async function startBenchServer(options: { isPostgres: boolean }): Promis
       return json;
     },
     usage: () => processUsage(pid),
+    output: () => server.output(),
     async stop() {
       const tree = descendants(String(server.process.pid));
       const stopped = await Promise.race([server.stop().then(() => true), sleep(30_000).then(() => false)]);

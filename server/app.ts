@@ -143,8 +143,12 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
       await context.progress.stop();
       context.agents.close();
       context.ui.close();
-      await new Promise<void>((resolve) => io.close(() => resolve()));
-      server.closeAllConnections?.();
+      // io.close() also closes the HTTP server, which waits for open connections (browsers,
+      // half-open agent handshakes): give it a moment, then cut what is left.
+      const ioClosed = new Promise<void>((resolve) => io.close(() => resolve()));
+      server.closeIdleConnections();
+      await Promise.race([ioClosed, new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
+      server.closeAllConnections();
       await Promise.allSettled([...context.tasks]);
       await database.close();
     },

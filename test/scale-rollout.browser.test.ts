@@ -17,6 +17,8 @@ import { shouldSkipSquidTests, startSquid, type RunningSquid } from "./support/s
 import { waitFor } from "./support/test-server.ts";
 
 const NODES = Number(process.env.PRECACHE_SCALE_NODES ?? 1300);
+/** Progress lines as they happen (vitest prints console output only at the end). */
+const trace = (line: string) => process.env.PRECACHE_SCALE_TRACE && fs.appendFileSync(process.env.PRECACHE_SCALE_TRACE, `${new Date().toISOString()} ${line}\n`);
 const IMAGE_BYTES = 512 * 1024;
 const TOKENS = { PRECACHE_API_TOKEN: "scale-api", PRECACHE_AGENT_TOKEN: "scale-agent", PRECACHE_ADMIN_PASSWORD: "scale-admin", PRECACHE_LOCAL_AGENT: "0", LOG_LEVEL: "warn" };
 const skip = shouldSkipSquidTests("scale rollout") || !chromiumAvailable();
@@ -55,6 +57,7 @@ describe.skipIf(skip)(`rollout to ${NODES} agents through two Squid tiers`, () =
     const started = Date.now();
     fleet = await startFleet({ server: server.url, token: TOKENS.PRECACHE_AGENT_TOKEN, count: NODES, groups: ["rack-0", "rack-1", "rack-2", "rack-3"] });
     report.connectSeconds = (Date.now() - started) / 1000;
+    trace(`fleet connected in ${report.connectSeconds} s`);
     browser = await launchChromium();
   }, 600_000);
 
@@ -86,16 +89,20 @@ describe.skipIf(skip)(`rollout to ${NODES} agents through two Squid tiers`, () =
 
     await waitFor("a third of the nodes done", async () => ((await api("GET", `/api/rollouts/${rollout.id}`)).rollout.counts.done >= NODES / 3 ? true : undefined), 300_000);
     report.serverBeforeRestart = serverUsage(server);
+    trace(`a third done; restarting the server ${JSON.stringify(report.serverBeforeRestart)}`);
     const port = Number(new URL(server.url).port);
     await server.stop();
+    trace("server stopped");
     const restartedAt = Date.now();
     server = await startProductionServer({ ...TOKENS, PRECACHE_DATA_DIR: dataDir }, { port });
     report.restartSeconds = (Date.now() - restartedAt) / 1000;
+    trace(`server back after ${report.restartSeconds} s`);
 
     const final = await waitFor(
       "the rollout to finish after the restart",
       async () => {
         const { rollout: current } = await api("GET", `/api/rollouts/${rollout.id}`);
+        trace(`rollout ${current.state} ${JSON.stringify(current.counts)}`);
         return current.state === "running" ? undefined : current;
       },
       600_000,
@@ -147,15 +154,18 @@ function childrenOf(pid: string): string[] {
   }
 }
 
-/** CPU seconds and RSS of the server process: the deepest descendant of scripts/start.mjs (start → tsx → server). */
+/** CPU seconds and RSS of the server process: the descendant of scripts/start.mjs running server.ts under tsx's loader. */
 function serverUsage(server: ProductionServer): { cpuSeconds: number; rssMiB: number } | null {
   try {
-    let pid = String(server.process.pid);
-    for (;;) {
-      const children = childrenOf(pid);
-      if (children.length === 0) break;
-      pid = children[0];
+    const queue = [String(server.process.pid)];
+    let pid: string | undefined;
+    while (queue.length && !pid) {
+      const next = queue.shift()!;
+      const command = fs.readFileSync(`/proc/${next}/cmdline`, "utf8");
+      if (command.includes("loader.mjs") && command.includes("server.ts")) pid = next;
+      queue.push(...childrenOf(next));
     }
+    if (!pid) return null;
     const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
     const ticks = Number(stat[11]) + Number(stat[12]);
     const rssPages = Number(stat[21]);

@@ -47,25 +47,30 @@ export async function createRollout(context: RolloutContext, options: CreateRoll
       bandwidthBytesPerSecond: options.bandwidthMbps ? BigInt(Math.round((options.bandwidthMbps * 1e6) / 8)) : null,
       selector,
       targets: {
-        create: names.map((hypervisorName) =>
-          alreadyThere.has(hypervisorName)
-            ? { hypervisorName, state: TargetState.done, bytes: image.size ?? 0n, finishedAt: new Date() }
-            : { hypervisorName, state: TargetState.pending },
-        ),
+        // One multi-row INSERT: a nested `create` list is one INSERT per hypervisor.
+        createMany: {
+          data: names.map((hypervisorName) =>
+            alreadyThere.has(hypervisorName)
+              ? { hypervisorName, state: TargetState.done, bytes: image.size ?? 0n, finishedAt: new Date() }
+              : { hypervisorName, state: TargetState.pending },
+          ),
+        },
       },
     },
   });
   const size = image.size === null ? null : Number(image.size);
   const toSend = names.filter((name) => !alreadyThere.has(name));
-  await context.db.$transaction(
-    toSend.map((name) =>
-      context.db.hypervisorImage.upsert({
-        where: { hypervisorName_imageId: { hypervisorName: name, imageId: image.id } },
-        create: { hypervisorName: name, imageId: image.id, state: CellState.pending },
-        update: { state: CellState.pending, bytes: 0n, error: null },
-      }),
-    ),
-  );
+  // Set-based, not one upsert per hypervisor: 10,000 upserts outlive Prisma's 5 s transaction timeout.
+  await context.db.$transaction([
+    context.db.hypervisorImage.updateMany({
+      where: { imageId: image.id, hypervisorName: { in: toSend } },
+      data: { state: CellState.pending, bytes: 0n, error: null },
+    }),
+    context.db.hypervisorImage.createMany({
+      data: toSend.map((name) => ({ hypervisorName: name, imageId: image.id, state: CellState.pending })),
+      skipDuplicates: true,
+    }),
+  ]);
   for (const name of toSend) context.ui.cellChanged(name, { imageId: image.id, state: CellState.pending, bytes: 0, totalBytes: size, error: null });
   context.log.info({ rolloutId: rollout.id, imageId: image.id, targets: names.length, alreadyCached: alreadyThere.size, strategy: rollout.strategy }, "rollout created");
   readCache(context.db).invalidate("rollouts");
