@@ -231,10 +231,18 @@ function spawnSafeKill(pid: number): void {
   }
 }
 
-export function sampleServer(server: BenchServer): { peakRssMiB(): number; stop(): void } {
-  let peak = server.usage()?.rssMiB ?? 0;
-  const timer = setInterval(() => (peak = Math.max(peak, server.usage()?.rssMiB ?? 0)), 500);
-  return { peakRssMiB: () => peak, stop: () => clearInterval(timer) };
+export type UsageSample = { at: number; cpuSeconds: number; rssMiB: number };
+
+/** Samples the server's CPU and RSS every 500 ms. */
+export function sampleServer(server: BenchServer): { peakRssMiB(): number; samples: UsageSample[]; stop(): void } {
+  const samples: UsageSample[] = [];
+  const take = () => {
+    const usage = server.usage();
+    if (usage) samples.push({ at: Date.now(), ...usage });
+  };
+  take();
+  const timer = setInterval(take, 500);
+  return { samples, peakRssMiB: () => Math.max(0, ...samples.map((sample) => sample.rssMiB)), stop: () => clearInterval(timer) };
 }
 
 // ---- simulated agents ----
@@ -357,14 +365,22 @@ export async function startSimulatedFleet(options: FleetOptions): Promise<Simula
 
 // ---- the browser side ----
 
-export type UiReport = { latencies: number[]; deltas: number; cells: number; firstDeltaAt: number; lastDeltaAt: number };
+export type UiReport = {
+  latencies: number[];
+  deltas: number;
+  cells: number;
+  firstDeltaAt: number;
+  lastDeltaAt: number;
+  /** [received at, worst latency in that delta] per delta. */
+  worst: [number, number][];
+};
 export type UiListener = { rolloutStates: Map<string, string>; report(): Promise<UiReport>; stop(): Promise<void> };
 
 // A worker thread, so 10,000 agent sockets on the main thread do not delay its clock readings.
 const UI_WORKER = `
 const { parentPort, workerData } = require("node:worker_threads");
 const { io } = require(workerData.client);
-const report = { latencies: [], deltas: 0, cells: 0, firstDeltaAt: 0, lastDeltaAt: 0 };
+const report = { latencies: [], deltas: 0, cells: 0, firstDeltaAt: 0, lastDeltaAt: 0, worst: [] };
 const socket = io(workerData.url + "/ui", { auth: { token: workerData.token }, transports: ["websocket"], forceNew: true });
 socket.on("state:snapshot", (snapshot) => parentPort.postMessage({ type: "snapshot", hypervisors: snapshot.hypervisors.length }));
 socket.on("connect_error", (error) => parentPort.postMessage({ type: "error", message: error.message }));
@@ -374,7 +390,13 @@ socket.on("state:delta", (delta) => {
   report.cells += delta.cells.length;
   report.firstDeltaAt ||= now;
   report.lastDeltaAt = now;
-  if (workerData.t0) for (const cell of delta.cells) if (cell.state === "downloading" && cell.bytes > 0) report.latencies.push(now - (workerData.t0 + cell.bytes));
+  let worst = 0;
+  if (workerData.t0) for (const cell of delta.cells) if (cell.state === "downloading" && cell.bytes > 0) {
+    const latency = now - (workerData.t0 + cell.bytes);
+    report.latencies.push(latency);
+    worst = Math.max(worst, latency);
+  }
+  report.worst.push([now, worst]);
   for (const rollout of delta.rollouts) parentPort.postMessage({ type: "rollout", id: rollout.id, state: rollout.state });
 });
 parentPort.on("message", (message) => {

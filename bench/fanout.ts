@@ -24,10 +24,13 @@ export async function run(args: string[]): Promise<void> {
   let originRequests = 0;
   server.server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== "GET" || !req.url?.startsWith("/artifacts/")) return;
-    res.on("finish", () => {
-      originRequests += 1;
-      originBytes += Number(res.getHeader("content-length") ?? 0);
-    });
+    originRequests += 1;
+    // Count body bytes actually sent (the origin streams the file after this listener runs).
+    const write = res.write.bind(res) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    res.write = ((chunk: Buffer | string, ...rest: unknown[]) => {
+      originBytes += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
+      return write(chunk, ...rest);
+    }) as typeof res.write;
   });
   const tier1 = await startSquid({ name: "fanout-t1" });
   const tier2: RunningSquid[] = [];

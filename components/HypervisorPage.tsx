@@ -2,20 +2,11 @@
 // "What is on hypervisor Y": its images with size, verification and last use, and its group.
 import { useQuery } from "@tanstack/react-query";
 import { api, formatBytes } from "../lib/api";
+import type { HypervisorApiView } from "../server/hypervisors/hypervisor-views";
 import { useImagesQuery } from "../lib/queries";
 import { AppShell } from "./AppShell";
 
-type HypervisorDetail = {
-  name: string;
-  online: boolean;
-  version: string | null;
-  cacheDir: string | null;
-  proxies: string[];
-  group: string | null;
-  lastSeenAt: string;
-  freeBytes: number | null;
-  images: { imageId: string; state: string; bytes: number; verified: boolean; error: string | null; lastUsedAt: string | null }[];
-};
+type HypervisorDetail = HypervisorApiView;
 
 export function HypervisorPage({ name }: { name: string }) {
   return (

@@ -1,18 +1,11 @@
 // react-query hooks, one per resource; keys like ['rollout', { rolloutId }].
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { ArtifactView } from "../protocol/events";
+import type { ImageView } from "../server/images/image-views";
 import { api } from "./api";
 
-export type ImageRow = {
-  id: string;
-  name: string;
-  status: string;
-  size: number | null;
-  diskFormat: string | null;
-  osHashAlgo: string | null;
-  artifact: ArtifactView | null;
-};
+/** The REST shape (DESIGN §6), typed once on the server side. */
+export type ImageRow = ImageView;
 export type RolloutSummary = { id: string; imageId: string; state: string; createdAt: string; counts: Record<string, number> };
 
 export const imagesKey = ["images"] as const;

@@ -2,6 +2,7 @@
 // temp dir, listening on 127.0.0.1 only, run in the foreground as a child of the test process.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import { freePort } from "./production-server.ts";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -255,16 +256,6 @@ function userIds(name: string): { uid: number; gid: number } {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
