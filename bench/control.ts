@@ -62,12 +62,15 @@ async function controlRun(count: number): Promise<void> {
 
     loopDelay.enable();
     const cpuBefore = server.usage();
+    const rssAtPost = cpuBefore?.rssMiB;
+    const postedAt = Date.now();
     const rolloutStarted = performance.now();
     const { rollout } = await server.api("POST", "/api/rollouts", { imageId: image.id, strategy: "jitter" });
     const postSeconds = (performance.now() - rolloutStarted) / 1000;
     const milestones = await waitForRollout(ui, fleet, rollout.id, rolloutStarted, 300_000);
     const wallSeconds = (performance.now() - rolloutStarted) / 1000;
     const cpuAfter = server.usage();
+    const doneAt = Date.now();
     loopDelay.disable();
     const after = await settledWrites(stats);
     const { rollout: final } = await server.api("GET", `/api/rollouts/${rollout.id}`);
@@ -88,13 +91,14 @@ async function controlRun(count: number): Promise<void> {
         `targets ${JSON.stringify(final.counts)}`,
     );
     console.log(`  server cpu during the rollout: ${cpu.toFixed(2)} cores (${cpuAfter && cpuBefore ? (cpuAfter.cpuSeconds - cpuBefore.cpuSeconds).toFixed(1) : "?"} cpu-s over ${wallSeconds.toFixed(1)} s, POST → rollout ${milestones.state})`);
-    console.log(`  server rss peak: ${sampler.peakRssMiB()} MiB (sampled every 500 ms from server start)`);
+    console.log(`  server rss peak: ${sampler.peakRssMiB()} MiB (sampled every 500 ms from server start; ${rssAtPost} MiB when the rollout began)`);
     console.log(
       `  agent → browser latency: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${percentile(report.latencies, 1).toFixed(0)} ms ` +
         `(${report.latencies.length} samples: newest progress value per cell per delta; /ui client in a worker thread)`,
     );
     console.log(`  deltas to the browser: ${report.deltas} (${(report.deltas / deltaSeconds).toFixed(1)}/s), ${Math.round(report.cells / Math.max(1, report.deltas))} cells each on average`);
     console.log(`  bench process event-loop delay during the rollout: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(0)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms (the load generator's share of the latency)`);
+    printTimeline(postedAt, doneAt, sampler.samples, milestones.fleet, report.worst, count > 2000 ? 20_000 : 5000);
     console.log(`  progress messages sent: ${progress} (${(progress / count).toFixed(1)} per agent, one a second for ${PROGRESS_TICKS} s), lost connections: ${fleet.counters.disconnects}`);
     console.log(`  database rows written during the rollout: ${rows.total} (${perAgent.toFixed(1)} per agent): ${rows.byTable}`);
     console.log(`  target: server ≤ 1 core → ${cpu <= 1 ? "met" : "MISSED"} (${cpu.toFixed(2)})`);
@@ -432,18 +436,40 @@ export async function startUiListener(url: string, t0: number | null): Promise<U
   };
 }
 
+type FleetSample = { at: number; commands: number; finished: number };
+
 async function waitForRollout(ui: UiListener, fleet: SimulatedFleet, id: string, since: number, timeoutMs: number) {
-  const milestones: { allCommanded: number | null; allFinished: number | null; state: string } = { allCommanded: null, allFinished: null, state: "running" };
+  const milestones = { allCommanded: null as number | null, allFinished: null as number | null, state: "running", fleet: [] as FleetSample[] };
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
     const elapsed = (performance.now() - since) / 1000;
     if (milestones.allCommanded === null && fleet.counters.commands >= fleet.connected) milestones.allCommanded = elapsed;
     if (milestones.allFinished === null && fleet.counters.finished >= fleet.connected) milestones.allFinished = elapsed;
+    if (milestones.fleet.length === 0 || Date.now() - milestones.fleet.at(-1)!.at >= 1000) milestones.fleet.push({ at: Date.now(), commands: fleet.counters.commands, finished: fleet.counters.finished });
     const state = ui.rolloutStates.get(id);
     if (state && state !== "running") return { ...milestones, state };
     await sleep(100);
   }
   return { ...milestones, state: `still running after ${timeoutMs / 1000} s` };
+}
+
+/** One line per window of the rollout: server cpu and rss, agents commanded and finished, worst latency. */
+function printTimeline(from: number, to: number, usage: UsageSample[], fleet: FleetSample[], worst: [number, number][], windowMs: number): void {
+  console.log(`  timeline (s after POST: server cpu cores, rss MiB, agents commanded/finished, worst browser latency):`);
+  const rows: string[] = [];
+  for (let start = from; start < to; start += windowMs) {
+    const end = Math.min(to, start + windowMs);
+    const inWindow = <T extends { at: number }>(list: T[]) => list.filter((sample) => sample.at >= start && sample.at < end);
+    const cpu = inWindow(usage);
+    const cores = cpu.length > 1 ? (cpu.at(-1)!.cpuSeconds - cpu[0].cpuSeconds) / ((cpu.at(-1)!.at - cpu[0].at) / 1000) : NaN;
+    const last = [...fleet].reverse().find((sample) => sample.at < end);
+    const latency = Math.max(0, ...worst.filter(([at]) => at >= start && at < end).map(([, ms]) => ms));
+    rows.push(
+      `    ${String(Math.round((start - from) / 1000)).padStart(4)}–${String(Math.round((end - from) / 1000)).padEnd(4)} ` +
+        `cpu ${cores.toFixed(2)}  rss ${Math.max(0, ...cpu.map((sample) => sample.rssMiB))}  ${last?.commands ?? 0}/${last?.finished ?? 0}  ${latency} ms`,
+    );
+  }
+  console.log(rows.join("\n"));
 }
 
 // ---- database writes ----
