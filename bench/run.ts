@@ -2,14 +2,11 @@
 // Each prints its figures and, where it has a baseline, a last line `ratio: ...`.
 import { parseArgs } from "node:util";
 
-const benchmarks: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
-  publish: () => import("./publish.ts"),
-  fetch: () => import("./fetch.ts"),
-  fanout: () => import("./fanout.ts"),
-  control: () => import("./control.ts"),
-  heatmap: () => import("./heatmap.ts"),
-  model: () => import("./model.ts"),
-};
+type Benchmark = { run(args: string[]): Promise<void> };
+const names = ["publish", "fetch", "fanout", "control", "heatmap", "model"] as const;
+const benchmarks: Record<string, () => Promise<Benchmark>> = Object.fromEntries(
+  names.map((name) => [name, () => import(`./${name}.ts`) as Promise<Benchmark>]),
+);
 
 async function main(): Promise<void> {
   const { positionals } = parseArgs({ args: process.argv.slice(2), allowPositionals: true, strict: false });
