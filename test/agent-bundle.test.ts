@@ -23,7 +23,7 @@ describe("bundled agent (dist/precache-agent.mjs)", () => {
     // Run from a directory with no node_modules: the bundle must carry everything.
     agent = spawn(process.execPath, [bundle, "--server", server.url, "--token", AGENT_TOKEN, "--name", "hv-bundled", "--cache-dir", path.join(dir, "_base"), "--allow-direct"], {
       cwd: dir,
-      env: { PATH: process.env.PATH, LOG_LEVEL: "info" } as NodeJS.ProcessEnv,
+      env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", NODE_ENV: "production" },
     });
     agent.stdout!.on("data", (chunk) => (output += chunk));
     agent.stderr!.on("data", (chunk) => (output += chunk));
