@@ -98,7 +98,7 @@ async function controlRun(count: number): Promise<void> {
     );
     console.log(`  deltas to the browser: ${report.deltas} (${(report.deltas / deltaSeconds).toFixed(1)}/s), ${Math.round(report.cells / Math.max(1, report.deltas))} cells each on average`);
     console.log(`  bench process event-loop delay during the rollout: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(0)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms (the load generator's share of the latency)`);
-    printTimeline(postedAt, doneAt, sampler.samples, milestones.fleet, report.worst, count > 2000 ? 20_000 : 5000);
+    printTimeline(postedAt, doneAt, sampler.samples, milestones.fleet, report.worst, 5000);
     console.log(`  progress messages sent: ${progress} (${(progress / count).toFixed(1)} per agent, one a second for ${PROGRESS_TICKS} s), lost connections: ${fleet.counters.disconnects}`);
     console.log(`  database rows written during the rollout: ${rows.total} (${perAgent.toFixed(1)} per agent): ${rows.byTable}`);
     console.log(`  target: server ≤ 1 core → ${cpu <= 1 ? "met" : "MISSED"} (${cpu.toFixed(2)})`);

@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { formatBytes } from "../lib/api";
 import type { LiveHypervisor } from "../lib/live-state";
-import { cellAt, cellsIn, layoutHeatmap, LABEL_HEIGHT } from "./heatmap-layout";
+import { cellAt, cellsIn, layoutHeatmap, layoutKey, LABEL_HEIGHT, type HeatmapLayout } from "./heatmap-layout";
 
 const COLORS: Record<string, string> = {
   absent: "#2b333d",
@@ -14,6 +14,8 @@ const COLORS: Record<string, string> = {
   failed: "#e5484d",
   stale: "#8e6bd8",
 };
+
+const STATE_CODES: Record<string, number> = { absent: 0, pending: 1, downloading: 2, cached: 3, failed: 4, stale: 5 };
 
 type Props = {
   hypervisors: LiveHypervisor[];
@@ -30,8 +32,12 @@ export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected
   const [width, setWidth] = useState(1200);
   const [hover, setHover] = useState<{ name: string; x: number; y: number } | null>(null);
   const [drag, setDrag] = useState<{ from: { x: number; y: number }; to: { x: number; y: number } } | null>(null);
-  const layout = useMemo(() => layoutHeatmap(hypervisors, width), [hypervisors, width]);
+  // Deltas change states, rarely membership: re-lay out only when names or groups change.
+  const membership = useMemo(() => layoutKey(hypervisors), [hypervisors]);
+  const layout = useMemo(() => layoutHeatmap(hypervisors, width), [membership, width]); // eslint-disable-line react-hooks/exhaustive-deps
   const byName = useMemo(() => new Map(hypervisors.map((h) => [h.name, h])), [hypervisors]);
+  /** What each cell (by index in layout.cells) shows on the canvas now, so a delta repaints only what it changed. */
+  const painted = useRef<{ layout: HeatmapLayout | null; width: number; ratio: number; looks: Int32Array }>({ layout: null, width: 0, ratio: 0, looks: new Int32Array(0) });
 
   useEffect(() => {
     const canvas = canvasRef.current;
@@ -47,42 +53,47 @@ export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected
       const context = canvas?.getContext("2d");
       if (!canvas || !context) return;
       const ratio = window.devicePixelRatio || 1;
-      canvas.width = width * ratio;
-      canvas.height = layout.height * ratio;
-      canvas.style.height = `${layout.height}px`;
-      context.setTransform(ratio, 0, 0, ratio, 0, 0);
-      context.clearRect(0, 0, width, layout.height);
-      context.font = "12px system-ui, sans-serif";
-      context.fillStyle = "#8b96a3";
-      for (const group of layout.groups) context.fillText(`${group.label} (${group.count})`, 2, group.y + LABEL_HEIGHT - 5);
+      const last = painted.current;
+      // A drag rectangle is drawn over the cells: repaint everything while one is (or was) shown.
+      const isFullPaint = last.layout !== layout || last.width !== width || last.ratio !== ratio || drag !== null || last.looks.length === 0;
+      if (isFullPaint) {
+        if (canvas.width !== width * ratio || canvas.height !== layout.height * ratio) {
+          canvas.width = width * ratio; // resets the context and clears
+          canvas.height = layout.height * ratio;
+          canvas.style.height = `${layout.height}px`;
+        }
+        context.setTransform(ratio, 0, 0, ratio, 0, 0);
+        context.clearRect(0, 0, width, layout.height);
+        context.font = "12px system-ui, sans-serif";
+        context.fillStyle = "#8b96a3";
+        context.globalAlpha = 1;
+        for (const group of layout.groups) context.fillText(`${group.label} (${group.count})`, 2, group.y + LABEL_HEIGHT - 5);
+        painted.current = { layout, width, ratio, looks: new Int32Array(layout.cells.length).fill(-1) };
+      }
       const size = layout.cellSize;
-      for (const box of layout.cells) {
+      const looks = painted.current.looks;
+      const changed: Paint[] = [];
+      layout.cells.forEach((box, index) => {
         const hypervisor = byName.get(box.name)!;
         const cell = imageId ? hypervisor.cells.get(imageId) : undefined;
         const state = cell?.state === "cached" && isStale ? "stale" : (cell?.state ?? "absent");
-        context.globalAlpha = hypervisor.online ? 1 : 0.35;
-        context.fillStyle = COLORS.absent;
-        context.fillRect(box.x, box.y, size, size);
-        if (state === "downloading" && cell?.totalBytes) {
-          const filled = Math.max(1, Math.round((size * Math.min(cell.bytes, cell.totalBytes)) / cell.totalBytes));
-          context.fillStyle = COLORS.downloading;
-          context.fillRect(box.x, box.y + size - filled, size, filled);
-        } else {
-          context.fillStyle = COLORS[state] ?? COLORS.absent;
-          context.fillRect(box.x, box.y, size, size);
-        }
-        if (selected.has(box.name)) {
-          context.globalAlpha = 1;
-          context.strokeStyle = "#4aa3ff";
-          context.strokeRect(box.x - 0.5, box.y - 0.5, size + 1, size + 1);
-        }
-      }
+        const filled = state === "downloading" && cell?.totalBytes ? Math.max(1, Math.round((size * Math.min(cell.bytes, cell.totalBytes)) / cell.totalBytes)) : 0;
+        const isSelected = selected.has(box.name);
+        // state, fill height (≤ 18 px), online, selected: one number to compare.
+        const look = (STATE_CODES[state] ?? 7) | (filled << 3) | (hypervisor.online ? 256 : 0) | (isSelected ? 512 : 0);
+        const before = looks[index];
+        if (before === look) return;
+        looks[index] = look;
+        changed.push({ box, state, filled, isOnline: hypervisor.online, isSelected, wasSelected: before >= 0 && (before & 512) !== 0 });
+      });
+      paintCells(context, changed, size);
       context.globalAlpha = 1;
       if (drag) {
         context.strokeStyle = "#4aa3ff";
         context.setLineDash([4, 3]);
         context.strokeRect(drag.from.x, drag.from.y, drag.to.x - drag.from.x, drag.to.y - drag.from.y);
         context.setLineDash([]);
+        painted.current.looks = new Int32Array(0); // the next paint (drag over or moved) starts clean
       }
     });
     return () => cancelAnimationFrame(frame);
@@ -131,4 +142,42 @@ export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected
       )}
     </div>
   );
+}
+
+type Paint = { box: { name: string; x: number; y: number }; state: string; filled: number; isOnline: boolean; isSelected: boolean; wasSelected: boolean };
+
+/**
+ * Paints cells grouped by colour: setting fillStyle parses a colour, and one per cell per call
+ * made a delta of 5,000 cells a 50 ms frame. Pixels are those of absent-then-state fills.
+ */
+function paintCells(context: CanvasRenderingContext2D, cells: Paint[], size: number): void {
+  // Layers in order; offline cells are translucent, so they are cleared and get both fills.
+  const layers = new Map<string, { alpha: number; color: string; rects: number[] }>();
+  const fill = (layer: number, alpha: number, color: string, x: number, y: number, width: number, height: number) => {
+    const key = `${layer}|${alpha}|${color}`;
+    const entry = layers.get(key) ?? { alpha, color, rects: [] };
+    entry.rects.push(x, y, width, height);
+    layers.set(key, entry);
+  };
+  for (const { box, state, filled, isOnline, wasSelected } of cells) {
+    if (wasSelected) context.clearRect(box.x - 1, box.y - 1, size + 2, size + 2); // the old outline
+    const color = filled > 0 ? COLORS.downloading : (COLORS[state] ?? COLORS.absent);
+    if (isOnline) {
+      if (filled > 0 && filled < size) fill(0, 1, COLORS.absent, box.x, box.y, size, size - filled);
+      fill(0, 1, color, box.x, box.y + size - (filled || size), size, filled || size);
+    } else {
+      context.clearRect(box.x, box.y, size, size);
+      fill(0, 0.35, COLORS.absent, box.x, box.y, size, size);
+      fill(1, 0.35, color, box.x, box.y + size - (filled || size), size, filled || size);
+    }
+  }
+  for (const key of [...layers.keys()].sort()) {
+    const { alpha, color, rects } = layers.get(key)!;
+    context.globalAlpha = alpha;
+    context.fillStyle = color;
+    for (let i = 0; i < rects.length; i += 4) context.fillRect(rects[i], rects[i + 1], rects[i + 2], rects[i + 3]);
+  }
+  context.globalAlpha = 1;
+  context.strokeStyle = "#4aa3ff";
+  for (const { box, isSelected } of cells) if (isSelected) context.strokeRect(box.x - 0.5, box.y - 0.5, size + 1, size + 1);
 }

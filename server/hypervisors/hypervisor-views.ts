@@ -35,7 +35,7 @@ export function toHypervisorApiView(row: Hypervisor & { images: HypervisorImage[
   };
 }
 
-export function toHypervisorHeader(row: Hypervisor): Omit<HypervisorView, "cells"> {
+export function toHypervisorHeader(row: Pick<Hypervisor, "name" | "group" | "online" | "freeBytes" | "lastSeenAt">): Omit<HypervisorView, "cells"> {
   return {
     name: row.name,
     group: row.group,
@@ -45,6 +45,6 @@ export function toHypervisorHeader(row: Hypervisor): Omit<HypervisorView, "cells
   };
 }
 
-export function toCellView(row: HypervisorImage, totalBytes: number | null): CellView {
+export function toCellView(row: Pick<HypervisorImage, "imageId" | "state" | "bytes" | "error">, totalBytes: number | null): CellView {
   return { imageId: row.imageId, state: row.state as CellState, bytes: Number(row.bytes), totalBytes, error: row.error };
 }

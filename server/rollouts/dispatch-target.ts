@@ -5,7 +5,7 @@ import { CellState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
 import type { Artifact, Image, Rollout } from "../db/generated/client.ts";
 import { artifactUrl } from "../images/image-views.ts";
-import { setCell } from "./set-cell.ts";
+import { setCell, setCells } from "./set-cell.ts";
 import { failOrRetry } from "./target-retry.ts";
 
 export type DispatchContext = Pick<AppContext, "db" | "agents" | "ui" | "log" | "publicUrl">;
@@ -33,17 +33,43 @@ export function precacheCommand(context: Pick<AppContext, "publicUrl">, rollout:
   };
 }
 
+export type DispatchRequest = { hypervisor: string; proxy: string; lastError: string | null };
+
 export async function dispatchTarget(context: DispatchContext, rollout: RolloutWithImage, hypervisor: string, proxy: string, lastError: string | null = null): Promise<void> {
-  const command = precacheCommand(context, rollout, lastError);
-  if (!command) return;
+  await dispatchTargets(context, rollout, [{ hypervisor, proxy, lastError }]);
+}
+
+/**
+ * dispatchTarget for many hypervisors of one rollout: one claim per proxy and one cell write for
+ * all, then a command each. A jitter rollout to 10,000 hypervisors starts in seconds, not minutes.
+ */
+export async function dispatchTargets(context: DispatchContext, rollout: RolloutWithImage, requests: DispatchRequest[]): Promise<void> {
+  const first = precacheCommand(context, rollout);
+  if (!first) return;
   const now = new Date();
-  const claimed = await context.db.rolloutTarget.updateMany({
-    where: { rolloutId: rollout.id, hypervisorName: hypervisor, state: TargetState.pending },
-    data: { state: TargetState.downloading, proxy, attempts: { increment: 1 }, startedAt: now, lastProgressAt: now, bytes: 0n, nextAttemptAt: null },
-  });
-  if (claimed.count === 0) return;
+  const byProxy = new Map<string, string[]>();
+  for (const request of requests) {
+    const hypervisors = byProxy.get(request.proxy) ?? [];
+    hypervisors.push(request.hypervisor);
+    byProxy.set(request.proxy, hypervisors);
+  }
+  const claimed = new Set<string>();
+  for (const [proxy, hypervisors] of byProxy) {
+    const rows = await context.db.rolloutTarget.updateManyAndReturn({
+      where: { rolloutId: rollout.id, hypervisorName: { in: hypervisors }, state: TargetState.pending },
+      data: { state: TargetState.downloading, proxy, attempts: { increment: 1 }, startedAt: now, lastProgressAt: now, bytes: 0n, nextAttemptAt: null },
+      select: { hypervisorName: true },
+    });
+    for (const row of rows) claimed.add(row.hypervisorName);
+  }
+  const sending = requests.filter((request) => claimed.has(request.hypervisor));
+  await setCells(context, sending.map((request) => request.hypervisor), rollout.imageId, { state: CellState.downloading, bytes: 0n, error: null }, first.imageSize);
+  await Promise.all(sending.map((request) => sendCommand(context, rollout, request.hypervisor, precacheCommand(context, rollout, request.lastError)!)));
+}
+
+/** Sends a claimed target its command; an agent that went away puts it back, a refusal counts as a failed attempt. */
+async function sendCommand(context: DispatchContext, rollout: RolloutWithImage, hypervisor: string, command: ImagePrecache): Promise<void> {
   const size = command.imageSize;
-  await setCell(context, hypervisor, rollout.imageId, { state: CellState.downloading, bytes: 0n, error: null }, size);
   const answer = await context.agents.send(hypervisor, "image:precache", command);
   if (answer.ok) return;
   const where = { rolloutId_hypervisorName: { rolloutId: rollout.id, hypervisorName: hypervisor } };

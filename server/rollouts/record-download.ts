@@ -4,7 +4,7 @@ import { CellState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
 import { readCache } from "../db/read-cache.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
-import { setCell } from "./set-cell.ts";
+import { setCell, setCells } from "./set-cell.ts";
 import { failOrRetry } from "./target-retry.ts";
 
 type RecordContext = Pick<AppContext, "db" | "ui" | "log" | "scheduler" | "progress">;
@@ -15,25 +15,98 @@ export async function recordProgress(context: RecordContext, hypervisor: string,
 }
 
 export async function recordFinished(context: RecordContext, hypervisor: string, result: DownloadFinished): Promise<void> {
+  if (result.ok) return finishedBatch(context).add(hypervisor, result);
   const image = await readCache(context.db).imageById(result.imageId);
   const size = image?.size == null ? null : Number(image.size);
   const target = await context.db.rolloutTarget.findUnique({
     where: { rolloutId_hypervisorName: { rolloutId: result.rolloutId, hypervisorName: hypervisor } },
     include: { rollout: true },
   });
-  if (result.ok) {
-    await setCell(context, hypervisor, result.imageId, { state: CellState.cached, bytes: BigInt(result.bytes), verified: true, error: null, fileMtime: new Date() }, size);
-    const { count } = await context.db.rolloutTarget.updateMany({
-      where: { rolloutId: result.rolloutId, hypervisorName: hypervisor, state: { in: [TargetState.pending, TargetState.downloading] } },
-      data: { state: TargetState.done, bytes: BigInt(result.bytes), error: null, finishedAt: new Date() },
-    });
-    if (count > 0) await finishRolloutIfDone(context, result.rolloutId);
-  } else if (target && (target.state === TargetState.downloading || target.state === TargetState.pending)) {
+  if (target && (target.state === TargetState.downloading || target.state === TargetState.pending)) {
     const error = result.error ?? { code: "FAILED", message: "unknown error" };
     await failOrRetry(context, target, target.rollout, error, BigInt(result.bytes), size);
   } else if (!target) {
     await setCell(context, hypervisor, result.imageId, { state: CellState.failed, error: `${result.error?.code}: ${result.error?.message}` }, size);
   }
-  context.log.info({ hypervisor, rolloutId: result.rolloutId, ok: result.ok, seconds: result.seconds, error: result.error }, "download finished");
+  logFinished(context, hypervisor, result);
   context.scheduler.poke();
+}
+
+type Success = { hypervisor: string; result: DownloadFinished };
+
+/**
+ * Successful results are written together: those that arrive while a write is running go into
+ * the next one. One at a time, the 10,000 results at the end of a big rollout queue up ~50,000
+ * queries, and the server's memory and event loop with them. Each caller still resolves only
+ * once its own result is written.
+ */
+class FinishedBatch {
+  private queue: (Success & { settle(error?: unknown): void })[] = [];
+  private isWriting = false;
+
+  constructor(private readonly context: RecordContext) {}
+
+  add(hypervisor: string, result: DownloadFinished): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ hypervisor, result, settle: (error) => (error === undefined ? resolve() : reject(error)) });
+      if (!this.isWriting) {
+        this.isWriting = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      try {
+        await writeSuccesses(this.context, batch);
+        for (const item of batch) item.settle();
+      } catch {
+        // One bad row must not fail the others: fall back to one at a time.
+        for (const item of batch) await writeSuccesses(this.context, [item]).then(() => item.settle(), (error) => item.settle(error ?? new Error("write failed")));
+      }
+    }
+    this.isWriting = false;
+  }
+}
+
+const MAX_BATCH = 1000;
+const batches = new WeakMap<RecordContext, FinishedBatch>();
+
+function finishedBatch(context: RecordContext): FinishedBatch {
+  let batch = batches.get(context);
+  if (!batch) batches.set(context, (batch = new FinishedBatch(context)));
+  return batch;
+}
+
+/** Cell cached and verified, target done, then the rollout's end check, for successes in bulk. */
+async function writeSuccesses(context: RecordContext, successes: Success[]): Promise<void> {
+  const now = new Date();
+  const groups = new Map<string, { imageId: string; rolloutId: string; bytes: number; hypervisors: string[] }>();
+  for (const { hypervisor, result } of successes) {
+    const key = `${result.imageId}\u0000${result.rolloutId}\u0000${result.bytes}`;
+    const group = groups.get(key) ?? { imageId: result.imageId, rolloutId: result.rolloutId, bytes: result.bytes, hypervisors: [] };
+    group.hypervisors.push(hypervisor);
+    groups.set(key, group);
+  }
+  const finishedRollouts = new Set<string>();
+  for (const group of groups.values()) {
+    const image = await readCache(context.db).imageById(group.imageId);
+    const size = image?.size == null ? null : Number(image.size);
+    const bytes = BigInt(group.bytes);
+    await setCells(context, group.hypervisors, group.imageId, { state: CellState.cached, bytes, verified: true, error: null, fileMtime: now }, size);
+    const { count } = await context.db.rolloutTarget.updateMany({
+      where: { rolloutId: group.rolloutId, hypervisorName: { in: group.hypervisors }, state: { in: [TargetState.pending, TargetState.downloading] } },
+      data: { state: TargetState.done, bytes, error: null, finishedAt: now },
+    });
+    if (count > 0) finishedRollouts.add(group.rolloutId);
+  }
+  for (const rolloutId of finishedRollouts) await finishRolloutIfDone(context, rolloutId);
+  for (const { hypervisor, result } of successes) logFinished(context, hypervisor, result);
+  context.scheduler.poke();
+}
+
+function logFinished(context: RecordContext, hypervisor: string, result: DownloadFinished): void {
+  context.log.info({ hypervisor, rolloutId: result.rolloutId, ok: result.ok, seconds: result.seconds, error: result.error }, "download finished");
 }

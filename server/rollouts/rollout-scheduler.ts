@@ -4,7 +4,7 @@
 // so a restarted server simply carries on.
 import { RolloutState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
-import { dispatchTarget, type DispatchContext, type RolloutWithImage } from "./dispatch-target.ts";
+import { dispatchTargets, type DispatchContext, type DispatchRequest, type RolloutWithImage } from "./dispatch-target.ts";
 import { effectiveProxies, groupProxies, proxyKey } from "./effective-proxies.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { failOrRetry } from "./target-retry.ts";
@@ -13,6 +13,8 @@ const TICK_MS = 1000;
 /** A tick reads every open target; under a storm of pokes (1300 agents reconnecting) ticks
  *  would run back to back and starve everything else, so they are at least this far apart. */
 const MIN_GAP_MS = 250;
+/** Targets claimed and commanded together: big enough to start 10,000 in seconds, small enough that the first commands leave at once. */
+const DISPATCH_CHUNK = 500;
 
 export class RolloutScheduler {
   private timer: NodeJS.Timeout | null = null;
@@ -79,8 +81,19 @@ export class RolloutScheduler {
     const { db } = this.context;
     const now = Date.now();
     const size = rollout.image.size === null ? null : Number(rollout.image.size);
+    // Only what this tick may act on: pending targets, and downloading ones whose last stored
+    // progress is older than the timeout (unflushed progress is newer still, checked below).
+    // Reading all 10,000 targets several times a second was most of a big rollout's CPU.
+    const cutoff = new Date(now - rollout.nodeTimeoutSeconds * 1000);
     const targets = await db.rolloutTarget.findMany({
-      where: { rolloutId: rollout.id, state: { in: [TargetState.pending, TargetState.downloading, TargetState.done] } },
+      where: {
+        rolloutId: rollout.id,
+        OR: [
+          { state: TargetState.pending },
+          { state: TargetState.downloading, lastProgressAt: { lt: cutoff } },
+          { state: TargetState.downloading, lastProgressAt: null, startedAt: { lt: cutoff } },
+        ],
+      },
       select: { hypervisorName: true, state: true, proxy: true, attempts: true, nextAttemptAt: true, lastProgressAt: true, startedAt: true, bytes: true, error: true },
     });
     for (const target of targets) {
@@ -98,12 +111,15 @@ export class RolloutScheduler {
       await finishRolloutIfDone(this.context, rollout.id);
       return;
     }
-    const warm = new Set(targets.filter((t) => t.state === TargetState.done && t.attempts > 0 && t.proxy).map((t) => t.proxy!));
-    const inFlight = new Map<string, number>();
-    for (const t of targets) if (t.state === TargetState.downloading && t.proxy) inFlight.set(t.proxy, (inFlight.get(t.proxy) ?? 0) + 1);
+    const [warmed, downloading] = await Promise.all([
+      db.rolloutTarget.groupBy({ by: ["proxy"], where: { rolloutId: rollout.id, state: TargetState.done, attempts: { gt: 0 }, proxy: { not: null } } }),
+      db.rolloutTarget.groupBy({ by: ["proxy"], where: { rolloutId: rollout.id, state: TargetState.downloading, proxy: { not: null } }, _count: { _all: true } }),
+    ]);
+    const warm = new Set(warmed.map((row) => row.proxy!));
+    const inFlight = new Map(downloading.map((row) => [row.proxy!, row._count._all]));
     const groups = await groupProxies(this.context);
     const hypervisors = await db.hypervisor.findMany({ where: { name: { in: waiting.map((t) => t.hypervisorName) } }, select: { name: true, proxies: true, group: true } });
-    const sends: Promise<void>[] = [];
+    const requests: DispatchRequest[] = [];
     const lastErrors = new Map(waiting.map((t) => [t.hypervisorName, t.error]));
     for (const hypervisor of hypervisors) {
       const key = proxyKey(effectiveProxies(hypervisor, groups));
@@ -111,8 +127,9 @@ export class RolloutScheduler {
       const busy = inFlight.get(key) ?? 0;
       if (busy >= limit) continue;
       inFlight.set(key, busy + 1);
-      sends.push(dispatchTarget(this.context, rollout, hypervisor.name, key, lastErrors.get(hypervisor.name) ?? null));
+      requests.push({ hypervisor: hypervisor.name, proxy: key, lastError: lastErrors.get(hypervisor.name) ?? null });
     }
-    await Promise.all(sends);
+    const chunks = Array.from({ length: Math.ceil(requests.length / DISPATCH_CHUNK) }, (_, i) => requests.slice(i * DISPATCH_CHUNK, (i + 1) * DISPATCH_CHUNK));
+    await Promise.all(chunks.map((chunk) => dispatchTargets(this.context, rollout, chunk)));
   }
 }

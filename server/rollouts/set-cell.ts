@@ -1,19 +1,37 @@
-// Writes one hypervisor × image state and pushes it to the dashboard.
+// Writes hypervisor × image states and pushes them to the dashboard.
 import type { CellState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
 import { toCellView } from "../hypervisors/hypervisor-views.ts";
 
-export async function setCell(
-  context: Pick<AppContext, "db" | "ui">,
-  hypervisor: string,
-  imageId: string,
-  data: { state: CellState; bytes?: bigint; verified?: boolean; error?: string | null; fileMtime?: Date },
-  totalBytes: number | null,
-): Promise<void> {
+type CellData = { state: CellState; bytes?: bigint; verified?: boolean; error?: string | null; fileMtime?: Date };
+
+export async function setCell(context: Pick<AppContext, "db" | "ui">, hypervisor: string, imageId: string, data: CellData, totalBytes: number | null): Promise<void> {
   const row = await context.db.hypervisorImage.upsert({
     where: { hypervisorName_imageId: { hypervisorName: hypervisor, imageId } },
     create: { hypervisorName: hypervisor, imageId, ...data },
     update: data,
   });
   context.ui.cellChanged(hypervisor, toCellView(row, totalBytes));
+}
+
+/**
+ * setCell for many hypervisors and one image: an UPDATE and an INSERT for the missing rows, not
+ * one upsert each (10,000 of those are minutes of work when a big rollout starts or ends).
+ */
+export async function setCells(context: Pick<AppContext, "db" | "ui">, hypervisors: string[], imageId: string, data: CellData, totalBytes: number | null): Promise<void> {
+  const names = [...new Set(hypervisors)];
+  if (names.length <= 1) return names.length ? setCell(context, names[0], imageId, data, totalBytes) : undefined;
+  const select = { hypervisorName: true, imageId: true, state: true, bytes: true, error: true } as const;
+  const updated = await context.db.hypervisorImage.updateManyAndReturn({ where: { imageId, hypervisorName: { in: names } }, data, select });
+  const found = new Set(updated.map((row) => row.hypervisorName));
+  const missing = names.filter((name) => !found.has(name));
+  const created = missing.length
+    ? await context.db.hypervisorImage
+        .createManyAndReturn({ data: missing.map((name) => ({ hypervisorName: name, imageId, ...data })), skipDuplicates: true, select })
+        .catch(() => []) // e.g. a hypervisor deleted meanwhile: settled one by one below
+    : [];
+  for (const row of [...updated, ...created]) context.ui.cellChanged(row.hypervisorName, toCellView(row, totalBytes));
+  const written = new Set(created.map((row) => row.hypervisorName));
+  // Rows that appeared between the two statements, or could not be inserted together.
+  for (const name of missing) if (!written.has(name)) await setCell(context, name, imageId, data, totalBytes);
 }
