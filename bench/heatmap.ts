@@ -1,7 +1,7 @@
 // The heatmap at 10,000 cells in headless Chromium while a rollout runs: 10,000 simulated agents
 // (real Socket.io, no bytes moved) report progress in two waves a second, so the dashboard gets
 // ~2 deltas a second touching thousands of cells. Measures first paint and per-frame work.
-// `npm run bench -- heatmap [cells]` (10,000 by default)
+// `npm run bench -- heatmap [cells]` (10,000 by default; PRECACHE_BENCH_DATABASE=postgres for Postgres)
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { GAP, LABEL_HEIGHT } from "../components/heatmap-layout.ts";
 import { launchChromium } from "../test/support/chromium.ts";
@@ -16,7 +16,9 @@ export async function run(args: string[]): Promise<void> {
   const cells = Number(args.find((arg) => /^\d+$/.test(arg)) ?? 10_000);
   console.log(`machine: ${machine()}`);
   console.log(`heatmap ${cells}: downloads simulated: no bytes moved; progress in two waves a second`);
-  const server = await startBenchServer({ isPostgres: false });
+  // PGlite (the default database) unless PRECACHE_BENCH_DATABASE=postgres.
+  const isPostgres = process.env.PRECACHE_BENCH_DATABASE === "postgres";
+  const server = await startBenchServer({ isPostgres });
   let fleet: SimulatedFleet | null = null;
   let ui: UiListener | null = null;
   let browser: Browser | null = null;
@@ -29,22 +31,13 @@ export async function run(args: string[]): Promise<void> {
       slotOf: (index) => (index % 2) * 5, // half the fleet on each half-second
       bytesAt: (_agent, tick, command) => Math.floor(((command.imageSize ?? 0) * tick) / (PROGRESS_SECONDS + 1)),
     });
-    console.log(`  ${fleet.connected}/${cells} agents said hello in ${fleet.connectSeconds.toFixed(1)} s (PGlite)`);
+    console.log(`  ${fleet.connected}/${cells} agents said hello in ${fleet.connectSeconds.toFixed(1)} s (${isPostgres ? "Postgres" : "PGlite"})`);
     const image = await publishSample(server);
     ui = await startUiListener(server.url, null);
     browser = await launchChromium();
     const context = await signedIn(browser, server.url, cells);
     const heatmapUrl = `${server.url}/hypervisors?image=${image.id}`;
-    const dbgPage = await context.newPage();
-    const cdp = await context.newCDPSession(dbgPage);
-    await cdp.send("Profiler.enable"); await cdp.send("Profiler.setSamplingInterval", { interval: 100 }); await cdp.send("Profiler.start");
-    await browser.startTracing(dbgPage, { categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "toplevel", "blink.user_timing", "netlog", "disabled-by-default-netlog"] });
-    const idle = await measureFirstPaint(dbgPage, heatmapUrl);
-    (await import("node:fs")).writeFileSync("/tmp/ctlbench-prof-7f3a/fp-trace.json", await browser.stopTracing());
-    const { profile } = await cdp.send("Profiler.stop");
-    (await import("node:fs")).writeFileSync("/tmp/ctlbench-prof-7f3a/fp.cpuprofile", JSON.stringify(profile));
-    const stop = Date.now() + 1e9; if (stop < 0) throw new Error();
-    throw new Error("debug stop " + JSON.stringify(idle));
+    const idle = await measureFirstPaint(await context.newPage(), heatmapUrl);
 
     await server.api("POST", "/api/rollouts", { imageId: image.id, strategy: "jitter" });
     const commanded = await until(() => fleet!.counters.commands >= cells, 120_000);

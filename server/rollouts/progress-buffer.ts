@@ -6,7 +6,8 @@ import type { AppContext } from "../context.ts";
 const FLUSH_MS = 5000;
 
 export class ProgressBuffer {
-  private pending = new Map<string, { rolloutId: string; hypervisor: string; bytes: number; at: Date }>();
+  /** Latest progress per rollout and hypervisor; `at` in epoch ms. */
+  private pending = new Map<string, Map<string, { rolloutId: string; hypervisor: string; bytes: number; at: number }>>();
   private timer: NodeJS.Timeout | null = null;
   /** Rows written by flushes so far (the control benchmark reports it). */
   writes = 0;
@@ -25,19 +26,30 @@ export class ProgressBuffer {
   }
 
   add(rolloutId: string, hypervisor: string, bytes: number): void {
-    this.pending.set(`${rolloutId}\u0000${hypervisor}`, { rolloutId, hypervisor, bytes, at: new Date() });
+    let targets = this.pending.get(rolloutId);
+    if (!targets) this.pending.set(rolloutId, (targets = new Map()));
+    const entry = targets.get(hypervisor);
+    // Updated in place: a fresh object per tick, alive until the flush, is 10,000 objects a
+    // second promoted to the old generation at scale (the server's memory grew by 15 MB/s).
+    if (entry) {
+      entry.bytes = bytes;
+      entry.at = Date.now();
+    } else {
+      targets.set(hypervisor, { rolloutId, hypervisor, bytes, at: Date.now() });
+    }
   }
 
   /** Last progress seen for a target, newer than the database when a flush is due. */
   lastSeen(rolloutId: string, hypervisor: string): Date | null {
-    return this.pending.get(`${rolloutId}\u0000${hypervisor}`)?.at ?? null;
+    const at = this.pending.get(rolloutId)?.get(hypervisor)?.at;
+    return at === undefined ? null : new Date(at);
   }
 
   async flush(): Promise<void> {
     if (this.pending.size === 0) return;
-    const rows = [...this.pending.values()];
-    this.pending.clear();
-    const values = rows.map((row) => `(${literal(row.rolloutId)}, ${literal(row.hypervisor)}, ${Math.floor(row.bytes)}::bigint, ${literal(row.at.toISOString())}::timestamptz)`).join(",\n");
+    const rows = [...this.pending.values()].flatMap((targets) => [...targets.values()]);
+    this.pending = new Map();
+    const values = rows.map((row) => `(${literal(row.rolloutId)}, ${literal(row.hypervisor)}, ${Math.floor(row.bytes)}::bigint, ${literal(new Date(row.at).toISOString())}::timestamptz)`).join(",\n");
     try {
       await this.context.db.$executeRawUnsafe(
         `UPDATE "RolloutTarget" AS t SET "bytes" = v.bytes, "lastProgressAt" = v.at
