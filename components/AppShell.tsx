@@ -7,17 +7,22 @@ import { api } from "../lib/api";
 import { useSessionQuery } from "../lib/queries";
 import { useLiveStore } from "./Providers";
 
-/** Page frame for signed-in pages: navigation, connection state, and a redirect to /login. */
+/**
+ * Page frame for signed-in pages: navigation, connection state, and a redirect to /login.
+ * The page, its queries and the live socket start at once rather than after a session round trip
+ * (the socket and the API check the cookie themselves); a refused session or socket sends the
+ * browser to /login.
+ */
 export function AppShell({ title, children }: { title: string; children: ReactNode }) {
   const router = useRouter();
   const queryClient = useQueryClient();
   const session = useSessionQuery();
-  const isSignedIn = session.data?.authenticated === true;
-  const live = useLiveStore(isSignedIn);
+  const live = useLiveStore();
+  const isSignedOut = (session.data && !session.data.authenticated && !session.isFetching) || live.isUnauthorized;
   useEffect(() => {
-    if (session.data && !session.data.authenticated && !session.isFetching) router.replace("/login");
-  }, [session.data, session.isFetching, router]);
-  if (!isSignedIn) return <main className="muted">Checking session…</main>;
+    if (isSignedOut) router.replace("/login");
+  }, [isSignedOut, router]);
+  if (isSignedOut) return <main className="muted">Signed out: taking you to the sign-in page…</main>;
   return (
     <>
       <header className="top">
@@ -34,6 +39,7 @@ export function AppShell({ title, children }: { title: string; children: ReactNo
           onClick={async () => {
             await api("DELETE", "/api/session");
             live.disconnect();
+            queryClient.clear(); // nothing of this session stays in memory
             queryClient.setQueryData(["session"], { authenticated: false });
             router.replace("/login");
           }}

@@ -23,7 +23,7 @@ function Heatmap() {
   const params = useSearchParams();
   const router = useRouter();
   const images = useImagesQuery();
-  const live = useLiveStore(true);
+  const live = useLiveStore();
   const precache = useRolloutMutation();
   const [chosen, setChosen] = useState<string | null>(params.get("image"));
   const [selected, setSelected] = useState<Set<string>>(new Set());

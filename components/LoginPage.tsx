@@ -3,10 +3,12 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { api, ApiError } from "../lib/api";
+import { useLiveStoreHandle } from "./Providers";
 
 export function LoginPage() {
   const router = useRouter();
   const queryClient = useQueryClient();
+  const live = useLiveStoreHandle();
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [isBusy, setBusy] = useState(false);
@@ -17,7 +19,9 @@ export function LoginPage() {
     setError(null);
     try {
       await api("POST", "/api/session", { password });
+      queryClient.clear(); // answers refused before sign-in
       queryClient.setQueryData(["session"], { authenticated: true });
+      live.signedIn();
       router.replace("/images");
     } catch (caught) {
       setError(caught instanceof ApiError ? caught.message : "sign-in failed");

@@ -15,13 +15,17 @@ export function Providers({ children }: { children: ReactNode }) {
   );
 }
 
-/** The live store, connected while a signed-in page is mounted; re-renders on every merged delta. */
-export function useLiveStore(isEnabled: boolean): LiveStore {
+/** The live store without connecting it or re-rendering on its changes (e.g. for the sign-in page). */
+export function useLiveStoreHandle(): LiveStore {
   const live = useContext(LiveContext);
   if (!live) throw new Error("useLiveStore outside Providers");
-  useEffect(() => {
-    if (isEnabled) live.connect();
-  }, [live, isEnabled]);
+  return live;
+}
+
+/** The live store, connected while a signed-in page is mounted; re-renders on every merged delta. */
+export function useLiveStore(): LiveStore {
+  const live = useLiveStoreHandle();
+  useEffect(() => live.connect(), [live]);
   useSyncExternalStore(live.subscribe, live.getVersion, live.getVersion);
   return live;
 }

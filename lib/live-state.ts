@@ -10,6 +10,8 @@ export type LiveHypervisor = Omit<HypervisorView, "cells"> & { cells: Map<string
 export class LiveStore {
   hypervisors = new Map<string, LiveHypervisor>();
   isConnected = false;
+  /** The server refused the socket: no valid session. */
+  isUnauthorized = false;
   version = 0;
   private listeners = new Set<() => void>();
   private socket: Socket<ServerToUiEvents, UiToServerEvents> | null = null;
@@ -20,7 +22,13 @@ export class LiveStore {
     if (this.socket) return;
     const socket: Socket<ServerToUiEvents, UiToServerEvents> = io(UI_NAMESPACE, { withCredentials: true, transports: ["websocket", "polling"] });
     this.socket = socket;
-    socket.on("connect", () => this.update(() => (this.isConnected = true)));
+    socket.on("connect", () => this.update(() => ((this.isConnected = true), (this.isUnauthorized = false))));
+    socket.on("connect_error", (error) => {
+      if (socket.active) return; // a network error: socket.io retries by itself
+      // Refused by the server's middleware: forget this socket so a later connect() (after sign-in) starts afresh.
+      this.socket = null;
+      this.update(() => (this.isUnauthorized = /unauthorized/i.test(error.message)));
+    });
     socket.on("disconnect", () => this.update(() => (this.isConnected = false)));
     socket.on("state:snapshot", (snapshot) =>
       this.update(() => {
@@ -28,6 +36,11 @@ export class LiveStore {
       }),
     );
     socket.on("state:delta", (delta) => this.applyDelta(delta));
+  }
+
+  /** After a sign-in: the next connect() is expected to be accepted. */
+  signedIn(): void {
+    this.update(() => (this.isUnauthorized = false));
   }
 
   disconnect(): void {

@@ -13,9 +13,26 @@ function run(command, args) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of fs.readdirSync(path.join(root, dir), { withFileTypes: true, recursive: true })) {
+// Everything the dashboard bundle is built from: a change in any of these makes the build stale.
+// The two server view modules are the only server files the browser bundle imports (for their types and formatters).
+const dashboardSources = [
+  "app",
+  "components",
+  "lib",
+  "protocol",
+  "server/images/image-views.ts",
+  "server/hypervisors/hypervisor-views.ts",
+  "next.config.ts",
+  "package-lock.json",
+];
+
+function newestMtime(entryPath) {
+  const absolute = path.join(root, entryPath);
+  if (!fs.existsSync(absolute)) return 0;
+  const stat = fs.statSync(absolute);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of fs.readdirSync(absolute, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile()) continue;
     newest = Math.max(newest, fs.statSync(path.join(entry.parentPath ?? entry.path, entry.name)).mtimeMs);
   }
@@ -25,7 +42,7 @@ function newestMtime(dir) {
 if (!fs.existsSync(path.join(root, "server/db/generated/client.ts"))) run(process.execPath, ["scripts/prisma.mjs", "generate"]);
 
 const buildId = path.join(root, ".next/BUILD_ID");
-const sources = Math.max(newestMtime("app"), newestMtime("protocol"), fs.statSync(path.join(root, "next.config.ts")).mtimeMs);
+const sources = Math.max(...dashboardSources.map(newestMtime));
 if (!fs.existsSync(buildId) || fs.statSync(buildId).mtimeMs < sources) {
   console.log("precache: building the dashboard (first start or changed sources)…");
   run(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"]);

@@ -56,5 +56,18 @@ describe.skipIf(!chromiumAvailable())("dashboard in Chromium", () => {
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(/^[0-9a-f]{40}$/);
     expect(fs.statSync(path.join(cacheDir, files[0])).size).toBe(fs.statSync(path.join(server.dataDir, "images", "precache-sample.raw")).size);
+
+    // Signed out, the heatmap is refused (API and live socket alike) and signing in again works.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL("**/login");
+    await page.goto(`${server.url}/hypervisors`);
+    await page.waitForURL("**/login");
+    await page.waitForLoadState("networkidle");
+    await page.fill("#password", PASSWORD);
+    await page.click("button[type=submit]");
+    await page.waitForURL("**/images");
+    await page.click("text=Hypervisors");
+    await expect.poll(() => page.getByTestId("count-cached").textContent(), { timeout: 30_000 }).toBe("1");
+    await expect.poll(() => page.getByTestId("live-status").textContent()).toBe("● live");
   }, 180_000);
 });

@@ -14,6 +14,7 @@ import {
 } from "../../protocol/events.ts";
 import { safeEqual, type Secrets } from "../secrets.ts";
 import { hasValidSession } from "../http/session.ts";
+import { LiveSnapshot } from "./live-snapshot.ts";
 
 const FLUSH_MS = 250;
 
@@ -24,10 +25,14 @@ export class UiHub {
   private artifacts = new Map<string, ArtifactView>();
   private rollouts = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
+  private snapshot: LiveSnapshot | null = null;
 
   constructor(private readonly log: Logger, private readonly secrets: Secrets) {}
 
-  attach(io: Server, snapshot: () => Promise<UiSnapshot>): void {
+  attach(io: Server, readSnapshot: () => Promise<UiSnapshot>): void {
+    const snapshot = new LiveSnapshot(readSnapshot);
+    this.snapshot = snapshot;
+    snapshot.warm().catch((error: Error) => this.log.warn({ error: error.message }, "first snapshot read failed; retried on the first dashboard"));
     const namespace = io.of(UI_NAMESPACE) as unknown as Namespace<UiToServerEvents, ServerToUiEvents>;
     this.namespace = namespace;
     namespace.use((socket, next) => {
@@ -37,7 +42,7 @@ export class UiHub {
       next(new Error("unauthorized: sign in first"));
     });
     namespace.on("connection", (socket) => {
-      snapshot().then(
+      snapshot.get().then(
         (state) => socket.emit("state:snapshot", state),
         (error: Error) => this.log.error({ error: error.message }, "snapshot failed"),
       );
@@ -86,6 +91,7 @@ export class UiHub {
     this.cells.clear();
     this.artifacts.clear();
     this.rollouts.clear();
+    this.snapshot?.apply(delta);
     this.namespace?.emit("state:delta", delta);
   }
 }
