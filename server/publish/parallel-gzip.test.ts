@@ -111,13 +111,19 @@ describe("createParallelGzip", () => {
     expect(countMembers(gz)).toBe(6);
   });
 
+  it("fails the stream with the worker's error instead of hanging", async () => {
+    const input = mixedData(3 * BLOCK, "bad-level");
+    await expect(compress(input, { level: 42, blockBytes: BLOCK })).rejects.toThrow(/gzip worker: .*level/i);
+  });
+
   it("is within 1 % of single-stream gzip -6 on 16 MiB of image-like data (default block size)", async () => {
     const input = await collect(imageLikeStream(16 * MiB, 7));
     const parallel = await compress(input, { level: 6 }, 1 * MiB);
     const reference = zlib.gzipSync(input, { level: 6 });
     expect(zlib.gunzipSync(parallel).equals(input)).toBe(true);
     const overhead = (parallel.length - reference.length) / reference.length;
-    expect(Math.abs(overhead), `parallel ${parallel.length} B vs gzip -6 ${reference.length} B`).toBeLessThan(0.01);
+    // Smaller is fine (stored random segments beat deflate's own block choices); larger by 1 % is not.
+    expect(overhead, `parallel ${parallel.length} B vs gzip -6 ${reference.length} B`).toBeLessThan(0.01);
     expect(parallel.length).toBeLessThan(input.length / 2); // the data really is compressible
   });
 });
