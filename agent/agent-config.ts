@@ -9,6 +9,8 @@ export type AgentConfig = {
   /** Own proxies (--proxy): they win over what the server suggests for the group. */
   proxies: string[];
   allowDirect: boolean;
+  /** Mirrors nova's force_raw_images (default True): convert non-raw images to raw before placing them. */
+  forceRawImages: boolean;
   /** Topology label reported to the server (rack, room, cell). */
   group?: string;
   /** Cap on random start delay the server may ask for; the server's value wins when lower. */
@@ -40,6 +42,15 @@ export function checkUrl(value: string, what: string): string {
   return value.replace(/\/+$/, "");
 }
 
+/** true/false in the spellings oslo.config accepts for nova.conf booleans; the default when unset. */
+export function parseBoolean(value: string | undefined, what: string, fallback: boolean): boolean {
+  if (value === undefined || value === "") return fallback;
+  const normalized = value.trim().toLowerCase();
+  if (["true", "1", "yes", "on"].includes(normalized)) return true;
+  if (["false", "0", "no", "off"].includes(normalized)) return false;
+  throw new Error(`invalid ${what} "${value}": use true or false (as nova.conf's force_raw_images)`);
+}
+
 export function agentConfigFrom(
   flags: Record<string, string | boolean | undefined>,
   env: NodeJS.ProcessEnv,
@@ -58,6 +69,7 @@ export function agentConfigFrom(
     proxies: parseProxyList((flags.proxy as string | undefined) ?? env.PRECACHE_PROXIES),
     group: (flags.group as string | undefined) ?? env.PRECACHE_GROUP,
     allowDirect: flags["allow-direct"] === true || env.PRECACHE_ALLOW_DIRECT === "1",
+    forceRawImages: parseBoolean((flags["force-raw-images"] as string | undefined) ?? env.PRECACHE_FORCE_RAW_IMAGES, "--force-raw-images / PRECACHE_FORCE_RAW_IMAGES", true),
     progressIntervalMs: 1000,
     rescanIntervalMs: 5 * 60_000,
   };

@@ -2,13 +2,18 @@
 import { parseArgs } from "node:util";
 import pino from "pino";
 import { AgentError } from "./agent-error.ts";
-import { agentConfigFrom, checkUrl, DEFAULT_CACHE_DIR, parseProxyList } from "./agent-config.ts";
+import { agentConfigFrom, checkUrl, DEFAULT_CACHE_DIR, parseBoolean, parseProxyList } from "./agent-config.ts";
 import { placeImage, type HashSpec } from "./download/place-image.ts";
 import { PrecacheAgent } from "./precache-agent.ts";
 
 const USAGE = `usage:
   precache-agent [--server URL] [--token T] [--name NAME] [--cache-dir DIR] [--proxy URL[,URL]] [--group RACK] [--allow-direct]
-  precache-agent fetch <image id> --artifact-url URL --hash sha512:<hex> [--proxy URL[,URL]] [--cache-dir DIR] [--size BYTES] [--allow-direct]`;
+                 [--force-raw-images true|false]
+  precache-agent fetch <image id> --artifact-url URL --hash sha512:<hex> [--proxy URL[,URL]] [--cache-dir DIR] [--size BYTES] [--allow-direct]
+                 [--disk-format qcow2] [--force-raw-images true|false]
+
+--force-raw-images mirrors nova.conf's force_raw_images (default true, as in nova): images whose
+Glance disk_format is not raw are converted with qemu-img before nova can see them.`;
 
 const options = {
   server: { type: "string" },
@@ -21,6 +26,8 @@ const options = {
   "artifact-url": { type: "string" },
   hash: { type: "string" },
   size: { type: "string" },
+  "disk-format": { type: "string" },
+  "force-raw-images": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -58,6 +65,8 @@ async function fetchOnce(imageId: string | undefined, values: Record<string, str
     proxies: parseProxyList((values.proxy as string | undefined) ?? process.env.PRECACHE_PROXIES),
     allowDirect: values["allow-direct"] === true,
     imageSize: size,
+    diskFormat: (values["disk-format"] as string | undefined) ?? null,
+    forceRawImages: parseBoolean((values["force-raw-images"] as string | undefined) ?? process.env.PRECACHE_FORCE_RAW_IMAGES, "--force-raw-images", true),
     onProgress(bytes) {
       const now = Date.now();
       if (now - lastPrint < 1000) return;
@@ -66,7 +75,8 @@ async function fetchOnce(imageId: string | undefined, values: Record<string, str
     },
   });
   process.stderr.write("\n");
-  console.log(`${placed.path} ${placed.bytes} bytes verified (${hash.algo}) in ${placed.seconds.toFixed(1)} s`);
+  const converted = placed.convertedFrom ? `, converted from ${placed.convertedFrom} to raw` : "";
+  console.log(`${placed.path} ${placed.bytes} bytes verified (${hash.algo})${converted} in ${placed.seconds.toFixed(1)} s`);
   return 0;
 }
 

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { CachedFile } from "../protocol/events.ts";
 import { BASE_FILE_PATTERN, PART_SUFFIX } from "./download/cache-paths.ts";
+import { CONVERTED_SUFFIX } from "./download/convert-to-raw.ts";
 
 export async function scanCache(cacheDir: string): Promise<CachedFile[]> {
   const entries = await fs.promises.readdir(cacheDir, { withFileTypes: true }).catch(() => []);
@@ -15,10 +16,11 @@ export async function scanCache(cacheDir: string): Promise<CachedFile[]> {
   return files;
 }
 
-/** A .part file is a download that died with its process: nova must never see it, and we restart it. */
+/** A .part (or half-converted .converted) file is a download that died with its process: nova must never see it, and we restart it. */
 export async function removeStaleParts(cacheDir: string): Promise<string[]> {
   const entries = await fs.promises.readdir(cacheDir).catch(() => [] as string[]);
-  const removed = entries.filter((name) => name.endsWith(PART_SUFFIX) && BASE_FILE_PATTERN.test(name.slice(0, -PART_SUFFIX.length)));
+  const isLeftover = (name: string, suffix: string) => name.endsWith(suffix) && BASE_FILE_PATTERN.test(name.slice(0, -suffix.length));
+  const removed = entries.filter((name) => isLeftover(name, PART_SUFFIX) || isLeftover(name, CONVERTED_SUFFIX));
   await Promise.all(removed.map((name) => fs.promises.rm(path.join(cacheDir, name), { force: true })));
   return removed;
 }

@@ -51,3 +51,13 @@ export function mibPerSecond(bytes: number, seconds: number): string {
 export function hasCommand(name: string): boolean {
   return (process.env.PATH ?? "").split(":").some((dir) => fs.existsSync(path.join(dir, name)));
 }
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

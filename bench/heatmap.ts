@@ -5,8 +5,10 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { GAP, LABEL_HEIGHT } from "../components/heatmap-layout.ts";
 import { launchChromium } from "../test/support/chromium.ts";
-import { machine } from "./bench-support.ts";
-import { TOKENS, percentile, publishSample, sleep, startBenchServer, startSimulatedFleet, startUiListener, type SimulatedFleet, type UiListener } from "./control.ts";
+import { machine, percentile, sleep } from "./bench-support.ts";
+import { TOKENS, publishSample, startBenchServer } from "./bench-server.ts";
+import { startSimulatedFleet, type SimulatedFleet } from "./simulated-fleet.ts";
+import { startUiListener, type UiListener } from "./ui-listener.ts";
 
 const PROGRESS_SECONDS = 90;
 const FRAME_WINDOW_MS = 10_000;

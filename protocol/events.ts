@@ -51,6 +51,8 @@ export const imagePrecache = z.object({
   bandwidthBytesPerSecond: z.number().int().positive().nullable().default(null),
   /** The last attempt got bad bytes: ask the proxies to fetch a fresh copy (Cache-Control: no-cache). */
   refreshCache: z.boolean().default(false),
+  /** Glance's disk_format: an agent for nova with force_raw_images converts anything not raw. */
+  diskFormat: z.string().nullable().default(null),
 });
 export type ImagePrecache = z.infer<typeof imagePrecache>;
 

@@ -37,6 +37,11 @@ export const AgentErrorCode = {
   unsupportedHash: "UNSUPPORTED_HASH",
   writeFailed: "WRITE_FAILED",
   inUse: "IN_USE",
+  /** The image names a backing or data file: qemu-img would read hypervisor files. */
+  unsafeImage: "UNSAFE_IMAGE",
+  /** A non-raw image, nova's force_raw_images on, and no qemu-img on the hypervisor. */
+  convertUnavailable: "CONVERT_UNAVAILABLE",
+  convertFailed: "CONVERT_FAILED",
   aborted: "ABORTED",
   timeout: "TIMEOUT",
 } as const;

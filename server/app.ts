@@ -6,8 +6,9 @@ import os from "node:os";
 import path from "node:path";
 import type { Logger } from "pino";
 import { Server as SocketServer } from "socket.io";
+import { AGENT_NAMESPACE, UI_NAMESPACE } from "../protocol/events.ts";
 import { PrecacheAgent } from "../agent/precache-agent.ts";
-import { parseProxyList } from "../agent/agent-config.ts";
+import { parseBoolean, parseProxyList } from "../agent/agent-config.ts";
 import type { AppContext } from "./context.ts";
 import { openDatabase } from "./db/open-database.ts";
 import type { Env } from "./env.ts";
@@ -80,6 +81,12 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
     });
   });
   const io = new SocketServer(server, { serveClient: false, pingInterval: 20_000, pingTimeout: 30_000, maxHttpBufferSize: 4 * 1024 * 1024 });
+  // Socket.io keeps each session's first HTTP request (for express-session and the like). Once a
+  // socket has joined a namespace its handshake holds what we read (headers, auth, address), so
+  // the request goes: at 10,000 agents that is tens of megabytes (socket.io's memory-usage guide).
+  const dropRequest = (socket: { conn: { request: unknown } }) => void (socket.conn.request = null);
+  io.of(AGENT_NAMESPACE).on("connection", dropRequest);
+  io.of(UI_NAMESPACE).on("connection", dropRequest);
   context.agents.attach(io, {
     hello: (hello) => registerHypervisor(context, hello),
     afterHello: async (hello) => {
@@ -123,6 +130,8 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
         cacheDir: path.join(env.dataDir, "nova-cache"),
         proxies,
         allowDirect: proxies.length === 0,
+        // Stands in for a nova with its defaults: non-raw images are converted (needs qemu-img).
+        forceRawImages: parseBoolean(process.env.PRECACHE_FORCE_RAW_IMAGES, "PRECACHE_FORCE_RAW_IMAGES", true),
         progressIntervalMs: 1000,
         rescanIntervalMs: 5 * 60_000,
       },

@@ -92,6 +92,7 @@ describe("GlanceClient without authentication", () => {
       name: "big",
       status: "active",
       size: payload.length,
+      virtualSize: payload.length,
       diskFormat: "raw",
       containerFormat: "bare",
       checksum: createHash("md5").update(payload).digest("hex"),

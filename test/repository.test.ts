@@ -64,6 +64,7 @@ function sourceImage(overrides: Partial<SourceImage> = {}): SourceImage {
     name: `image-${id.slice(0, 8)}`,
     status: "active",
     size: 1024,
+    virtualSize: 1024,
     diskFormat: "raw",
     containerFormat: "bare",
     checksum: "0".repeat(32),

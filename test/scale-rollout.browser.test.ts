@@ -1,7 +1,6 @@
 // Issue 3's "done when", with real parts: 1300 real agents (Socket.io + downloads) behind a
 // two-tier Squid, the production server (npm start) restarted mid-rollout, and Chromium
 // watching the heatmap fill. The origin must send the artifact once, and no node may be lost.
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,7 +11,7 @@ import { baseFilePath } from "../agent/download/cache-paths.ts";
 import { imageLikeStream } from "../server/images/image-like-data.ts";
 import { startFleet, type Fleet } from "./support/agent-fleet.ts";
 import { chromiumAvailable, launchChromium } from "./support/chromium.ts";
-import { startProductionServer, type ProductionServer } from "./support/production-server.ts";
+import { callApi, startProductionServer, type ProductionServer } from "./support/production-server.ts";
 import { shouldSkipSquidTests, startSquid, type RunningSquid } from "./support/squid.ts";
 import { waitFor } from "./support/test-server.ts";
 
@@ -32,16 +31,7 @@ describe.skipIf(skip)(`rollout to ${NODES} agents through two Squid tiers`, () =
   let browser: Browser;
   const report: Record<string, unknown> = {};
 
-  const api = async (method: string, route: string, body?: unknown) => {
-    const response = await fetch(server.url + route, {
-      method,
-      headers: { authorization: `Bearer ${TOKENS.PRECACHE_API_TOKEN}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = await response.json();
-    if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  const api = (method: string, route: string, body?: unknown) => callApi(server.url, TOKENS.PRECACHE_API_TOKEN, method, route, body);
 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "precache-scale-"));
@@ -88,7 +78,7 @@ describe.skipIf(skip)(`rollout to ${NODES} agents through two Squid tiers`, () =
     const watch = setInterval(() => void page.getByTestId("count-cached").textContent().then((text) => seen.push(Number(text)), () => undefined), 250);
 
     await waitFor("a third of the nodes done", async () => ((await api("GET", `/api/rollouts/${rollout.id}`)).rollout.counts.done >= NODES / 3 ? true : undefined), 300_000);
-    report.serverBeforeRestart = serverUsage(server);
+    report.serverBeforeRestart = server.usage();
     trace(`a third done; restarting the server ${JSON.stringify(report.serverBeforeRestart)}`);
     const port = Number(new URL(server.url).port);
     await server.stop();
@@ -108,7 +98,7 @@ describe.skipIf(skip)(`rollout to ${NODES} agents through two Squid tiers`, () =
       600_000,
     );
     report.rolloutSeconds = (Date.now() - began) / 1000;
-    report.serverAfter = serverUsage(server);
+    report.serverAfter = server.usage();
     clearInterval(watch);
 
     expect(final.state).toBe("done");
@@ -146,31 +136,3 @@ async function signedInHeatmap(browser: Browser, url: string, imageId: string): 
   return page;
 }
 
-function childrenOf(pid: string): string[] {
-  try {
-    return execFileSync("pgrep", ["-P", pid]).toString().trim().split("\n").filter(Boolean);
-  } catch {
-    return []; // pgrep exits 1 when there are none
-  }
-}
-
-/** CPU seconds and RSS of the server process: the descendant of scripts/start.mjs running server.ts under tsx's loader. */
-function serverUsage(server: ProductionServer): { cpuSeconds: number; rssMiB: number } | null {
-  try {
-    const queue = [String(server.process.pid)];
-    let pid: string | undefined;
-    while (queue.length && !pid) {
-      const next = queue.shift()!;
-      const command = fs.readFileSync(`/proc/${next}/cmdline`, "utf8");
-      if (command.includes("loader.mjs") && command.includes("server.ts")) pid = next;
-      queue.push(...childrenOf(next));
-    }
-    if (!pid) return null;
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    const ticks = Number(stat[11]) + Number(stat[12]);
-    const rssPages = Number(stat[21]);
-    return { cpuSeconds: ticks / 100, rssMiB: Math.round((rssPages * 4096) / 2 ** 20) };
-  } catch {
-    return null;
-  }
-}

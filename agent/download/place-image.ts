@@ -1,5 +1,6 @@
-// fetch (through Squid) → gunzip → hash → <sha1(id)>.part → fsync → verify → rename.
-// Nothing appears under the final name unless it is complete and matches Glance's hash.
+// fetch (through Squid) → gunzip → hash → <sha1(id)>.part → fsync → verify → (convert to raw
+// for nova's force_raw_images) → rename. Nothing appears under the final name unless it is
+// complete and matches Glance's hash.
 import crypto from "node:crypto";
 import fs from "node:fs";
 import { Transform } from "node:stream";
@@ -8,6 +9,8 @@ import zlib from "node:zlib";
 import { AgentError } from "../agent-error.ts";
 import { artifactStream } from "./artifact-chunks.ts";
 import { baseFilePath, partFilePath } from "./cache-paths.ts";
+import { needsConversion } from "../../protocol/disk-formats.ts";
+import { CONVERTED_SUFFIX, convertToRaw } from "./convert-to-raw.ts";
 import { freeBytes } from "./free-space.ts";
 import { fsyncPath } from "./fsync-path.ts";
 import { createThrottle } from "./throttle.ts";
@@ -31,9 +34,14 @@ export type PlaceImageOptions = {
   /** Cap on compressed bytes per second read from the proxy. */
   bandwidthBytesPerSecond?: number | null;
   refreshCache?: boolean;
+  /** Glance's disk_format: with `forceRawImages`, anything not raw is converted to raw before it is placed. */
+  diskFormat?: string | null;
+  /** nova's force_raw_images (default True there): nova treats every base file as raw. */
+  forceRawImages?: boolean;
 };
 
-export type PlacedImage = { path: string; bytes: number; compressedBytes: number; seconds: number };
+/** `bytes` is the size of the placed file: the raw size when the image was converted. */
+export type PlacedImage = { path: string; bytes: number; compressedBytes: number; seconds: number; convertedFrom: string | null };
 
 const SPACE_MARGIN = 64 * 1024 * 1024;
 
@@ -98,9 +106,19 @@ export async function placeImage(options: PlaceImageOptions): Promise<PlacedImag
         `image ${options.imageId}: ${options.hash.algo} of the data is ${digest}, Glance says ${options.hash.value}`,
       );
     }
-    await fs.promises.rename(partPath, finalPath);
+    const isConverted = options.forceRawImages === true && needsConversion(options.diskFormat);
+    if (isConverted) {
+      const convertedPath = finalPath + CONVERTED_SUFFIX;
+      await assertRoom(options.cacheDir, bytes); // raw is sparse, but holds at least the data
+      const rawBytes = await convertToRaw({ source: partPath, target: convertedPath, diskFormat: options.diskFormat!, imageId: options.imageId, signal: options.signal });
+      await fs.promises.rename(convertedPath, finalPath);
+      await fs.promises.rm(partPath, { force: true });
+      bytes = rawBytes;
+    } else {
+      await fs.promises.rename(partPath, finalPath);
+    }
     await fsyncPath(options.cacheDir);
-    return { path: finalPath, bytes, compressedBytes, seconds: (performance.now() - started) / 1000 };
+    return { path: finalPath, bytes, compressedBytes, seconds: (performance.now() - started) / 1000, convertedFrom: isConverted ? options.diskFormat! : null };
   } catch (error) {
     await fs.promises.rm(partPath, { force: true });
     throw error;

@@ -32,6 +32,8 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
         imageSize: command.imageSize,
         bandwidthBytesPerSecond: command.bandwidthBytesPerSecond,
         refreshCache: command.refreshCache,
+        diskFormat: command.diskFormat,
+        forceRawImages: agent.config.forceRawImages,
         signal: controller.signal,
         onProgress(bytes) {
           download.bytes = bytes;
@@ -44,7 +46,7 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
         },
         onRoute: (route, offset) => agent.log.info({ imageId: command.imageId, route, offset }, "fetching artifact"),
       });
-      agent.log.info({ imageId: command.imageId, bytes: placed.bytes, seconds: placed.seconds }, "image placed");
+      agent.log.info({ imageId: command.imageId, bytes: placed.bytes, seconds: placed.seconds, convertedFrom: placed.convertedFrom }, "image placed");
       finish({ ok: true, bytes: placed.bytes });
     } catch (error) {
       const payload = toErrorPayload(error);

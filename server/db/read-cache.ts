@@ -7,7 +7,9 @@ import type { Db } from "./open-database.ts";
 const TTL_MS = 5000;
 const MISS_RELOAD_MS = 5000;
 
-export type IndexedImage = { id: string; size: bigint | null };
+/** What inventories need to recognise a base file and judge its size (raw, or converted to raw). */
+export type IndexedImage = { id: string; size: bigint | null; virtualSize: bigint | null; diskFormat: string | null };
+const INDEXED_FIELDS = { id: true, size: true, virtualSize: true, diskFormat: true } as const;
 type Entry<T> = { value: T; at: number } | null;
 
 export class ReadCache {
@@ -26,7 +28,7 @@ export class ReadCache {
     if (found || (missedAt !== undefined && Date.now() - missedAt < MISS_RELOAD_MS)) return found;
     // Images written since the index was loaded (the sync invalidates, but be exact).
     const since = new Date((this.imagesEntry?.at ?? 0) - 1000);
-    for (const row of await this.db.image.findMany({ where: { syncedAt: { gte: since } }, select: { id: true, size: true } })) {
+    for (const row of await this.db.image.findMany({ where: { syncedAt: { gte: since } }, select: INDEXED_FIELDS })) {
       index.byFileName.set(baseFileName(row.id), row);
       index.byId.set(row.id, row);
     }
@@ -36,7 +38,7 @@ export class ReadCache {
   }
 
   async imageById(id: string): Promise<IndexedImage | undefined> {
-    return (await this.images()).byId.get(id) ?? (await this.db.image.findUnique({ where: { id }, select: { id: true, size: true } })) ?? undefined;
+    return (await this.images()).byId.get(id) ?? (await this.db.image.findUnique({ where: { id }, select: INDEXED_FIELDS })) ?? undefined;
   }
 
   async topology(): Promise<{ groups: Map<string, string[]>; pinned: string[] }> {
@@ -65,7 +67,7 @@ export class ReadCache {
 
   private async images() {
     if (this.imagesEntry && Date.now() - this.imagesEntry.at < TTL_MS) return this.imagesEntry.value;
-    const rows = await this.db.image.findMany({ select: { id: true, size: true } });
+    const rows = await this.db.image.findMany({ select: INDEXED_FIELDS });
     const value = { byFileName: new Map(rows.map((row) => [baseFileName(row.id), row])), byId: new Map(rows.map((row) => [row.id, row])) };
     this.imagesEntry = { value, at: Date.now() };
     return value;

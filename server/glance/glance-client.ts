@@ -24,6 +24,10 @@ const glanceImageSchema = z.object({
     .number()
     .nullish()
     .transform((value) => value ?? null),
+  virtual_size: z
+    .number()
+    .nullish()
+    .transform((value) => value ?? null),
   disk_format: optionalText,
   container_format: optionalText,
   checksum: optionalText,
@@ -159,6 +163,7 @@ function toSourceImage(image: z.infer<typeof glanceImageSchema>): SourceImage {
     name: image.name ?? "",
     status: image.status,
     size: image.size,
+    virtualSize: image.virtual_size,
     diskFormat: image.disk_format,
     containerFormat: image.container_format,
     checksum: image.checksum,

@@ -6,6 +6,8 @@ export type SourceImage = {
   name: string;
   status: string;
   size: number | null;
+  /** The disk's size as raw (Glance's virtual_size); null when unknown. */
+  virtualSize: number | null;
   diskFormat: string | null;
   containerFormat: string | null;
   /** Legacy MD5 hex digest; prefer osHashValue when present. */

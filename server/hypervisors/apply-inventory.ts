@@ -3,7 +3,8 @@
 import type { CachedFile } from "../../protocol/events.ts";
 import { CellState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
-import { readCache } from "../db/read-cache.ts";
+import { needsConversion } from "../../protocol/disk-formats.ts";
+import { readCache, type IndexedImage } from "../db/read-cache.ts";
 import { toCellView } from "./hypervisor-views.ts";
 
 export async function applyInventory(
@@ -13,12 +14,12 @@ export async function applyInventory(
 ): Promise<void> {
   const cache = readCache(context.db);
   const present = new Map<string, CachedFile>();
-  const sizes = new Map<string, bigint | null>();
+  const images = new Map<string, IndexedImage>();
   for (const file of inventory) {
     const image = await cache.imageByFileName(file.fileName);
     if (!image) continue;
     present.set(image.id, file);
-    sizes.set(image.id, image.size);
+    images.set(image.id, image);
   }
   const existing = await context.db.hypervisorImage.findMany({ where: { hypervisorName: hypervisor } });
   const known = new Map(existing.map((row) => [row.imageId, row]));
@@ -27,9 +28,10 @@ export async function applyInventory(
     // mtimes within a minute are the same "last used" (the finished download already set it).
     const isSameMtime = row?.fileMtime != null && Math.abs(row.fileMtime.getTime() - file.mtimeMs) < 60_000;
     if (row?.state === CellState.cached && Number(row.bytes) === file.bytes && isSameMtime) continue;
-    const size = sizes.get(imageId) ?? null;
-    const isComplete = size === null || Number(size) === file.bytes;
-    const data = { state: CellState.cached, bytes: BigInt(file.bytes), error: isComplete ? null : `size ${file.bytes} differs from image size ${size}`, fileMtime: new Date(Math.floor(file.mtimeMs)) };
+    const image = images.get(imageId)!;
+    const size = image.size;
+    const error = isExpectedSize(image, file.bytes) ? null : `size ${file.bytes} differs from image size ${size}${image.virtualSize === null ? "" : ` (raw: ${image.virtualSize})`}`;
+    const data = { state: CellState.cached, bytes: BigInt(file.bytes), error, fileMtime: new Date(Math.floor(file.mtimeMs)) };
     // `row` may be stale (download:finished can land after our read): never write verified from it;
     // only a cached file that changed size loses it.
     const isChangedFile = row?.state === CellState.cached && Number(row.bytes) !== file.bytes;
@@ -45,4 +47,11 @@ export async function applyInventory(
     await context.db.hypervisorImage.delete({ where: { hypervisorName_imageId: { hypervisorName: hypervisor, imageId: row.imageId } } });
     context.ui.cellChanged(hypervisor, { imageId: row.imageId, state: CellState.absent, bytes: 0, totalBytes: null, error: null });
   }
+}
+
+/** The image's own size, or its raw size when an agent converted it for nova's force_raw_images. */
+function isExpectedSize(image: IndexedImage, bytes: number): boolean {
+  if (image.size === null || Number(image.size) === bytes) return true;
+  if (!needsConversion(image.diskFormat)) return false;
+  return image.virtualSize === null || Number(image.virtualSize) === bytes;
 }

@@ -9,7 +9,16 @@ import type { ImageData, ImageSource, SourceImage } from "../glance/source-image
 
 const FORMATS: Record<string, string> = { ".raw": "raw", ".img": "raw", ".qcow2": "qcow2", ".vmdk": "vmdk", ".iso": "iso" };
 
-type HashCache = Record<string, { sha512: string; md5: string }>;
+/** Formats recognised by their first bytes: cloud images are often qcow2 named `.img`. */
+const MAGIC_FORMATS: [Buffer, string][] = [
+  [Buffer.from("QFI\xfb", "latin1"), "qcow2"],
+  [Buffer.from("KDMV", "latin1"), "vmdk"],
+  [Buffer.from("conectix", "latin1"), "vhd"],
+  [Buffer.from("vhdxfile", "latin1"), "vhdx"],
+];
+
+type FileFacts = { sha512: string; md5: string; format?: string | null };
+type HashCache = Record<string, FileFacts>;
 
 export class DirectorySource implements ImageSource {
   readonly kind = "directory" as const;
@@ -32,7 +41,7 @@ export class DirectorySource implements ImageSource {
       const stat = await fs.promises.stat(file);
       if (!stat.isFile()) continue;
       const key = `${name}|${stat.size}|${stat.mtimeMs}`;
-      cache[key] ??= await hashFile(file);
+      if (cache[key]?.format === undefined) cache[key] = await hashFile(file); // entries from before format detection are redone
       images.push(toImage(name, stat, cache[key]));
     }
     this.writeHashCache(cache, new Set(images.map((image) => `${image.name}|${image.size}`)));
@@ -71,13 +80,15 @@ export function directoryImageId(fileName: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-function toImage(name: string, stat: fs.Stats, hashes: { sha512: string; md5: string }): SourceImage {
+function toImage(name: string, stat: fs.Stats, hashes: FileFacts): SourceImage {
+  const diskFormat = hashes.format ?? FORMATS[path.extname(name).toLowerCase()] ?? "raw";
   return {
     id: directoryImageId(name),
     name,
     status: "active",
     size: stat.size,
-    diskFormat: FORMATS[path.extname(name).toLowerCase()] ?? "raw",
+    virtualSize: diskFormat === "raw" ? stat.size : null, // a qcow2's would take qemu-img to read
+    diskFormat,
     containerFormat: "bare",
     checksum: hashes.md5,
     osHashAlgo: "sha512",
@@ -87,12 +98,15 @@ function toImage(name: string, stat: fs.Stats, hashes: { sha512: string; md5: st
   };
 }
 
-async function hashFile(file: string): Promise<{ sha512: string; md5: string }> {
+async function hashFile(file: string): Promise<FileFacts> {
   const sha512 = crypto.createHash("sha512");
   const md5 = crypto.createHash("md5");
+  let head: Buffer | null = null;
   for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) {
+    head ??= chunk as Buffer;
     sha512.update(chunk as Buffer);
     md5.update(chunk as Buffer);
   }
-  return { sha512: sha512.digest("hex"), md5: md5.digest("hex") };
+  const format = MAGIC_FORMATS.find(([magic]) => head?.subarray(0, magic.length).equals(magic))?.[1] ?? null;
+  return { sha512: sha512.digest("hex"), md5: md5.digest("hex"), format };
 }

@@ -12,6 +12,7 @@ export async function syncImages(context: Pick<AppContext, "db" | "source" | "lo
       name: image.name,
       status: image.status,
       size: image.size === null ? null : BigInt(image.size),
+      virtualSize: image.virtualSize === null ? null : BigInt(image.virtualSize),
       diskFormat: image.diskFormat,
       containerFormat: image.containerFormat,
       checksum: image.checksum,

@@ -63,14 +63,20 @@ export class LiveSnapshot {
   private merge(delta: UiDelta): void {
     if (!delta.hypervisors.length && !delta.cells.length) return;
     this.serialized = null;
+    // Updated in place rather than keeping the delta's objects: those then die young, instead of
+    // being promoted to the old space by living here and becoming old garbage a second later.
     for (const header of delta.hypervisors) {
-      this.rows.set(header.name, { ...header, cells: this.rows.get(header.name)?.cells ?? new Map() });
+      const row = this.rows.get(header.name);
+      if (row) Object.assign(row, header, { cells: row.cells });
+      else this.rows.set(header.name, { ...header, cells: new Map() });
     }
-    for (const { hypervisor, ...cell } of delta.cells) {
+    for (const { hypervisor, imageId, state, bytes, totalBytes, error } of delta.cells) {
       const row = this.rows.get(hypervisor);
       if (!row) continue; // its header comes with the next read
-      if (cell.state === "absent") row.cells.delete(cell.imageId);
-      else row.cells.set(cell.imageId, cell);
+      const cell = row.cells.get(imageId);
+      if (state === "absent") row.cells.delete(imageId);
+      else if (cell) Object.assign(cell, { state, bytes, totalBytes, error });
+      else row.cells.set(imageId, { imageId, state, bytes, totalBytes, error });
     }
   }
 }

@@ -30,6 +30,7 @@ export function precacheCommand(context: Pick<AppContext, "publicUrl">, rollout:
     jitterMs: rollout.strategy === "jitter" ? rollout.jitterMs : 0,
     bandwidthBytesPerSecond: rollout.bandwidthBytesPerSecond === null ? null : Number(rollout.bandwidthBytesPerSecond),
     refreshCache: lastError !== null && DATA_ERRORS.test(lastError),
+    diskFormat: image.diskFormat,
   };
 }
 

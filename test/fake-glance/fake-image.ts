@@ -44,8 +44,9 @@ export function fakeImage(overrides: Partial<FakeImage> = {}): FakeImage {
     ...(data
       ? glanceHashes(data)
       : { checksum: null, os_hash_algo: null, os_hash_value: null, size: null }),
-    virtual_size: null,
-    disk_format: data ? "qcow2" : null,
+    // Raw unless a test says otherwise (a qcow2 record should carry real qcow2 bytes).
+    virtual_size: data ? data.length : null,
+    disk_format: data ? "raw" : null,
     container_format: data ? "bare" : null,
     min_disk: 0,
     min_ram: 0,

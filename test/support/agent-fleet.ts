@@ -21,6 +21,7 @@ export async function startFleet(options: { server: string; token: string; count
         cacheDir: path.join(root, name),
         proxies: [],
         allowDirect: false,
+        forceRawImages: true,
         group: options.groups[index % options.groups.length],
         progressIntervalMs: 1000,
         rescanIntervalMs: 10 * 60_000,

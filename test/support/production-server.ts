@@ -5,9 +5,30 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { processUsage, serverProcessPid, type ProcessUsage } from "./process-usage.ts";
 import { waitFor } from "./test-server.ts";
 
-export type ProductionServer = { url: string; dataDir: string; process: ChildProcess; output(): string; stop(): Promise<void> };
+export type ProductionServer = {
+  url: string;
+  dataDir: string;
+  process: ChildProcess;
+  /** CPU seconds and RSS of the server.ts process itself (not start.mjs); null once it is gone. */
+  usage(): ProcessUsage | null;
+  output(): string;
+  stop(): Promise<void>;
+};
+
+/** One REST call with a bearer token; rejects naming the route and the server's answer on an error status. */
+export async function callApi(url: string, token: string, method: string, route: string, body?: unknown): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const response = await fetch(url + route, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await response.json();
+  if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -42,10 +63,12 @@ export async function startProductionServer(vars: Record<string, string>, option
     },
     300_000,
   );
+  const serverPid = serverProcessPid(child.pid!);
   return {
     url,
     dataDir,
     process: child,
+    usage: () => (serverPid ? processUsage(serverPid) : null),
     output: () => output,
     async stop() {
       if (child.exitCode !== null) return;

@@ -6,7 +6,7 @@ import pino from "pino";
 import { PrecacheAgent } from "../../agent/precache-agent.ts";
 import { AGENT_TOKEN } from "./test-server.ts";
 
-export async function startTestAgent(serverUrl: string, name: string, options: { proxies?: string[]; cacheDir?: string; allowDirect?: boolean } = {}) {
+export async function startTestAgent(serverUrl: string, name: string, options: { proxies?: string[]; cacheDir?: string; allowDirect?: boolean; forceRawImages?: boolean } = {}) {
   const cacheDir = options.cacheDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `precache-${name}-`));
   const agent = new PrecacheAgent(
     {
@@ -16,6 +16,7 @@ export async function startTestAgent(serverUrl: string, name: string, options: {
       cacheDir,
       proxies: options.proxies ?? [],
       allowDirect: options.allowDirect ?? (options.proxies ?? []).length === 0,
+      forceRawImages: options.forceRawImages ?? true,
       progressIntervalMs: 200,
       rescanIntervalMs: 60_000,
     },

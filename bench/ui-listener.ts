@@ -1,0 +1,73 @@
+// The browser side of the control benchmark: a /ui client in a worker thread that times
+// agent → browser latency from the progress values the simulated agents send.
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
+import { sleep } from "./bench-support.ts";
+import { TOKENS } from "./bench-server.ts";
+
+export type UiReport = {
+  latencies: number[];
+  deltas: number;
+  cells: number;
+  firstDeltaAt: number;
+  lastDeltaAt: number;
+  /** [received at, worst latency in that delta] per delta. */
+  worst: [number, number][];
+};
+export type UiListener = { rolloutStates: Map<string, string>; report(): Promise<UiReport>; stop(): Promise<void> };
+
+// A worker thread, so 10,000 agent sockets on the main thread do not delay its clock readings.
+const UI_WORKER = `
+const { parentPort, workerData } = require("node:worker_threads");
+const { io } = require(workerData.client);
+const report = { latencies: [], deltas: 0, cells: 0, firstDeltaAt: 0, lastDeltaAt: 0, worst: [] };
+const socket = io(workerData.url + "/ui", { auth: { token: workerData.token }, transports: ["websocket"], forceNew: true });
+socket.on("state:snapshot", (snapshot) => parentPort.postMessage({ type: "snapshot", hypervisors: snapshot.hypervisors.length }));
+socket.on("connect_error", (error) => parentPort.postMessage({ type: "error", message: error.message }));
+socket.on("state:delta", (delta) => {
+  const now = Date.now();
+  report.deltas += 1;
+  report.cells += delta.cells.length;
+  report.firstDeltaAt ||= now;
+  report.lastDeltaAt = now;
+  let worst = 0;
+  if (workerData.t0) for (const cell of delta.cells) if (cell.state === "downloading" && cell.bytes > 0) {
+    const latency = now - (workerData.t0 + cell.bytes);
+    report.latencies.push(latency);
+    worst = Math.max(worst, latency);
+  }
+  report.worst.push([now, worst]);
+  for (const rollout of delta.rollouts) parentPort.postMessage({ type: "rollout", id: rollout.id, state: rollout.state });
+});
+parentPort.on("message", (message) => {
+  if (message === "report") parentPort.postMessage({ type: "report", report });
+  if (message === "stop") { socket.disconnect(); parentPort.close(); }
+});
+`;
+
+/** A /ui client like the dashboard's; with `t0`, progress bytes are send times and it times them. */
+export async function startUiListener(url: string, t0: number | null): Promise<UiListener> {
+  const client = createRequire(import.meta.url).resolve("socket.io-client");
+  const worker = new Worker(UI_WORKER, { eval: true, workerData: { url, token: TOKENS.PRECACHE_API_TOKEN, t0, client } });
+  const rolloutStates = new Map<string, string>();
+  let onReport: ((report: UiReport) => void) | null = null;
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.on("message", (message) => {
+      if (message.type === "snapshot") resolve();
+      if (message.type === "error") reject(new Error(`/ui client: ${message.message}`));
+      if (message.type === "rollout") rolloutStates.set(message.id, message.state);
+      if (message.type === "report") onReport?.(message.report);
+    });
+    worker.once("error", reject);
+  });
+  await ready;
+  return {
+    rolloutStates,
+    report: () => new Promise((resolve) => ((onReport = resolve), worker.postMessage("report"))),
+    async stop() {
+      worker.postMessage("stop");
+      await Promise.race([new Promise((resolve) => worker.once("exit", resolve)), sleep(2000)]);
+      await worker.terminate();
+    },
+  };
+}
