@@ -18,6 +18,13 @@ export function createParallelGzip(options: ParallelGzipOptions): Transform {
   let pendingBytes = 0;
   const inFlight: Promise<Buffer>[] = [];
 
+  /** Queues a block; an early failure must not count as unhandled while older blocks are awaited first. */
+  function enqueue(block: Buffer): void {
+    const compressed = workers.compress(block, options.level);
+    compressed.catch(() => {}); // drainTo awaits it in order and sees the failure
+    inFlight.push(compressed);
+  }
+
   async function drainTo(stream: Transform, limit: number): Promise<void> {
     // push()'s backpressure is advisory here: the bounded inFlight queue caps memory.
     while (inFlight.length > limit) stream.push(await inFlight.shift()!);
@@ -46,9 +53,7 @@ export function createParallelGzip(options: ParallelGzipOptions): Transform {
       pendingBytes += chunk.length;
       const work = async () => {
         while (pendingBytes >= blockBytes) {
-          const compressed = workers.compress(takeBlock(blockBytes), options.level);
-          compressed.catch(() => {}); // awaited in order by drainTo; an early failure must not go unhandled meanwhile
-          inFlight.push(compressed);
+          enqueue(takeBlock(blockBytes));
           await drainTo(this, concurrency - 1);
         }
       };
@@ -57,7 +62,7 @@ export function createParallelGzip(options: ParallelGzipOptions): Transform {
     flush(done: TransformCallback) {
       const work = async () => {
         // An empty input still becomes one (empty) gzip member: a valid .gz file.
-        if (pendingBytes > 0 || inFlight.length === 0) inFlight.push(workers.compress(takeBlock(pendingBytes), options.level));
+        if (pendingBytes > 0 || inFlight.length === 0) enqueue(takeBlock(pendingBytes));
         pending = [];
         await drainTo(this, 0);
         await workers.close();
