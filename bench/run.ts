@@ -13,7 +13,8 @@ async function main(): Promise<void> {
   const names = positionals.filter((arg) => arg in benchmarks);
   const unknown = positionals.filter((arg) => !(arg in benchmarks) && !arg.startsWith("-") && !/^\d/.test(arg));
   if (unknown.length) throw new Error(`unknown benchmark "${unknown[0]}": one of ${Object.keys(benchmarks).join(", ")}`);
-  const extra = positionals.filter((arg) => !(arg in benchmarks));
+  // Everything else, options included, goes to the benchmarks (e.g. `publish 256 --rounds 5`).
+  const extra = process.argv.slice(2).filter((arg) => !(arg in benchmarks));
   for (const name of names.length ? names : Object.keys(benchmarks)) {
     console.log(`\n== ${name} ==`);
     const bench = await benchmarks[name]();
