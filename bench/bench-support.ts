@@ -13,11 +13,12 @@ export function machine(): string {
 }
 
 /** An image-like input file (zero runs, random and text-ish blocks; gzip -6 ≈ 3:1), made once. */
-export async function imageInput(bytes: number, seed = 11): Promise<string> {
+export async function imageInput(bytes: number, seed = 11, options: { hasRandomBlocks?: boolean } = {}): Promise<string> {
   fs.mkdirSync(BENCH_DIR, { recursive: true });
-  const file = path.join(BENCH_DIR, `image-${bytes}-${seed}.raw`);
+  const variant = options.hasRandomBlocks === false ? "-compressible" : "";
+  const file = path.join(BENCH_DIR, `image-${bytes}-${seed}${variant}.raw`);
   if (fs.existsSync(file) && fs.statSync(file).size === bytes) return file;
-  await pipeline(imageLikeStream(bytes, seed), fs.createWriteStream(`${file}.tmp`));
+  await pipeline(imageLikeStream(bytes, seed, options), fs.createWriteStream(`${file}.tmp`));
   fs.renameSync(`${file}.tmp`, file);
   return file;
 }

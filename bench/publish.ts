@@ -2,7 +2,8 @@
 // source hash check, artifact sha256, fsync), against `gzip -6` and `pigz -6` on the same file.
 // Rounds run the three contenders in turn (a different one first each round) and each figure is
 // the median over the rounds: a noisy neighbour then costs all three, not one.
-// `npm run bench -- publish [MiB] [--rounds N]` (1024 MiB and 3 rounds by default)
+// `npm run bench -- publish [MiB] [--rounds N] [--all-compressible]` (1024 MiB and 3 rounds by
+// default; --all-compressible: no random blocks, so no stored segments: the publisher's worst case)
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -15,7 +16,8 @@ export async function run(args: string[]): Promise<void> {
   const mib = Number(args.find((arg, index) => /^\d+$/.test(arg) && index !== roundsAt + 1) ?? 1024);
   const bytes = mib * 2 ** 20;
   console.log(`machine: ${machine()}`);
-  const input = await imageInput(bytes);
+  const isAllCompressible = args.includes("--all-compressible");
+  const input = await imageInput(bytes, 11, { hasRandomBlocks: !isAllCompressible });
   const out = path.join(BENCH_DIR, "publish-out");
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
@@ -50,7 +52,7 @@ export async function run(args: string[]): Promise<void> {
 
   const row = (name: string, seconds: number, size: number) =>
     console.log(`${name.padEnd(26)} ${seconds.toFixed(2).padStart(7)} s  ${mibPerSecond(bytes, seconds).padStart(10)}  ${size} B (${(bytes / size).toFixed(2)}:1)`);
-  console.log(`input: ${bytes} B image-like data (${input}); medians of ${rounds} rounds`);
+  console.log(`input: ${bytes} B image-like data${isAllCompressible ? " without random blocks" : ""} (${input}); medians of ${rounds} rounds`);
   row("gzip -6", gzip.seconds, gzipSize);
   if (pigz) row("pigz -6", pigz.seconds, fs.statSync(`${out}/pigz.gz`).size);
   row("precache publish (gzip -6)", precache.seconds, precache.value.compressedSize);

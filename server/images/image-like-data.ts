@@ -4,7 +4,9 @@ import { Readable } from "node:stream";
 
 const BLOCK = 64 * 1024;
 
-export function imageLikeStream(totalBytes: number, seed = 1): Readable {
+/** `hasRandomBlocks: false` turns the random blocks into text-ish ones: an image with nothing incompressible. */
+export function imageLikeStream(totalBytes: number, seed = 1, options: { hasRandomBlocks?: boolean } = {}): Readable {
+  const hasRandomBlocks = options.hasRandomBlocks ?? true;
   let produced = 0;
   let state = seed >>> 0 || 1;
   const next = () => {
@@ -26,7 +28,7 @@ export function imageLikeStream(totalBytes: number, seed = 1): Readable {
         const end = Math.min(offset + BLOCK, size);
         const kind = next() % 100;
         if (kind < 45) continue; // zeros
-        if (kind < 72) {
+        if (kind < 72 && hasRandomBlocks) {
           for (let i = offset; i + 4 <= end; i += 4) buffer.writeUInt32LE(next(), i);
         } else {
           const words = ["kernel ", "module ", "lib64/", "usr/share/", "0x00ff ", "config=", "\n"];
