@@ -1,36 +1,16 @@
 // Bad situations refused clearly, with nothing half-written: a full disk on the hypervisor or on
 // the origin (real tmpfs mounts), an image that is not active, Glance gone away.
-import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentError } from "../agent/agent-error.ts";
 import { baseFilePath, partFilePath } from "../agent/download/cache-paths.ts";
 import { placeImage } from "../agent/download/place-image.ts";
 import { startFakeGlance, type FakeGlance } from "./fake-glance/fake-glance.ts";
+import { mountSmallDisk, unmount } from "./support/small-disk.ts";
 import { startTestAgent } from "./support/test-agent.ts";
 import { publishAndWait, rolloutAndWait, startTestServer, type TestServer } from "./support/test-server.ts";
-
-/** A small tmpfs, so "disk full" is a real ENOSPC. Needs root (CI is root); skips elsewhere. */
-function mountSmallDisk(megabytes: number): string | null {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "precache-full-"));
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", `size=${megabytes}m`, "tmpfs", dir], { stdio: "pipe" });
-    return dir;
-  } catch (error) {
-    if (process.env.CI) throw new Error(`cannot mount a tmpfs for the disk-full tests: ${(error as Error).message}`);
-    console.warn(`skipping disk-full tests: cannot mount tmpfs (${(error as Error).message.split("\n")[0]})`);
-    return null;
-  }
-}
-
-function unmount(dir: string | null) {
-  if (!dir) return;
-  execFileSync("umount", [dir]);
-  fs.rmSync(dir, { recursive: true, force: true });
-}
 
 const small = mountSmallDisk(8);
 const tinyOrigin = mountSmallDisk(4);

@@ -109,7 +109,7 @@ export async function placeImage(options: PlaceImageOptions): Promise<PlacedImag
     const isConverted = options.forceRawImages === true && needsConversion(options.diskFormat);
     if (isConverted) {
       const convertedPath = finalPath + CONVERTED_SUFFIX;
-      await assertRoom(options.cacheDir, bytes); // raw is sparse, but holds at least the data
+      await assertRoom(options.cacheDir, bytes, "its raw copy"); // raw is sparse, but holds at least the data
       const rawBytes = await convertToRaw({ source: partPath, target: convertedPath, diskFormat: options.diskFormat!, imageId: options.imageId, signal: options.signal });
       await fs.promises.rename(convertedPath, finalPath);
       await fs.promises.rm(partPath, { force: true });
@@ -125,13 +125,13 @@ export async function placeImage(options: PlaceImageOptions): Promise<PlacedImag
   }
 }
 
-async function assertRoom(cacheDir: string, imageSize: number | null): Promise<void> {
+async function assertRoom(cacheDir: string, imageSize: number | null, what = "image"): Promise<void> {
   if (imageSize == null) return;
   const free = await freeBytes(cacheDir);
   if (free < imageSize + SPACE_MARGIN) {
     throw new AgentError(
       "DISK_FULL",
-      `not enough space in ${cacheDir}: image needs ${imageSize} bytes (+64 MiB margin), ${free} free`,
+      `not enough space in ${cacheDir}: ${what} needs ${imageSize} bytes (+64 MiB margin), ${free} free`,
     );
   }
 }
