@@ -23,6 +23,7 @@ import { ProgressBuffer } from "../server/rollouts/progress-buffer.ts";
 import { RolloutScheduler } from "../server/rollouts/rollout-scheduler.ts";
 import { recordFinished, recordProgress } from "../server/rollouts/record-download.ts";
 import { cancelRollout, catchUpHypervisor, getRollout } from "../server/rollouts/rollout-commands.ts";
+import { setHypervisorGroup } from "../server/topology/topology.ts";
 import { describeEachDatabase, postgresDatabaseExists, postgresSkipReason, assertPostgres, postgresTestUrl } from "./support/databases.ts";
 import { startTestAgent } from "./support/test-agent.ts";
 
@@ -99,6 +100,9 @@ function fakeAgents() {
   return {
     online,
     sent,
+    broadcastSettings: (settingsFor: (name: string) => unknown) => {
+      for (const name of online) sent.push({ name, event: "settings:changed", payload: settingsFor(name) });
+    },
     isOnline: (name: string) => online.has(name),
     onlineNames: () => [...online],
     send: async (name: string, event: string, payload: unknown) => {
@@ -589,6 +593,16 @@ describeEachDatabase("repository", (under) => {
       expect(isFinishedRecorded).toBe(true);
       expect(await cell(db, a, imageId)).toMatchObject({ state: "cached", bytes: 800n, verified: true, error: null });
       expect(await getRollout(context, id)).toMatchObject({ state: "done" });
+    });
+
+    it("an operator's group wins over the agent's, and the dashboard hears of it", async () => {
+      const { context, ui } = testContext(db);
+      const [name] = await enrol(context, 1, { group: uniqueName("agent-rack") });
+      const chosen = uniqueName("operator-rack");
+      await setHypervisorGroup(context, name, chosen);
+      expect(await db.hypervisor.findUniqueOrThrow({ where: { name } })).toMatchObject({ group: chosen, groupSetBy: "operator" });
+      expect(ui.events).toContainEqual(["hypervisorChanged", expect.objectContaining({ name, group: chosen })]);
+      await expect(setHypervisorGroup(context, uniqueName("nobody"), chosen)).rejects.toMatchObject({ code: "NOT_FOUND" });
     });
 
     it("a hypervisor that joins a group later joins that group's running rollout", async () => {

@@ -3,6 +3,7 @@
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { readCache } from "../db/read-cache.ts";
+import { toHypervisorHeader } from "../hypervisors/hypervisor-views.ts";
 import { agentSettings } from "../hypervisors/register-hypervisor.ts";
 
 export type Tier1Proxy = { url: string; bandwidthMbps: number | null };
@@ -14,7 +15,7 @@ export type Topology = {
 };
 export type TopologyUpdate = { tier1?: Tier1Proxy[]; nodeBandwidthMbps?: number; groups?: { name: string; proxies: string[]; bandwidthMbps?: number | null }[] };
 
-type TopologyContext = Pick<AppContext, "db" | "agents" | "log">;
+type TopologyContext = Pick<AppContext, "db" | "agents" | "log" | "ui">;
 
 export async function getTopology(context: Pick<AppContext, "db">): Promise<Topology> {
   const [setting, nodeSetting, groups, counts] = await Promise.all([
@@ -57,6 +58,8 @@ export async function updateTopology(context: TopologyContext, update: TopologyU
 export async function setHypervisorGroup(context: TopologyContext, name: string, group: string | null): Promise<void> {
   const { count } = await context.db.hypervisor.updateMany({ where: { name }, data: { group, groupSetBy: group === null ? null : "operator" } });
   if (count === 0) throw new AppError("NOT_FOUND", `no hypervisor ${name}`);
+  const row = await context.db.hypervisor.findUnique({ where: { name } });
+  if (row) context.ui.hypervisorChanged(toHypervisorHeader(row)); // the heatmap regroups live
   await pushSettings(context);
 }
 
