@@ -101,9 +101,9 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
     },
     disconnected: (name) => markHypervisorOffline(context, name),
   });
-  context.ui.attach(io, () => uiSnapshot(context));
-
+  // Nobody is connected yet: mark every node offline before the dashboard's snapshot is first read.
   await context.db.hypervisor.updateMany({ where: { online: true }, data: { online: false } });
+  context.ui.attach(io, () => uiSnapshot(context));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(env.PORT, env.HOST, () => resolve());
