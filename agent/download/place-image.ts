@@ -44,6 +44,7 @@ export type PlaceImageOptions = {
 export type PlacedImage = { path: string; bytes: number; compressedBytes: number; seconds: number; convertedFrom: string | null };
 
 const SPACE_MARGIN = 64 * 1024 * 1024;
+const CONVERT_HEARTBEAT_MS = 10_000;
 
 export async function placeImage(options: PlaceImageOptions): Promise<PlacedImage> {
   const started = performance.now();
@@ -110,7 +111,12 @@ export async function placeImage(options: PlaceImageOptions): Promise<PlacedImag
     if (isConverted) {
       const convertedPath = finalPath + CONVERTED_SUFFIX;
       await assertRoom(options.cacheDir, bytes, "its raw copy"); // raw is sparse, but holds at least the data
-      const rawBytes = await convertToRaw({ source: partPath, target: convertedPath, diskFormat: options.diskFormat!, imageId: options.imageId, signal: options.signal });
+      // Conversion reports no bytes of its own: repeat the last figure so the server's
+      // no-progress timeout sees a live node during a long qemu-img run.
+      const heartbeat = setInterval(() => options.onProgress?.(bytes), CONVERT_HEARTBEAT_MS);
+      const rawBytes = await convertToRaw({ source: partPath, target: convertedPath, diskFormat: options.diskFormat!, imageId: options.imageId, signal: options.signal }).finally(() =>
+        clearInterval(heartbeat),
+      );
       await fs.promises.rename(convertedPath, finalPath);
       await fs.promises.rm(partPath, { force: true });
       bytes = rawBytes;
