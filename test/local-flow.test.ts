@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrecacheAgent } from "../agent/precache-agent.ts";
 import { baseFileName } from "../agent/download/cache-paths.ts";
-import { publishAndWait, rolloutAndWait, startTestServer, type TestServer } from "./support/test-server.ts";
+import { API_TOKEN, publishAndWait, rolloutAndWait, startTestServer, type TestServer } from "./support/test-server.ts";
 import { startTestAgent } from "./support/test-agent.ts";
 
 describe("fresh machine: sample image to the local nova cache", () => {
@@ -47,10 +47,26 @@ describe("fresh machine: sample image to the local nova cache", () => {
     const hypervisors = await server.api("GET", "/api/hypervisors");
     expect(hypervisors.body.hypervisors[0]).toMatchObject({ name: "hv-local", online: true, images: [{ imageId: image.id, state: "cached", verified: true }] });
 
+    const metrics = await readMetrics();
+    expect(metrics).toContain(`precache_hypervisors{online="true"} 1\n`);
+    expect(metrics).toContain(`precache_image_hypervisors{image_id="${image.id}",image="${image.name}",state="cached"} 1\n`);
+    expect(metrics).toContain(`precache_image_published{image_id="${image.id}",image="${image.name}",status="active"} 1\n`);
+    expect(metrics).toContain(`precache_artifact_bytes{image_id="${image.id}",image="${image.name}"} ${artifact.compressedSize}\n`);
+    expect(metrics).toMatch(/^precache_agent_connections 1$/m);
+
     const cleanup = await server.api("POST", "/api/cleanup", { imageId: image.id });
     expect(cleanup.body).toMatchObject({ freedBytes: image.size, hypervisors: [{ name: "hv-local", ok: true, deleted: true }] });
     expect(fs.existsSync(placed)).toBe(false);
+    expect(await readMetrics()).not.toContain(`state="cached"`);
   });
+
+  /** GET /api/metrics as Prometheus scrapes it: the API token, text format 0.0.4. */
+  async function readMetrics(): Promise<string> {
+    const response = await fetch(`${server.url}/api/metrics`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    return response.text();
+  }
 
   it("refuses bad requests with a clear error", async () => {
     expect(await server.api("POST", "/api/images/nope/publish", {})).toMatchObject({ status: 404, body: { error: { code: "IMAGE_NOT_FOUND" } } });
@@ -60,5 +76,6 @@ describe("fresh machine: sample image to the local nova cache", () => {
     expect(invalid.body.error.message).toMatch(/imageId/);
     const anonymous = await fetch(`${server.url}/api/images`);
     expect(anonymous.status).toBe(401);
+    expect((await fetch(`${server.url}/api/metrics`)).status).toBe(401);
   });
 });

@@ -24,6 +24,7 @@ import { RolloutScheduler } from "../server/rollouts/rollout-scheduler.ts";
 import { recordFinished, recordProgress } from "../server/rollouts/record-download.ts";
 import { cancelRollout, catchUpHypervisor, getRollout } from "../server/rollouts/rollout-commands.ts";
 import { setHypervisorGroup } from "../server/topology/topology.ts";
+import { renderMetrics } from "../server/http/metrics.ts";
 import { describeEachDatabase, postgresDatabaseExists, postgresSkipReason, assertPostgres, postgresTestUrl } from "./support/databases.ts";
 import { startTestAgent } from "./support/test-agent.ts";
 
@@ -593,6 +594,19 @@ describeEachDatabase("repository", (under) => {
       expect(isFinishedRecorded).toBe(true);
       expect(await cell(db, a, imageId)).toMatchObject({ state: "cached", bytes: 800n, verified: true, error: null });
       expect(await getRollout(context, id)).toMatchObject({ state: "done" });
+    });
+
+    it("metrics count an open rollout's targets by state, for Prometheus", async () => {
+      const { context } = testContext(db);
+      const imageId = await publishedImage(db, 100);
+      const rack = uniqueName("metrics-rack");
+      await enrol(context, 3, { group: rack });
+      const { id } = await createRollout(context, { imageId, groups: [rack] });
+      const text = await renderMetrics(context);
+      expect(text).toContain(`precache_rollout_targets{rollout_id="${id}",image_id="${imageId}",rollout_state="running",state="pending"} 3\n`);
+      expect(text).toMatch(/^# TYPE precache_rollout_targets gauge$/m);
+      await cancelRollout(context, id);
+      expect(await renderMetrics(context)).not.toContain(`rollout_id="${id}"`);
     });
 
     it("an operator's group wins over the agent's, and the dashboard hears of it", async () => {

@@ -5,6 +5,7 @@ import { cleanupImage } from "../cleanup/cleanup-image.ts";
 import { findStaleImages } from "../cleanup/find-stale-images.ts";
 import { AppError } from "../errors.ts";
 import { getHypervisor, listHypervisors } from "../hypervisors/hypervisor-queries.ts";
+import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import { getImage, listImages } from "../images/image-queries.ts";
 import { syncImages } from "../images/sync-images.ts";
 import { toArtifactView } from "../images/image-views.ts";
@@ -13,7 +14,8 @@ import { cancelRollout, getRollout, listRollouts, pauseRollout, resumeRollout, r
 import { getTopology, setHypervisorGroup, setImagePinned, updateTopology } from "../topology/topology.ts";
 import { createRollout } from "../rollouts/create-rollout.ts";
 
-export type RouteResult = { status: number; body: unknown; headers?: Record<string, string | string[]> };
+/** `text` is sent as it is (with a content-type header) instead of `body` as JSON. */
+export type RouteResult = { status: number; body: unknown; text?: string; headers?: Record<string, string | string[]> };
 export type Route = {
   method: "GET" | "POST" | "DELETE";
   path: RegExp;
@@ -56,6 +58,11 @@ const cleanupBody = z
 
 export const apiRoutes: Route[] = [
   { method: "GET", path: /^\/api\/health$/, isPublic: true, handle: async () => ({ status: 200, body: { ok: true } }) },
+  {
+    method: "GET",
+    path: /^\/api\/metrics$/,
+    handle: async (context) => ({ status: 200, body: null, text: await renderMetrics(context), headers: { "content-type": METRICS_CONTENT_TYPE } }),
+  },
   { method: "GET", path: /^\/api\/images$/, handle: async (context) => ({ status: 200, body: { images: await listImages(context) } }) },
   { method: "POST", path: /^\/api\/images\/sync$/, handle: async (context) => ({ status: 200, body: await syncImages(context) }) },
   {

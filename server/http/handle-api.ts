@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { apiRoutes, type Route } from "./api-routes.ts";
-import { readJson, sendError, sendJson } from "./respond.ts";
+import { readJson, sendError, sendJson, sendText } from "./respond.ts";
 import { sessionRoutes } from "./session-routes.ts";
 import { isOperator } from "./session.ts";
 
@@ -22,7 +22,8 @@ export async function handleApi(context: AppContext, req: IncomingMessage, res: 
     const params = route.path.exec(pathname)!.slice(1);
     const body = req.method === "GET" ? {} : await readJson(req);
     const result = await route.handle(context, { params, body, headers: req.headers });
-    sendJson(res, result.status, result.body, result.headers);
+    if (result.text !== undefined) sendText(res, result.status, result.text, result.headers);
+    else sendJson(res, result.status, result.body, result.headers);
   } catch (error) {
     sendError(res, error, context.log);
   }

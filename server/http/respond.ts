@@ -12,6 +12,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
+export function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string | string[]> = {}): void {
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", ...headers });
+  res.end(text);
+}
+
 export function sendError(res: ServerResponse, error: unknown, log: Logger): void {
   if (error instanceof ZodError) {
     const message = error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ");
