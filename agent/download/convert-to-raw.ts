@@ -15,24 +15,24 @@ const run = promisify(execFile);
 
 export const CONVERTED_SUFFIX = ".converted";
 
-type QemuInfo = { "virtual-size": number; format: string; "backing-filename"?: string; "format-specific"?: { data?: { "data-file"?: string } } };
+/** The parts of `qemu-img info --output=json` we read: files the image would make qemu open. */
+type QemuInfo = { "backing-filename"?: string; "format-specific"?: { data?: { "data-file"?: string } } };
 
 /**
  * Converts the verified download `source` (in Glance's `diskFormat`) to raw at `target`.
  * Returns the raw file's size. Leaves nothing at `target` on failure.
  */
-export async function convertToRaw(options: { source: string; target: string; diskFormat: string; imageId: string; qemuImg?: string; signal?: AbortSignal }): Promise<number> {
-  const qemuImg = options.qemuImg ?? "qemu-img";
+export async function convertToRaw(options: { source: string; target: string; diskFormat: string; imageId: string; signal?: AbortSignal }): Promise<number> {
   const format = QEMU_FORMAT_OF_DISK_FORMAT[options.diskFormat];
   const what = `image ${options.imageId} (${options.diskFormat})`;
-  const info = await qemu(qemuImg, ["info", "--output=json", "-f", format, options.source], what, options.signal);
+  const info = await qemu(["info", "--output=json", "-f", format, options.source], what, options.signal);
   const parsed = JSON.parse(info) as QemuInfo;
   const externalFile = parsed["backing-filename"] ?? parsed["format-specific"]?.data?.["data-file"];
   if (externalFile) {
     throw new AgentError("UNSAFE_IMAGE", `${what} refers to another file (${JSON.stringify(externalFile)}): refused, as nova refuses it`);
   }
   try {
-    await qemu(qemuImg, ["convert", "-f", format, "-O", "raw", options.source, options.target], what, options.signal);
+    await qemu(["convert", "-f", format, "-O", "raw", options.source, options.target], what, options.signal);
     await fsyncPath(options.target);
     return (await fs.promises.stat(options.target)).size;
   } catch (error) {
@@ -41,9 +41,9 @@ export async function convertToRaw(options: { source: string; target: string; di
   }
 }
 
-async function qemu(qemuImg: string, args: string[], what: string, signal?: AbortSignal): Promise<string> {
+async function qemu(args: string[], what: string, signal?: AbortSignal): Promise<string> {
   try {
-    const { stdout } = await run(qemuImg, args, { signal, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await run("qemu-img", args, { signal, maxBuffer: 16 * 1024 * 1024 });
     return stdout;
   } catch (error) {
     const failure = error as NodeJS.ErrnoException & { stderr?: string };
@@ -51,7 +51,7 @@ async function qemu(qemuImg: string, args: string[], what: string, signal?: Abor
     if (failure.code === "ENOENT") {
       throw new AgentError(
         "CONVERT_UNAVAILABLE",
-        `${what} must be converted to raw for nova's force_raw_images, and ${qemuImg} is not installed: install qemu-utils, or start the agent with --force-raw-images=false if nova runs with force_raw_images = False`,
+        `${what} must be converted to raw for nova's force_raw_images, and qemu-img is not installed: install qemu-utils, or start the agent with --force-raw-images=false if nova runs with force_raw_images = False`,
       );
     }
     const stderr = (failure.stderr ?? failure.message).trim();

@@ -14,20 +14,18 @@ const optionalText = z
   .string()
   .nullish()
   .transform((value) => value ?? null);
+const optionalNumber = z
+  .number()
+  .nullish()
+  .transform((value) => value ?? null);
 
 // Lenient on purpose: Glance adds fields and custom properties freely; we keep only what we use.
 const glanceImageSchema = z.object({
   id: z.string().min(1),
   name: optionalText,
   status: z.string(),
-  size: z
-    .number()
-    .nullish()
-    .transform((value) => value ?? null),
-  virtual_size: z
-    .number()
-    .nullish()
-    .transform((value) => value ?? null),
+  size: optionalNumber,
+  virtual_size: optionalNumber,
   disk_format: optionalText,
   container_format: optionalText,
   checksum: optionalText,
