@@ -47,7 +47,7 @@ export class PrecacheAgent implements AgentContext {
   private rescanTimer: NodeJS.Timeout | null = null;
   private readyWaiters: (() => void)[] = [];
   /** What the server last told us: group proxies and pinned images. */
-  private settings: AgentSettings = { proxies: [], pinned: [] };
+  private settings: AgentSettings = { proxies: [], pinned: [], artifactBaseUrl: "" };
   private freshTimer: NodeJS.Timeout | null = null;
 
   constructor(config: AgentConfig, options?: { log?: Logger }) {

@@ -14,6 +14,25 @@ export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorPayload };
 const imageId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "image id: letters, digits, . _ -");
 const hexDigest = z.string().regex(/^[0-9a-f]+$/i);
 
+/**
+ * A hypervisor's name as agents report it and URLs carry it: a host name (letters, digits,
+ * . _ - and :), so no NUL, control character, slash or lone surrogate ever reaches a query or a path.
+ */
+export const HYPERVISOR_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,252}$/;
+export const hypervisorName = z.string().regex(HYPERVISOR_NAME_PATTERN, "hypervisor name: a host name (letters, digits, . _ - :), at most 253 characters");
+
+/**
+ * What an agent presents when it connects (Socket.io `auth`): its name and either its own
+ * credential (issued at enrolment) or the enrolment secret PRECACHE_AGENT_TOKEN, which lets a
+ * name that has no credential yet enrol once.
+ */
+export const agentAuth = z.object({
+  name: hypervisorName,
+  credential: z.string().min(1).max(256).optional(),
+  token: z.string().min(1).max(1024).optional(),
+});
+export type AgentAuth = z.infer<typeof agentAuth>;
+
 /** A file found in the agent's cache dir. Names are sha1(image id); the server maps them back. */
 export const cachedFile = z.object({ fileName: z.string(), bytes: z.number().int().nonnegative(), mtimeMs: z.number() });
 export type CachedFile = z.infer<typeof cachedFile>;
@@ -23,7 +42,7 @@ export const activeDownload = z.object({ rolloutId: z.string(), imageId, bytes: 
 
 export const agentHello = z.object({
   protocol: z.literal(PROTOCOL_VERSION),
-  name: z.string().min(1).max(253),
+  name: hypervisorName,
   version: z.string(),
   cacheDir: z.string(),
   freeBytes: z.number().nonnegative(),
@@ -34,8 +53,12 @@ export const agentHello = z.object({
   active: z.array(activeDownload),
 });
 
-/** The server's answer to a hello: proxies for agents without their own, images to keep fresh. */
-export type AgentSettings = { proxies: string[]; pinned: string[] };
+/**
+ * The server's answer to a hello: proxies for agents without their own, images to keep fresh,
+ * the only base URL artifact URLs may start with, and (at enrolment only) the agent's own
+ * credential, which it must store and present from then on.
+ */
+export type AgentSettings = { proxies: string[]; pinned: string[]; artifactBaseUrl: string; credential?: string };
 export type AgentHello = z.infer<typeof agentHello>;
 
 export const imagePrecache = z.object({
@@ -59,7 +82,7 @@ export type ImagePrecache = z.infer<typeof imagePrecache>;
 export const imageDelete = z.object({ imageId });
 export const imageAbort = z.object({ imageId, rolloutId: z.string() });
 export type ImageAbort = z.infer<typeof imageAbort>;
-export const settingsChanged = z.object({ proxies: z.array(z.string()), pinned: z.array(imageId) });
+export const settingsChanged = z.object({ proxies: z.array(z.string()), pinned: z.array(imageId), artifactBaseUrl: z.string() });
 export type ImageDelete = z.infer<typeof imageDelete>;
 export type ImageDeleteResult = { deleted: boolean; freedBytes: number };
 

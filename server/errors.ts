@@ -1,7 +1,13 @@
 // One error type for the whole backend; converted to HTTP/ack/exit code only at the edges.
 export const errorStatus = {
   VALIDATION_FAILED: 422,
+  BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_REQUESTS: 429,
+  CONFLICT: 409,
   NOT_FOUND: 404,
   IMAGE_NOT_FOUND: 404,
   IMAGE_NOT_ACTIVE: 409,
@@ -14,6 +20,7 @@ export const errorStatus = {
   GLANCE_AUTH_FAILED: 502,
   GLANCE_ERROR: 502,
   DISK_FULL: 507,
+  DATABASE_UNAVAILABLE: 503,
   CONFIG_INVALID: 500,
   INTERNAL: 500,
 } as const;

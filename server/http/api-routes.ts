@@ -1,9 +1,7 @@
 // The REST API (DESIGN §6). Each route parses, authorises, and calls one domain function.
 import { z } from "zod";
-import type { AppContext } from "../context.ts";
 import { cleanupImage } from "../cleanup/cleanup-image.ts";
 import { findStaleImages } from "../cleanup/find-stale-images.ts";
-import { AppError } from "../errors.ts";
 import { getHypervisor, listHypervisors } from "../hypervisors/hypervisor-queries.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import { getImage, listImages } from "../images/image-queries.ts";
@@ -14,15 +12,7 @@ import { cancelRollout, getRollout, listRollouts, pauseRollout, resumeRollout, r
 import { getTopology, setHypervisorGroup, setImagePinned, updateTopology } from "../topology/topology.ts";
 import { createRollout } from "../rollouts/create-rollout.ts";
 
-/** `text` is sent as it is (with a content-type header) instead of `body` as JSON. */
-export type RouteResult = { status: number; body: unknown; text?: string; headers?: Record<string, string | string[]> };
-export type Route = {
-  method: "GET" | "POST" | "DELETE";
-  path: RegExp;
-  /** Public routes skip the operator check (sign-in itself, health). */
-  isPublic?: boolean;
-  handle(context: AppContext, request: { params: string[]; body: unknown; headers: import("node:http").IncomingHttpHeaders }): Promise<RouteResult>;
-};
+import type { Route } from "./route.ts";
 
 const id = "([A-Za-z0-9][A-Za-z0-9._-]{0,127})";
 const names = z.array(z.string().min(1).max(253)).min(1).max(100_000);
@@ -64,7 +54,7 @@ export const apiRoutes: Route[] = [
     handle: async (context) => ({ status: 200, body: null, text: await renderMetrics(context), headers: { "content-type": METRICS_CONTENT_TYPE } }),
   },
   { method: "GET", path: /^\/api\/images$/, handle: async (context) => ({ status: 200, body: { images: await listImages(context) } }) },
-  { method: "POST", path: /^\/api\/images\/sync$/, handle: async (context) => ({ status: 200, body: await syncImages(context) }) },
+  { method: "POST", path: /^\/api\/images\/sync$/, audit: { action: "image.sync" }, handle: async (context) => ({ status: 200, body: await syncImages(context) }) },
   {
     method: "GET",
     path: new RegExp(`^/api/images/${id}$`),
@@ -73,6 +63,7 @@ export const apiRoutes: Route[] = [
   {
     method: "POST",
     path: new RegExp(`^/api/images/${id}/publish$`),
+    audit: { action: "image.publish", target: ({ params }) => params[0], imageId: ({ params }) => params[0] },
     handle: async (context, { params, body }) => {
       const options = publishBody.parse(body);
       const { artifact, reused } = await publishImage(context, { imageId: params[0], ...options });
@@ -89,6 +80,11 @@ export const apiRoutes: Route[] = [
   {
     method: "POST",
     path: /^\/api\/rollouts$/,
+    audit: {
+      action: "rollout.create",
+      target: (_request, result) => (result?.body as { rollout?: { id?: string } } | undefined)?.rollout?.id,
+      imageId: ({ body }) => bodyField(body, "imageId"),
+    },
     handle: async (context, { body }) => ({ status: 201, body: { rollout: await createRollout(context, rolloutBody.parse(body)) } }),
   },
   {
@@ -106,17 +102,22 @@ export const apiRoutes: Route[] = [
   ).map(([verb, command]): Route => ({
     method: "POST",
     path: new RegExp(`^/api/rollouts/${uuid}/${verb}$`),
+    audit: { action: `rollout.${verb}`, target: ({ params }) => params[0] },
     handle: async (context, { params }) => ({ status: 200, body: { rollout: await command(context, params[0]) } }),
   })),
   { method: "GET", path: /^\/api\/topology$/, handle: async (context) => ({ status: 200, body: { topology: await getTopology(context) } }) },
   {
     method: "POST",
     path: /^\/api\/topology$/,
+    role: "admin",
+    audit: { action: "topology.update" },
     handle: async (context, { body }) => ({ status: 200, body: { topology: await updateTopology(context, topologyBody.parse(body)) } }),
   },
   {
     method: "POST",
     path: /^\/api\/hypervisors\/([^/]{1,253})\/group$/,
+    role: "admin",
+    audit: { action: "hypervisor.set-group", target: ({ params }) => safeDecode(params[0]) },
     handle: async (context, { params, body }) => {
       await setHypervisorGroup(context, decodeURIComponent(params[0]), groupBody.parse(body).group);
       return { status: 200, body: { ok: true } };
@@ -125,6 +126,7 @@ export const apiRoutes: Route[] = [
   {
     method: "POST",
     path: new RegExp(`^/api/images/${id}/pin$`),
+    audit: { action: "image.pin", target: ({ params }) => params[0], imageId: ({ params }) => params[0] },
     handle: async (context, { params, body }) => {
       await setImagePinned(context, params[0], pinBody.parse(body).pinned);
       return { status: 200, body: { image: await getImage(context, params[0]) } };
@@ -138,7 +140,21 @@ export const apiRoutes: Route[] = [
   {
     method: "POST",
     path: /^\/api\/cleanup$/,
+    audit: { action: "image.cleanup", target: ({ body }) => bodyField(body, "imageId"), imageId: ({ body }) => bodyField(body, "imageId") },
     handle: async (context, { body }) => ({ status: 200, body: await cleanupImage(context, cleanupBody.parse(body)) }),
   },
 ];
 
+
+function bodyField(body: unknown, field: string): string | undefined {
+  const value = (body as Record<string, unknown> | null)?.[field];
+  return typeof value === "string" ? value.slice(0, 256) : undefined;
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { AppError } from "../errors.ts";
 import { safeEqual } from "../secrets.ts";
-import type { Route } from "./api-routes.ts";
+import type { Route } from "./route.ts";
 import { clearSessionCookie, createSessionCookie, isOperator } from "./session.ts";
 
 const signInBody = z.object({ password: z.string().min(1).max(1024) }).strict();

@@ -6,7 +6,7 @@ import type { AppContext } from "../context.ts";
 import { readCache } from "../db/read-cache.ts";
 import { toHypervisorHeader } from "./hypervisor-views.ts";
 
-export async function registerHypervisor(context: Pick<AppContext, "db" | "ui" | "log">, hello: AgentHello): Promise<AgentSettings> {
+export async function registerHypervisor(context: Pick<AppContext, "db" | "ui" | "log" | "publicUrl">, hello: AgentHello): Promise<AgentSettings> {
   const existing = await context.db.hypervisor.findUnique({ where: { name: hello.name }, select: { groupSetBy: true } });
   const isGroupOperatorSet = existing?.groupSetBy === "operator";
   const data = {
@@ -24,10 +24,10 @@ export async function registerHypervisor(context: Pick<AppContext, "db" | "ui" |
   return agentSettings(context, row);
 }
 
-/** Proxies of the hypervisor's group (used when the agent has no --proxy) and pinned images. */
-export async function agentSettings(context: Pick<AppContext, "db">, hypervisor: { group: string | null }): Promise<AgentSettings> {
+/** Proxies of the hypervisor's group (used when the agent has no --proxy), pinned images, and where artifacts come from. */
+export async function agentSettings(context: Pick<AppContext, "db" | "publicUrl">, hypervisor: { group: string | null }): Promise<AgentSettings> {
   const { groups, pinned } = await readCache(context.db).topology();
-  return { proxies: (hypervisor.group && groups.get(hypervisor.group)) || [], pinned };
+  return { proxies: (hypervisor.group && groups.get(hypervisor.group)) || [], pinned, artifactBaseUrl: `${context.publicUrl}/artifacts/` };
 }
 
 export async function markHypervisorOffline(context: Pick<AppContext, "db" | "ui">, name: string): Promise<void> {

@@ -15,7 +15,7 @@ export type Topology = {
 };
 export type TopologyUpdate = { tier1?: Tier1Proxy[]; nodeBandwidthMbps?: number; groups?: { name: string; proxies: string[]; bandwidthMbps?: number | null }[] };
 
-type TopologyContext = Pick<AppContext, "db" | "agents" | "log" | "ui">;
+type TopologyContext = Pick<AppContext, "db" | "agents" | "log" | "ui" | "publicUrl">;
 
 export async function getTopology(context: Pick<AppContext, "db">): Promise<Topology> {
   const [setting, nodeSetting, groups, counts] = await Promise.all([
