@@ -7,14 +7,16 @@ import { authenticate } from "../auth/authenticate.ts";
 import type { AppContext } from "../context.ts";
 import { AppError, isAppError } from "../errors.ts";
 import { apiRoutes } from "./api-routes.ts";
+import { auditRoutes } from "./audit-routes.ts";
 import { readJson, sendError, sendJson, sendText } from "./respond.ts";
 import type { Route, RouteRequest, RouteResult } from "./route.ts";
 import { sessionRoutes } from "./session-routes.ts";
 
-const routes: Route[] = [...sessionRoutes, ...apiRoutes];
+const routes: Route[] = [...sessionRoutes, ...apiRoutes, ...auditRoutes];
 
 export async function handleApi(context: AppContext, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
   const address = req.socket.remoteAddress ?? "unknown";
+  const query = queryOf(req.url);
   let audited: { route: Route; request: RouteRequest } | null = null;
   try {
     const matching = routes.filter((route) => route.path.test(pathname));
@@ -28,13 +30,13 @@ export async function handleApi(context: AppContext, req: IncomingMessage, res: 
       if (actor.role === null) throw new AppError("UNAUTHORIZED", "sign in, or send Authorization: Bearer <API token>");
       const needed = route.role ?? (req.method === "GET" ? Role.viewer : Role.operator);
       if (!hasRole(actor.role, needed)) {
-        if (route.audit) await audit(context, route, { params: [], body: {}, headers: req.headers, actor }, "denied", undefined, { needed });
+        if (route.audit) await audit(context, route, { params: [], query, body: {}, headers: req.headers, actor }, "denied", undefined, { needed });
         throw new AppError("FORBIDDEN", `${actor.name} is ${actor.role}; this needs ${needed}`);
       }
     }
     const params = route.path.exec(pathname)!.slice(1);
     const body = req.method === "GET" ? {} : await readJson(req);
-    const request: RouteRequest = { params, body, headers: req.headers, actor };
+    const request: RouteRequest = { params, query, body, headers: req.headers, actor };
     if (route.audit) audited = { route, request };
     const result = await route.handle(context, request);
     if (audited) await audit(context, route, request, "ok", result);
@@ -67,4 +69,10 @@ async function audit(context: AppContext, route: Route, request: RouteRequest, o
     outcome,
     detail,
   });
+}
+
+/** URLSearchParams never throws: a bad escape stays as it is, for the route's validation to refuse. */
+function queryOf(url: string | undefined): URLSearchParams {
+  const start = url?.indexOf("?") ?? -1;
+  return new URLSearchParams(start >= 0 ? url!.slice(start + 1) : "");
 }
