@@ -16,7 +16,6 @@ const routes: Route[] = [...sessionRoutes, ...apiRoutes, ...auditRoutes];
 
 export async function handleApi(context: AppContext, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
   const address = req.socket.remoteAddress ?? "unknown";
-  const query = queryOf(req.url);
   let audited: { route: Route; request: RouteRequest } | null = null;
   try {
     const matching = routes.filter((route) => route.path.test(pathname));
@@ -25,6 +24,7 @@ export async function handleApi(context: AppContext, req: IncomingMessage, res: 
     if (!route) {
       return sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: `${req.method} not allowed on ${pathname}` } }, { allow: matching.map((r) => r.method).join(", ") });
     }
+    const query = parseQueryString(req.url);
     const actor: Actor = route.isPublic ? anonymous(address) : await authenticate(context, req.headers, address);
     if (!route.isPublic) {
       if (actor.role === null) throw new AppError("UNAUTHORIZED", "sign in, or send Authorization: Bearer <API token>");
@@ -71,8 +71,28 @@ async function audit(context: AppContext, route: Route, request: RouteRequest, o
   });
 }
 
-/** URLSearchParams never throws: a bad escape stays as it is, for the route's validation to refuse. */
-function queryOf(url: string | undefined): URLSearchParams {
+/**
+ * The query string, decoded strictly: URLSearchParams would keep a bad %-escape as it is and turn
+ * invalid UTF-8 into U+FFFD; here either is a 422 naming the parameter.
+ */
+function parseQueryString(url: string | undefined): URLSearchParams {
   const start = url?.indexOf("?") ?? -1;
-  return new URLSearchParams(start >= 0 ? url!.slice(start + 1) : "");
+  const query = new URLSearchParams();
+  if (start < 0) return query;
+  for (const pair of url!.slice(start + 1).split("&")) {
+    if (pair === "") continue;
+    const equals = pair.indexOf("=");
+    const [rawName, rawValue] = equals < 0 ? [pair, ""] : [pair.slice(0, equals), pair.slice(equals + 1)];
+    const name = decodeQueryPart(rawName, rawName.slice(0, 64));
+    query.append(name, decodeQueryPart(rawValue, name.slice(0, 64)));
+  }
+  return query;
+}
+
+function decodeQueryPart(raw: string, parameter: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, " "));
+  } catch {
+    throw new AppError("VALIDATION_FAILED", `query parameter ${JSON.stringify(parameter)}: malformed %-escape or invalid UTF-8`);
+  }
 }
