@@ -9,11 +9,13 @@ import type { Logger } from "pino";
 
 const GROUP_WORLD_WRITE = 0o022;
 const OWNER_ONLY_DIR = 0o700;
+/** Where open-database.ts keeps PGlite inside the data dir. */
+const PGLITE_DIR = "pglite";
 
 export type ModeFixes = { fixed: number; failed: number };
 
 /**
- * `dataDir` becomes 0700 and its tree loses group/world write; an artifact dir outside it loses
+ * `dataDir` and its PGlite dir become 0700 and the tree loses group/world write; an artifact dir outside it loses
  * group/world write too (it may be shared read-only with something else, so it keeps its reads).
  * Symlinks are never followed: a link cannot steer a chmod outside these directories.
  */
@@ -21,6 +23,8 @@ export function secureDataDir(dirs: { dataDir: string; artifactDir: string }, lo
   const fixes: ModeFixes = { fixed: 0, failed: 0 };
   fs.mkdirSync(dirs.dataDir, { recursive: true, mode: OWNER_ONLY_DIR });
   setMode(dirs.dataDir, OWNER_ONLY_DIR, fixes, log);
+  const databaseDir = path.join(dirs.dataDir, PGLITE_DIR);
+  if (fs.existsSync(databaseDir)) setMode(databaseDir, OWNER_ONLY_DIR, fixes, log);
   removeGroupWorldWrite(dirs.dataDir, fixes, log);
   if (!isInside(dirs.artifactDir, dirs.dataDir) && fs.existsSync(dirs.artifactDir)) {
     setMode(dirs.artifactDir, currentMode(dirs.artifactDir) & ~GROUP_WORLD_WRITE, fixes, log);
