@@ -10,15 +10,17 @@ import { startTestServer, type TestServer } from "./support/test-server.ts";
 describe("audit API", () => {
   let server: TestServer;
   let imageId: string;
+  let imageDir: string;
 
   beforeAll(async () => {
-    const imageDir = fs.mkdtempSync(path.join(os.tmpdir(), "precache-audit-images-"));
+    imageDir = fs.mkdtempSync(path.join(os.tmpdir(), "precache-audit-images-"));
     fs.writeFileSync(path.join(imageDir, "tiny.raw"), Buffer.alloc(64 * 1024, 7));
     server = await startTestServer({ PRECACHE_IMAGE_DIR: imageDir });
     imageId = (await server.api("GET", "/api/images")).body.images[0].id;
   });
   afterAll(async () => {
     await server?.close();
+    for (const dir of [imageDir, server?.dataDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("records a failed rollout (unknown image) with who, from where, what and why", async () => {

@@ -19,8 +19,9 @@ function looseEntries(dir: string): string[] {
     .map((entry) => `${(fs.lstatSync(entry).mode & 0o777).toString(8)} ${path.relative(dir, entry)}`);
 }
 
-function newDataDir(): string {
+function newDataDir(made: string[]): string {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "precache-at-rest-"));
+  made.push(dataDir);
   // A small image instead of the 32 MiB sample: the walk cares about modes, not sizes.
   fs.mkdirSync(path.join(dataDir, "images"));
   fs.writeFileSync(path.join(dataDir, "images", "tiny.raw"), Buffer.alloc(64 * 1024, 3));
@@ -29,13 +30,15 @@ function newDataDir(): string {
 
 describe("data at rest", () => {
   let server: TestServer | null = null;
+  const made: string[] = [];
   afterEach(async () => {
     await server?.close();
     server = null;
+    for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("a fresh start (and a publish) leaves nothing group- or world-writable in the data dir", async () => {
-    const dataDir = newDataDir();
+    const dataDir = newDataDir(made);
     server = await startTestServer({ PRECACHE_DATA_DIR: dataDir });
     const image = (await server.api("GET", "/api/images")).body.images[0];
     await publishAndWait(server, image.id);
@@ -51,8 +54,9 @@ describe("data at rest", () => {
   });
 
   it("tightens a data dir left with loose modes (0777 dirs, 0644 secrets, 0666 files), and a separate artifact dir", async () => {
-    const dataDir = newDataDir();
+    const dataDir = newDataDir(made);
     const artifactDir = fs.mkdtempSync(path.join(os.tmpdir(), "precache-at-rest-artifacts-"));
+    made.push(artifactDir);
     const vars = { PRECACHE_DATA_DIR: dataDir, PRECACHE_ARTIFACT_DIR: artifactDir };
     server = await startTestServer(vars);
     await server.close();
