@@ -5,6 +5,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumAvailable, launchChromium } from "./support/chromium.ts";
 import { callApi, startProductionServer, type ProductionServer } from "./support/production-server.ts";
+import { waitFor } from "./support/test-server.ts";
 
 const PASSWORD = "audit page password";
 const TOKEN = "audit-browser-token";
@@ -23,8 +24,8 @@ describe.skipIf(!chromiumAvailable())("audit page in Chromium", () => {
   });
 
   it("shows a pin and a failed rollout, filtered by action and outcome", async () => {
-    const { images } = await callApi(server.url, TOKEN, "GET", "/api/images");
-    const imageId: string = images[0].id;
+    // The server answers before its first image sync (hashing the sample image) has finished.
+    const imageId = await waitFor("the sample image to be listed", async () => (await callApi(server.url, TOKEN, "GET", "/api/images")).images[0]?.id as string | undefined);
     await callApi(server.url, TOKEN, "POST", `/api/images/${imageId}/pin`, { pinned: true });
     await expect(callApi(server.url, TOKEN, "POST", "/api/rollouts", { imageId: "no-such-image" })).rejects.toThrow(/404/);
 
