@@ -1,6 +1,6 @@
 // react-query hooks, one per resource; keys like ['rollout', { rolloutId }].
 "use client";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { ImageView } from "../server/images/image-views";
 import { api } from "./api";
 
@@ -51,5 +51,34 @@ export function useSyncMutation() {
   return useMutation({
     mutationFn: () => api("POST", "/api/images/sync", {}),
     onSettled: () => client.invalidateQueries({ queryKey: imagesKey }),
+  });
+}
+
+/** GET /api/audit's rows (server/audit/list-audit-events.ts). */
+export type AuditEventRow = {
+  id: string;
+  at: string;
+  actor: string;
+  address: string | null;
+  action: string;
+  target: string | null;
+  imageId: string | null;
+  outcome: string;
+  detail: unknown;
+};
+export type AuditFilters = { actor?: string; action?: string; imageId?: string; outcome?: string; from?: string; to?: string };
+
+/** The audit trail newest first; fetchNextPage loads older events. */
+export function useAuditQuery(filters: AuditFilters) {
+  return useInfiniteQuery({
+    queryKey: ["audit", filters],
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam }) => {
+      const search = new URLSearchParams();
+      for (const [name, value] of Object.entries(filters)) if (value) search.set(name, value);
+      if (pageParam) search.set("before", pageParam);
+      return api<{ events: AuditEventRow[]; nextBefore: string | null }>("GET", `/api/audit?${search}`);
+    },
+    getNextPageParam: (page) => page.nextBefore,
   });
 }

@@ -31,6 +31,8 @@ import { recordFinished, recordProgress } from "./rollouts/record-download.ts";
 import { ProgressBuffer } from "./rollouts/progress-buffer.ts";
 import { RolloutScheduler } from "./rollouts/rollout-scheduler.ts";
 import { loadSecrets } from "./secrets.ts";
+import { secureDataDir } from "./secure-data-dir.ts";
+import { startAuditPruning } from "./audit/prune-audit-events.ts";
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 export type StartOptions = { env: Env; log?: Logger; pages?: PageHandler; source?: ImageSource };
@@ -44,6 +46,7 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   const secrets = loadSecrets(env, log);
   const database = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.dataDir });
   log.info({ database: database.driver.kind }, "database ready");
+  secureDataDir(env, log);
   const source = options.source ?? createGlanceSource(env) ?? new DirectorySource(env.imageDir, path.join(env.dataDir, "image-hashes.json"));
   if (source.kind === "directory") {
     const seeded = await seedSampleImage(env.imageDir);
@@ -116,6 +119,7 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   await resumeInterruptedPublishes(context);
   context.progress.start();
   context.scheduler.start();
+  const auditPruning = await startAuditPruning(context, env.PRECACHE_AUDIT_RETENTION_DAYS);
   const resync = setInterval(() => void syncImages(context).catch((error: Error) => log.warn({ error: error.message }, "image sync failed")), RESYNC_MS);
   resync.unref();
 
@@ -147,6 +151,7 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
     localAgent,
     async close() {
       clearInterval(resync);
+      auditPruning.stop();
       await localAgent?.stop();
       await context.scheduler.stop();
       await context.progress.stop();
@@ -160,6 +165,7 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
       server.closeAllConnections();
       await Promise.allSettled([...context.tasks]);
       await database.close();
+      secureDataDir(env, log); // files the database created while running
     },
   };
 }

@@ -33,6 +33,15 @@ describe("parseEnv", () => {
     expect(parseEnv({ PORT: "8080" }).PORT).toBe(8080);
   });
 
+  it("keeps audit events 365 days unless PRECACHE_AUDIT_RETENTION_DAYS says otherwise (whole days, 1..36500)", () => {
+    expect(parseEnv({}).PRECACHE_AUDIT_RETENTION_DAYS).toBe(365);
+    expect(parseEnv({ PRECACHE_AUDIT_RETENTION_DAYS: "" }).PRECACHE_AUDIT_RETENTION_DAYS).toBe(365);
+    expect(parseEnv({ PRECACHE_AUDIT_RETENTION_DAYS: "90" }).PRECACHE_AUDIT_RETENTION_DAYS).toBe(90);
+    for (const days of ["0", "-5", "1.5", "forever", "36501"]) {
+      expect(parseError({ PRECACHE_AUDIT_RETENTION_DAYS: days }).message, days).toContain(`PRECACHE_AUDIT_RETENTION_DAYS="${days}"`);
+    }
+  });
+
   it("treats an empty PORT as unset, not as port 0", () => {
     expect(parseEnv({}).PORT).toBe(3000);
     expect(parseEnv({ PORT: "" }).PORT).toBe(3000);

@@ -39,6 +39,10 @@ const schema = z.object({
   PRECACHE_LOCAL_AGENT: flag,
   PRECACHE_LOCAL_AGENT_PROXIES: z.string().optional(),
   PRECACHE_RETENTION_DAYS: z.coerce.number().positive().default(30),
+  PRECACHE_AUDIT_RETENTION_DAYS: z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    z.coerce.number().int().min(1).max(36_500).default(365),
+  ),
   GLANCE_URL: httpUrl("a Glance endpoint, e.g. http://glance:9292"),
   OS_CLOUD: z.string().optional(),
   OS_CLIENT_CONFIG_FILE: z.string().optional(),

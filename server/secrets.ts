@@ -6,6 +6,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { Env } from "./env.ts";
 import { AppError } from "./errors.ts";
+import { writeSecretFile } from "./secure-data-dir.ts";
 
 export type Secrets = { agentToken: string; apiToken: string; adminPassword: string; sessionSecret: string };
 
@@ -28,8 +29,8 @@ export function loadSecrets(env: Env, log: Logger): Secrets {
     adminPassword: stored.adminPassword ?? randomSecret().slice(0, 16),
     sessionSecret: stored.sessionSecret ?? randomSecret(),
   };
-  fs.mkdirSync(env.dataDir, { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(generated, null, 2), { mode: 0o600 });
+  fs.mkdirSync(env.dataDir, { recursive: true, mode: 0o700 });
+  writeSecretFile(file, JSON.stringify(generated, null, 2));
   const secrets: Secrets = {
     agentToken: env.PRECACHE_AGENT_TOKEN ?? generated.agentToken,
     apiToken: env.PRECACHE_API_TOKEN ?? generated.apiToken,

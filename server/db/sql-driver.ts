@@ -15,7 +15,7 @@ export type SqlDriver = {
 export async function openPglite(dir: string | null): Promise<SqlDriver> {
   const { PGlite } = await import("@electric-sql/pglite");
   const { PrismaPGlite } = await import("pglite-prisma-adapter");
-  if (dir) fs.mkdirSync(dir, { recursive: true });
+  if (dir) fs.mkdirSync(dir, { recursive: true, mode: 0o700 }); // its files are 0666: the dir keeps others out
   const db = dir ? new PGlite(dir) : new PGlite();
   await db.waitReady;
   return {

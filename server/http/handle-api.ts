@@ -7,11 +7,12 @@ import { authenticate } from "../auth/authenticate.ts";
 import type { AppContext } from "../context.ts";
 import { AppError, isAppError } from "../errors.ts";
 import { apiRoutes } from "./api-routes.ts";
+import { auditRoutes } from "./audit-routes.ts";
 import { readJson, sendError, sendJson, sendText } from "./respond.ts";
 import type { Route, RouteRequest, RouteResult } from "./route.ts";
 import { sessionRoutes } from "./session-routes.ts";
 
-const routes: Route[] = [...sessionRoutes, ...apiRoutes];
+const routes: Route[] = [...sessionRoutes, ...apiRoutes, ...auditRoutes];
 
 export async function handleApi(context: AppContext, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
   const address = req.socket.remoteAddress ?? "unknown";
@@ -23,18 +24,19 @@ export async function handleApi(context: AppContext, req: IncomingMessage, res: 
     if (!route) {
       return sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: `${req.method} not allowed on ${pathname}` } }, { allow: matching.map((r) => r.method).join(", ") });
     }
+    const query = parseQueryString(req.url);
     const actor: Actor = route.isPublic ? anonymous(address) : await authenticate(context, req.headers, address);
     if (!route.isPublic) {
       if (actor.role === null) throw new AppError("UNAUTHORIZED", "sign in, or send Authorization: Bearer <API token>");
       const needed = route.role ?? (req.method === "GET" ? Role.viewer : Role.operator);
       if (!hasRole(actor.role, needed)) {
-        if (route.audit) await audit(context, route, { params: [], body: {}, headers: req.headers, actor }, "denied", undefined, { needed });
+        if (route.audit) await audit(context, route, { params: [], query, body: {}, headers: req.headers, actor }, "denied", undefined, { needed });
         throw new AppError("FORBIDDEN", `${actor.name} is ${actor.role}; this needs ${needed}`);
       }
     }
     const params = route.path.exec(pathname)!.slice(1);
     const body = req.method === "GET" ? {} : await readJson(req);
-    const request: RouteRequest = { params, body, headers: req.headers, actor };
+    const request: RouteRequest = { params, query, body, headers: req.headers, actor };
     if (route.audit) audited = { route, request };
     const result = await route.handle(context, request);
     if (audited) await audit(context, route, request, "ok", result);
@@ -67,4 +69,30 @@ async function audit(context: AppContext, route: Route, request: RouteRequest, o
     outcome,
     detail,
   });
+}
+
+/**
+ * The query string, decoded strictly: URLSearchParams would keep a bad %-escape as it is and turn
+ * invalid UTF-8 into U+FFFD; here either is a 422 naming the parameter.
+ */
+function parseQueryString(url: string | undefined): URLSearchParams {
+  const start = url?.indexOf("?") ?? -1;
+  const query = new URLSearchParams();
+  if (start < 0) return query;
+  for (const pair of url!.slice(start + 1).split("&")) {
+    if (pair === "") continue;
+    const equals = pair.indexOf("=");
+    const [rawName, rawValue] = equals < 0 ? [pair, ""] : [pair.slice(0, equals), pair.slice(equals + 1)];
+    const name = decodeQueryPart(rawName, rawName.slice(0, 64));
+    query.append(name, decodeQueryPart(rawValue, name.slice(0, 64)));
+  }
+  return query;
+}
+
+function decodeQueryPart(raw: string, parameter: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, " "));
+  } catch {
+    throw new AppError("VALIDATION_FAILED", `query parameter ${JSON.stringify(parameter)}: malformed %-escape or invalid UTF-8`);
+  }
 }

@@ -8,7 +8,14 @@ import type { AppContext } from "../context.ts";
 /** `text` is sent as it is (with a content-type header) instead of `body` as JSON. */
 export type RouteResult = { status: number; body: unknown; text?: string; headers?: Record<string, string | string[]> };
 
-export type RouteRequest = { params: string[]; body: unknown; headers: IncomingHttpHeaders; actor: Actor };
+export type RouteRequest = {
+  params: string[];
+  /** The URL's query string (never decoded into the path parameters). */
+  query: URLSearchParams;
+  body: unknown;
+  headers: IncomingHttpHeaders;
+  actor: Actor;
+};
 
 export type RouteAudit = {
   /** "<area>.<verb>", e.g. "rollout.create". */

@@ -1,0 +1,5 @@
+import { AuditPage } from "../../components/AuditPage";
+
+export default function Page() {
+  return <AuditPage />;
+}
