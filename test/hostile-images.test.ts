@@ -1,7 +1,7 @@
 // A tenant's image is hostile input: through the whole product (Glance → publish → rollout →
 // real agent), images that would make qemu read hypervisor files are refused with the reason on
 // the node, and nothing of the host file lands in nova's cache. Good images still convert.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -84,6 +84,39 @@ describe.skipIf(!requireQemu("hostile image tests"))("hostile images", () => {
       const { targetError } = await refusedOn(RAW_LABELLED_QCOW2, agents[1]);
       expect(targetError).toMatch(/^UNSAFE_IMAGE: .*backing file.*nova\.conf/);
     });
+  });
+
+  describe("the one-shot fetch (no server) applies the same checks", () => {
+    let origin: GzipOrigin;
+    beforeAll(async () => {
+      origin = await startGzipOrigin();
+    });
+    afterAll(() => origin.close());
+
+    function fetchOnce(data: Buffer, extra: string[]): Promise<{ code: number | null; stderr: string; cacheDir: string }> {
+      const { url, sha512 } = origin.serve(data);
+      const cacheDir = fs.mkdtempSync(path.join(dir, "cli-cache-"));
+      const args = ["tsx", "agent/cli.ts", "fetch", crypto.randomUUID(), "--artifact-url", url, "--hash", `sha512:${sha512}`, "--cache-dir", cacheDir, "--allow-direct", ...extra];
+      return new Promise((resolve, reject) => {
+        // Asynchronous: the origin serving this download lives in this process.
+        const child = spawn("npx", args, { cwd: path.resolve(import.meta.dirname, ".."), stdio: ["ignore", "ignore", "pipe"] });
+        let stderr = "";
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        child.once("error", reject);
+        child.once("close", (code) => resolve({ code, stderr, cacheDir }));
+      });
+    }
+
+    it("refuses a flat VMDK and a raw-labelled qcow2 with a backing file, leaving nothing", async () => {
+      const flat = await fetchOnce(descriptorVmdk(secret.file), ["--disk-format", "vmdk"]);
+      expect(flat.code).toBe(2);
+      expect(flat.stderr).toMatch(/UNSAFE_IMAGE: .*monolithicFlat/);
+      expect(fs.readdirSync(flat.cacheDir)).toEqual([]);
+      const rawLabelled = await fetchOnce(qcow2WithBackingFile(dir, secret.file), ["--disk-format", "raw", "--force-raw-images", "false"]);
+      expect(rawLabelled.code).toBe(2);
+      expect(rawLabelled.stderr).toMatch(/UNSAFE_IMAGE: .*backing file/);
+      expect(fs.readdirSync(rawLabelled.cacheDir)).toEqual([]);
+    }, 60_000);
   });
 
   describe("good images still pass and convert", () => {
