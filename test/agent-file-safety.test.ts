@@ -95,6 +95,29 @@ describe("the agent never follows a symlink in the cache dir", () => {
     });
   });
 
+  describe.skipIf(!requireQemu("in-use tests"))("a base file that comes into use during the download", () => {
+    it("is not replaced either (checked again just before the rename)", async () => {
+      const { instances, cacheDir } = layout();
+      const imageId = crypto.randomUUID();
+      const original = crypto.randomBytes(64 * 1024);
+      fs.writeFileSync(baseFilePath(cacheDir, imageId), original);
+      const instance = path.join(instances, crypto.randomUUID());
+      const data = crypto.randomBytes(512 * 1024);
+      const { url, sha512 } = origin.serve(data);
+      const placing = placeImage({
+        imageId, artifactUrl: url, hash: { algo: "sha512", value: sha512 }, cacheDir, proxies: [], allowDirect: true, diskFormat: "raw",
+        onProgress() {
+          if (fs.existsSync(instance)) return;
+          fs.mkdirSync(instance); // nova boots a VM from the old base file meanwhile
+          execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", `../_base/${baseFileName(imageId)}`, "-F", "raw", path.join(instance, "disk")]);
+        },
+      });
+      await expect(placing).rejects.toMatchObject({ code: "IN_USE" });
+      expect(fs.readFileSync(baseFilePath(cacheDir, imageId)).equals(original)).toBe(true);
+      expect(fs.readdirSync(cacheDir)).toEqual([baseFileName(imageId)]);
+    });
+  });
+
   it("is not replaced while a process holds it open", async () => {
     const { cacheDir } = layout();
     const imageId = crypto.randomUUID();

@@ -57,6 +57,7 @@ export async function placeImage(options: PlaceImageOptions): Promise<PlacedImag
   const partPath = partFilePath(options.cacheDir, options.imageId);
   await fs.promises.mkdir(options.cacheDir, { recursive: true });
   await assertRoom(options.cacheDir, options.imageSize ?? null);
+  await assertReplaceable(options.cacheDir, finalPath, options.imageId); // early, to spare the download; again before the rename
   const part = await openPartFile(partPath);
   try {
     const downloaded = await download(options, part);
