@@ -13,7 +13,9 @@ const USAGE = `usage:
                  [--disk-format qcow2] [--force-raw-images true|false]
 
 --force-raw-images mirrors nova.conf's force_raw_images (default true, as in nova): images whose
-Glance disk_format is not raw are converted with qemu-img before nova can see them.`;
+Glance disk_format is not raw are converted with qemu-img before nova can see them.
+Every image is inspected first, as nova inspects it: its bytes must be the --disk-format given
+(raw when absent), and images that would make qemu open other files are refused (UNSAFE_IMAGE).`;
 
 const options = {
   server: { type: "string" },

@@ -7,9 +7,11 @@ const QCOW2_MAGIC = 0x514649fb; // "QFI\xfb"
 
 /** The backing file a qcow2 image names in its header, or null (not qcow2, or none). */
 export async function qcow2BackingFile(file: string): Promise<string | null> {
-  const handle = await fs.promises.open(file, "r").catch(() => null);
+  // No symlink, no FIFO or device: opening one of those could read elsewhere or block the agent.
+  const handle = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK).catch(() => null);
   if (!handle) return null;
   try {
+    if (!(await handle.stat()).isFile()) return null;
     const header = Buffer.alloc(20);
     const { bytesRead } = await handle.read(header, 0, 20, 0);
     if (bytesRead < 20 || header.readUInt32BE(0) !== QCOW2_MAGIC) return null;

@@ -114,6 +114,10 @@ export class PrecacheAgent implements AgentContext {
     this.setState(AgentState.stopped);
   }
 
+  artifactBaseUrl(): string {
+    return this.settings.artifactBaseUrl;
+  }
+
   proxies(): string[] {
     return this.config.proxies.length > 0 ? this.config.proxies : this.settings.proxies;
   }

@@ -37,8 +37,12 @@ export const AgentErrorCode = {
   unsupportedHash: "UNSUPPORTED_HASH",
   writeFailed: "WRITE_FAILED",
   inUse: "IN_USE",
-  /** The image names a backing or data file: qemu-img would read hypervisor files. */
+  /** The image would make qemu open other files (backing/data file, VMDK extents, parents) or cannot be inspected safely. */
   unsafeImage: "UNSAFE_IMAGE",
+  /** The image's bytes are not the format Glance declares (e.g. a qcow2 uploaded as raw). */
+  formatMismatch: "FORMAT_MISMATCH",
+  /** A symlink or other non-regular file sits where the agent must write or replace a file. */
+  unsafePath: "UNSAFE_PATH",
   /** A non-raw image, nova's force_raw_images on, and no qemu-img on the hypervisor. */
   convertUnavailable: "CONVERT_UNAVAILABLE",
   convertFailed: "CONVERT_FAILED",

@@ -127,11 +127,11 @@ describe.skipIf(!hasQemu)("converting to raw for nova's force_raw_images", () =>
     expect(fs.readdirSync(cacheDir)).toEqual([]);
   });
 
-  it("fails with CONVERT_FAILED when the bytes are not the declared format, and leaves nothing", async () => {
+  it("refuses with FORMAT_MISMATCH when the bytes are not the declared format, and leaves nothing", async () => {
     const { placing, cacheDir } = place(crypto.randomBytes(MiB), "qcow2");
     const error = await placing.catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AgentError);
-    expect(error).toMatchObject({ code: "CONVERT_FAILED", message: expect.stringMatching(/qemu-img info .*qcow2/) });
+    expect(error).toMatchObject({ code: "FORMAT_MISMATCH", message: expect.stringMatching(/disk_format "qcow2" but the data is raw/) });
     expect(fs.readdirSync(cacheDir)).toEqual([]);
   });
 

@@ -1,18 +1,23 @@
-// fetch (through Squid) → gunzip → hash → <sha1(id)>.part → fsync → verify → (convert to raw
-// for nova's force_raw_images) → rename. Nothing appears under the final name unless it is
-// complete and matches Glance's hash.
+// fetch (through Squid) → gunzip → hash → <sha1(id)>.part (created exclusively, never through a
+// symlink) → fsync → verify → inspect the format → (convert to raw for nova's force_raw_images)
+// → rename, unless nova's name is in use. Nothing appears under the final name unless it is
+// complete, matches Glance's hash and is safely the format Glance declares.
 import crypto from "node:crypto";
 import fs from "node:fs";
+import type { FileHandle } from "node:fs/promises";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import zlib from "node:zlib";
 import { AgentError } from "../agent-error.ts";
 import { artifactStream } from "./artifact-chunks.ts";
-import { baseFilePath, partFilePath } from "./cache-paths.ts";
+import { assertReplaceable, assertSameFile, openPartFile, writeInto } from "./cache-files.ts";
+import { baseFileName, baseFilePath, partFilePath } from "./cache-paths.ts";
 import { needsConversion } from "../../protocol/disk-formats.ts";
-import { CONVERTED_SUFFIX, convertToRaw } from "./convert-to-raw.ts";
+import { convertToRaw } from "./convert-to-raw.ts";
 import { freeBytes } from "./free-space.ts";
 import { fsyncPath } from "./fsync-path.ts";
+import { fileImageBytes } from "./image-bytes.ts";
+import { checkImageFormat } from "./inspect-image.ts";
 import { createThrottle } from "./throttle.ts";
 
 export type HashSpec = { algo: "md5" | "sha1" | "sha256" | "sha384" | "sha512"; value: string };
@@ -52,7 +57,54 @@ export async function placeImage(options: PlaceImageOptions): Promise<PlacedImag
   const partPath = partFilePath(options.cacheDir, options.imageId);
   await fs.promises.mkdir(options.cacheDir, { recursive: true });
   await assertRoom(options.cacheDir, options.imageSize ?? null);
+  await assertReplaceable(options.cacheDir, finalPath, options.imageId); // early, to spare the download; again before the rename
+  const part = await openPartFile(partPath);
+  try {
+    const downloaded = await download(options, part);
+    let bytes = downloaded.bytes;
+    const what = `image ${options.imageId}`;
+    if (options.imageSize != null && bytes !== options.imageSize) {
+      throw new AgentError("SIZE_MISMATCH", `${what}: got ${bytes} bytes, Glance says ${options.imageSize}`);
+    }
+    if (downloaded.digest !== options.hash.value.toLowerCase()) {
+      throw new AgentError("HASH_MISMATCH", `${what}: ${options.hash.algo} of the data is ${downloaded.digest}, Glance says ${options.hash.value}`);
+    }
+    // Every image, converted or not: nothing reaches nova's name unless it is safely what Glance says.
+    checkImageFormat(fileImageBytes(part.fd, bytes), options.diskFormat ?? null, what);
+    const isConverted = options.forceRawImages === true && needsConversion(options.diskFormat);
+    if (isConverted) {
+      await assertRoom(options.cacheDir, bytes, "its raw copy"); // raw is sparse, but holds at least the data
+      // Conversion reports no bytes of its own: repeat the last figure so the server's
+      // no-progress timeout sees a live node during a long qemu-img run.
+      const heartbeat = setInterval(() => options.onProgress?.(bytes), CONVERT_HEARTBEAT_MS);
+      const converted = await convertToRaw({ sourceFd: part.fd, cacheDir: options.cacheDir, fileName: baseFileName(options.imageId), diskFormat: options.diskFormat!, imageId: options.imageId, signal: options.signal }).finally(() =>
+        clearInterval(heartbeat),
+      );
+      try {
+        await assertReplaceable(options.cacheDir, finalPath, options.imageId);
+        await fs.promises.rename(converted.file, finalPath);
+      } finally {
+        await fs.promises.rm(converted.dir, { recursive: true, force: true });
+      }
+      await fs.promises.rm(partPath, { force: true });
+      bytes = converted.bytes;
+    } else {
+      await assertSameFile(part, partPath);
+      await assertReplaceable(options.cacheDir, finalPath, options.imageId);
+      await fs.promises.rename(partPath, finalPath);
+    }
+    await fsyncPath(options.cacheDir);
+    return { path: finalPath, bytes, compressedBytes: downloaded.compressedBytes, seconds: (performance.now() - started) / 1000, convertedFrom: isConverted ? options.diskFormat! : null };
+  } catch (error) {
+    await removeOwnPart(part, partPath);
+    throw error;
+  } finally {
+    await part.close();
+  }
+}
 
+/** fetch → gunzip → hash → the open .part file, fsynced. */
+async function download(options: PlaceImageOptions, part: FileHandle): Promise<{ bytes: number; compressedBytes: number; digest: string }> {
   const hasher = crypto.createHash(options.hash.algo);
   let bytes = 0;
   let compressedBytes = 0;
@@ -72,10 +124,9 @@ export async function placeImage(options: PlaceImageOptions): Promise<PlacedImag
   });
   const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 });
   try {
-    try {
-      const throttle = options.bandwidthBytesPerSecond ? [createThrottle(options.bandwidthBytesPerSecond)] : [];
-      await pipeline(
-        [
+    const throttle = options.bandwidthBytesPerSecond ? [createThrottle(options.bandwidthBytesPerSecond)] : [];
+    await pipeline(
+      [
         artifactStream({
           url: options.artifactUrl,
           proxies: options.proxies,
@@ -89,46 +140,24 @@ export async function placeImage(options: PlaceImageOptions): Promise<PlacedImag
         countCompressed,
         gunzip,
         hashAndCount,
-        fs.createWriteStream(partPath, { mode: 0o644, highWaterMark: 1 << 20 }),
-        ],
-        { signal: options.signal },
-      );
-    } catch (error) {
-      throw classify(error, options.signal);
-    }
-    await fsyncPath(partPath);
-    const digest = hasher.digest("hex");
-    if (options.imageSize != null && bytes !== options.imageSize) {
-      throw new AgentError("SIZE_MISMATCH", `image ${options.imageId}: got ${bytes} bytes, Glance says ${options.imageSize}`);
-    }
-    if (digest !== options.hash.value.toLowerCase()) {
-      throw new AgentError(
-        "HASH_MISMATCH",
-        `image ${options.imageId}: ${options.hash.algo} of the data is ${digest}, Glance says ${options.hash.value}`,
-      );
-    }
-    const isConverted = options.forceRawImages === true && needsConversion(options.diskFormat);
-    if (isConverted) {
-      const convertedPath = finalPath + CONVERTED_SUFFIX;
-      await assertRoom(options.cacheDir, bytes, "its raw copy"); // raw is sparse, but holds at least the data
-      // Conversion reports no bytes of its own: repeat the last figure so the server's
-      // no-progress timeout sees a live node during a long qemu-img run.
-      const heartbeat = setInterval(() => options.onProgress?.(bytes), CONVERT_HEARTBEAT_MS);
-      const rawBytes = await convertToRaw({ source: partPath, target: convertedPath, diskFormat: options.diskFormat!, imageId: options.imageId, signal: options.signal }).finally(() =>
-        clearInterval(heartbeat),
-      );
-      await fs.promises.rename(convertedPath, finalPath);
-      await fs.promises.rm(partPath, { force: true });
-      bytes = rawBytes;
-    } else {
-      await fs.promises.rename(partPath, finalPath);
-    }
-    await fsyncPath(options.cacheDir);
-    return { path: finalPath, bytes, compressedBytes, seconds: (performance.now() - started) / 1000, convertedFrom: isConverted ? options.diskFormat! : null };
+        writeInto(part),
+      ],
+      { signal: options.signal },
+    );
+    await part.sync();
   } catch (error) {
-    await fs.promises.rm(partPath, { force: true });
-    throw error;
+    throw classify(error, options.signal);
   }
+  return { bytes, compressedBytes, digest: hasher.digest("hex") };
+}
+
+/** Removes the .part only if it is still the file we created (never someone else's). */
+async function removeOwnPart(part: FileHandle, partPath: string): Promise<void> {
+  const isOurs = await assertSameFile(part, partPath).then(
+    () => true,
+    () => false,
+  );
+  if (isOurs) await fs.promises.rm(partPath, { force: true });
 }
 
 async function assertRoom(cacheDir: string, imageSize: number | null, what = "image"): Promise<void> {

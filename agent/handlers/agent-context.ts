@@ -11,6 +11,8 @@ export type AgentContext = {
   downloads: Map<string, RunningDownload>;
   /** Proxies in order of preference: the agent's own --proxy list. */
   proxies(): string[];
+  /** The only base artifact URLs may start with, as the server last announced it ("" before the hello). */
+  artifactBaseUrl(): string;
   emit<E extends keyof AgentToServerEvents>(event: E, ...args: Parameters<AgentToServerEvents[E]>): void;
   reportInventory(): Promise<void>;
 };

@@ -1,11 +1,14 @@
 // image:precache: accept at once, then jitter → placeImage → download:finished.
-// A second command for an image already in flight joins it instead of starting again.
+// A second command for an image already in flight joins it instead of starting again. Only
+// artifact URLs under the base the server announced are accepted (INVALID_COMMAND otherwise).
 import { AgentError, toErrorPayload } from "../agent-error.ts";
+import { assertArtifactUrl } from "../download/artifact-url.ts";
 import { placeImage } from "../download/place-image.ts";
 import type { ImagePrecache } from "../../protocol/events.ts";
 import type { AgentContext } from "./agent-context.ts";
 
 export function precacheImage(agent: AgentContext, command: ImagePrecache): { accepted: true } {
+  assertArtifactUrl(command.artifactUrl, agent.artifactBaseUrl()); // refused before anything is fetched
   const running = agent.downloads.get(command.imageId);
   if (running) {
     running.rolloutIds.add(command.rolloutId);
