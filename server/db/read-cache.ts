@@ -1,6 +1,6 @@
 // Reads every agent event would otherwise repeat (the image index, group proxies, pinned images,
 // whether any rollout is open), kept for a few seconds per database client. Writers invalidate
-// what they change; an unknown base file name reloads the image index at once (rate-limited).
+// what they change; unknown base file names reload recent images at once (one query, rate-limited).
 import { baseFileName } from "../../agent/download/cache-paths.ts";
 import type { Db } from "./open-database.ts";
 
@@ -16,25 +16,42 @@ export class ReadCache {
   private imagesEntry: Entry<{ byFileName: Map<string, IndexedImage>; byId: Map<string, IndexedImage> }> = null;
   private groupsEntry: Entry<{ groups: Map<string, string[]>; pinned: string[] }> = null;
   private openRolloutsEntry: Entry<boolean> = null;
-  /** Base file names of images we do not know (nova's own downloads), and when we last looked. */
-  private misses = new Map<string, number>();
+  /**
+   * When unknown names (nova's own downloads, or junk) last made us look for new images. One
+   * moment for all names, not one per name: a per-name map grew with every name ever reported.
+   */
+  private lastMissReloadAt = 0;
 
   constructor(private readonly db: Db) {}
 
-  async imageByFileName(fileName: string): Promise<IndexedImage | undefined> {
+  /**
+   * The images behind an inventory's base file names, in at most two queries however long the
+   * inventory: the cached index, then (if some names are unknown) images synced since it was read.
+   */
+  async imagesByFileNames(fileNames: readonly string[]): Promise<Map<string, IndexedImage>> {
     const index = await this.images();
-    const found = index.byFileName.get(fileName);
-    const missedAt = this.misses.get(fileName);
-    if (found || (missedAt !== undefined && Date.now() - missedAt < MISS_RELOAD_MS)) return found;
+    const found = new Map<string, IndexedImage>();
+    let hasUnknown = false;
+    for (const fileName of fileNames) {
+      const image = index.byFileName.get(fileName);
+      if (image) found.set(fileName, image);
+      else hasUnknown = true;
+    }
+    if (!hasUnknown || Date.now() - this.lastMissReloadAt < MISS_RELOAD_MS) return found;
+    this.lastMissReloadAt = Date.now();
     // Images written since the index was loaded (the sync invalidates, but be exact).
     const since = new Date((this.imagesEntry?.at ?? 0) - 1000);
-    for (const row of await this.db.image.findMany({ where: { syncedAt: { gte: since } }, select: INDEXED_FIELDS })) {
+    const late = await this.db.image.findMany({ where: { syncedAt: { gte: since } }, select: INDEXED_FIELDS });
+    if (late.length === 0) return found;
+    for (const row of late) {
       index.byFileName.set(baseFileName(row.id), row);
       index.byId.set(row.id, row);
     }
-    const late = index.byFileName.get(fileName);
-    if (!late) this.misses.set(fileName, Date.now());
-    return late;
+    for (const fileName of fileNames) {
+      const image = index.byFileName.get(fileName);
+      if (image) found.set(fileName, image);
+    }
+    return found;
   }
 
   async imageById(id: string): Promise<IndexedImage | undefined> {
