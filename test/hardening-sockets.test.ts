@@ -36,20 +36,29 @@ describe("agent sockets", () => {
     await expect(connectAgent(server.url, "hv-no-token", "wrong-token")).rejects.toThrow(/unauthorized/);
   });
 
-  it("closes an unauthenticated connection that sends a 4 MB message, before any namespace", async () => {
+  it("closes an unauthenticated connection whose 3.5 MB connect packet would otherwise be parsed", async () => {
     const manager = new Manager(server.url, { transports: ["websocket"], reconnection: false, autoConnect: false });
     const engine = await new Promise<NonNullable<typeof manager.engine>>((resolve, reject) => {
       manager.open((error) => (error ? reject(error) : resolve(manager.engine!)));
     });
-    const closed = new Promise<string>((resolve) => engine.once("close", (reason: string) => resolve(reason)));
-    engine.send(`2["agent:hello",${JSON.stringify("x".repeat(4_000_000))}]`);
-    expect(await Promise.race([closed, new Promise((resolve) => setTimeout(() => resolve("still open after 5 s"), 5000))])).not.toBe("still open after 5 s");
+    // A Socket.io CONNECT to /agent whose auth is 3.5 MB: parsed, it would reach the token check
+    // and be answered with a connect error on a connection that stays open.
+    const outcome = new Promise<string>((resolve) => {
+      engine.once("close", () => resolve("closed"));
+      engine.on("message", (data: unknown) => String(data).startsWith("4/agent") && resolve("parsed and refused by the token check"));
+      setTimeout(() => resolve("still open after 5 s"), 5000);
+    });
+    engine.send(`0/agent,${JSON.stringify({ token: "x".repeat(3_500_000) })}`);
+    expect(await outcome).toBe("closed");
+    manager.engine?.close();
   });
 
-  it("drops an agent's 4 MB hello (40,000 files, over the cap) with its connection, unparsed: nothing is registered", async () => {
+  it("drops an agent's 3.5 MB hello (over the cap) with its connection, unparsed: nothing is registered", async () => {
     const agent = await connectAgent(server.url, "hv-huge", AGENT_TOKEN);
-    const hello = helloFor("hv-huge", { inventory: unknownFiles(40_000) });
-    expect(Buffer.byteLength(JSON.stringify(hello))).toBeGreaterThan(MAX_AGENT_MESSAGE_BYTES);
+    const hello = helloFor("hv-huge", { inventory: unknownFiles(33_000) });
+    const bytes = Buffer.byteLength(JSON.stringify(hello));
+    expect(bytes).toBeGreaterThan(MAX_AGENT_MESSAGE_BYTES);
+    expect(bytes).toBeLessThan(4 * 1024 * 1024); // under the old limit, which parsed and registered it
     const answer = await sayHello(agent, hello);
     agent.close();
     expect(answer).toHaveProperty("disconnected");
