@@ -7,8 +7,11 @@ export const AGENT_NAMESPACE = "/agent";
 export const UI_NAMESPACE = "/ui";
 export const PROTOCOL_VERSION = 1;
 
-/** Free text that is stored and shown (error messages): bounded, and no NUL, which Postgres text cannot hold. */
-const storedText = (max: number) => z.string().max(max).regex(/^[^\0]*$/, "no NUL characters");
+/**
+ * Free text that is stored and shown (error messages): bounded, no NUL (Postgres text cannot
+ * hold it) and no lone surrogate (Prisma's query protocol cannot carry it: the write fails).
+ */
+const storedText = (max: number) => z.string().max(max).regex(/^[^\0\p{Cs}]*$/u, "no NUL characters or lone surrogates");
 export const errorPayload = z.object({ code: storedText(64), message: storedText(4096) });
 export type ErrorPayload = z.infer<typeof errorPayload>;
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorPayload };

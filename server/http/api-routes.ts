@@ -148,15 +148,21 @@ export const apiRoutes: Route[] = [
 ];
 
 
+// What the audit trail records of a request: hostile text made storable (no NUL, control
+// characters or lone surrogates, which would fail the audit write) and bounded.
 function bodyField(body: unknown, field: string): string | undefined {
   const value = (body as Record<string, unknown> | null)?.[field];
-  return typeof value === "string" ? value.slice(0, 256) : undefined;
+  return typeof value === "string" ? storable(value.slice(0, 256)) : undefined;
 }
 
 function safeDecode(value: string): string {
   try {
-    return decodeURIComponent(value);
+    return storable(decodeURIComponent(value));
   } catch {
     return value;
   }
+}
+
+function storable(text: string): string {
+  return text.replace(/[\p{Cc}\p{Cs}]/gu, "\uFFFD");
 }

@@ -58,6 +58,8 @@ export function readJson(req: IncomingMessage): Promise<unknown> {
         reject(new AppError("VALIDATION_FAILED", "request body is not valid JSON"));
       }
     };
-    req.on("data", onData).once("end", onEnd).once("error", reject);
+    // A client that goes away mid-body is not a server error: nobody is left to answer.
+    const onAbort = () => reject(new AppError("BAD_REQUEST", "request body cut off by the client"));
+    req.on("data", onData).once("end", onEnd).once("error", onAbort);
   });
 }
