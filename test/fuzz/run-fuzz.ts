@@ -41,7 +41,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const templates = routeTemplates();
   const known = await discover(options.url, options.apiToken);
   const pool = new AgentPool(options.url, options.agentToken, `fuzz-${options.seed.toString(36)}`, 3);
-  const agent = new http.Agent({ keepAlive: process.env.FUZZ_NO_KEEPALIVE !== "1", maxSockets: 64 });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const statuses: Record<string, number> = {};
   const failures: FuzzFailure[] = [];
   const count = (key: string) => void (statuses[key] = (statuses[key] ?? 0) + 1);
