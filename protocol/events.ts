@@ -7,11 +7,27 @@ export const AGENT_NAMESPACE = "/agent";
 export const UI_NAMESPACE = "/ui";
 export const PROTOCOL_VERSION = 1;
 
-export const errorPayload = z.object({ code: z.string(), message: z.string() });
+/**
+ * Free text that is stored and shown (error messages): bounded, no NUL (Postgres text cannot
+ * hold it) and no lone surrogate (Prisma's query protocol cannot carry it: the write fails).
+ */
+const storedText = (max: number) => z.string().max(max).regex(/^[^\0\p{Cs}]*$/u, "no NUL characters or lone surrogates");
+export const errorPayload = z.object({ code: storedText(64), message: storedText(4096) });
 export type ErrorPayload = z.infer<typeof errorPayload>;
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorPayload };
 
-const imageId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "image id: letters, digits, . _ -");
+export const imageId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "image id: letters, digits, . _ -");
+/** Rollout ids are the server's own (lowercase) UUIDs. */
+export const rolloutId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "rollout id: a UUID");
+/** A topology label (rack, room, cell): any printable text, no control characters or lone surrogates. */
+export const groupName = z.string().min(1).max(128).regex(/^[^\p{Cc}\p{Cs}]+$/u, "group name: 1-128 printable characters");
+/** A Squid (or other HTTP proxy) URL: printable ASCII, a scheme and a host. */
+export const proxyUrl = z
+  .string()
+  .max(2048)
+  .regex(/^https?:\/\/[^/?#]+[\x21-\x7e]*$/i, "proxy URL with scheme and host, e.g. http://squid:3128")
+  .regex(/^[\x21-\x7e]+$/, "proxy URL: printable ASCII only")
+  .refine((url) => URL.canParse(url), "proxy URL: not a valid URL");
 const hexDigest = z.string().regex(/^[0-9a-f]+$/i);
 
 /**
@@ -34,23 +50,34 @@ export const agentAuth = z.object({
 export type AgentAuth = z.infer<typeof agentAuth>;
 
 /** A file found in the agent's cache dir. Names are sha1(image id); the server maps them back. */
-export const cachedFile = z.object({ fileName: z.string(), bytes: z.number().int().nonnegative(), mtimeMs: z.number() });
+export const cachedFile = z.object({
+  fileName: z.string().regex(/^[0-9a-f]{40}$/, "base file name: sha1 hex"),
+  bytes: z.number().int().nonnegative(),
+  mtimeMs: z.number().min(-1e13).max(1e14),
+});
 export type CachedFile = z.infer<typeof cachedFile>;
 
+/**
+ * A real _base holds hundreds of files. The cap keeps one inventory cheap to parse and look up,
+ * and sizes the Socket.io message limit (see MAX_AGENT_MESSAGE_BYTES).
+ */
+export const MAX_INVENTORY_FILES = 20_000;
+const inventory = z.array(cachedFile).max(MAX_INVENTORY_FILES);
+
 /** What the agent is doing right now, so a restarted server can reconcile. */
-export const activeDownload = z.object({ rolloutId: z.string(), imageId, bytes: z.number().int().nonnegative() });
+export const activeDownload = z.object({ rolloutId, imageId, bytes: z.number().int().nonnegative() });
 
 export const agentHello = z.object({
   protocol: z.literal(PROTOCOL_VERSION),
   name: hypervisorName,
-  version: z.string(),
-  cacheDir: z.string(),
-  freeBytes: z.number().nonnegative(),
-  proxies: z.array(z.string()),
+  version: storedText(64),
+  cacheDir: storedText(4096),
+  freeBytes: z.number().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  proxies: z.array(proxyUrl).max(16),
   /** Topology label (rack/room/cell) from --group; the operator's choice wins on the server. */
-  group: z.string().max(128).optional(),
-  inventory: z.array(cachedFile),
-  active: z.array(activeDownload),
+  group: groupName.optional(),
+  inventory,
+  active: z.array(activeDownload).max(100),
 });
 
 /**
@@ -62,7 +89,7 @@ export type AgentSettings = { proxies: string[]; pinned: string[]; artifactBaseU
 export type AgentHello = z.infer<typeof agentHello>;
 
 export const imagePrecache = z.object({
-  rolloutId: z.string(),
+  rolloutId,
   imageId,
   artifactUrl: z.string().url(),
   codec: z.literal("gzip"),
@@ -80,14 +107,14 @@ export const imagePrecache = z.object({
 export type ImagePrecache = z.infer<typeof imagePrecache>;
 
 export const imageDelete = z.object({ imageId });
-export const imageAbort = z.object({ imageId, rolloutId: z.string() });
+export const imageAbort = z.object({ imageId, rolloutId });
 export type ImageAbort = z.infer<typeof imageAbort>;
 export const settingsChanged = z.object({ proxies: z.array(z.string()), pinned: z.array(imageId), artifactBaseUrl: z.string() });
 export type ImageDelete = z.infer<typeof imageDelete>;
 export type ImageDeleteResult = { deleted: boolean; freedBytes: number };
 
 export const downloadProgress = z.object({
-  rolloutId: z.string(),
+  rolloutId,
   imageId,
   bytes: z.number().int().nonnegative(),
   totalBytes: z.number().int().nonnegative().nullable(),
@@ -95,16 +122,26 @@ export const downloadProgress = z.object({
 export type DownloadProgress = z.infer<typeof downloadProgress>;
 
 export const downloadFinished = z.object({
-  rolloutId: z.string(),
+  rolloutId,
   imageId,
   ok: z.boolean(),
   bytes: z.number().int().nonnegative(),
-  seconds: z.number().nonnegative(),
+  seconds: z.number().nonnegative().max(1e9),
   error: errorPayload.optional(),
 });
 export type DownloadFinished = z.infer<typeof downloadFinished>;
 
-export const inventoryReported = z.object({ freeBytes: z.number().nonnegative(), inventory: z.array(cachedFile) });
+export const inventoryReported = z.object({ freeBytes: z.number().nonnegative().max(Number.MAX_SAFE_INTEGER), inventory });
+
+/**
+ * The largest message an agent legitimately sends is a hello or inventory at MAX_INVENTORY_FILES.
+ * One file is at most {"fileName":"<40>","bytes":<16 digits>,"mtimeMs":<20 chars>}, = 112 bytes
+ * with its comma: 20,000 × 112 = 2,240,000 bytes; a hello adds at most 100 active downloads × 218
+ * (21,800), 16 proxies × 2,048 (32,768), a cacheDir of 4,096 characters escaped as \uXXXX (24,576)
+ * and a few hundred bytes more: 2.32 MB in all, under this 2.5 MiB (2,621,440). Socket.io drops
+ * anything larger before parsing it, authenticated or not (it was 4 MiB).
+ */
+export const MAX_AGENT_MESSAGE_BYTES = 2.5 * 1024 * 1024;
 export type InventoryReported = z.infer<typeof inventoryReported>;
 
 export type AgentToServerEvents = {

@@ -1,12 +1,12 @@
 // Precache's backend in one process: REST API, artifact origin, Socket.io hubs, optional
 // Next.js pages, and (on a machine without Glance) one local agent. Tests start it on port 0.
 import dns from "node:dns/promises";
-import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import type { Logger } from "pino";
 import { Server as SocketServer } from "socket.io";
-import { AGENT_NAMESPACE, UI_NAMESPACE } from "../protocol/events.ts";
+import { AGENT_NAMESPACE, MAX_AGENT_MESSAGE_BYTES, UI_NAMESPACE } from "../protocol/events.ts";
 import { PrecacheAgent } from "../agent/precache-agent.ts";
 import { parseBoolean, parseProxyList } from "../agent/agent-config.ts";
 import type { AppContext } from "./context.ts";
@@ -17,12 +17,11 @@ import type { ImageSource } from "./glance/source-image.ts";
 import { applyInventory } from "./hypervisors/apply-inventory.ts";
 import { uiSnapshot } from "./hypervisors/hypervisor-queries.ts";
 import { markHypervisorOffline, registerHypervisor, updateFreeSpace } from "./hypervisors/register-hypervisor.ts";
-import { handleApi } from "./http/handle-api.ts";
+import { createRequestListener, type RequestHandler } from "./http/serve-request.ts";
 import { DirectorySource } from "./images/directory-source.ts";
 import { seedSampleImage } from "./images/seed-sample-image.ts";
 import { syncImages } from "./images/sync-images.ts";
 import { createLogger } from "./log.ts";
-import { isArtifactRequest, serveArtifact } from "./origin/serve-artifact.ts";
 import { resumeInterruptedPublishes } from "./publish/publish-image.ts";
 import { AgentHub } from "./realtime/agent-hub.ts";
 import { UiHub } from "./realtime/ui-hub.ts";
@@ -34,7 +33,7 @@ import { loadSecrets } from "./secrets.ts";
 import { secureDataDir } from "./secure-data-dir.ts";
 import { startAuditPruning } from "./audit/prune-audit-events.ts";
 
-export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+export type PageHandler = RequestHandler;
 export type StartOptions = { env: Env; log?: Logger; pages?: PageHandler; source?: ImageSource };
 export type RunningPrecache = { url: string; context: AppContext; server: http.Server; localAgent: PrecacheAgent | null; close(): Promise<void> };
 
@@ -69,21 +68,12 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   context.progress = new ProgressBuffer(context);
   context.scheduler = new RolloutScheduler(context);
 
-  const server = http.createServer((req, res) => {
-    const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
-    const handled = isArtifactRequest(pathname)
-      ? serveArtifact(req, res, pathname, env.artifactDir)
-      : pathname.startsWith("/api/")
-        ? handleApi(context, req, res, pathname)
-        : options.pages
-          ? options.pages(req, res)
-          : Promise.resolve(void res.writeHead(404).end("dashboard not served by this process"));
-    handled.catch((error: Error) => {
-      log.error({ err: error, pathname }, "request failed");
-      if (!res.headersSent) res.writeHead(500).end();
-    });
-  });
-  const io = new SocketServer(server, { serveClient: false, pingInterval: 20_000, pingTimeout: 30_000, maxHttpBufferSize: 4 * 1024 * 1024 });
+  const server = http.createServer(createRequestListener(context, env.artifactDir, options.pages));
+  // Messages larger than the largest legitimate one (a hello at the inventory cap) are dropped
+  // with their connection before they are parsed, authenticated or not.
+  const io = new SocketServer(server, { serveClient: false, pingInterval: 20_000, pingTimeout: 30_000, maxHttpBufferSize: MAX_AGENT_MESSAGE_BYTES });
+  // Nothing is served on the default namespace: refuse it rather than hold idle, unauthenticated sockets.
+  io.of("/").use((_socket, next) => next(new Error("unauthorized: connect to /agent or /ui")));
   // Socket.io keeps each session's first HTTP request (for express-session and the like). Once a
   // socket has joined a namespace its handshake holds what we read (headers, auth, address), so
   // the request goes: at 10,000 agents that is tens of megabytes (socket.io's memory-usage guide).

@@ -1,11 +1,15 @@
 // Reads every agent event would otherwise repeat (the image index, group proxies, pinned images,
 // whether any rollout is open), kept for a few seconds per database client. Writers invalidate
-// what they change; an unknown base file name reloads the image index at once (rate-limited).
+// what they change; unknown base file names reload recent images at once (one query per
+// inventory, not per name; each unknown name at most every few seconds).
 import { baseFileName } from "../../agent/download/cache-paths.ts";
+import { MAX_INVENTORY_FILES } from "../../protocol/events.ts";
 import type { Db } from "./open-database.ts";
 
 const TTL_MS = 5000;
 const MISS_RELOAD_MS = 5000;
+/** Two full inventories' worth of unknown names (a few MB): enough to spare repeated lookups. */
+const MAX_MISSES = 2 * MAX_INVENTORY_FILES;
 
 /** What inventories need to recognise a base file and judge its size (raw, or converted to raw). */
 export type IndexedImage = { id: string; size: bigint | null; virtualSize: bigint | null; diskFormat: string | null };
@@ -16,25 +20,52 @@ export class ReadCache {
   private imagesEntry: Entry<{ byFileName: Map<string, IndexedImage>; byId: Map<string, IndexedImage> }> = null;
   private groupsEntry: Entry<{ groups: Map<string, string[]>; pinned: string[] }> = null;
   private openRolloutsEntry: Entry<boolean> = null;
-  /** Base file names of images we do not know (nova's own downloads), and when we last looked. */
+  /** Base file names of images we do not know (nova's own downloads, junk), and when we last looked. */
   private misses = new Map<string, number>();
 
   constructor(private readonly db: Db) {}
 
-  async imageByFileName(fileName: string): Promise<IndexedImage | undefined> {
+  /**
+   * The images behind an inventory's base file names, in at most two queries however long the
+   * inventory: the cached index, then (if some names are new to us) images synced since it was read.
+   */
+  async imagesByFileNames(fileNames: readonly string[]): Promise<Map<string, IndexedImage>> {
     const index = await this.images();
-    const found = index.byFileName.get(fileName);
-    const missedAt = this.misses.get(fileName);
-    if (found || (missedAt !== undefined && Date.now() - missedAt < MISS_RELOAD_MS)) return found;
+    const found = new Map<string, IndexedImage>();
+    const now = Date.now();
+    const unlooked: string[] = [];
+    for (const fileName of fileNames) {
+      const image = index.byFileName.get(fileName);
+      const missedAt = this.misses.get(fileName);
+      if (image) found.set(fileName, image);
+      else if (missedAt === undefined || now - missedAt >= MISS_RELOAD_MS) unlooked.push(fileName);
+    }
+    if (unlooked.length === 0) return found;
     // Images written since the index was loaded (the sync invalidates, but be exact).
     const since = new Date((this.imagesEntry?.at ?? 0) - 1000);
     for (const row of await this.db.image.findMany({ where: { syncedAt: { gte: since } }, select: INDEXED_FIELDS })) {
       index.byFileName.set(baseFileName(row.id), row);
       index.byId.set(row.id, row);
     }
-    const late = index.byFileName.get(fileName);
-    if (!late) this.misses.set(fileName, Date.now());
-    return late;
+    for (const fileName of unlooked) {
+      const image = index.byFileName.get(fileName);
+      if (image) found.set(fileName, image);
+      else this.misses.set(fileName, now);
+    }
+    this.pruneMisses(now);
+    return found;
+  }
+
+  /** Forgets misses old enough to be looked up again; past the cap, all of them (they only save a query). */
+  private pruneMisses(now: number): void {
+    if (this.misses.size <= MAX_MISSES) return;
+    for (const [fileName, missedAt] of this.misses) if (now - missedAt >= MISS_RELOAD_MS) this.misses.delete(fileName);
+    if (this.misses.size > MAX_MISSES) this.misses.clear();
+  }
+
+  /** How many unknown names are remembered (bounded by MAX_MISSES after each lookup). */
+  get missCount(): number {
+    return this.misses.size;
   }
 
   async imageById(id: string): Promise<IndexedImage | undefined> {

@@ -11,18 +11,21 @@ import { publishImage } from "../publish/publish-image.ts";
 import { cancelRollout, getRollout, listRollouts, pauseRollout, resumeRollout, retryFailed } from "../rollouts/rollout-commands.ts";
 import { getTopology, setHypervisorGroup, setImagePinned, updateTopology } from "../topology/topology.ts";
 import { createRollout } from "../rollouts/create-rollout.ts";
+import { groupName, hypervisorName, imageId, proxyUrl } from "../../protocol/events.ts";
+import { hypervisorParam } from "./route-params.ts";
 
 import type { Route } from "./route.ts";
 
 const id = "([A-Za-z0-9][A-Za-z0-9._-]{0,127})";
-const names = z.array(z.string().min(1).max(253)).min(1).max(100_000);
+const uuid = "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})";
+const names = z.array(hypervisorName).min(1).max(100_000);
 
 const publishBody = z.object({ codec: z.literal("gzip").optional(), level: z.number().int().min(1).max(9).optional() }).strict();
 const rolloutBody = z
   .object({
-    imageId: z.string().min(1),
+    imageId,
     hypervisors: names.optional(),
-    groups: z.array(z.string().min(1)).min(1).optional(),
+    groups: z.array(groupName).min(1).max(10_000).optional(),
     strategy: z.enum(["waves", "jitter"]).optional(),
     jitterSeconds: z.number().min(0).max(3600).optional(),
     perProxyConcurrency: z.number().int().min(1).max(10_000).optional(),
@@ -31,19 +34,18 @@ const rolloutBody = z
     bandwidthMbps: z.number().positive().max(400_000).optional(),
   })
   .strict();
-const proxyUrl = z.string().regex(/^https?:\/\/[^/\s]+/, "proxy URL with scheme and host, e.g. http://squid:3128");
+const bandwidth = z.number().positive().max(400_000);
 const topologyBody = z
   .object({
-    tier1: z.array(z.object({ url: proxyUrl, bandwidthMbps: z.number().positive().nullable() }).strict()).optional(),
-    nodeBandwidthMbps: z.number().positive().optional(),
-    groups: z.array(z.object({ name: z.string().min(1).max(128), proxies: z.array(proxyUrl), bandwidthMbps: z.number().positive().nullable().optional() }).strict()).optional(),
+    tier1: z.array(z.object({ url: proxyUrl, bandwidthMbps: bandwidth.nullable() }).strict()).max(64).optional(),
+    nodeBandwidthMbps: bandwidth.optional(),
+    groups: z.array(z.object({ name: groupName, proxies: z.array(proxyUrl).max(16), bandwidthMbps: bandwidth.int().nullable().optional() }).strict()).max(10_000).optional(),
   })
   .strict();
-const groupBody = z.object({ group: z.string().min(1).max(128).nullable() }).strict();
+const groupBody = z.object({ group: groupName.nullable() }).strict();
 const pinBody = z.object({ pinned: z.boolean() }).strict();
-const uuid = "([0-9a-f-]{36})";
 const cleanupBody = z
-  .object({ imageId: z.string().min(1), hypervisors: names.optional(), removeArtifact: z.boolean().optional(), purgeProxies: z.boolean().optional() })
+  .object({ imageId, hypervisors: names.optional(), removeArtifact: z.boolean().optional(), purgeProxies: z.boolean().optional() })
   .strict();
 
 export const apiRoutes: Route[] = [
@@ -74,7 +76,7 @@ export const apiRoutes: Route[] = [
   {
     method: "GET",
     path: /^\/api\/hypervisors\/([^/]{1,253})$/,
-    handle: async (context, { params }) => ({ status: 200, body: { hypervisor: await getHypervisor(context, decodeURIComponent(params[0])) } }),
+    handle: async (context, { params }) => ({ status: 200, body: { hypervisor: await getHypervisor(context, hypervisorParam(params[0])) } }),
   },
   { method: "GET", path: /^\/api\/rollouts$/, handle: async (context) => ({ status: 200, body: { rollouts: await listRollouts(context) } }) },
   {
@@ -89,7 +91,7 @@ export const apiRoutes: Route[] = [
   },
   {
     method: "GET",
-    path: /^\/api\/rollouts\/([0-9a-f-]{36})$/,
+    path: new RegExp(`^/api/rollouts/${uuid}$`),
     handle: async (context, { params }) => ({ status: 200, body: { rollout: await getRollout(context, params[0]) } }),
   },
   ...(
@@ -119,7 +121,7 @@ export const apiRoutes: Route[] = [
     role: "admin",
     audit: { action: "hypervisor.set-group", target: ({ params }) => safeDecode(params[0]) },
     handle: async (context, { params, body }) => {
-      await setHypervisorGroup(context, decodeURIComponent(params[0]), groupBody.parse(body).group);
+      await setHypervisorGroup(context, hypervisorParam(params[0]), groupBody.parse(body).group);
       return { status: 200, body: { ok: true } };
     },
   },
@@ -146,15 +148,21 @@ export const apiRoutes: Route[] = [
 ];
 
 
+// What the audit trail records of a request: hostile text made storable (no NUL, control
+// characters or lone surrogates, which would fail the audit write) and bounded.
 function bodyField(body: unknown, field: string): string | undefined {
   const value = (body as Record<string, unknown> | null)?.[field];
-  return typeof value === "string" ? value.slice(0, 256) : undefined;
+  return typeof value === "string" ? storable(value.slice(0, 256)) : undefined;
 }
 
 function safeDecode(value: string): string {
   try {
-    return decodeURIComponent(value);
+    return storable(decodeURIComponent(value));
   } catch {
     return value;
   }
+}
+
+function storable(text: string): string {
+  return text.replace(/[\p{Cc}\p{Cs}]/gu, "\uFFFD");
 }

@@ -22,23 +22,44 @@ export function sendError(res: ServerResponse, error: unknown, log: Logger): voi
     const message = error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ");
     return sendJson(res, 422, { error: { code: "VALIDATION_FAILED", message } });
   }
-  if (isAppError(error)) return sendJson(res, error.status, { error: { code: error.code, message: error.message } });
+  if (isAppError(error)) {
+    // The unread rest of an oversize body is not drained: the connection closes after the answer.
+    const headers: Record<string, string> = error.code === "PAYLOAD_TOO_LARGE" ? { connection: "close" } : {};
+    return sendJson(res, error.status, { error: { code: error.code, message: error.message } }, headers);
+  }
   log.error({ err: error }, "request failed");
   sendJson(res, 500, { error: { code: "INTERNAL", message: "internal error (see server log)" } });
 }
 
-export async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new AppError("VALIDATION_FAILED", "request body larger than 1 MiB");
-    chunks.push(chunk);
+/**
+ * The request body as JSON ({} when empty). Over 1 MiB: PAYLOAD_TOO_LARGE at once, without reading
+ * the rest; the answer then closes the connection (sendError), so nothing more is read from it.
+ */
+export function readJson(req: IncomingMessage): Promise<unknown> {
+  const tooLarge = () => new AppError("PAYLOAD_TOO_LARGE", `request body larger than ${MAX_BODY} bytes (1 MiB)`);
+  if (Number(req.headers["content-length"] ?? 0) > MAX_BODY) {
+    req.pause();
+    return Promise.reject(tooLarge());
   }
-  if (size === 0) return {};
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-  } catch {
-    throw new AppError("VALIDATION_FAILED", "request body is not valid JSON");
-  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY) return void chunks.push(chunk);
+      req.off("data", onData).off("end", onEnd).pause();
+      reject(tooLarge());
+    };
+    const onEnd = () => {
+      if (size === 0) return resolve({});
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+      } catch {
+        reject(new AppError("VALIDATION_FAILED", "request body is not valid JSON"));
+      }
+    };
+    // A client that goes away mid-body is not a server error: nobody is left to answer.
+    const onAbort = () => reject(new AppError("BAD_REQUEST", "request body cut off by the client"));
+    req.on("data", onData).once("end", onEnd).once("error", onAbort);
+  });
 }

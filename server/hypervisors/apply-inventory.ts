@@ -12,11 +12,11 @@ export async function applyInventory(
   hypervisor: string,
   inventory: CachedFile[],
 ): Promise<void> {
-  const cache = readCache(context.db);
+  const byFileName = await readCache(context.db).imagesByFileNames(inventory.map((file) => file.fileName));
   const present = new Map<string, CachedFile>();
   const images = new Map<string, IndexedImage>();
   for (const file of inventory) {
-    const image = await cache.imageByFileName(file.fileName);
+    const image = byFileName.get(file.fileName);
     if (!image) continue;
     present.set(image.id, file);
     images.set(image.id, image);

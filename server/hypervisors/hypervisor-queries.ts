@@ -1,4 +1,4 @@
-import type { CellView, UiSnapshot } from "../../protocol/events.ts";
+import { HYPERVISOR_NAME_PATTERN, type CellView, type UiSnapshot } from "../../protocol/events.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { toCellView, toHypervisorApiView, toHypervisorHeader, type HypervisorApiView } from "./hypervisor-views.ts";
@@ -9,6 +9,8 @@ export async function listHypervisors(context: Pick<AppContext, "db">): Promise<
 }
 
 export async function getHypervisor(context: Pick<AppContext, "db">, name: string): Promise<HypervisorApiView> {
+  // No such name can be enrolled (a NUL would also fail the query itself).
+  if (!HYPERVISOR_NAME_PATTERN.test(name)) throw new AppError("NOT_FOUND", "no hypervisor of that name");
   const row = await context.db.hypervisor.findUnique({ where: { name }, include: { images: true } });
   if (!row) throw new AppError("NOT_FOUND", `no hypervisor ${name}`);
   return toHypervisorApiView(row);

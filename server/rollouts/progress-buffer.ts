@@ -47,22 +47,26 @@ export class ProgressBuffer {
 
   async flush(): Promise<void> {
     if (this.pending.size === 0) return;
-    const rows = [...this.pending.values()].flatMap((targets) => [...targets.values()]);
+    const all = [...this.pending.values()].flatMap((targets) => [...targets.values()]);
     this.pending = new Map();
-    const values = rows.map((row) => `(${literal(row.rolloutId)}, ${literal(row.hypervisor)}, ${Math.floor(row.bytes)}::bigint, ${literal(new Date(row.at).toISOString())}::timestamptz)`).join(",\n");
+    // Postgres text cannot hold NUL: one such row would fail the whole batch (the edge refuses
+    // them too; this keeps every other node's progress safe if one slips through).
+    const rows = all.filter((row) => !row.rolloutId.includes("\0") && !row.hypervisor.includes("\0"));
+    if (rows.length < all.length) this.context.log.warn({ dropped: all.length - rows.length }, "progress rows with NUL dropped");
+    if (rows.length === 0) return;
+    // One statement, every value a bound parameter (four arrays), so no value is ever read as SQL.
+    const rolloutIds = rows.map((row) => row.rolloutId);
+    const hypervisors = rows.map((row) => row.hypervisor);
+    const bytes = rows.map((row) => String(Math.floor(row.bytes)));
+    const ats = rows.map((row) => new Date(row.at).toISOString());
     try {
-      await this.context.db.$executeRawUnsafe(
-        `UPDATE "RolloutTarget" AS t SET "bytes" = v.bytes, "lastProgressAt" = v.at
-         FROM (VALUES ${values}) AS v(rollout_id, hypervisor, bytes, at)
-         WHERE t."rolloutId" = v.rollout_id AND t."hypervisorName" = v.hypervisor AND t."state" = 'downloading'`,
-      );
+      await this.context.db.$executeRaw`
+        UPDATE "RolloutTarget" AS t SET "bytes" = v.bytes, "lastProgressAt" = v.at
+        FROM unnest(${rolloutIds}::text[], ${hypervisors}::text[], ${bytes}::bigint[], ${ats}::timestamptz[]) AS v(rollout_id, hypervisor, bytes, at)
+        WHERE t."rolloutId" = v.rollout_id AND t."hypervisorName" = v.hypervisor AND t."state" = 'downloading'`;
       this.writes += 1;
     } catch (error) {
       this.context.log.error({ err: error, rows: rows.length }, "progress flush failed");
     }
   }
-}
-
-function literal(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
 }

@@ -1,5 +1,6 @@
 // Groups of hypervisors with their tier-2 proxies, the tier-1 parents, and model bandwidths.
 // Changes are pushed to connected agents (those without their own --proxy start using them).
+import { HYPERVISOR_NAME_PATTERN } from "../../protocol/events.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { readCache } from "../db/read-cache.ts";
@@ -56,6 +57,7 @@ export async function updateTopology(context: TopologyContext, update: TopologyU
 }
 
 export async function setHypervisorGroup(context: TopologyContext, name: string, group: string | null): Promise<void> {
+  if (!HYPERVISOR_NAME_PATTERN.test(name)) throw new AppError("NOT_FOUND", "no hypervisor of that name");
   const { count } = await context.db.hypervisor.updateMany({ where: { name }, data: { group, groupSetBy: group === null ? null : "operator" } });
   if (count === 0) throw new AppError("NOT_FOUND", `no hypervisor ${name}`);
   const row = await context.db.hypervisor.findUnique({ where: { name } });
