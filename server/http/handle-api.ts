@@ -12,7 +12,8 @@ import { readJson, sendError, sendJson, sendText } from "./respond.ts";
 import type { Route, RouteRequest, RouteResult } from "./route.ts";
 import { sessionRoutes } from "./session-routes.ts";
 
-const routes: Route[] = [...sessionRoutes, ...apiRoutes, ...auditRoutes];
+/** Every REST route; the fuzzer reads this table too. */
+export const routes: Route[] = [...sessionRoutes, ...apiRoutes, ...auditRoutes];
 
 export async function handleApi(context: AppContext, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
   const address = req.socket.remoteAddress ?? "unknown";

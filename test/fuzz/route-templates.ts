@@ -1,14 +1,13 @@
 // The REST routes to fuzz, read from the router's own route table: a route added later is fuzzed
 // without anyone remembering to list it here.
-import { apiRoutes } from "../../server/http/api-routes.ts";
 import type { Route } from "../../server/http/route.ts";
-import { sessionRoutes } from "../../server/http/session-routes.ts";
+import { routes as allRoutes } from "../../server/http/handle-api.ts";
 
 /** A path as literal text and parameters; a parameter may be a fixed choice (`(pause|resume)`). */
 export type PathPart = { literal: string } | { param: string; choices: string[] | null };
 export type RouteTemplate = { method: string; parts: PathPart[]; sample: string };
 
-export function routeTemplates(routes: readonly Route[] = [...sessionRoutes, ...apiRoutes]): RouteTemplate[] {
+export function routeTemplates(routes: readonly Route[] = allRoutes): RouteTemplate[] {
   return routes.map((route) => {
     const parts = parsePattern(route.path.source);
     return { method: route.method, parts, sample: parts.map((part) => ("literal" in part ? part.literal : `{${part.param}}`)).join("") };
