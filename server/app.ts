@@ -31,6 +31,7 @@ import { recordFinished, recordProgress } from "./rollouts/record-download.ts";
 import { ProgressBuffer } from "./rollouts/progress-buffer.ts";
 import { RolloutScheduler } from "./rollouts/rollout-scheduler.ts";
 import { loadSecrets } from "./secrets.ts";
+import { createAccess } from "./auth/access.ts";
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 export type StartOptions = { env: Env; log?: Logger; pages?: PageHandler; source?: ImageSource };
@@ -49,15 +50,17 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
     const seeded = await seedSampleImage(env.imageDir);
     if (seeded) log.info({ file: seeded }, "created a sample image so there is something to publish");
   }
+  const access = createAccess(env, database.prisma);
   const context: AppContext = {
     env,
     log,
     db: database.prisma,
     source,
     secrets,
+    access,
     publicUrl: "",
     agents: new AgentHub(log, secrets.agentToken),
-    ui: new UiHub(log, secrets),
+    ui: new UiHub(log, { secrets, access }),
     tasks: new Set(),
     publishing: new Map(),
     scheduler: null as unknown as RolloutScheduler,

@@ -8,7 +8,14 @@ import type { AppContext } from "../context.ts";
 /** `text` is sent as it is (with a content-type header) instead of `body` as JSON. */
 export type RouteResult = { status: number; body: unknown; text?: string; headers?: Record<string, string | string[]> };
 
-export type RouteRequest = { params: string[]; body: unknown; headers: IncomingHttpHeaders; actor: Actor };
+export type RouteRequest = {
+  params: string[];
+  body: unknown;
+  headers: IncomingHttpHeaders;
+  actor: Actor;
+  /** The dashboard is being served over https here (TLS, trusted proxy, or an https dashboard URL). */
+  isHttps?: boolean;
+};
 
 export type RouteAudit = {
   /** "<area>.<verb>", e.g. "rollout.create". */
