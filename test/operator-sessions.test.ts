@@ -104,7 +104,7 @@ describeEachDatabaseServer("sessions and tokens", { PRECACHE_ADMIN_PASSWORD: ADM
   it("refuses cookie-authenticated changes that are cross-origin or not JSON, and changes nothing (finding 6)", async () => {
     const before = (await admin.call("GET", "/api/topology")).body;
     const forged = JSON.stringify({ tier1: [{ url: "http://evil:3128", bandwidthMbps: null }] });
-    const attempts = [
+    const attempts: Record<string, string>[] = [
       { origin: server().url, "content-type": "text/plain;charset=UTF-8" },
       { origin: "http://127.0.0.1:1", "content-type": "application/json" },
       { origin: "null", "content-type": "application/json" },

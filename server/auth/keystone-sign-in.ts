@@ -32,6 +32,8 @@ export async function keystoneSignIn(settings: KeystoneSignInSettings, credentia
       body: JSON.stringify(body),
       headersTimeout: 15_000,
       bodyTimeout: 15_000,
+      // Sign-ins are rare: a fresh connection each time, never one Keystone's server already closed.
+      reset: true,
     });
   } catch (error) {
     throw new AppError("KEYSTONE_UNAVAILABLE", `keystone at ${url} is unreachable for sign-in: ${(error as Error).message}`, { cause: error });
