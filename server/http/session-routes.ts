@@ -45,7 +45,7 @@ export const sessionRoutes: Route[] = [
           const message = `too many failed sign-ins; try again in ${verdict.retryAfterSeconds} s`;
           return { status: 429, body: { error: { code: "TOO_MANY_REQUESTS", message } }, headers: { "retry-after": String(verdict.retryAfterSeconds) } };
         }
-        throw new AppError("UNAUTHORIZED", "wrong user name or password");
+        throw new AppError("UNAUTHORIZED", "wrong password or unknown user");
       }
       const { user } = verdict;
       await recordAudit(context, { actor: user.name, address: actor.address, action: "session.sign-in", target: user.name, outcome: "ok", detail: { source: user.source, role: user.role } });
