@@ -33,7 +33,13 @@ export function AppShell({ title, children }: { title: string; children: ReactNo
           <Link href="/topology">Topology</Link>
           <Link href="/cleanup">Cleanup</Link>
           <Link href="/audit">Audit</Link>
+          <Link href="/access">Access</Link>
         </nav>
+        {session.data?.user && (
+          <span className="muted" data-testid="signed-in-as">
+            {session.data.user.name} · {session.data.user.role}
+          </span>
+        )}
         <span className="muted" data-testid="live-status">{live.isConnected ? "● live" : "○ connecting…"}</span>
         <button
           className="secondary"

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, formatBytes } from "../lib/api";
+import { usePermission } from "../lib/queries";
 import { AppShell } from "./AppShell";
 
 type StaleImage = {
@@ -32,6 +33,7 @@ function StaleList() {
   const [open, setOpen] = useState<string | null>(null);
   const [excluded, setExcluded] = useState<Record<string, Set<string>>>({});
   const [results, setResults] = useState<Record<string, CleanupResult>>({});
+  const operator = usePermission("operator");
   const cleanup = useMutation({
     mutationFn: (image: StaleImage) => {
       const skip = excluded[image.imageId] ?? new Set<string>();
@@ -82,7 +84,7 @@ function StaleList() {
                 </td>
                 <td>{formatBytes(image.bytes)}</td>
                 <td>
-                  <button onClick={() => cleanup.mutate(image)} disabled={cleanup.isPending}>Clean up</button>
+                  <button onClick={() => cleanup.mutate(image)} disabled={cleanup.isPending || !operator.isAllowed} title={operator.reason}>Clean up</button>
                   {result && (
                     <div data-testid="cleanup-result">
                       freed {formatBytes(result.freedBytes)}

@@ -1,7 +1,7 @@
 "use client";
 import { useRouter, useSearchParams } from "next/navigation";
 import { Suspense, useMemo, useState } from "react";
-import { useImagesQuery, useRolloutMutation } from "../lib/queries";
+import { useImagesQuery, usePermission, useRolloutMutation } from "../lib/queries";
 import { AppShell } from "./AppShell";
 import { HeatmapCanvas } from "./HeatmapCanvas";
 import { useLiveStore } from "./Providers";
@@ -25,6 +25,7 @@ function Heatmap() {
   const images = useImagesQuery();
   const live = useLiveStore();
   const precache = useRolloutMutation();
+  const operator = usePermission("operator");
   const [chosen, setChosen] = useState<string | null>(params.get("image"));
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const imageId = chosen ?? images.data?.[0]?.id ?? null;
@@ -67,7 +68,8 @@ function Heatmap() {
           <>
             <span data-testid="selection">{selected.size} selected</span>
             <button
-              disabled={!imageId || image?.artifact?.state !== "ready" || precache.isPending}
+              disabled={!imageId || image?.artifact?.state !== "ready" || precache.isPending || !operator.isAllowed}
+              title={operator.reason}
               onClick={() => imageId && precache.mutate({ imageId, hypervisors: [...selected] }, { onSuccess: () => setSelected(new Set()) })}
             >
               Precache to selected

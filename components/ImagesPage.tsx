@@ -2,7 +2,7 @@
 import Link from "next/link";
 import { useState } from "react";
 import { formatBytes } from "../lib/api";
-import { useCleanupMutation, useImagesQuery, usePublishMutation, useRolloutMutation, useRolloutsQuery, useSyncMutation, type ImageRow } from "../lib/queries";
+import { useCleanupMutation, useImagesQuery, usePermission, usePublishMutation, useRolloutMutation, useRolloutsQuery, useSyncMutation, type ImageRow } from "../lib/queries";
 import { AppShell } from "./AppShell";
 
 export function ImagesPage() {
@@ -17,15 +17,17 @@ function ImagesTable() {
   const images = useImagesQuery();
   const rollouts = useRolloutsQuery();
   const sync = useSyncMutation();
+  const operator = usePermission("operator");
   if (images.isPending) return <p className="muted">Loading images…</p>;
   if (images.isError) return <p className="error">{images.error.message}</p>;
   return (
     <>
       <div className="row" style={{ marginBottom: 12 }}>
-        <button className="secondary" onClick={() => sync.mutate()} disabled={sync.isPending}>
+        <button className="secondary" onClick={() => sync.mutate()} disabled={sync.isPending || !operator.isAllowed} title={operator.reason}>
           Re-read image source
         </button>
         {sync.isError && <span className="error">{sync.error.message}</span>}
+        {operator.reason && <span className="muted" data-testid="role-reason">Read-only: {operator.reason}</span>}
       </div>
       <table>
         <thead>
@@ -53,6 +55,7 @@ function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: { id: str
   const publish = usePublishMutation();
   const precache = useRolloutMutation();
   const cleanup = useCleanupMutation();
+  const operator = usePermission("operator");
   const [message, setMessage] = useState<string | null>(null);
   const artifact = image.artifact;
   const isActive = image.status === "active";
@@ -97,12 +100,13 @@ function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: { id: str
       </td>
       <td>
         <div className="row">
-          <button onClick={() => publish.mutate(image.id)} disabled={!isActive || publish.isPending || artifact?.state === "compressing"}>
+          <button onClick={() => publish.mutate(image.id)} disabled={!isActive || publish.isPending || artifact?.state === "compressing" || !operator.isAllowed} title={operator.reason}>
             Publish
           </button>
           <button
             onClick={() => precache.mutate({ imageId: image.id }, { onSuccess: () => setMessage("rollout started") })}
-            disabled={!isReady || precache.isPending}
+            disabled={!isReady || precache.isPending || !operator.isAllowed}
+            title={operator.reason}
           >
             Precache to all
           </button>
@@ -113,7 +117,8 @@ function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: { id: str
                 cleanup.mutate(image.id, { onSuccess: (result) => setMessage(`freed ${formatBytes(result.freedBytes)}`) });
               }
             }}
-            disabled={cleanup.isPending}
+            disabled={cleanup.isPending || !operator.isAllowed}
+            title={operator.reason}
           >
             Clean up
           </button>

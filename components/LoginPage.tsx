@@ -3,13 +3,16 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { api, ApiError } from "../lib/api";
+import type { SessionInfo } from "../lib/queries";
 import { useLiveStoreHandle } from "./Providers";
 
 export function LoginPage() {
   const router = useRouter();
   const queryClient = useQueryClient();
   const live = useLiveStoreHandle();
+  const [username, setUsername] = useState("admin");
   const [password, setPassword] = useState("");
+  const [domain, setDomain] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [isBusy, setBusy] = useState(false);
 
@@ -18,9 +21,9 @@ export function LoginPage() {
     setBusy(true);
     setError(null);
     try {
-      await api("POST", "/api/session", { password });
+      const session = await api<SessionInfo>("POST", "/api/session", { username: username.trim() || "admin", password, ...(domain.trim() ? { domain: domain.trim() } : {}) });
       queryClient.clear(); // answers refused before sign-in
-      queryClient.setQueryData(["session"], { authenticated: true });
+      queryClient.setQueryData(["session"], session);
       live.signedIn();
       router.replace("/images");
     } catch (caught) {
@@ -33,15 +36,23 @@ export function LoginPage() {
   return (
     <form className="login" onSubmit={signIn}>
       <h1>Precache</h1>
+      <label htmlFor="username" className="muted">
+        User (a Precache account, or your OpenStack user)
+      </label>
+      <input id="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} />
       <label htmlFor="password" className="muted">
-        Admin password or API token
+        Password (for admin: the admin password or API token)
       </label>
       <input id="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} autoFocus />
+      <details>
+        <summary className="muted">OpenStack domain</summary>
+        <input id="domain" placeholder="Default" value={domain} onChange={(e) => setDomain(e.target.value)} />
+      </details>
       <button type="submit" disabled={isBusy || !password}>
         Sign in
       </button>
       {error && <p className="error" role="alert">{error}</p>}
-      <p className="muted">On a laptop, the generated password is printed at start and kept in data/secrets.json.</p>
+      <p className="muted">On a laptop, the generated admin password is printed at start and kept in data/secrets.json.</p>
     </form>
   );
 }

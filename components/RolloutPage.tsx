@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { api, formatBytes } from "../lib/api";
+import { usePermission } from "../lib/queries";
 import { AppShell } from "./AppShell";
 import { ThroughputChart, type Sample } from "./ThroughputChart";
 
@@ -32,6 +33,7 @@ export function RolloutPage({ id }: { id: string }) {
 function RolloutDetail({ id }: { id: string }) {
   const client = useQueryClient();
   const rollout = useQuery({ queryKey: ["rollout", { rolloutId: id }], queryFn: async () => (await api<{ rollout: Rollout }>("GET", `/api/rollouts/${id}`)).rollout, refetchInterval: 2000 });
+  const operator = usePermission("operator");
   const command = useMutation({
     mutationFn: (verb: string) => api("POST", `/api/rollouts/${id}/${verb}`, {}),
     onSettled: () => client.invalidateQueries({ queryKey: ["rollout", { rolloutId: id }] }),
@@ -57,10 +59,10 @@ function RolloutDetail({ id }: { id: string }) {
         <span className={`badge ${r.state}`} data-testid="rollout-state">{r.state}</span>
         <span className="muted">{r.strategy} · started {new Date(r.createdAt).toLocaleTimeString()}</span>
         <Link href={`/hypervisors?image=${r.imageId}`}>heatmap</Link>
-        {r.state === "running" && <button className="secondary" onClick={() => command.mutate("pause")}>Pause</button>}
-        {r.state === "paused" && <button onClick={() => command.mutate("resume")}>Resume</button>}
-        {isOpen && <button className="secondary" onClick={() => command.mutate("cancel")}>Cancel</button>}
-        {failures.length > 0 && r.state !== "cancelled" && <button onClick={() => command.mutate("retry")}>Retry {failures.length} failed</button>}
+        {r.state === "running" && <button className="secondary" disabled={!operator.isAllowed} title={operator.reason} onClick={() => command.mutate("pause")}>Pause</button>}
+        {r.state === "paused" && <button disabled={!operator.isAllowed} title={operator.reason} onClick={() => command.mutate("resume")}>Resume</button>}
+        {isOpen && <button className="secondary" disabled={!operator.isAllowed} title={operator.reason} onClick={() => command.mutate("cancel")}>Cancel</button>}
+        {failures.length > 0 && r.state !== "cancelled" && <button disabled={!operator.isAllowed} title={operator.reason} onClick={() => command.mutate("retry")}>Retry {failures.length} failed</button>}
         {command.isError && <span className="error">{command.error.message}</span>}
       </div>
       <div className="progress" style={{ width: "100%", height: 12, margin: "12px 0" }}>

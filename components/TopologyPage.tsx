@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { api } from "../lib/api";
+import { usePermission } from "../lib/queries";
 import { AppShell } from "./AppShell";
 
 type Topology = {
@@ -28,6 +29,7 @@ function TopologyEditor() {
   useEffect(() => {
     if (topology.data) setDraft(structuredClone(topology.data));
   }, [topology.data]);
+  const admin = usePermission("admin");
   const save = useMutation({
     mutationFn: (value: Topology) =>
       api("POST", "/api/topology", {
@@ -87,7 +89,8 @@ function TopologyEditor() {
         <input type="number" value={draft.nodeBandwidthMbps} onChange={(e) => update((v) => void (v.nodeBandwidthMbps = Number(e.target.value)))} />
       </div>
       <div className="row" style={{ marginTop: 16 }}>
-        <button onClick={() => save.mutate(draft)} disabled={save.isPending}>Save topology</button>
+        <button onClick={() => save.mutate(draft)} disabled={save.isPending || !admin.isAllowed} title={admin.reason}>Save topology</button>
+        {admin.reason && <span className="muted" data-testid="role-reason">{admin.reason}</span>}
         {save.isError && <span className="error" role="alert">{save.error.message}</span>}
         {save.isSuccess && <span className="muted">saved; agents updated</span>}
       </div>

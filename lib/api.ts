@@ -5,12 +5,14 @@ export class ApiError extends Error {
   }
 }
 
+/** Every change is sent as JSON, even without a body: the server refuses other cookie-borne changes (CSRF). */
 export async function api<T>(method: string, route: string, body?: unknown): Promise<T> {
+  const isChange = method !== "GET";
   const response = await fetch(route, {
     method,
     credentials: "same-origin",
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: isChange || body !== undefined ? { "content-type": "application/json" } : {},
+    body: body !== undefined ? JSON.stringify(body) : isChange ? "{}" : undefined,
   });
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {

@@ -1,6 +1,7 @@
 // react-query hooks, one per resource; keys like ['rollout', { rolloutId }].
 "use client";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { hasRole, type Role } from "../protocol/roles";
 import type { ImageView } from "../server/images/image-views";
 import { api } from "./api";
 
@@ -10,8 +11,18 @@ export type RolloutSummary = { id: string; imageId: string; state: string; creat
 
 export const imagesKey = ["images"] as const;
 
+export type SessionInfo = { authenticated: boolean; user?: { name: string; role: Role; via?: string } };
+
 export function useSessionQuery() {
-  return useQuery({ queryKey: ["session"], queryFn: () => api<{ authenticated: boolean }>("GET", "/api/session") });
+  return useQuery({ queryKey: ["session"], queryFn: () => api<SessionInfo>("GET", "/api/session") });
+}
+
+/** Whether the signed-in user may do what needs `needed`, and if not, a sentence saying why. */
+export function usePermission(needed: Role): { isAllowed: boolean; reason: string | undefined } {
+  const user = useSessionQuery().data?.user;
+  if (!user) return { isAllowed: false, reason: "not signed in" };
+  if (hasRole(user.role, needed)) return { isAllowed: true, reason: undefined };
+  return { isAllowed: false, reason: `needs the ${needed} role; ${user.name} is ${user.role}` };
 }
 
 export function useImagesQuery() {

@@ -32,6 +32,7 @@ import { RolloutScheduler } from "./rollouts/rollout-scheduler.ts";
 import { loadSecrets } from "./secrets.ts";
 import { secureDataDir } from "./secure-data-dir.ts";
 import { startAuditPruning } from "./audit/prune-audit-events.ts";
+import { createAccess } from "./auth/access.ts";
 
 export type PageHandler = RequestHandler;
 export type StartOptions = { env: Env; log?: Logger; pages?: PageHandler; source?: ImageSource };
@@ -51,15 +52,17 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
     const seeded = await seedSampleImage(env.imageDir);
     if (seeded) log.info({ file: seeded }, "created a sample image so there is something to publish");
   }
+  const access = createAccess(env, database.prisma);
   const context: AppContext = {
     env,
     log,
     db: database.prisma,
     source,
     secrets,
+    access,
     publicUrl: "",
     agents: new AgentHub(log, secrets.agentToken),
-    ui: new UiHub(log, secrets),
+    ui: new UiHub(log, { secrets, access }),
     tasks: new Set(),
     publishing: new Map(),
     scheduler: null as unknown as RolloutScheduler,

@@ -1,5 +1,6 @@
 // Everything a domain function may use, built once at boot and passed explicitly.
 import type { Logger } from "pino";
+import type { Access } from "./auth/access.ts";
 import type { Db } from "./db/open-database.ts";
 import type { Env } from "./env.ts";
 import type { ImageSource } from "./glance/source-image.ts";
@@ -15,6 +16,8 @@ export type AppContext = {
   db: Db;
   source: ImageSource;
   secrets: Secrets;
+  /** Sessions, API tokens, sign-in throttle: operator access in this process. */
+  access: Access;
   /** Base URL agents use to reach /artifacts (through their Squids). */
   publicUrl: string;
   agents: AgentHub;

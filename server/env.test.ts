@@ -72,4 +72,22 @@ describe("parseEnv", () => {
     expect(parseError({ PRECACHE_INSECURE: "yes" }).message).toContain('PRECACHE_INSECURE="yes"');
     expect(parseEnv({ NODE_ENV: "production" }).isProduction).toBe(true);
   });
+
+  it("configures Keystone sign-in the OpenStack way, and names bad operator-access settings", () => {
+    expect(parseEnv({}).keystoneSignIn).toBeNull();
+    expect(parseEnv({ OS_AUTH_URL: "http://keystone:5000/v3", PRECACHE_KEYSTONE_PROJECT: "ops" }).keystoneSignIn).toEqual({
+      url: "http://keystone:5000/v3",
+      project: "ops",
+      projectDomain: "Default",
+      userDomain: "Default",
+      roles: { admin: "admin", member: "operator", reader: "viewer" },
+    });
+    const custom = parseEnv({ PRECACHE_KEYSTONE_URL: "https://id.example.org", PRECACHE_KEYSTONE_PROJECT: "ops", PRECACHE_KEYSTONE_ROLES: "cloud-admin:admin, precache-viewer:viewer" });
+    expect(custom.keystoneSignIn).toMatchObject({ url: "https://id.example.org", roles: { "cloud-admin": "admin", "precache-viewer": "viewer" } });
+    expect(parseError({ PRECACHE_KEYSTONE_PROJECT: "ops" }).message).toMatch(/PRECACHE_KEYSTONE_PROJECT is set but neither PRECACHE_KEYSTONE_URL nor OS_AUTH_URL/);
+    const error = parseError({ PRECACHE_KEYSTONE_ROLES: "admin=admin", PRECACHE_DASHBOARD_URL: "precache", PRECACHE_SIGN_IN_WINDOW_SECONDS: "0" });
+    expect(error.message).toMatch(/PRECACHE_KEYSTONE_ROLES="admin=admin": must be keystone-role:precache-role pairs/);
+    expect(error.message).toMatch(/PRECACHE_DASHBOARD_URL="precache"/);
+    expect(error.message).toMatch(/PRECACHE_SIGN_IN_WINDOW_SECONDS="0"/);
+  });
 });

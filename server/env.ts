@@ -35,6 +35,25 @@ const schema = z.object({
   PRECACHE_API_TOKEN: z.string().optional(),
   PRECACHE_ADMIN_PASSWORD: z.string().optional(),
   PRECACHE_SESSION_SECRET: z.string().optional(),
+  /** Where operators open the dashboard; its origin is the one cookie-authenticated changes must come from. */
+  PRECACHE_DASHBOARD_URL: httpUrl("where operators open the dashboard, e.g. https://precache.example.org"),
+  /** Behind a reverse proxy: believe its X-Forwarded-Proto and X-Forwarded-For. */
+  PRECACHE_TRUST_PROXY: flag,
+  PRECACHE_SIGN_IN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  PRECACHE_SIGN_IN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(10_000).default(5),
+  PRECACHE_SIGN_IN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(20),
+  PRECACHE_KEYSTONE_URL: httpUrl("Keystone for operator sign-in, e.g. https://keystone:5000/v3"),
+  PRECACHE_KEYSTONE_PROJECT: z.string().min(1).max(255).optional(),
+  PRECACHE_KEYSTONE_PROJECT_DOMAIN: z.string().min(1).max(255).default("Default"),
+  PRECACHE_KEYSTONE_USER_DOMAIN: z.string().min(1).max(255).default("Default"),
+  PRECACHE_KEYSTONE_ROLES: z
+    .string()
+    .default("admin:admin,member:operator,reader:viewer")
+    .transform((value, ctx) => {
+      const map = parseRoleMap(value);
+      if (!map) ctx.addIssue({ code: "custom", message: "must be keystone-role:precache-role pairs, comma-separated, roles viewer|operator|admin (e.g. admin:admin,member:operator,reader:viewer)" });
+      return map ?? {};
+    }),
   PRECACHE_INSECURE: flag,
   PRECACHE_LOCAL_AGENT: flag,
   PRECACHE_LOCAL_AGENT_PROXIES: z.string().optional(),
@@ -72,7 +91,28 @@ export type Env = RawEnv & {
   isProduction: boolean;
   /** Glance is configured (directly or through Keystone); otherwise images come from imageDir. */
   hasGlance: boolean;
+  /** Operator sign-in through Keystone: null unless a project is configured. */
+  keystoneSignIn: KeystoneSignInSettings | null;
 };
+
+export type KeystoneSignInSettings = {
+  url: string;
+  project: string;
+  projectDomain: string;
+  userDomain: string;
+  roles: Record<string, "viewer" | "operator" | "admin">;
+};
+
+/** "admin:admin,member:operator" → { admin: "admin", member: "operator" }; null when malformed. */
+function parseRoleMap(value: string): Record<string, "viewer" | "operator" | "admin"> | null {
+  const map: Record<string, "viewer" | "operator" | "admin"> = Object.create(null);
+  for (const pair of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+    const match = /^([^:\s]+):(viewer|operator|admin)$/.exec(pair);
+    if (!match) return null;
+    map[match[1]] = match[2] as "viewer" | "operator" | "admin";
+  }
+  return map;
+}
 
 export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
   const result = schema.safeParse(source);
@@ -92,6 +132,22 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     artifactDir: path.resolve(raw.PRECACHE_ARTIFACT_DIR ?? path.join(dataDir, "artifacts")),
     isProduction: raw.NODE_ENV === "production",
     hasGlance: Boolean(raw.GLANCE_URL || raw.OS_CLOUD || raw.OS_AUTH_URL),
+    keystoneSignIn: keystoneSignIn(raw),
+  };
+}
+
+function keystoneSignIn(raw: RawEnv): KeystoneSignInSettings | null {
+  const url = raw.PRECACHE_KEYSTONE_URL ?? raw.OS_AUTH_URL;
+  if (!raw.PRECACHE_KEYSTONE_PROJECT) return null;
+  if (!url) {
+    throw new AppError("CONFIG_INVALID", "invalid environment:\n  PRECACHE_KEYSTONE_PROJECT is set but neither PRECACHE_KEYSTONE_URL nor OS_AUTH_URL names Keystone");
+  }
+  return {
+    url,
+    project: raw.PRECACHE_KEYSTONE_PROJECT,
+    projectDomain: raw.PRECACHE_KEYSTONE_PROJECT_DOMAIN,
+    userDomain: raw.PRECACHE_KEYSTONE_USER_DOMAIN,
+    roles: raw.PRECACHE_KEYSTONE_ROLES,
   };
 }
 

@@ -13,6 +13,10 @@ export type Actor = {
   address: string;
   /** Set when the request came with a dashboard session (cookie). */
   sessionId?: string;
+  /** Set when the request came with a personal API token. */
+  tokenId?: string;
+  /** The account behind a session or a token (a token's owner); absent for anonymous and agents. */
+  user?: string;
 };
 
 export function anonymous(address: string): Actor {

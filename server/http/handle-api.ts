@@ -2,8 +2,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { hasRole, Role } from "../../protocol/roles.ts";
 import { recordAudit, type AuditOutcome } from "../audit/record-audit.ts";
-import { anonymous, type Actor } from "../auth/actor.ts";
+import type { Actor } from "../auth/actor.ts";
 import { authenticate } from "../auth/authenticate.ts";
+import { checkCsrf } from "../auth/csrf.ts";
+import { clientAddress, dashboardOrigins, isHttpsRequest, type RequestFacts } from "../auth/request-origin.ts";
 import type { AppContext } from "../context.ts";
 import { AppError, isAppError } from "../errors.ts";
 import { apiRoutes } from "./api-routes.ts";
@@ -11,12 +13,15 @@ import { auditRoutes } from "./audit-routes.ts";
 import { readJson, sendError, sendJson, sendText } from "./respond.ts";
 import type { Route, RouteRequest, RouteResult } from "./route.ts";
 import { sessionRoutes } from "./session-routes.ts";
+import { tokenRoutes } from "./token-routes.ts";
+import { userRoutes } from "./user-routes.ts";
 
 /** Every REST route; the fuzzer reads this table too. */
-export const routes: Route[] = [...sessionRoutes, ...apiRoutes, ...auditRoutes];
+export const routes: Route[] = [...sessionRoutes, ...userRoutes, ...tokenRoutes, ...apiRoutes, ...auditRoutes];
 
 export async function handleApi(context: AppContext, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
-  const address = req.socket.remoteAddress ?? "unknown";
+  const facts: RequestFacts = { headers: req.headers, isEncrypted: "encrypted" in req.socket && req.socket.encrypted === true, remoteAddress: req.socket.remoteAddress };
+  const address = clientAddress(context.access.origin, facts);
   let audited: { route: Route; request: RouteRequest } | null = null;
   try {
     const matching = routes.filter((route) => route.path.test(pathname));
@@ -26,7 +31,20 @@ export async function handleApi(context: AppContext, req: IncomingMessage, res: 
       return sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: `${req.method} not allowed on ${pathname}` } }, { allow: matching.map((r) => r.method).join(", ") });
     }
     const query = parseQueryString(req.url);
-    const actor: Actor = route.isPublic ? anonymous(address) : await authenticate(context, req.headers, address);
+    // Public routes learn who calls too: sign-out ends the caller's session.
+    const actor: Actor = await authenticate(context, req.headers, address);
+    const method = req.method ?? "GET";
+    const forged = checkCsrf({
+      method,
+      headers: req.headers,
+      isCookieAuthenticated: actor.sessionId !== undefined,
+      isBearer: actor.kind === "token",
+      allowedOrigins: dashboardOrigins(context.access.origin, facts),
+    });
+    if (forged) {
+      context.log.warn({ actor: actor.name, address, method, pathname, origin: req.headers.origin ?? null, contentType: req.headers["content-type"] ?? null }, `request refused: ${forged.message}`);
+      throw forged;
+    }
     if (!route.isPublic) {
       if (actor.role === null) throw new AppError("UNAUTHORIZED", "sign in, or send Authorization: Bearer <API token>");
       const needed = route.role ?? (req.method === "GET" ? Role.viewer : Role.operator);
@@ -37,7 +55,7 @@ export async function handleApi(context: AppContext, req: IncomingMessage, res: 
     }
     const params = route.path.exec(pathname)!.slice(1);
     const body = req.method === "GET" ? {} : await readJson(req);
-    const request: RouteRequest = { params, query, body, headers: req.headers, actor };
+    const request: RouteRequest = { params, query, body, headers: req.headers, actor, isHttps: isHttpsRequest(context.access.origin, facts) };
     if (route.audit) audited = { route, request };
     const result = await route.handle(context, request);
     if (audited) await audit(context, route, request, "ok", result);

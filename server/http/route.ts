@@ -15,6 +15,8 @@ export type RouteRequest = {
   body: unknown;
   headers: IncomingHttpHeaders;
   actor: Actor;
+  /** The dashboard is being served over https here (TLS, trusted proxy, or an https dashboard URL). */
+  isHttps?: boolean;
 };
 
 export type RouteAudit = {

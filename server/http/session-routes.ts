@@ -1,38 +1,106 @@
-// Sign-in for the dashboard: the admin password or the API token buys an httpOnly cookie.
+// Sign-in and sessions: POST /api/session opens a server-side session (cookie), DELETE ends it;
+// /api/sessions lists live sessions (one's own; admins see all) and revokes them.
 import { z } from "zod";
+import { hasRole, Role } from "../../protocol/roles.ts";
+import { recordAudit } from "../audit/record-audit.ts";
+import type { Actor } from "../auth/actor.ts";
+import { signIn } from "../auth/sign-in.ts";
+import type { SessionView } from "../auth/session-store.ts";
+import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
-import { safeEqual } from "../secrets.ts";
-import type { Route } from "./route.ts";
-import { clearSessionCookie, createSessionCookie, isOperator } from "./session.ts";
+import type { Route, RouteRequest, RouteResult } from "./route.ts";
+import { clearSessionCookie, sessionCookie } from "./session.ts";
 
-const signInBody = z.object({ password: z.string().min(1).max(1024) }).strict();
+const signInBody = z
+  .object({
+    username: z.string().min(1).max(255).regex(/^[^\u0000-\u001f\u007f]+$/, "no control characters").optional(),
+    password: z.string().min(1).max(1024),
+    domain: z.string().min(1).max(255).regex(/^[^\u0000-\u001f\u007f]+$/, "no control characters").optional(),
+  })
+  .strict();
 
 export const sessionRoutes: Route[] = [
   {
     method: "GET",
     path: /^\/api\/session$/,
     isPublic: true,
-    handle: async (context, { headers }) => ({ status: 200, body: { authenticated: isOperator(headers, context.secrets) } }),
+    handle: async (_context, { actor }) => ({
+      status: 200,
+      body: actor.role === null ? { authenticated: false } : { authenticated: true, user: { name: actor.user ?? actor.name, role: actor.role, via: actor.sessionId ? "session" : "token" } },
+    }),
   },
   {
     method: "POST",
     path: /^\/api\/session$/,
     isPublic: true,
-    handle: async (context, { body }) => {
-      const { password } = signInBody.parse(body);
-      const { adminPassword, apiToken, sessionSecret } = context.secrets;
-      if (!safeEqual(password, adminPassword) && !safeEqual(password, apiToken)) {
-        context.log.warn("dashboard sign-in refused");
-        throw new AppError("UNAUTHORIZED", "wrong password or token");
+    handle: async (context, { body, headers, actor, isHttps }): Promise<RouteResult> => {
+      const { username, password, domain } = signInBody.parse(body);
+      const userAgent = typeof headers["user-agent"] === "string" ? headers["user-agent"] : undefined;
+      const verdict = await signIn(context, { username, password, domain, address: actor.address, userAgent });
+      if (!verdict.ok) {
+        const isThrottled = verdict.retryAfterSeconds !== undefined;
+        context.log.warn({ account: verdict.account, address: actor.address, reason: verdict.reason }, "dashboard sign-in refused");
+        await recordAudit(context, { actor: verdict.account, address: actor.address, action: "session.sign-in", target: verdict.account, outcome: "denied", detail: { reason: verdict.reason } });
+        if (isThrottled) {
+          const message = `too many failed sign-ins; try again in ${verdict.retryAfterSeconds} s`;
+          return { status: 429, body: { error: { code: "TOO_MANY_REQUESTS", message } }, headers: { "retry-after": String(verdict.retryAfterSeconds) } };
+        }
+        throw new AppError("UNAUTHORIZED", "wrong password or unknown user");
       }
-      const secure = context.publicUrl.startsWith("https://");
-      return { status: 200, body: { authenticated: true }, headers: { "set-cookie": createSessionCookie(sessionSecret, secure) } };
+      const { user } = verdict;
+      await recordAudit(context, { actor: user.name, address: actor.address, action: "session.sign-in", target: user.name, outcome: "ok", detail: { source: user.source, role: user.role } });
+      return { status: 200, body: { authenticated: true, user }, headers: { "set-cookie": sessionCookie(verdict.cookieValue, isHttps ?? false) } };
     },
   },
   {
     method: "DELETE",
     path: /^\/api\/session$/,
     isPublic: true,
-    handle: async () => ({ status: 200, body: { authenticated: false }, headers: { "set-cookie": clearSessionCookie() } }),
+    handle: async (context, { actor, isHttps }) => {
+      if (actor.sessionId) {
+        await context.access.sessions.revoke(actor.sessionId);
+        await recordAudit(context, { actor: actor.name, address: actor.address, action: "session.sign-out", target: actor.name, outcome: "ok" });
+      }
+      return { status: 200, body: { authenticated: false }, headers: { "set-cookie": clearSessionCookie(isHttps ?? false) } };
+    },
+  },
+  {
+    method: "GET",
+    path: /^\/api\/sessions$/,
+    role: Role.viewer,
+    handle: async (context, { actor }) => {
+      const sessions = await context.access.sessions.list(seesAll(actor) ? undefined : ownerOf(actor));
+      return { status: 200, body: { sessions: sessions.map((session) => toSessionBody(session, actor)) } };
+    },
+  },
+  {
+    method: "DELETE",
+    path: /^\/api\/sessions\/([0-9a-f]{64})$/,
+    role: Role.viewer,
+    audit: { action: "session.revoke", target: ({ params }) => params[0].slice(0, 12) },
+    handle: async (context, request) => {
+      const session = await findOwnSession(context, request);
+      await context.access.sessions.revoke(session.id);
+      return { status: 200, body: { revoked: true } };
+    },
   },
 ];
+
+function seesAll(actor: Actor): boolean {
+  return actor.role !== null && hasRole(actor.role, Role.admin);
+}
+
+function ownerOf(actor: Actor): string {
+  return actor.user ?? actor.name;
+}
+
+/** A session the caller may revoke; someone else's answers 404 to a non-admin, as if absent. */
+async function findOwnSession(context: AppContext, { params, actor }: RouteRequest): Promise<SessionView> {
+  const session = await context.access.sessions.get(params[0]);
+  if (!session || (!seesAll(actor) && session.userName !== ownerOf(actor))) throw new AppError("NOT_FOUND", "no such session");
+  return session;
+}
+
+function toSessionBody(session: SessionView, actor: Actor) {
+  return { ...session, isCurrent: session.id === actor.sessionId };
+}

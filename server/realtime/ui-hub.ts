@@ -12,8 +12,9 @@ import {
   type UiSnapshot,
   type UiToServerEvents,
 } from "../../protocol/events.ts";
-import { safeEqual, type Secrets } from "../secrets.ts";
-import { hasValidSession } from "../http/session.ts";
+import type { Access } from "../auth/access.ts";
+import { authenticateUiSocket } from "../auth/authenticate-socket.ts";
+import type { Secrets } from "../secrets.ts";
 import { LiveSnapshot } from "./live-snapshot.ts";
 
 const FLUSH_MS = 250;
@@ -27,7 +28,11 @@ export class UiHub {
   private timer: NodeJS.Timeout | null = null;
   private snapshot: LiveSnapshot | null = null;
 
-  constructor(private readonly log: Logger, private readonly secrets: Secrets) {}
+  constructor(private readonly log: Logger, private readonly auth: { secrets: Secrets; access: Access }) {
+    // Logout, revocation, a role change or a disabled account ends that session's sockets at once.
+    auth.access.sessions.onRevoked((ids) => this.disconnectWhere((data) => data.sessionId !== undefined && ids.includes(data.sessionId)));
+    auth.access.tokens.onRevoked((ids) => this.disconnectWhere((data) => data.tokenId !== undefined && ids.includes(data.tokenId)));
+  }
 
   attach(io: Server, readSnapshot: () => Promise<UiSnapshot>): void {
     const snapshot = new LiveSnapshot(readSnapshot);
@@ -36,10 +41,19 @@ export class UiHub {
     const namespace = io.of(UI_NAMESPACE) as unknown as Namespace<UiToServerEvents, ServerToUiEvents>;
     this.namespace = namespace;
     namespace.use((socket, next) => {
-      const token = socket.handshake.auth?.token;
-      const isTokenValid = typeof token === "string" && safeEqual(token, this.secrets.apiToken);
-      if (isTokenValid || hasValidSession(socket.handshake.headers, this.secrets.sessionSecret)) return next();
-      next(new Error("unauthorized: sign in first"));
+      const { headers, auth, address, secure } = socket.handshake;
+      authenticateUiSocket(this.auth, { headers, auth, address, secure }).then(
+        (verdict) => {
+          if (!verdict.ok) {
+            this.log.warn({ address, origin: headers.origin ?? null }, `/ui socket refused: ${verdict.message}`);
+            return next(new Error(verdict.message));
+          }
+          socket.data.sessionId = verdict.actor.sessionId;
+          socket.data.tokenId = verdict.actor.tokenId;
+          next();
+        },
+        (error: Error) => next(new Error(`unauthorized: ${error.message}`)),
+      );
     });
     namespace.on("connection", (socket) => {
       snapshot.get().then(
@@ -67,6 +81,12 @@ export class UiHub {
   rolloutChanged(id: string, state: string): void {
     this.rollouts.set(id, state);
     this.schedule();
+  }
+
+  private disconnectWhere(matches: (data: { sessionId?: string; tokenId?: string }) => boolean): void {
+    for (const socket of this.namespace?.sockets.values() ?? []) {
+      if (matches(socket.data as { sessionId?: string; tokenId?: string })) socket.disconnect(true);
+    }
   }
 
   close(): void {

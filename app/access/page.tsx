@@ -1,0 +1,5 @@
+import { AccessPage } from "../../components/AccessPage";
+
+export default function Page() {
+  return <AccessPage />;
+}

@@ -1,0 +1,53 @@
+// Personal API tokens: anyone signed in creates tokens with a role up to their own, sees and
+// revokes their own; admins see and revoke everyone's. The secret is in the create answer only.
+import { z } from "zod";
+import { hasRole, Role, roleSchema } from "../../protocol/roles.ts";
+import type { Actor } from "../auth/actor.ts";
+import { AppError } from "../errors.ts";
+import type { Route } from "./route.ts";
+
+const createBody = z.object({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, "letters, digits, space . _ -; at most 64"), role: roleSchema.optional() }).strict();
+
+export const tokenRoutes: Route[] = [
+  {
+    method: "GET",
+    path: /^\/api\/tokens$/,
+    role: Role.viewer,
+    handle: async (context, { actor }) => ({ status: 200, body: { tokens: await context.access.tokens.list(isAdmin(actor) ? undefined : ownerOf(actor)) } }),
+  },
+  {
+    method: "POST",
+    path: /^\/api\/tokens$/,
+    role: Role.viewer,
+    audit: {
+      action: "token.create",
+      target: (_request, result) => (result?.body as { token?: { name?: string } } | undefined)?.token?.name,
+    },
+    handle: async (context, { body, actor }) => {
+      const { name, role = actor.role! } = createBody.parse(body);
+      if (!hasRole(actor.role!, role)) throw new AppError("FORBIDDEN", `${actor.name} is ${actor.role}: cannot create a ${role} token`);
+      const { secret, token } = await context.access.tokens.create({ name, role, owner: ownerOf(actor) });
+      return { status: 201, body: { token, secret } };
+    },
+  },
+  {
+    method: "DELETE",
+    path: /^\/api\/tokens\/([0-9a-f-]{36})$/,
+    role: Role.viewer,
+    audit: { action: "token.revoke", target: ({ params }) => params[0] },
+    handle: async (context, { params, actor }) => {
+      const token = await context.access.tokens.get(params[0]);
+      if (!token || (!isAdmin(actor) && token.owner !== ownerOf(actor))) throw new AppError("NOT_FOUND", "no such token");
+      await context.access.tokens.revoke(token.id);
+      return { status: 200, body: { revoked: true, token } };
+    },
+  },
+];
+
+function isAdmin(actor: Actor): boolean {
+  return actor.role !== null && hasRole(actor.role, Role.admin);
+}
+
+function ownerOf(actor: Actor): string {
+  return actor.user ?? actor.name;
+}
