@@ -8,12 +8,16 @@ import { PrecacheAgent } from "./precache-agent.ts";
 
 const USAGE = `usage:
   precache-agent [--server URL] [--token T] [--name NAME] [--cache-dir DIR] [--proxy URL[,URL]] [--group RACK] [--allow-direct]
-                 [--force-raw-images true|false]
+                 [--force-raw-images true|false] [--state-dir DIR] [--ca FILE]
   precache-agent fetch <image id> --artifact-url URL --hash sha512:<hex> [--proxy URL[,URL]] [--cache-dir DIR] [--size BYTES] [--allow-direct]
                  [--disk-format qcow2] [--force-raw-images true|false]
 
 --force-raw-images mirrors nova.conf's force_raw_images (default true, as in nova): images whose
-Glance disk_format is not raw are converted with qemu-img before nova can see them.`;
+Glance disk_format is not raw are converted with qemu-img before nova can see them.
+
+--token is the enrolment secret: at its first connection the agent enrols and the server issues
+it a credential of its own, kept in <state dir>/credential-<name>.json (0600; state dir 0700,
+default <cache dir>/.precache). --ca FILE trusts a private CA for an https:// server.`;
 
 const options = {
   server: { type: "string" },
@@ -28,6 +32,8 @@ const options = {
   size: { type: "string" },
   "disk-format": { type: "string" },
   "force-raw-images": { type: "string" },
+  "state-dir": { type: "string" },
+  ca: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 

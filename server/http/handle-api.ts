@@ -6,12 +6,13 @@ import { anonymous, type Actor } from "../auth/actor.ts";
 import { authenticate } from "../auth/authenticate.ts";
 import type { AppContext } from "../context.ts";
 import { AppError, isAppError } from "../errors.ts";
+import { agentRoutes } from "./agent-routes.ts";
 import { apiRoutes } from "./api-routes.ts";
 import { readJson, sendError, sendJson, sendText } from "./respond.ts";
 import type { Route, RouteRequest, RouteResult } from "./route.ts";
 import { sessionRoutes } from "./session-routes.ts";
 
-const routes: Route[] = [...sessionRoutes, ...apiRoutes];
+const routes: Route[] = [...sessionRoutes, ...apiRoutes, ...agentRoutes];
 
 export async function handleApi(context: AppContext, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
   const address = req.socket.remoteAddress ?? "unknown";

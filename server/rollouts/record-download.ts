@@ -4,17 +4,19 @@ import { CellState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
 import { readCache } from "../db/read-cache.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
-import { setCell, setCells } from "./set-cell.ts";
+import { setCells } from "./set-cell.ts";
 import { failOrRetry } from "./target-retry.ts";
 
 type RecordContext = Pick<AppContext, "db" | "ui" | "log" | "scheduler" | "progress">;
 
 export async function recordProgress(context: RecordContext, hypervisor: string, progress: DownloadProgress): Promise<void> {
+  if (!(await wasDispatched(context, hypervisor, progress))) return ignore(context, hypervisor, progress, "progress");
   context.progress.add(progress.rolloutId, hypervisor, progress.bytes);
   context.ui.cellChanged(hypervisor, { imageId: progress.imageId, state: CellState.downloading, bytes: progress.bytes, totalBytes: progress.totalBytes, error: null });
 }
 
 export async function recordFinished(context: RecordContext, hypervisor: string, result: DownloadFinished): Promise<void> {
+  if (!(await wasDispatched(context, hypervisor, result))) return ignore(context, hypervisor, result, "result");
   if (result.ok) return finishedBatch(context).add(hypervisor, result);
   const image = await readCache(context.db).imageById(result.imageId);
   const size = image?.size == null ? null : Number(image.size);
@@ -25,11 +27,58 @@ export async function recordFinished(context: RecordContext, hypervisor: string,
   if (target && (target.state === TargetState.downloading || target.state === TargetState.pending)) {
     const error = result.error ?? { code: "FAILED", message: "unknown error" };
     await failOrRetry(context, target, target.rollout, error, BigInt(result.bytes), size);
-  } else if (!target) {
-    await setCell(context, hypervisor, result.imageId, { state: CellState.failed, error: `${result.error?.code}: ${result.error?.message}` }, size);
   }
   logFinished(context, hypervisor, result);
   context.scheduler.poke();
+}
+
+/** Rollout ids are UUIDs: anything else cannot name a target, and never reaches a query. */
+const ROLLOUT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const MAX_REMEMBERED = 100_000;
+const NEGATIVE_TTL_MS = 5_000;
+type Dispatch = { isDispatched: Promise<boolean>; at: number };
+const dispatches = new WeakMap<RecordContext, Map<string, Dispatch>>();
+
+/**
+ * Whether this rollout sent this hypervisor its command (dispatch records startedAt when it claims
+ * the target) for this image. Anything else is a result nobody asked for: an agent cannot report
+ * for another node's target, nor mark an image verified that it was never sent. "Was dispatched"
+ * never becomes false again, so yes-answers are remembered (progress ticks then cost nothing);
+ * no-answers for a few seconds, since a dispatch may be on its way.
+ */
+function wasDispatched(context: RecordContext, hypervisor: string, report: { rolloutId: string; imageId: string }): Promise<boolean> {
+  if (!ROLLOUT_ID.test(report.rolloutId)) return Promise.resolve(false);
+  let remembered = dispatches.get(context);
+  if (!remembered) dispatches.set(context, (remembered = new Map()));
+  const key = `${report.rolloutId}|${hypervisor}|${report.imageId}`;
+  const known = remembered.get(key);
+  if (known && (known.at === Infinity || Date.now() - known.at < NEGATIVE_TTL_MS)) return known.isDispatched;
+  if (remembered.size >= MAX_REMEMBERED) remembered.clear();
+  const entry: Dispatch = { at: Infinity, isDispatched: Promise.resolve(false) };
+  entry.isDispatched = context.db.rolloutTarget
+    .findUnique({
+      where: { rolloutId_hypervisorName: { rolloutId: report.rolloutId, hypervisorName: hypervisor } },
+      select: { startedAt: true, rollout: { select: { imageId: true } } },
+    })
+    .then((target) => target !== null && target.startedAt !== null && target.rollout.imageId === report.imageId)
+    .catch(() => false)
+    .then((isDispatched) => {
+      if (!isDispatched) entry.at = Date.now();
+      return isDispatched;
+    });
+  remembered.set(key, entry);
+  return entry.isDispatched;
+}
+
+const ignoredLog = { at: 0, suppressed: 0 };
+
+/** Logged at most once a second, so an agent sending junk in a loop cannot flood the log. */
+function ignore(context: RecordContext, hypervisor: string, report: { rolloutId: string; imageId: string }, what: string): void {
+  const now = Date.now();
+  if (now - ignoredLog.at < 1000) return void (ignoredLog.suppressed += 1);
+  const suppressed = ignoredLog.suppressed;
+  Object.assign(ignoredLog, { at: now, suppressed: 0 });
+  context.log.warn({ hypervisor, rolloutId: JSON.stringify(report.rolloutId.slice(0, 64)), imageId: report.imageId, suppressed }, `${what} for a target not dispatched to this hypervisor ignored`);
 }
 
 type Success = { hypervisor: string; result: DownloadFinished };
