@@ -89,20 +89,23 @@ for (const backend of backends) {
       expect(fs.readdirSync(b.stateDir())).toEqual(["credential-hv-twin-b.json"]);
     });
 
-    it("the enrolment token cannot take over an enrolled name; a stolen-token client cannot forge results for targets not dispatched to it", async () => {
+    it("the enrolment token (or a guessed credential) cannot take over an enrolled name; the real node stays connected", async () => {
       const real = await start("hv-real");
       const socketBefore = (real as unknown as { socket: { id: string } }).socket.id;
       expect(await refusalOf(server.url, { name: "hv-real", token: AGENT_TOKEN })).toBe("BAD_CREDENTIAL");
       expect(await refusalOf(server.url, { name: "hv-real", credential: "guessed" })).toBe("BAD_CREDENTIAL");
       expect(server.context.agents.isOnline("hv-real")).toBe(true);
       expect((real as unknown as { socket: { id: string } }).socket.id).toBe(socketBefore);
+    });
 
+    it("a stolen-token client cannot forge results for a target not dispatched to it; the real node keeps receiving commands", async () => {
+      await start("hv-real-2");
       // The thief enrols a name of its own, and reports success for the real node's rollout.
       const thief = await connectRawAgent(server.url, { name: "hv-thief", token: AGENT_TOKEN });
       expect((await thief.hello("hv-thief")).ok).toBe(true);
       const image = (await server.api("GET", "/api/images")).body.images[0];
       await publishAndWait(server, image.id);
-      const created = await server.api("POST", "/api/rollouts", { imageId: image.id, hypervisors: ["hv-real"] });
+      const created = await server.api("POST", "/api/rollouts", { imageId: image.id, hypervisors: ["hv-real-2"] });
       const rolloutId = created.body.rollout.id;
       thief.socket.emit("download:progress", { rolloutId, imageId: image.id, bytes: 1, totalBytes: image.size });
       thief.socket.emit("download:finished", { rolloutId, imageId: image.id, ok: true, bytes: image.size, seconds: 1 });
@@ -112,7 +115,7 @@ for (const backend of backends) {
         return view.state === "running" ? undefined : view;
       });
       expect(rollout).toMatchObject({ state: "done", counts: { done: 1 } });
-      expect((await hypervisor(server, "hv-real")).images).toMatchObject([{ imageId: image.id, verified: true }]);
+      expect((await hypervisor(server, "hv-real-2")).images).toMatchObject([{ imageId: image.id, verified: true }]);
       expect((await hypervisor(server, "hv-thief")).images).toEqual([]);
       thief.close();
     });
@@ -128,13 +131,15 @@ for (const backend of backends) {
       raw.close();
     });
 
-    it("a disconnect takes the name offline at once", async () => {
+    it("a disconnect takes the connection's name offline at once, leaving no ghost", async () => {
       const raw = await connectRawAgent(server.url, { name: "hv-leaves", token: AGENT_TOKEN });
       expect((await raw.hello("hv-leaves")).ok).toBe(true);
+      await raw.hello("hv-ghost");
       expect((await hypervisor(server, "hv-leaves")).online).toBe(true);
       raw.close();
       await waitFor("hv-leaves offline", async () => ((await hypervisor(server, "hv-leaves")).online ? undefined : true), 2000);
-      expect(server.context.agents.isOnline("hv-leaves")).toBe(false);
+      expect(server.context.agents.onlineNames().filter((name) => name === "hv-leaves" || name === "hv-ghost")).toEqual([]);
+      expect((await hypervisor(server, "hv-ghost"))?.online ?? false).toBe(false);
     });
 
     it("a name with a NUL byte is refused and registers nothing; topology and group calls still answer 200", async () => {
