@@ -36,7 +36,7 @@ export function readCredentialSync(stateDir: string, name: string): StoredCreden
     fd = fs.openSync(file, fs.constants.O_RDONLY | NO_FOLLOW);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
+    throw new Error(`credential file ${file} is unreadable (${(error as Error).message}): a symlink is never followed`);
   }
   try {
     if ((fs.fstatSync(fd).mode & 0o077) !== 0) fs.fchmodSync(fd, 0o600);
