@@ -32,6 +32,7 @@ export function AppShell({ title, children }: { title: string; children: ReactNo
           <Link href="/hypervisors">Hypervisors</Link>
           <Link href="/topology">Topology</Link>
           <Link href="/cleanup">Cleanup</Link>
+          <Link href="/agents">Agents</Link>
         </nav>
         <span className="muted" data-testid="live-status">{live.isConnected ? "● live" : "○ connecting…"}</span>
         <button
