@@ -209,3 +209,29 @@ for (const backend of backends) {
     });
   });
 }
+
+describe("the in-process local agent", () => {
+  it("enrols at the first start and reconnects with its stored credential after restarts", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "precache-local-agent-"));
+    try {
+      for (let run = 0; run < 2; run++) {
+        const server = await startTestServer({ PRECACHE_DATA_DIR: dataDir, PRECACHE_LOCAL_AGENT: "1" });
+        try {
+          await server.localAgent!.whenReady();
+          expect(fs.statSync(credentialFile(defaultStateDir(path.join(dataDir, "nova-cache")), os.hostname())).mode & 0o777).toBe(0o600);
+        } finally {
+          await server.close();
+        }
+      }
+      const server = await startTestServer({ PRECACHE_DATA_DIR: dataDir, PRECACHE_LOCAL_AGENT: "0" });
+      try {
+        expect(await server.context.db.auditEvent.count({ where: { action: "agent.enrol" } })).toBe(1);
+        expect(await server.context.db.auditEvent.count({ where: { action: "agent.refused" } })).toBe(0);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
