@@ -3,6 +3,7 @@ import type { DownloadFinished, DownloadProgress } from "../../protocol/events.t
 import { CellState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
 import { readCache } from "../db/read-cache.ts";
+import { DispatchedTargets } from "./dispatched-targets.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { setCells } from "./set-cell.ts";
 import { failOrRetry } from "./target-retry.ts";
@@ -10,13 +11,13 @@ import { failOrRetry } from "./target-retry.ts";
 type RecordContext = Pick<AppContext, "db" | "ui" | "log" | "scheduler" | "progress">;
 
 export async function recordProgress(context: RecordContext, hypervisor: string, progress: DownloadProgress): Promise<void> {
-  if (!(await wasDispatched(context, hypervisor, progress))) return ignore(context, hypervisor, progress, "progress");
+  if (!(await wasDispatched(context, hypervisor, progress, false))) return ignore(context, hypervisor, progress, "progress");
   context.progress.add(progress.rolloutId, hypervisor, progress.bytes);
   context.ui.cellChanged(hypervisor, { imageId: progress.imageId, state: CellState.downloading, bytes: progress.bytes, totalBytes: progress.totalBytes, error: null });
 }
 
 export async function recordFinished(context: RecordContext, hypervisor: string, result: DownloadFinished): Promise<void> {
-  if (!(await wasDispatched(context, hypervisor, result))) return ignore(context, hypervisor, result, "result");
+  if (!(await wasDispatched(context, hypervisor, result, true))) return ignore(context, hypervisor, result, "result");
   if (result.ok) return finishedBatch(context).add(hypervisor, result);
   const image = await readCache(context.db).imageById(result.imageId);
   const size = image?.size == null ? null : Number(image.size);
@@ -32,42 +33,12 @@ export async function recordFinished(context: RecordContext, hypervisor: string,
   context.scheduler.poke();
 }
 
-/** Rollout ids are UUIDs: anything else cannot name a target, and never reaches a query. */
-const ROLLOUT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const MAX_REMEMBERED = 100_000;
-const NEGATIVE_TTL_MS = 5_000;
-type Dispatch = { isDispatched: Promise<boolean>; at: number };
-const dispatches = new WeakMap<RecordContext, Map<string, Dispatch>>();
+const dispatches = new WeakMap<RecordContext, DispatchedTargets>();
 
-/**
- * Whether this rollout sent this hypervisor its command (dispatch records startedAt when it claims
- * the target) for this image. Anything else is a result nobody asked for: an agent cannot report
- * for another node's target, nor mark an image verified that it was never sent. "Was dispatched"
- * never becomes false again, so yes-answers are remembered (progress ticks then cost nothing);
- * no-answers for a few seconds, since a dispatch may be on its way.
- */
-function wasDispatched(context: RecordContext, hypervisor: string, report: { rolloutId: string; imageId: string }): Promise<boolean> {
-  if (!ROLLOUT_ID.test(report.rolloutId)) return Promise.resolve(false);
-  let remembered = dispatches.get(context);
-  if (!remembered) dispatches.set(context, (remembered = new Map()));
-  const key = `${report.rolloutId}|${hypervisor}|${report.imageId}`;
-  const known = remembered.get(key);
-  if (known && (known.at === Infinity || Date.now() - known.at < NEGATIVE_TTL_MS)) return known.isDispatched;
-  if (remembered.size >= MAX_REMEMBERED) remembered.clear();
-  const entry: Dispatch = { at: Infinity, isDispatched: Promise.resolve(false) };
-  entry.isDispatched = context.db.rolloutTarget
-    .findUnique({
-      where: { rolloutId_hypervisorName: { rolloutId: report.rolloutId, hypervisorName: hypervisor } },
-      select: { startedAt: true, rollout: { select: { imageId: true } } },
-    })
-    .then((target) => target !== null && target.startedAt !== null && target.rollout.imageId === report.imageId)
-    .catch(() => false)
-    .then((isDispatched) => {
-      if (!isDispatched) entry.at = Date.now();
-      return isDispatched;
-    });
-  remembered.set(key, entry);
-  return entry.isDispatched;
+function wasDispatched(context: RecordContext, hypervisor: string, report: { rolloutId: string; imageId: string }, isResult: boolean): Promise<boolean> {
+  let known = dispatches.get(context);
+  if (!known) dispatches.set(context, (known = new DispatchedTargets(context.db)));
+  return known.wasDispatched(report, hypervisor, isResult);
 }
 
 const ignoredLog = { at: 0, suppressed: 0 };
