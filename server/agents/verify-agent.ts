@@ -6,6 +6,9 @@ import type { AppContext } from "../context.ts";
 import { safeEqual } from "../secrets.ts";
 import { matchesSecretHash } from "./agent-secret.ts";
 
+/** Twice the hub's presence sweep (60 s). */
+const LAST_SEEN_FRESH_MS = 120_000;
+
 export type AgentVerdict =
   | { ok: true; mode: "credential"; secretHash: string }
   | { ok: true; mode: "enrol" }
@@ -18,8 +21,12 @@ export async function verifyAgent(context: Pick<AppContext, "db" | "secrets">, a
   }
   if (row) {
     if (auth.credential !== undefined && matchesSecretHash(auth.credential, row.secretHash)) {
-      // One cheap write per connection; the hub's sweep keeps lastSeenAt fresh while connected.
-      await context.db.agentCredential.updateMany({ where: { hypervisorName: auth.name }, data: { lastSeenAt: new Date(), lastSeenFrom: address } });
+      // The hub's sweep keeps lastSeenAt fresh while connected, so a reconnect from the same
+      // address (every node at once, after a server restart) needs no write of its own.
+      const isRecent = row.lastSeenAt !== null && Date.now() - row.lastSeenAt.getTime() < LAST_SEEN_FRESH_MS;
+      if (row.lastSeenFrom !== address || !isRecent) {
+        await context.db.agentCredential.updateMany({ where: { hypervisorName: auth.name }, data: { lastSeenAt: new Date(), lastSeenFrom: address } });
+      }
       return { ok: true, mode: "credential", secretHash: row.secretHash };
     }
     const message = auth.credential === undefined

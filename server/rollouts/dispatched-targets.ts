@@ -6,10 +6,10 @@ import type { Db } from "../db/open-database.ts";
 
 /** Rollout ids are UUIDs: anything else names no target, and never reaches a query. */
 const ROLLOUT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** Progress misses re-read a rollout at most this often; results always get a fresh read. */
+/** Progress misses re-read a rollout at most this often; a result is checked against its own target. */
 const PROGRESS_REFRESH_MS = 1000;
 /** Another server process (shared Postgres) may stamp startedAt with a clock a little behind ours. */
-const CLOCK_SLACK_MS = 60_000;
+const CLOCK_SLACK_MS = 5_000;
 const MAX_ROLLOUTS = 1000;
 
 type Known = { imageId: string | null; hypervisors: Set<string>; readSince: Date | null; lastReadStartedAt: number; reading: { startedAt: number; done: Promise<void> } | null };
@@ -19,19 +19,27 @@ export class DispatchedTargets {
 
   constructor(private readonly db: Db) {}
 
-  /** `isResult`: a miss is re-read from the database rather than answered from a recent read. */
+  /** `isResult`: a miss is checked against the node's own target, never answered from a recent read. */
   async wasDispatched(report: { rolloutId: string; imageId: string }, hypervisor: string, isResult: boolean): Promise<boolean> {
     if (!ROLLOUT_ID.test(report.rolloutId)) return false;
-    const arrivedAt = Date.now();
     const known = this.known(report.rolloutId);
     const matches = () => known.imageId === report.imageId && known.hypervisors.has(hypervisor);
     if (matches()) return true;
-    if (!isResult && arrivedAt - known.lastReadStartedAt < PROGRESS_REFRESH_MS) {
+    if (!isResult && Date.now() - known.lastReadStartedAt < PROGRESS_REFRESH_MS) {
       if (known.reading) await known.reading.done;
       return matches();
     }
-    // A read that started after this report arrived sees every dispatch that preceded it.
-    while (!matches() && known.lastReadStartedAt < arrivedAt) await this.read(report.rolloutId, known);
+    if (!isResult) {
+      await this.read(report.rolloutId, known);
+      return matches();
+    }
+    // One result per node: a lookup of its own target is cheaper than re-reading the rollout.
+    if (known.imageId === null) await this.read(report.rolloutId, known);
+    if (known.imageId !== report.imageId) return false;
+    const target = await this.db.rolloutTarget
+      .findUnique({ where: { rolloutId_hypervisorName: { rolloutId: report.rolloutId, hypervisorName: hypervisor } }, select: { startedAt: true } })
+      .catch(() => null);
+    if (target?.startedAt) known.hypervisors.add(hypervisor);
     return matches();
   }
 
