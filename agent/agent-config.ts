@@ -11,7 +11,7 @@ export type AgentConfig = {
   token?: string;
   name: string;
   cacheDir: string;
-  /** Where the per-node credential is kept; default `<cache dir>/.precache`. */
+  /** Where the per-node credential is kept; default `.precache-<name of cache dir>` beside the cache dir. */
   stateDir?: string;
   /** PEM file of a CA to trust for an https server (socket.io-client's `ca`). */
   caFile?: string;

@@ -16,8 +16,10 @@ const USAGE = `usage:
 Glance disk_format is not raw are converted with qemu-img before nova can see them.
 
 --token is the enrolment secret: at its first connection the agent enrols and the server issues
-it a credential of its own, kept in <state dir>/credential-<name>.json (0600; state dir 0700,
-default <cache dir>/.precache). --ca FILE trusts a private CA for an https:// server.`;
+it a credential of its own, kept in <state dir>/credential-<name>.json (0600, state dir 0700).
+The state dir defaults to .precache-<cache dir name> beside the cache dir
+(e.g. /var/lib/nova/instances/.precache-_base); --state-dir / PRECACHE_STATE_DIR overrides it.
+--ca FILE / PRECACHE_CA_FILE trusts a private CA for an https:// server.`;
 
 const options = {
   server: { type: "string" },

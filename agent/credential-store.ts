@@ -6,14 +6,18 @@ import fs from "node:fs";
 import path from "node:path";
 import { fsyncPath } from "./download/fsync-path.ts";
 
-const STATE_DIR_NAME = ".precache";
+const STATE_DIR_PREFIX = ".precache-";
 const NO_FOLLOW = fs.constants.O_NOFOLLOW;
 
 export type StoredCredential = { name: string; server: string; credential: string; enrolledAt: string };
 
-/** `<cache dir>/.precache`: nova ignores it (not a sha1 name), and it travels with the cache dir. */
+/**
+ * `.precache-<cache dir name>` beside the cache dir (`/var/lib/nova/instances/.precache-_base`):
+ * one per cache dir, and the cache dir itself keeps nothing but what nova looks for.
+ */
 export function defaultStateDir(cacheDir: string): string {
-  return path.join(cacheDir, STATE_DIR_NAME);
+  const resolved = path.resolve(cacheDir);
+  return path.join(path.dirname(resolved), STATE_DIR_PREFIX + path.basename(resolved));
 }
 
 export function credentialFile(stateDir: string, name: string): string {

@@ -62,6 +62,8 @@ for (const backend of backends) {
       expect(agent.stateDir()).toBe(stateDir);
       const file = credentialFile(stateDir, "hv-enrol");
       expect(fs.statSync(stateDir).mode & 0o777).toBe(0o700);
+      // The cache dir keeps only what nova looks for.
+      expect(fs.readdirSync(agent.config.cacheDir)).toEqual([]);
       expect(fs.statSync(file).mode & 0o777).toBe(0o600);
       const secret = storedCredential(agent);
       const row = await server.context.db.agentCredential.findUnique({ where: { hypervisorName: "hv-enrol" } });

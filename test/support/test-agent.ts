@@ -17,7 +17,8 @@ export type TestAgentOptions = Partial<Pick<AgentConfig, "token" | "stateDir" | 
 };
 
 export async function startTestAgent(serverUrl: string, name: string, options: TestAgentOptions = {}) {
-  const cacheDir = options.cacheDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `precache-${name}-`));
+  // In a temp dir of its own, so the state dir beside it is not left behind in /tmp.
+  const cacheDir = options.cacheDir ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), `precache-${name}-`)), "_base");
   const agent = new PrecacheAgent(
     {
       server: serverUrl,
