@@ -77,7 +77,7 @@ describe("agentConfigFrom", () => {
   });
 
   it("reports every missing setting at once, and a bad server URL by value", () => {
-    expect(() => agentConfigFrom({}, env())).toThrow("--server / PRECACHE_SERVER is required (e.g. http://precache:3000)\n--token / PRECACHE_AGENT_TOKEN is required");
+    expect(() => agentConfigFrom({}, env())).toThrow(/^--server \/ PRECACHE_SERVER is required \(e.g. http:\/\/precache:3000\)\n--token \/ PRECACHE_AGENT_TOKEN is required \(to enrol: no credential stored in .*\)$/);
     expect(() => agentConfigFrom({ server: "x", token: "t" }, env())).toThrow('invalid server URL "x": must include scheme and host');
     expect(() => agentConfigFrom({ server: "http://p:3000", token: "t", proxy: "ftp://squid" }, env())).toThrow('invalid proxy URL "ftp://squid"');
   });

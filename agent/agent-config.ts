@@ -1,11 +1,22 @@
 // Agent settings from flags and environment; errors name the bad value.
+import fs from "node:fs";
 import os from "node:os";
+import { HYPERVISOR_NAME_PATTERN } from "../protocol/events.ts";
+import { credentialFile, defaultStateDir } from "./credential-store.ts";
 
 export type AgentConfig = {
+  /** http(s)://host[:port]; with https, `caFile` names a private CA to trust. */
   server: string;
-  token: string;
+  /** The enrolment secret (PRECACHE_AGENT_TOKEN): enrols this name once; not needed once a credential is stored. */
+  token?: string;
   name: string;
   cacheDir: string;
+  /** Where the per-node credential is kept; default `.precache-<name of cache dir>` beside the cache dir. */
+  stateDir?: string;
+  /** PEM file of a CA to trust for an https server (socket.io-client's `ca`). */
+  caFile?: string;
+  /** First wait after the server refused this agent (doubling up to 5 minutes). */
+  refusedRetryMs?: number;
   /** Own proxies (--proxy): they win over what the server suggests for the group. */
   proxies: string[];
   allowDirect: boolean;
@@ -57,15 +68,25 @@ export function agentConfigFrom(
 ): AgentConfig {
   const server = (flags.server as string | undefined) ?? env.PRECACHE_SERVER;
   const token = (flags.token as string | undefined) ?? env.PRECACHE_AGENT_TOKEN;
+  const name = (flags.name as string | undefined) ?? env.PRECACHE_HOSTNAME ?? os.hostname();
+  const cacheDir = (flags["cache-dir"] as string | undefined) ?? env.PRECACHE_CACHE_DIR ?? DEFAULT_CACHE_DIR;
+  const stateDir = (flags["state-dir"] as string | undefined) ?? env.PRECACHE_STATE_DIR;
+  const caFile = (flags.ca as string | undefined) ?? env.PRECACHE_CA_FILE;
   const problems: string[] = [];
   if (!server) problems.push("--server / PRECACHE_SERVER is required (e.g. http://precache:3000)");
-  if (!token) problems.push("--token / PRECACHE_AGENT_TOKEN is required");
+  if (!HYPERVISOR_NAME_PATTERN.test(name)) problems.push(`invalid --name / PRECACHE_HOSTNAME ${JSON.stringify(name)}: a host name (letters, digits, . _ - :), at most 253 characters`);
+  else if (!token && !fs.existsSync(credentialFile(stateDir ?? defaultStateDir(cacheDir), name))) {
+    problems.push(`--token / PRECACHE_AGENT_TOKEN is required (to enrol: no credential stored in ${stateDir ?? defaultStateDir(cacheDir)})`);
+  }
+  if (caFile !== undefined && !fs.existsSync(caFile)) problems.push(`invalid --ca / PRECACHE_CA_FILE "${caFile}": no such file`);
   if (problems.length) throw new Error(problems.join("\n"));
   return {
     server: checkUrl(server!, "server"),
-    token: token!,
-    name: (flags.name as string | undefined) ?? env.PRECACHE_HOSTNAME ?? os.hostname(),
-    cacheDir: (flags["cache-dir"] as string | undefined) ?? env.PRECACHE_CACHE_DIR ?? DEFAULT_CACHE_DIR,
+    ...(token ? { token } : {}),
+    name,
+    cacheDir,
+    ...(stateDir ? { stateDir } : {}),
+    ...(caFile ? { caFile } : {}),
     proxies: parseProxyList((flags.proxy as string | undefined) ?? env.PRECACHE_PROXIES),
     group: (flags.group as string | undefined) ?? env.PRECACHE_GROUP,
     allowDirect: flags["allow-direct"] === true || env.PRECACHE_ALLOW_DIRECT === "1",

@@ -8,14 +8,20 @@ import { PrecacheAgent } from "./precache-agent.ts";
 
 const USAGE = `usage:
   precache-agent [--server URL] [--token T] [--name NAME] [--cache-dir DIR] [--proxy URL[,URL]] [--group RACK] [--allow-direct]
-                 [--force-raw-images true|false]
+                 [--force-raw-images true|false] [--state-dir DIR] [--ca FILE]
   precache-agent fetch <image id> --artifact-url URL --hash sha512:<hex> [--proxy URL[,URL]] [--cache-dir DIR] [--size BYTES] [--allow-direct]
                  [--disk-format qcow2] [--force-raw-images true|false]
 
 --force-raw-images mirrors nova.conf's force_raw_images (default true, as in nova): images whose
 Glance disk_format is not raw are converted with qemu-img before nova can see them.
 Every image is inspected first, as nova inspects it: its bytes must be the --disk-format given
-(raw when absent), and images that would make qemu open other files are refused (UNSAFE_IMAGE).`;
+(raw when absent), and images that would make qemu open other files are refused (UNSAFE_IMAGE).
+
+--token is the enrolment secret: at its first connection the agent enrols and the server issues
+it a credential of its own, kept in <state dir>/credential-<name>.json (0600, state dir 0700).
+The state dir defaults to .precache-<cache dir name> beside the cache dir
+(e.g. /var/lib/nova/instances/.precache-_base); --state-dir / PRECACHE_STATE_DIR overrides it.
+--ca FILE / PRECACHE_CA_FILE trusts a private CA for an https:// server.`;
 
 const options = {
   server: { type: "string" },
@@ -30,6 +36,8 @@ const options = {
   size: { type: "string" },
   "disk-format": { type: "string" },
   "force-raw-images": { type: "string" },
+  "state-dir": { type: "string" },
+  ca: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 

@@ -1,6 +1,7 @@
 // The hypervisor agent as a library: one object per hypervisor, so a test can run thousands.
 // An explicit state machine; commands are refused until the server has accepted our hello.
 import fs from "node:fs";
+import { isIP } from "node:net";
 import pino, { type Logger } from "pino";
 import { io, type Socket } from "socket.io-client";
 import {
@@ -15,8 +16,10 @@ import {
   type AgentToServerEvents,
   type ServerToAgentEvents,
 } from "../protocol/events.ts";
+import { AgentRefusal } from "../protocol/agents.ts";
 import { toErrorPayload } from "./agent-error.ts";
 import type { AgentConfig } from "./agent-config.ts";
+import { defaultStateDir, prepareStateDir, readCredentialSync, saveCredential } from "./credential-store.ts";
 import { freeBytes } from "./download/free-space.ts";
 import { deleteImage } from "./handlers/delete-image.ts";
 import type { AgentContext, RunningDownload } from "./handlers/agent-context.ts";
@@ -49,6 +52,11 @@ export class PrecacheAgent implements AgentContext {
   /** What the server last told us: group proxies and pinned images. */
   private settings: AgentSettings = { proxies: [], pinned: [], artifactBaseUrl: "" };
   private freshTimer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  /** This node's own credential (from the state file, or issued at enrolment); null until enrolled. */
+  private credential: string | null = null;
+  /** Refusals in a row, for the retry backoff. */
+  private refusals = 0;
 
   constructor(config: AgentConfig, options?: { log?: Logger }) {
     this.config = config;
@@ -59,13 +67,20 @@ export class PrecacheAgent implements AgentContext {
     await fs.promises.mkdir(this.config.cacheDir, { recursive: true });
     const removed = await removeStaleParts(this.config.cacheDir);
     if (removed.length) this.log.warn({ removed }, "removed partial downloads left by a previous run");
+    await prepareStateDir(this.stateDir());
+    this.credential = readCredentialSync(this.stateDir(), this.config.name)?.credential ?? null;
+    if (!this.credential && !this.config.token) throw new Error(`no credential in ${this.stateDir()} and no enrolment token (--token / PRECACHE_AGENT_TOKEN)`);
+    const ca = this.config.caFile ? await fs.promises.readFile(this.config.caFile, "utf8") : undefined;
+    this.warnIfCleartext();
     this.setState(AgentState.connecting);
     const socket: AgentSocket = io(this.config.server + AGENT_NAMESPACE, {
-      auth: { token: this.config.token, name: this.config.name },
+      // Read at every (re)connection: once enrolled, the credential replaces the enrolment token.
+      auth: (send) => send(this.credential ? { name: this.config.name, credential: this.credential } : { name: this.config.name, token: this.config.token }),
       transports: ["websocket"],
       reconnectionDelay: 1000,
       reconnectionDelayMax: 30_000,
       randomizationFactor: 0.5,
+      ...(ca ? { ca } : {}),
     });
     this.socket = socket;
     socket.on("connect", () => void this.handshake());
@@ -76,7 +91,7 @@ export class PrecacheAgent implements AgentContext {
       // socket.io does not retry by itself when the server closed the session on purpose.
       if (reason === "io server disconnect") setTimeout(() => this.socket?.connect(), 2000 + Math.random() * 3000).unref();
     });
-    socket.on("connect_error", (error) => this.log.warn({ error: error.message }, "cannot reach server; retrying"));
+    socket.on("connect_error", (error) => this.onConnectError(socket, error));
     socket.on("image:precache", (payload, ack) =>
       this.handle(imagePrecache, payload, ack, (command) => precacheImage(this, command)),
     );
@@ -105,6 +120,7 @@ export class PrecacheAgent implements AgentContext {
     this.setState(AgentState.draining);
     if (this.rescanTimer) clearInterval(this.rescanTimer);
     if (this.freshTimer) clearInterval(this.freshTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     const deadline = Date.now() + graceMs;
     while (this.downloads.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     for (const download of this.downloads.values()) download.controller.abort();
@@ -116,6 +132,43 @@ export class PrecacheAgent implements AgentContext {
 
   artifactBaseUrl(): string {
     return this.settings.artifactBaseUrl;
+  }
+
+  stateDir(): string {
+    return this.config.stateDir ?? defaultStateDir(this.config.cacheDir);
+  }
+
+  /**
+   * Unreachable: socket.io retries by itself (socket.active). Refused by the server: it does not,
+   * so we retry with a growing delay; a name reset by an admin enrols again with the token.
+   */
+  private onConnectError(socket: AgentSocket, error: Error): void {
+    if (socket.active) return void this.log.warn({ error: error.message }, "cannot reach server; retrying");
+    const code = (error as Error & { data?: { code?: string } }).data?.code;
+    if (code === AgentRefusal.notEnrolled && this.config.token) {
+      this.log.warn({ stateDir: this.stateDir() }, "the server has no credential for this name (reset by an admin?): enrolling again with the enrolment token");
+      this.credential = null;
+    }
+    this.retryLater(`server refused this agent: ${error.message}`, code);
+  }
+
+  private retryLater(reason: string, code?: string): void {
+    if (this.state === AgentState.draining || this.state === AgentState.stopped) return;
+    const first = this.config.refusedRetryMs ?? 5000;
+    const delay = Math.min(300_000, first * 2 ** Math.min(this.refusals, 10)) * (0.75 + Math.random() * 0.5);
+    this.refusals += 1;
+    this.log.error({ code, retryInMs: Math.round(delay) }, reason);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.socket?.connect(), delay);
+    this.retryTimer.unref();
+  }
+
+  /** The credential and the enrolment token are secrets: over plain http they cross the network readable. */
+  private warnIfCleartext(): void {
+    const url = new URL(this.config.server);
+    const host = url.hostname.replace(/^\[|\]$/g, "");
+    const isLoopback = host === "localhost" || (isIP(host) === 4 ? host.startsWith("127.") : host === "::1");
+    if (url.protocol === "http:" && !isLoopback) this.log.warn({ server: this.config.server }, "server is plain http: the agent's credential crosses the network unencrypted; use https:// (with --ca for a private CA)");
   }
 
   proxies(): string[] {
@@ -157,19 +210,33 @@ export class PrecacheAgent implements AgentContext {
       inventory,
       active,
     } as const;
-    this.socket?.timeout(120_000).emit("agent:hello", hello, (error: Error | null, result?: Ack<AgentSettings>) => {
-      if (error || !result?.ok) {
-        const reason = error?.message ?? (result && !result.ok ? result.error.message : "no answer");
-        this.log.error({ reason }, "server refused hello");
+    this.socket?.timeout(120_000).emit("agent:hello", hello, (error: Error | null, result?: Ack<AgentSettings>) => void this.onHelloAnswer(error, result));
+  }
+
+  private async onHelloAnswer(error: Error | null, result?: Ack<AgentSettings>): Promise<void> {
+    if (error || !result?.ok) {
+      const reason = error?.message ?? (result && !result.ok ? `${result.error.code}: ${result.error.message}` : "no answer");
+      this.socket?.disconnect();
+      return this.retryLater(`server refused hello: ${reason}`);
+    }
+    const { credential, ...settings } = result.data;
+    if (credential) {
+      // Stored durably before we rely on it: the server now refuses this name without it.
+      try {
+        await saveCredential(this.stateDir(), { name: this.config.name, server: this.config.server, credential, enrolledAt: new Date().toISOString() });
+      } catch (saveError) {
+        this.log.error({ stateDir: this.stateDir(), error: (saveError as Error).message }, `cannot store the credential issued at enrolment: an admin must reset ${this.config.name} before it can enrol again`);
         this.socket?.disconnect();
-        setTimeout(() => this.socket?.connect(), 5000).unref();
-        return;
+        return this.retryLater("enrolment could not be completed");
       }
-      this.applySettings(result.data);
-      this.setState(AgentState.ready);
-      this.log.info({ server: this.config.server }, "connected");
-      for (const resolve of this.readyWaiters.splice(0)) resolve();
-    });
+      this.credential = credential;
+      this.log.info({ stateDir: this.stateDir() }, "enrolled: credential stored");
+    }
+    this.refusals = 0;
+    this.applySettings(settings);
+    this.setState(AgentState.ready);
+    this.log.info({ server: this.config.server }, "connected");
+    for (const resolve of this.readyWaiters.splice(0)) resolve();
   }
 
   private handle<T, R>(

@@ -34,6 +34,7 @@ export function AppShell({ title, children }: { title: string; children: ReactNo
           <Link href="/cleanup">Cleanup</Link>
           <Link href="/audit">Audit</Link>
           <Link href="/access">Access</Link>
+          <Link href="/agents">Agents</Link>
         </nav>
         {session.data?.user && (
           <span className="muted" data-testid="signed-in-as">

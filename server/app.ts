@@ -9,14 +9,13 @@ import { Server as SocketServer } from "socket.io";
 import { AGENT_NAMESPACE, MAX_AGENT_MESSAGE_BYTES, UI_NAMESPACE } from "../protocol/events.ts";
 import { PrecacheAgent } from "../agent/precache-agent.ts";
 import { parseBoolean, parseProxyList } from "../agent/agent-config.ts";
+import { agentHandlers } from "./agents/agent-handlers.ts";
 import type { AppContext } from "./context.ts";
 import { openDatabase } from "./db/open-database.ts";
 import type { Env } from "./env.ts";
 import { createGlanceSource } from "./glance/create-image-source.ts";
 import type { ImageSource } from "./glance/source-image.ts";
-import { applyInventory } from "./hypervisors/apply-inventory.ts";
 import { uiSnapshot } from "./hypervisors/hypervisor-queries.ts";
-import { markHypervisorOffline, registerHypervisor, updateFreeSpace } from "./hypervisors/register-hypervisor.ts";
 import { createRequestListener, type RequestHandler } from "./http/serve-request.ts";
 import { DirectorySource } from "./images/directory-source.ts";
 import { seedSampleImage } from "./images/seed-sample-image.ts";
@@ -25,8 +24,6 @@ import { createLogger } from "./log.ts";
 import { resumeInterruptedPublishes } from "./publish/publish-image.ts";
 import { AgentHub } from "./realtime/agent-hub.ts";
 import { UiHub } from "./realtime/ui-hub.ts";
-import { catchUpHypervisor } from "./rollouts/rollout-commands.ts";
-import { recordFinished, recordProgress } from "./rollouts/record-download.ts";
 import { ProgressBuffer } from "./rollouts/progress-buffer.ts";
 import { RolloutScheduler } from "./rollouts/rollout-scheduler.ts";
 import { loadSecrets } from "./secrets.ts";
@@ -61,7 +58,7 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
     secrets,
     access,
     publicUrl: "",
-    agents: new AgentHub(log, secrets.agentToken),
+    agents: new AgentHub(log),
     ui: new UiHub(log, { secrets, access }),
     tasks: new Set(),
     publishing: new Map(),
@@ -83,20 +80,7 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   const dropRequest = (socket: { conn: { request: unknown } }) => void (socket.conn.request = null);
   io.of(AGENT_NAMESPACE).on("connection", dropRequest);
   io.of(UI_NAMESPACE).on("connection", dropRequest);
-  context.agents.attach(io, {
-    hello: (hello) => registerHypervisor(context, hello),
-    afterHello: async (hello) => {
-      await applyInventory(context, hello.name, hello.inventory);
-      await catchUpHypervisor(context, hello);
-    },
-    progress: (name, progress) => recordProgress(context, name, progress),
-    finished: (name, result) => recordFinished(context, name, result),
-    inventory: async (name, report) => {
-      await updateFreeSpace(context, name, report.freeBytes);
-      await applyInventory(context, name, report.inventory);
-    },
-    disconnected: (name) => markHypervisorOffline(context, name),
-  });
+  context.agents.attach(io, agentHandlers(context));
   // Nobody is connected yet: mark every node offline before the dashboard's snapshot is first read.
   await context.db.hypervisor.updateMany({ where: { online: true }, data: { online: false } });
   context.ui.attach(io, () => uiSnapshot(context));

@@ -535,6 +535,8 @@ describeEachDatabase("repository", (under) => {
       const { id } = await createRollout(context, { imageId, hypervisors: [present, active, lost, absent] });
       // As if dispatched before a server restart, and the agent then forgot it.
       await db.rolloutTarget.update({ where: { rolloutId_hypervisorName: { rolloutId: id, hypervisorName: lost } }, data: { state: "downloading", attempts: 1 } });
+      // Dispatched before the restart and still in flight: only a dispatched target's result counts.
+      await db.rolloutTarget.update({ where: { rolloutId_hypervisorName: { rolloutId: id, hypervisorName: active } }, data: { state: "downloading", attempts: 1, startedAt: new Date() } });
       const pokesBefore = pokes.count;
 
       await catchUpHypervisor(context, { name: present, inventory: [cachedFile(imageId, 900)], active: [] });
@@ -546,7 +548,7 @@ describeEachDatabase("repository", (under) => {
       expect(view.state).toBe("running");
       expect(Object.fromEntries(view.hypervisors.map((row) => [row.name, [row.state, row.bytes, row.attempts]]))).toEqual({
         [present]: ["done", 900, 0],
-        [active]: ["pending", 0, 0],
+        [active]: ["downloading", 0, 1],
         [lost]: ["pending", 0, 1],
         [absent]: ["pending", 0, 0],
       });

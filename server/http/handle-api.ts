@@ -8,6 +8,7 @@ import { checkCsrf } from "../auth/csrf.ts";
 import { clientAddress, dashboardOrigins, isHttpsRequest, type RequestFacts } from "../auth/request-origin.ts";
 import type { AppContext } from "../context.ts";
 import { AppError, isAppError } from "../errors.ts";
+import { agentRoutes } from "./agent-routes.ts";
 import { apiRoutes } from "./api-routes.ts";
 import { auditRoutes } from "./audit-routes.ts";
 import { readJson, sendError, sendJson, sendText } from "./respond.ts";
@@ -17,7 +18,7 @@ import { tokenRoutes } from "./token-routes.ts";
 import { userRoutes } from "./user-routes.ts";
 
 /** Every REST route; the fuzzer reads this table too. */
-export const routes: Route[] = [...sessionRoutes, ...userRoutes, ...tokenRoutes, ...apiRoutes, ...auditRoutes];
+export const routes: Route[] = [...sessionRoutes, ...userRoutes, ...tokenRoutes, ...apiRoutes, ...auditRoutes, ...agentRoutes];
 
 export async function handleApi(context: AppContext, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
   const facts: RequestFacts = { headers: req.headers, isEncrypted: "encrypted" in req.socket && req.socket.encrypted === true, remoteAddress: req.socket.remoteAddress };

@@ -30,9 +30,10 @@ export async function agentSettings(context: Pick<AppContext, "db" | "publicUrl"
   return { proxies: (hypervisor.group && groups.get(hypervisor.group)) || [], pinned, artifactBaseUrl: `${context.publicUrl}/artifacts/` };
 }
 
+/** No row (its hello never got as far as registering) is not an error: there is nothing to take offline. */
 export async function markHypervisorOffline(context: Pick<AppContext, "db" | "ui">, name: string): Promise<void> {
-  const row = await context.db.hypervisor.update({ where: { name }, data: { online: false, lastSeenAt: new Date() } });
-  context.ui.hypervisorChanged(toHypervisorHeader(row));
+  const rows = await context.db.hypervisor.updateManyAndReturn({ where: { name }, data: { online: false, lastSeenAt: new Date() } });
+  for (const row of rows) context.ui.hypervisorChanged(toHypervisorHeader(row));
 }
 
 export async function updateFreeSpace(context: Pick<AppContext, "db" | "ui">, name: string, freeBytes: number): Promise<void> {

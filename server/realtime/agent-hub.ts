@@ -1,14 +1,18 @@
-// The /agent namespace: token check, hello handshake, then events routed to the domain.
-// Nothing an agent sends counts before the server has accepted its hello.
+// The /agent namespace: per-node identity in the middleware, hello handshake, then events routed
+// to the domain. Nothing an agent sends counts before the server has accepted its hello, and a
+// connection speaks for exactly one name: the one it authenticated as.
 import type { Logger } from "pino";
 import type { Namespace, Server, Socket } from "socket.io";
+import { AgentRefusal } from "../../protocol/agents.ts";
 import {
   AGENT_NAMESPACE,
+  agentAuth,
   agentHello,
   downloadFinished,
   downloadProgress,
   inventoryReported,
   type Ack,
+  type AgentAuth,
   type AgentHello,
   type AgentSettings,
   type AgentToServerEvents,
@@ -17,12 +21,30 @@ import {
   type InventoryReported,
   type ServerToAgentEvents,
 } from "../../protocol/events.ts";
-import { safeEqual } from "../secrets.ts";
+import type { AgentVerdict } from "../agents/verify-agent.ts";
 
-/** `chain` runs one agent's events in arrival order: a result is never overtaken by its inventory. */
-type AgentSocket = Socket<AgentToServerEvents, ServerToAgentEvents, Record<string, never>, { name?: string; chain?: Promise<void> }>;
+type AgentSocketData = {
+  /** Set once the hello is accepted: the name this socket speaks for. */
+  name?: string;
+  /** From the middleware: the name the socket authenticated as, and how. */
+  authName?: string;
+  isEnrolling?: boolean;
+  secretHash?: string;
+  hasSaidHello?: boolean;
+  /** Runs one agent's events in arrival order: a result is never overtaken by its inventory. */
+  chain?: Promise<void>;
+};
+type AgentSocket = Socket<AgentToServerEvents, ServerToAgentEvents, Record<string, never>, AgentSocketData>;
 
 export type AgentEventHandlers = {
+  /** Checks the connection's `auth` (already shape-validated) against the stored credentials. */
+  authenticate(auth: AgentAuth, address: string): Promise<AgentVerdict>;
+  /** Creates the name's credential; throws (CONFLICT) when someone enrolled it first. */
+  enrol(name: string, address: string): Promise<{ secret: string; secretHash: string }>;
+  /** Takes back a credential issued by a hello that then failed: the agent never received it. */
+  unenrol(name: string, secretHash: string): Promise<void>;
+  /** A refused connection or hello, for the (rate-limited) audit trail. `name` only if valid. */
+  refused(name: string | null, address: string, code: string, message: string): void;
   /** Registers the hypervisor and returns the settings the agent should use. */
   hello(hello: AgentHello): Promise<AgentSettings>;
   /** Runs after the hello is acknowledged, so commands it sends reach a ready agent. */
@@ -31,31 +53,65 @@ export type AgentEventHandlers = {
   finished(name: string, result: DownloadFinished): Promise<void>;
   inventory(name: string, report: InventoryReported): Promise<void>;
   disconnected(name: string): Promise<void>;
+  /** Every SWEEP_MS: refresh lastSeen of connected names; returns names whose credential is gone. */
+  sweep(online: { name: string; secretHash: string }[]): Promise<string[]>;
 };
 
 const HELLO_TIMEOUT_MS = 30_000;
 const COMMAND_TIMEOUT_MS = 30_000;
+const SWEEP_MS = 60_000;
+
+function refusal(code: AgentRefusal, message: string): Error {
+  return Object.assign(new Error(`unauthorized: ${message}`), { data: { code } });
+}
 
 export class AgentHub {
   private readonly sockets = new Map<string, AgentSocket>();
   private namespace: Namespace<AgentToServerEvents, ServerToAgentEvents> | null = null;
   private handlers: AgentEventHandlers | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly log: Logger, private readonly token: string) {}
+  constructor(private readonly log: Logger, private readonly sweepMs = SWEEP_MS) {}
 
   attach(io: Server, handlers: AgentEventHandlers): void {
     this.handlers = handlers;
     const namespace = io.of(AGENT_NAMESPACE) as unknown as Namespace<AgentToServerEvents, ServerToAgentEvents>;
     this.namespace = namespace;
-    namespace.use((socket, next) => {
-      const token = socket.handshake.auth?.token;
-      if (typeof token !== "string" || !safeEqual(token, this.token)) {
-        this.log.warn({ address: socket.handshake.address, name: socket.handshake.auth?.name }, "agent refused: bad token");
-        return next(new Error("unauthorized: wrong or missing PRECACHE_AGENT_TOKEN"));
-      }
-      next();
-    });
+    namespace.use((socket, next) => void this.admit(socket as AgentSocket).then(() => next(), (error: Error) => next(error)));
     namespace.on("connection", (socket) => this.onConnection(socket as AgentSocket));
+    this.sweepTimer = setInterval(() => void this.sweep(), this.sweepMs);
+    this.sweepTimer.unref();
+  }
+
+  /** The namespace middleware: validates `auth` before anything else; throws the refusal to send. */
+  private async admit(socket: AgentSocket): Promise<void> {
+    const handlers = this.handlers!;
+    const address = socket.handshake.address;
+    const parsed = agentAuth.safeParse(socket.handshake.auth);
+    if (!parsed.success) {
+      const message = "auth must be { name, credential? , token? } with a host name";
+      handlers.refused(null, address, AgentRefusal.invalidAuth, message);
+      throw refusal(AgentRefusal.invalidAuth, message);
+    }
+    const auth = parsed.data;
+    let verdict: AgentVerdict;
+    try {
+      verdict = await handlers.authenticate(auth, address);
+    } catch (error) {
+      this.log.error({ hypervisor: auth.name, error: (error as Error).message }, "agent authentication failed");
+      throw refusal(AgentRefusal.serverError, "the server could not check this agent's credential; retry later");
+    }
+    if (verdict.ok && verdict.mode === "enrol" && this.sockets.has(auth.name)) {
+      verdict = { ok: false, code: AgentRefusal.nameInUse, message: `${auth.name} is connected: the enrolment token cannot take it over` };
+    }
+    if (!verdict.ok) {
+      this.log.warn({ address, name: auth.name, code: verdict.code }, "agent refused");
+      handlers.refused(auth.name, address, verdict.code, verdict.message);
+      throw refusal(verdict.code, verdict.message);
+    }
+    socket.data.authName = auth.name;
+    socket.data.isEnrolling = verdict.mode === "enrol";
+    if (verdict.mode === "credential") socket.data.secretHash = verdict.secretHash;
   }
 
   /** Pushes new settings (proxies, pinned images) to connected agents. */
@@ -72,6 +128,15 @@ export class AgentHub {
 
   onlineNames(): string[] {
     return [...this.sockets.keys()];
+  }
+
+  /** Drops a name's connection at once (revoked or reset); its disconnect takes it offline. */
+  disconnect(name: string, reason: string): boolean {
+    const socket = this.sockets.get(name);
+    if (!socket) return false;
+    this.log.warn({ hypervisor: name, reason }, "disconnecting agent");
+    socket.disconnect(true);
+    return true;
   }
 
   async send<E extends keyof ServerToAgentEvents>(
@@ -91,17 +156,29 @@ export class AgentHub {
 
   private inOrder(socket: AgentSocket, run: () => Promise<void>): void {
     const previous = socket.data.chain ?? Promise.resolve();
-    socket.data.chain = previous.then(run).catch((error: Error) => this.log.error({ hypervisor: socket.data.name, error: error.message }, "agent event failed"));
+    socket.data.chain = previous.then(run).catch((error: Error) => this.log.error({ hypervisor: socket.data.authName, error: error.message }, "agent event failed"));
+  }
+
+  private async sweep(): Promise<void> {
+    const online = [...this.sockets].map(([name, socket]) => ({ name, secretHash: socket.data.secretHash ?? "" }));
+    if (!online.length || !this.handlers) return;
+    try {
+      for (const name of await this.handlers.sweep(online)) this.disconnect(name, "credential no longer valid");
+    } catch (error) {
+      this.log.warn({ error: (error as Error).message }, "agent presence sweep failed");
+    }
   }
 
   /** Forget the agents; io.close() then drops their transports, and they reconnect to the next server. */
   close(): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sockets.clear();
     this.namespace = null;
   }
 
   private onConnection(socket: AgentSocket): void {
     const handlers = this.handlers!;
+    const address = socket.handshake.address;
     const helloTimer = setTimeout(() => socket.disconnect(true), HELLO_TIMEOUT_MS);
     const guard = <T>(schema: { safeParse(v: unknown): { success: boolean; data?: T } }, run: (name: string, value: T) => Promise<void>) =>
       (payload: unknown) => {
@@ -114,28 +191,21 @@ export class AgentHub {
 
     socket.on("agent:hello", (payload, ack) => {
       const reply = typeof ack === "function" ? ack : () => undefined;
-      const parsed = agentHello.safeParse(payload);
-      if (!parsed.success) {
-        reply({ ok: false, error: { code: "INVALID_HELLO", message: parsed.error.message } });
-        return;
+      const authName = socket.data.authName!;
+      if (socket.data.hasSaidHello) {
+        handlers.refused(authName, address, "SECOND_HELLO", "a second hello on one connection");
+        return reply({ ok: false, error: { code: "SECOND_HELLO", message: "one hello per connection: reconnect to say hello again" } });
       }
+      const parsed = agentHello.safeParse(payload);
+      if (!parsed.success) return reply({ ok: false, error: { code: "INVALID_HELLO", message: parsed.error.message } });
       const hello = parsed.data;
+      if (hello.name !== authName) {
+        handlers.refused(authName, address, "NAME_MISMATCH", `hello as another name than the connection's (${authName})`);
+        return reply({ ok: false, error: { code: "NAME_MISMATCH", message: `this connection authenticated as ${authName}; it cannot say hello as another name` } });
+      }
+      socket.data.hasSaidHello = true;
       clearTimeout(helloTimer);
-      const previous = this.sockets.get(hello.name);
-      if (previous && previous !== socket) previous.disconnect(true);
-      socket.data.name = hello.name;
-      this.sockets.set(hello.name, socket);
-      this.inOrder(socket, async () => {
-        let settings: AgentSettings;
-        try {
-          settings = await handlers.hello(hello);
-        } catch (error) {
-          this.log.error({ hypervisor: hello.name, error: (error as Error).message }, "hello failed");
-          return reply({ ok: false, error: { code: "INTERNAL", message: "server could not register the hypervisor" } });
-        }
-        reply({ ok: true, data: settings });
-        await handlers.afterHello(hello);
-      });
+      this.inOrder(socket, () => this.acceptHello(socket, hello, reply));
     });
     socket.on("download:progress", guard(downloadProgress, handlers.progress));
     socket.on("download:finished", guard(downloadFinished, handlers.finished));
@@ -145,7 +215,52 @@ export class AgentHub {
       const name = socket.data.name;
       if (!name || this.sockets.get(name) !== socket) return;
       this.sockets.delete(name);
-      handlers.disconnected(name).catch((error: Error) => this.log.error({ hypervisor: name, error: error.message }, "disconnect handling failed"));
+      // After this socket's hello has been written (no ghost), and only if nobody took the name since.
+      this.inOrder(socket, async () => {
+        if (!this.sockets.has(name)) await handlers.disconnected(name);
+      });
     });
+  }
+
+  /** Enrols the name if it came with the token, takes the name over from an older connection of the same node, registers it. */
+  private async acceptHello(socket: AgentSocket, hello: AgentHello, reply: (result: Ack<AgentSettings>) => void): Promise<void> {
+    const handlers = this.handlers!;
+    const address = socket.handshake.address;
+    let credential: string | undefined;
+    if (socket.data.isEnrolling) {
+      try {
+        if (this.sockets.has(hello.name)) throw new Error(`${hello.name} is connected`);
+        const enrolled = await handlers.enrol(hello.name, address);
+        credential = enrolled.secret;
+        socket.data.secretHash = enrolled.secretHash;
+        socket.data.isEnrolling = false;
+      } catch (error) {
+        const message = `${hello.name} is already enrolled (${(error as Error).message})`;
+        handlers.refused(hello.name, address, AgentRefusal.badCredential, message);
+        reply({ ok: false, error: { code: AgentRefusal.badCredential, message } });
+        socket.disconnect(true);
+        return;
+      }
+    }
+    const takeBack = async () => {
+      if (credential !== undefined) await handlers.unenrol(hello.name, socket.data.secretHash!);
+    };
+    if (!socket.connected) return takeBack();
+    const previous = this.sockets.get(hello.name);
+    socket.data.name = hello.name;
+    // Set before dropping the previous socket, so its disconnect does not take the name offline.
+    this.sockets.set(hello.name, socket);
+    if (previous && previous !== socket) previous.disconnect(true);
+    let settings: AgentSettings;
+    try {
+      settings = await handlers.hello(hello);
+    } catch (error) {
+      this.log.error({ hypervisor: hello.name, error: (error as Error).message }, "hello failed");
+      await takeBack();
+      reply({ ok: false, error: { code: "INTERNAL", message: "server could not register the hypervisor" } });
+      return;
+    }
+    reply({ ok: true, data: credential === undefined ? settings : { ...settings, credential } });
+    await handlers.afterHello(hello);
   }
 }

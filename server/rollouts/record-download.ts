@@ -3,18 +3,21 @@ import type { DownloadFinished, DownloadProgress } from "../../protocol/events.t
 import { CellState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
 import { readCache } from "../db/read-cache.ts";
+import { DispatchedTargets } from "./dispatched-targets.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
-import { setCell, setCells } from "./set-cell.ts";
+import { setCells } from "./set-cell.ts";
 import { failOrRetry } from "./target-retry.ts";
 
 type RecordContext = Pick<AppContext, "db" | "ui" | "log" | "scheduler" | "progress">;
 
 export async function recordProgress(context: RecordContext, hypervisor: string, progress: DownloadProgress): Promise<void> {
+  if (!(await wasDispatched(context, hypervisor, progress, false))) return ignore(context, hypervisor, progress, "progress");
   context.progress.add(progress.rolloutId, hypervisor, progress.bytes);
   context.ui.cellChanged(hypervisor, { imageId: progress.imageId, state: CellState.downloading, bytes: progress.bytes, totalBytes: progress.totalBytes, error: null });
 }
 
 export async function recordFinished(context: RecordContext, hypervisor: string, result: DownloadFinished): Promise<void> {
+  if (!(await wasDispatched(context, hypervisor, result, true))) return ignore(context, hypervisor, result, "result");
   if (result.ok) return finishedBatch(context).add(hypervisor, result);
   const image = await readCache(context.db).imageById(result.imageId);
   const size = image?.size == null ? null : Number(image.size);
@@ -25,11 +28,28 @@ export async function recordFinished(context: RecordContext, hypervisor: string,
   if (target && (target.state === TargetState.downloading || target.state === TargetState.pending)) {
     const error = result.error ?? { code: "FAILED", message: "unknown error" };
     await failOrRetry(context, target, target.rollout, error, BigInt(result.bytes), size);
-  } else if (!target) {
-    await setCell(context, hypervisor, result.imageId, { state: CellState.failed, error: `${result.error?.code}: ${result.error?.message}` }, size);
   }
   logFinished(context, hypervisor, result);
   context.scheduler.poke();
+}
+
+const dispatches = new WeakMap<RecordContext, DispatchedTargets>();
+
+function wasDispatched(context: RecordContext, hypervisor: string, report: { rolloutId: string; imageId: string }, isResult: boolean): Promise<boolean> {
+  let known = dispatches.get(context);
+  if (!known) dispatches.set(context, (known = new DispatchedTargets(context.db)));
+  return known.wasDispatched(report, hypervisor, isResult);
+}
+
+const ignoredLog = { at: 0, suppressed: 0 };
+
+/** Logged at most once a second, so an agent sending junk in a loop cannot flood the log. */
+function ignore(context: RecordContext, hypervisor: string, report: { rolloutId: string; imageId: string }, what: string): void {
+  const now = Date.now();
+  if (now - ignoredLog.at < 1000) return void (ignoredLog.suppressed += 1);
+  const suppressed = ignoredLog.suppressed;
+  Object.assign(ignoredLog, { at: now, suppressed: 0 });
+  context.log.warn({ hypervisor, rolloutId: JSON.stringify(report.rolloutId.slice(0, 64)), imageId: report.imageId, suppressed }, `${what} for a target not dispatched to this hypervisor ignored`);
 }
 
 type Success = { hypervisor: string; result: DownloadFinished };

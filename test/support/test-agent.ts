@@ -3,17 +3,31 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
+import type { AgentConfig } from "../../agent/agent-config.ts";
 import { PrecacheAgent } from "../../agent/precache-agent.ts";
 import { AGENT_TOKEN } from "./test-server.ts";
 
-export async function startTestAgent(serverUrl: string, name: string, options: { proxies?: string[]; cacheDir?: string; allowDirect?: boolean; forceRawImages?: boolean } = {}) {
-  const cacheDir = options.cacheDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `precache-${name}-`));
+export type TestAgentOptions = Partial<Pick<AgentConfig, "token" | "stateDir" | "caFile" | "refusedRetryMs">> & {
+  proxies?: string[];
+  cacheDir?: string;
+  allowDirect?: boolean;
+  forceRawImages?: boolean;
+  /** Default true: resolve once the server has accepted the hello. */
+  waitReady?: boolean;
+};
+
+export async function startTestAgent(serverUrl: string, name: string, options: TestAgentOptions = {}) {
+  // In a temp dir of its own, so the state dir beside it is not left behind in /tmp.
+  const cacheDir = options.cacheDir ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), `precache-${name}-`)), "_base");
   const agent = new PrecacheAgent(
     {
       server: serverUrl,
-      token: AGENT_TOKEN,
+      token: "token" in options ? options.token : AGENT_TOKEN,
       name,
       cacheDir,
+      ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+      ...(options.caFile ? { caFile: options.caFile } : {}),
+      refusedRetryMs: options.refusedRetryMs ?? 500,
       proxies: options.proxies ?? [],
       allowDirect: options.allowDirect ?? (options.proxies ?? []).length === 0,
       forceRawImages: options.forceRawImages ?? true,
@@ -23,6 +37,6 @@ export async function startTestAgent(serverUrl: string, name: string, options: {
     { log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) },
   );
   await agent.start();
-  await agent.whenReady();
+  if (options.waitReady !== false) await agent.whenReady();
   return agent;
 }

@@ -1,0 +1,5 @@
+import { AgentsPage } from "../../components/AgentsPage";
+
+export default function Page() {
+  return <AgentsPage />;
+}

@@ -1,0 +1,39 @@
+// A bare /agent Socket.io client for hostile cases: any auth, any hello, any event, no PrecacheAgent.
+import { io, type Socket } from "socket.io-client";
+import { AGENT_NAMESPACE, PROTOCOL_VERSION, type Ack, type AgentSettings } from "../../protocol/events.ts";
+
+export type RawAgent = { socket: Socket; hello(name: string, extra?: Record<string, unknown>): Promise<Ack<AgentSettings>>; close(): void };
+
+/** Resolves once connected; rejects with the server's refusal (`error.data.code`) otherwise. */
+export function connectRawAgent(serverUrl: string, auth: unknown, options: { ca?: string } = {}): Promise<RawAgent> {
+  const socket = io(serverUrl + AGENT_NAMESPACE, { auth: auth as Record<string, unknown>, transports: ["websocket"], forceNew: true, reconnection: false, timeout: 5000, ...options });
+  return new Promise((resolve, reject) => {
+    socket.once("connect", () =>
+      resolve({
+        socket,
+        hello: (name, extra = {}) => socket.timeout(5000).emitWithAck("agent:hello", helloPayload(name, extra)),
+        close: () => void socket.disconnect(),
+      }),
+    );
+    socket.once("connect_error", (error) => {
+      socket.disconnect();
+      reject(error);
+    });
+    // A CONNECT packet the server cannot even parse ends the transport instead.
+    socket.io.once("close", (reason) => setTimeout(() => reject(Object.assign(new Error(`closed: ${reason}`), { data: { code: "CLOSED" } })), 200));
+  });
+}
+
+export function helloPayload(name: string, extra: Record<string, unknown> = {}) {
+  return { protocol: PROTOCOL_VERSION, name, version: "raw", cacheDir: "/nowhere", freeBytes: 2 ** 40, proxies: [], inventory: [], active: [], ...extra };
+}
+
+/** The refusal code a connection attempt ended with (null if it was accepted, and then closed). */
+export async function refusalOf(serverUrl: string, auth: unknown): Promise<string | null> {
+  try {
+    (await connectRawAgent(serverUrl, auth)).close();
+    return null;
+  } catch (error) {
+    return (error as { data?: { code?: string } }).data?.code ?? (error as Error).message;
+  }
+}
