@@ -4,6 +4,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { AgentView } from "../protocol/agents";
 import { api } from "../lib/api";
+import { usePermission } from "../lib/queries";
 import { AppShell } from "./AppShell";
 
 export function AgentsPage() {
@@ -18,6 +19,7 @@ const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "ne
 
 function AgentList() {
   const client = useQueryClient();
+  const admin = usePermission("admin");
   const agents = useQuery({ queryKey: ["agents"], queryFn: () => api<{ agents: AgentView[] }>("GET", "/api/agents"), refetchInterval: 5000 });
   const act = useMutation({
     mutationFn: ({ name, action }: { name: string; action: "revoke" | "reset" }) => api("POST", `/api/agents/${encodeURIComponent(name)}/${action}`),
@@ -52,11 +54,11 @@ function AgentList() {
               <td>{when(agent.lastSeenAt)}<div className="muted" style={{ fontSize: 12 }}>{agent.lastSeenFrom ?? ""}</div></td>
               <td>
                 {!agent.revoked && (
-                  <button className="secondary" disabled={act.isPending} onClick={() => confirmThen(agent.name, "revoke", `Revoke ${agent.name}? It is disconnected at once and refused until an admin resets it.`)}>
+                  <button className="secondary" disabled={act.isPending || !admin.isAllowed} title={admin.reason} onClick={() => confirmThen(agent.name, "revoke", `Revoke ${agent.name}? It is disconnected at once and refused until an admin resets it.`)}>
                     Revoke
                   </button>
                 )}{" "}
-                <button className="secondary" disabled={act.isPending} onClick={() => confirmThen(agent.name, "reset", `Reset ${agent.name}? Its credential is deleted; whoever next presents the enrolment token under this name becomes ${agent.name}.`)}>
+                <button className="secondary" disabled={act.isPending || !admin.isAllowed} title={admin.reason} onClick={() => confirmThen(agent.name, "reset", `Reset ${agent.name}? Its credential is deleted; whoever next presents the enrolment token under this name becomes ${agent.name}.`)}>
                   Reset
                 </button>
               </td>
