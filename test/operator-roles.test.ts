@@ -22,6 +22,8 @@ const mutations: { method: string; path: string; body: unknown }[] = [
   { method: "POST", path: "/api/users", body: { name: "mallory", role: "admin", password: "mallory-password" } },
   { method: "POST", path: "/api/users/victim", body: { role: "viewer" } },
   { method: "DELETE", path: "/api/users/victim", body: {} },
+  { method: "POST", path: "/api/agents/no-such-node/revoke", body: {} },
+  { method: "POST", path: "/api/agents/no-such-node/reset", body: {} },
 ];
 // Self-service: everyone signed in may sign out, and manage their own tokens and sessions.
 const isSelfService = (path: RegExp) => /^\^\\\/api\\\/(session|sessions|tokens)\b/.test(path.source);
