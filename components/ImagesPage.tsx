@@ -2,7 +2,8 @@
 import Link from "next/link";
 import { useState } from "react";
 import { formatBytes } from "../lib/api";
-import { useCleanupMutation, useImagesQuery, usePermission, usePublishMutation, useRolloutMutation, useRolloutsQuery, useSyncMutation, type ImageRow } from "../lib/queries";
+import { sourceBannerText } from "../lib/source-banner";
+import { useCleanupMutation, useImageSourceQuery, useImagesQuery, usePermission, usePublishMutation, useRolloutMutation, useRolloutsQuery, useSyncMutation, type ImageRow } from "../lib/queries";
 import { AppShell } from "./AppShell";
 
 export function ImagesPage() {
@@ -15,13 +16,20 @@ export function ImagesPage() {
 
 function ImagesTable() {
   const images = useImagesQuery();
+  const source = useImageSourceQuery();
   const rollouts = useRolloutsQuery();
   const sync = useSyncMutation();
+  const banner = sourceBannerText(source.data);
   const operator = usePermission("operator");
   if (images.isPending) return <p className="muted">Loading images…</p>;
   if (images.isError) return <p className="error">{images.error.message}</p>;
   return (
     <>
+      {banner && (
+        <p role="alert" className="error" data-testid="source-banner" style={{ marginBottom: 12 }}>
+          {banner}
+        </p>
+      )}
       <div className="row" style={{ marginBottom: 12 }}>
         <button className="secondary" onClick={() => sync.mutate()} disabled={sync.isPending || !operator.isAllowed} title={operator.reason}>
           Re-read image source

@@ -3,6 +3,7 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { hasRole, type Role } from "../protocol/roles";
 import type { ImageView } from "../server/images/image-views";
+import type { SourceSyncView } from "../server/images/sync-images";
 import { api } from "./api";
 
 /** The REST shape (DESIGN §6), typed once on the server side. */
@@ -25,8 +26,17 @@ export function usePermission(needed: Role): { isAllowed: boolean; reason: strin
   return { isAllowed: false, reason: `needs the ${needed} role; ${user.name} is ${user.role}` };
 }
 
+export type ImageList = { images: ImageRow[]; source?: SourceSyncView };
+
+const fetchImages = () => api<ImageList>("GET", "/api/images");
+
 export function useImagesQuery() {
-  return useQuery({ queryKey: imagesKey, queryFn: async () => (await api<{ images: ImageRow[] }>("GET", "/api/images")).images });
+  return useQuery({ queryKey: imagesKey, queryFn: fetchImages, select: (list) => list.images });
+}
+
+/** The image source's last sync (same request and cache as the image list). */
+export function useImageSourceQuery() {
+  return useQuery({ queryKey: imagesKey, queryFn: fetchImages, select: (list) => list.source });
 }
 
 export function useRolloutsQuery() {

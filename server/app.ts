@@ -30,6 +30,8 @@ import { loadSecrets } from "./secrets.ts";
 import { secureDataDir } from "./secure-data-dir.ts";
 import { startAuditPruning } from "./audit/prune-audit-events.ts";
 import { createAccess } from "./auth/access.ts";
+import { DependencyHealth } from "./health/dependency-health.ts";
+import { watchDatabase } from "./health/watch-database.ts";
 
 export type PageHandler = RequestHandler;
 export type StartOptions = { env: Env; log?: Logger; pages?: PageHandler; source?: ImageSource };
@@ -44,12 +46,14 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   const database = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.dataDir });
   log.info({ database: database.driver.kind }, "database ready");
   secureDataDir(env, log);
-  const source = options.source ?? createGlanceSource(env) ?? new DirectorySource(env.imageDir, path.join(env.dataDir, "image-hashes.json"));
+  const source: ImageSource = options.source ?? createGlanceSource(env) ?? new DirectorySource(env.imageDir, path.join(env.dataDir, "image-hashes.json"));
   if (source.kind === "directory") {
     const seeded = await seedSampleImage(env.imageDir);
     if (seeded) log.info({ file: seeded }, "created a sample image so there is something to publish");
   }
   const access = createAccess(env, database.prisma);
+  const health = new DependencyHealth(["database", "imageSource", ...(source.usesKeystone ? (["keystone"] as const) : [])]);
+  const databaseWatch = watchDatabase(database.prisma, health);
   const context: AppContext = {
     env,
     log,
@@ -59,6 +63,7 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
     access,
     publicUrl: "",
     agents: new AgentHub(log),
+    health,
     ui: new UiHub(log, { secrets, access }),
     tasks: new Set(),
     publishing: new Map(),
@@ -128,6 +133,7 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
     localAgent,
     async close() {
       clearInterval(resync);
+      databaseWatch.stop();
       auditPruning.stop();
       await localAgent?.stop();
       await context.scheduler.stop();

@@ -4,6 +4,7 @@ import type { Access } from "./auth/access.ts";
 import type { Db } from "./db/open-database.ts";
 import type { Env } from "./env.ts";
 import type { ImageSource } from "./glance/source-image.ts";
+import type { DependencyHealth } from "./health/dependency-health.ts";
 import type { AgentHub } from "./realtime/agent-hub.ts";
 import type { UiHub } from "./realtime/ui-hub.ts";
 import type { ProgressBuffer } from "./rollouts/progress-buffer.ts";
@@ -21,6 +22,8 @@ export type AppContext = {
   /** Base URL agents use to reach /artifacts (through their Squids). */
   publicUrl: string;
   agents: AgentHub;
+  /** Whether the database, image source and Keystone worked the last time they were used. */
+  health: DependencyHealth;
   ui: UiHub;
   scheduler: RolloutScheduler;
   progress: ProgressBuffer;

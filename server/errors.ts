@@ -19,6 +19,8 @@ export const errorStatus = {
   GLANCE_UNREACHABLE: 502,
   GLANCE_AUTH_FAILED: 502,
   GLANCE_ERROR: 502,
+  /** Keystone's catalog has no image endpoint for OS_REGION_NAME/OS_INTERFACE: a setting, found at runtime. */
+  GLANCE_NOT_IN_CATALOG: 502,
   KEYSTONE_UNAVAILABLE: 502,
   DISK_FULL: 507,
   DATABASE_UNAVAILABLE: 503,

@@ -10,6 +10,7 @@ import { baseFileName } from "../agent/download/cache-paths.ts";
 import type { PrecacheAgent } from "../agent/precache-agent.ts";
 import type { AgentHello, CachedFile } from "../protocol/events.ts";
 import type { AppContext } from "../server/context.ts";
+import { DependencyHealth } from "../server/health/dependency-health.ts";
 import { MIGRATIONS_DIR, migrate } from "../server/db/migrate.ts";
 import type { Db } from "../server/db/open-database.ts";
 import type { ImageSource, SourceImage } from "../server/glance/source-image.ts";
@@ -129,6 +130,7 @@ function testContext(db: Db, source: ImageSource = new ListedSource([])) {
     ui: ui as unknown as UiHub,
     agents: agents as unknown as AgentHub,
     publicUrl: "http://precache.test:3000",
+    health: new DependencyHealth(["database", "imageSource"]),
     scheduler: { poke: () => void (pokes.count += 1) } as unknown as RolloutScheduler,
     progress: null as unknown as ProgressBuffer,
     tasks: new Set<Promise<unknown>>(),

@@ -47,6 +47,10 @@ export class GlanceClient implements ImageSource {
     this.connection = "url" in connection ? { url: stripVersion(connection.url) } : connection;
   }
 
+  get usesKeystone(): boolean {
+    return "auth" in this.connection;
+  }
+
   describe(): string {
     return "url" in this.connection
       ? `Glance at ${this.connection.url} (no authentication)`

@@ -1,7 +1,7 @@
 // Keystone v3 tokens for Glance: authenticate, find the image endpoint in the catalog, cache until near expiry.
 import { request } from "undici";
 import { z } from "zod";
-import { AppError } from "../errors.ts";
+import { AppError, isAppError, type ErrorCode } from "../errors.ts";
 
 export type EndpointInterface = "public" | "internal" | "admin";
 
@@ -105,30 +105,28 @@ export class KeystoneAuth {
         bodyTimeout: 30_000,
       });
     } catch (error) {
-      throw new AppError("GLANCE_UNREACHABLE", `keystone at ${url} is unreachable: ${networkReason(error)}`, {
-        cause: error,
-      });
+      throw keystoneError("GLANCE_UNREACHABLE", `keystone at ${url} is unreachable: ${networkReason(error)}`, error);
     }
     const { statusCode, headers, body } = response;
     if (statusCode === 401) {
       await body.dump();
-      throw new AppError(
+      throw keystoneError(
         "GLANCE_AUTH_FAILED",
-        `keystone rejected the credentials for ${principal(this.settings.credentials)}`,
+        `keystone rejected the credentials for ${principal(this.settings.credentials)} (401): check OS_PASSWORD or the application credential`,
       );
     }
     if (statusCode !== 201 && statusCode !== 200) {
       const text = (await body.text().catch(() => "")).slice(0, 300);
-      throw new AppError("GLANCE_ERROR", `keystone at ${url} answered ${statusCode}: ${text}`);
+      throw keystoneError("GLANCE_ERROR", `keystone at ${url} answered ${statusCode}: ${text}`);
     }
     const token = headers["x-subject-token"];
     const parsed = tokenResponseSchema.safeParse(await body.json().catch(() => undefined));
     if (typeof token !== "string" || !token || !parsed.success) {
-      throw new AppError("GLANCE_ERROR", `keystone at ${url} answered without a usable token`);
+      throw keystoneError("GLANCE_ERROR", `keystone at ${url} answered without a usable token`);
     }
     const expiresAt = Date.parse(parsed.data.token.expires_at);
     if (Number.isNaN(expiresAt)) {
-      throw new AppError("GLANCE_ERROR", `keystone at ${url} sent an unreadable expires_at`);
+      throw keystoneError("GLANCE_ERROR", `keystone at ${url} sent an unreadable expires_at`);
     }
     const glanceUrl = this.settings.endpointOverride
       ? stripVersion(this.settings.endpointOverride)
@@ -205,11 +203,20 @@ function findImageEndpoint(catalog: Catalog, endpointInterface: EndpointInterfac
   if (match) return stripVersion(match.url);
   const wanted = `interface "${endpointInterface}"${regionName ? ` in region "${regionName}"` : ""}`;
   const available = endpoints.map((endpoint) => `${endpoint.interface}/${endpoint.region_id ?? endpoint.region ?? "-"}`);
-  throw new AppError(
-    "CONFIG_INVALID",
+  throw keystoneError(
+    "GLANCE_NOT_IN_CATALOG",
     `no image endpoint with ${wanted} in the keystone catalog (OS_INTERFACE, OS_REGION_NAME); ` +
       `available: ${available.length ? available.join(", ") : "none"}`,
   );
+}
+
+/** Errors from Keystone itself (not Glance), so health can tell which of the two is failing. */
+export function isKeystoneError(error: unknown): boolean {
+  return isAppError(error) && (error.details as { dependency?: string } | undefined)?.dependency === "keystone";
+}
+
+function keystoneError(code: ErrorCode, message: string, cause?: unknown): AppError {
+  return new AppError(code, message, { cause, details: { dependency: "keystone" } });
 }
 
 function networkReason(error: unknown): string {

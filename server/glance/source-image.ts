@@ -23,6 +23,8 @@ export type ImageData = { stream: Readable; size: number | null };
 
 export interface ImageSource {
   readonly kind: "glance" | "directory";
+  /** Reached through Keystone tokens, so Keystone is a dependency of its own. */
+  readonly usesKeystone?: boolean;
   /** Where images come from, for logs and the UI; never contains secrets. */
   describe(): string;
   listImages(): Promise<SourceImage[]>;

@@ -5,7 +5,8 @@ import { findStaleImages } from "../cleanup/find-stale-images.ts";
 import { getHypervisor, listHypervisors } from "../hypervisors/hypervisor-queries.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import { getImage, listImages } from "../images/image-queries.ts";
-import { syncImages } from "../images/sync-images.ts";
+import { sourceSyncView, syncImages } from "../images/sync-images.ts";
+import type { HealthReport } from "../health/dependency-health.ts";
 import { toArtifactView } from "../images/image-views.ts";
 import { publishImage } from "../publish/publish-image.ts";
 import { cancelRollout, getRollout, listRollouts, pauseRollout, resumeRollout, retryFailed } from "../rollouts/rollout-commands.ts";
@@ -49,13 +50,18 @@ const cleanupBody = z
   .strict();
 
 export const apiRoutes: Route[] = [
-  { method: "GET", path: /^\/api\/health$/, isPublic: true, handle: async () => ({ status: 200, body: { ok: true } }) },
+  // Public and cheap (no query): 503 only when the database is down, so a load balancer stops sending traffic.
+  { method: "GET", path: /^\/api\/health$/, isPublic: true, handle: async (context) => healthAnswer(context.health.report()) },
   {
     method: "GET",
     path: /^\/api\/metrics$/,
     handle: async (context) => ({ status: 200, body: null, text: await renderMetrics(context), headers: { "content-type": METRICS_CONTENT_TYPE } }),
   },
-  { method: "GET", path: /^\/api\/images$/, handle: async (context) => ({ status: 200, body: { images: await listImages(context) } }) },
+  {
+    method: "GET",
+    path: /^\/api\/images$/,
+    handle: async (context) => ({ status: 200, body: { images: await listImages(context), source: sourceSyncView(context.health, context.source.kind) } }),
+  },
   { method: "POST", path: /^\/api\/images\/sync$/, audit: { action: "image.sync" }, handle: async (context) => ({ status: 200, body: await syncImages(context) }) },
   {
     method: "GET",
@@ -147,6 +153,9 @@ export const apiRoutes: Route[] = [
   },
 ];
 
+function healthAnswer(report: HealthReport) {
+  return { status: report.ok ? 200 : 503, body: report };
+}
 
 // What the audit trail records of a request: hostile text made storable (no NUL, control
 // characters or lone surrogates, which would fail the audit write) and bounded.

@@ -8,6 +8,7 @@ import { checkCsrf } from "../auth/csrf.ts";
 import { clientAddress, dashboardOrigins, isHttpsRequest, type RequestFacts } from "../auth/request-origin.ts";
 import type { AppContext } from "../context.ts";
 import { AppError, isAppError } from "../errors.ts";
+import { toDatabaseUnavailable } from "../health/database-errors.ts";
 import { agentRoutes } from "./agent-routes.ts";
 import { apiRoutes } from "./api-routes.ts";
 import { auditRoutes } from "./audit-routes.ts";
@@ -62,10 +63,16 @@ export async function handleApi(context: AppContext, req: IncomingMessage, res: 
     if (audited) await audit(context, route, request, "ok", result);
     if (result.text !== undefined) sendText(res, result.status, result.text, result.headers);
     else sendJson(res, result.status, result.body, result.headers);
-  } catch (error) {
-    if (audited) {
+  } catch (caught) {
+    const outage = toDatabaseUnavailable(caught);
+    if (outage) context.health.markFailed("database", outage);
+    const error = outage ?? caught;
+    // With the database down the audit write fails too; the caller still gets its answer.
+    if (audited && !outage) {
       const message = isAppError(error) ? `${error.code}: ${error.message}` : "internal error";
-      await audit(context, audited.route, audited.request, "failed", undefined, { error: message.slice(0, 500) });
+      await audit(context, audited.route, audited.request, "failed", undefined, { error: message.slice(0, 500) }).catch((auditError: unknown) =>
+        context.log.error({ err: auditError }, "audit record of a failed request could not be written"),
+      );
     }
     sendError(res, error, context.log);
   }

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { ZodError } from "zod";
 import { AppError, isAppError } from "../errors.ts";
+import { toDatabaseUnavailable } from "../health/database-errors.ts";
 
 const MAX_BODY = 1024 * 1024;
 
@@ -21,6 +22,11 @@ export function sendError(res: ServerResponse, error: unknown, log: Logger): voi
   if (error instanceof ZodError) {
     const message = error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ");
     return sendJson(res, 422, { error: { code: "VALIDATION_FAILED", message } });
+  }
+  const outage = toDatabaseUnavailable(error);
+  if (outage) {
+    log.warn({ err: error }, outage.message);
+    return sendJson(res, outage.status, { error: { code: outage.code, message: outage.message } }, { "retry-after": "5" });
   }
   if (isAppError(error)) {
     // The unread rest of an oversize body is not drained: the connection closes after the answer.

@@ -2,9 +2,22 @@
 // "deleted", so cleanup can still find them on hypervisors.
 import type { AppContext } from "../context.ts";
 import { readCache } from "../db/read-cache.ts";
+import { isKeystoneError } from "../glance/keystone-auth.ts";
+import type { DependencyHealth, DependencyStatus } from "../health/dependency-health.ts";
 
-export async function syncImages(context: Pick<AppContext, "db" | "source" | "log">): Promise<{ count: number; removed: number }> {
-  const images = await context.source.listImages();
+/** The last sync as the Images page shows it: whether the list is current and since when it is not. */
+export type SourceSyncView = {
+  kind: "glance" | "directory";
+  state: DependencyStatus["state"];
+  lastError: string | null;
+  /** When the current state began: for "degraded", when syncs started failing. */
+  since: string;
+  lastSyncedAt: string | null;
+  lastFailedAt: string | null;
+};
+
+export async function syncImages(context: Pick<AppContext, "db" | "source" | "log" | "health">): Promise<{ count: number; removed: number }> {
+  const images = await readSource(context);
   const seen = new Set<string>();
   for (const image of images) {
     seen.add(image.id);
@@ -32,4 +45,25 @@ export async function syncImages(context: Pick<AppContext, "db" | "source" | "lo
   readCache(context.db).invalidate("images");
   context.log.info({ source: context.source.describe(), count: images.length, removed }, "images synced");
   return { count: images.length, removed };
+}
+
+// Only the source's own failures count against it (and against Keystone when it was Keystone that
+// failed); database errors while storing the list are the database's.
+async function readSource(context: Pick<AppContext, "source" | "health">) {
+  try {
+    const images = await context.source.listImages();
+    context.health.markOk("imageSource");
+    context.health.markOk("keystone");
+    return images;
+  } catch (error) {
+    context.health.markFailed("imageSource", error);
+    if (isKeystoneError(error)) context.health.markFailed("keystone", error);
+    else if (context.source.usesKeystone) context.health.markOk("keystone");
+    throw error;
+  }
+}
+
+export function sourceSyncView(health: DependencyHealth, kind: SourceSyncView["kind"]): SourceSyncView {
+  const status = health.get("imageSource")!;
+  return { kind, state: status.state, lastError: status.lastError, since: status.since, lastSyncedAt: status.lastOkAt, lastFailedAt: status.lastFailedAt };
 }
