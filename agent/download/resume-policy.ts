@@ -1,5 +1,6 @@
 // When a transfer breaks: where and when to continue, and when to give up. Pure, so the policy
 // is unit-tested without sockets. Continuing always resumes from the bytes already received.
+import { DEFAULT_RETRY_BUDGET_SECONDS } from "../../protocol/events.ts";
 
 export type ResumePolicy = {
   /** Breaks tolerated on one route (each resumed with Range) before moving to the next route. */
@@ -10,7 +11,6 @@ export type ResumePolicy = {
   budgetMs: number;
 };
 
-export const DEFAULT_RETRY_BUDGET_SECONDS = 600;
 export const DEFAULT_RESUME_POLICY: ResumePolicy = { sameRouteTries: 3, baseDelayMs: 1_000, maxDelayMs: 30_000, budgetMs: DEFAULT_RETRY_BUDGET_SECONDS * 1000 };
 
 /** A response that delivered every expected byte is complete, whatever the socket does next. */

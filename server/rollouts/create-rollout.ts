@@ -6,6 +6,7 @@ import { AppError } from "../errors.ts";
 import { readCache } from "../db/read-cache.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { setCell } from "./set-cell.ts";
+import { DEFAULT_RETRY_BUDGET_SECONDS } from "../../protocol/events.ts";
 
 export type RolloutSelector = { all: true } | { groups: string[] } | { hypervisors: string[] };
 export type CreateRolloutOptions = {
@@ -17,6 +18,8 @@ export type CreateRolloutOptions = {
   perProxyConcurrency?: number;
   maxAttempts?: number;
   nodeTimeoutSeconds?: number;
+  /** How long each agent keeps resuming a download that makes no progress (proxy outage). */
+  retryBudgetSeconds?: number;
   bandwidthMbps?: number;
 };
 type RolloutContext = Pick<AppContext, "db" | "ui" | "log" | "scheduler">;
@@ -44,6 +47,7 @@ export async function createRollout(context: RolloutContext, options: CreateRoll
       perProxyConcurrency: options.perProxyConcurrency ?? 25,
       maxAttempts: options.maxAttempts ?? 3,
       nodeTimeoutSeconds: options.nodeTimeoutSeconds ?? 1800,
+      retryBudgetSeconds: options.retryBudgetSeconds ?? DEFAULT_RETRY_BUDGET_SECONDS,
       bandwidthBytesPerSecond: options.bandwidthMbps ? BigInt(Math.round((options.bandwidthMbps * 1e6) / 8)) : null,
       selector,
       targets: {
