@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { placeImage } from "../agent/download/place-image.ts";
 import { partFilePath } from "../agent/download/cache-paths.ts";
 import { startArtifactOrigin, type ServedImage } from "./support/artifact-origin.ts";
+import { mountSmallDisk, unmount } from "./support/small-disk.ts";
 import { artifactEntries, shouldSkipSquidTests, startSquid, type RunningSquid } from "./support/squid.ts";
 
 describe.skipIf(shouldSkipSquidTests("squid resume"))("downloads resume through real Squids", () => {
@@ -104,6 +105,25 @@ describe.skipIf(shouldSkipSquidTests("squid resume"))("downloads resume through 
       expect(bad.requests()).toBe(1);
     } finally {
       await bad.close();
+    }
+  });
+
+  it("does not try the second proxy when the disk fills during the write", async () => {
+    const disk = mountSmallDisk(8);
+    if (!disk) return;
+    try {
+      const first = await squid({ name: "full-1" });
+      const second = await squid({ name: "full-2" });
+      const image = origin.publish(crypto.randomBytes(24 * 1024 * 1024));
+      // imageSize null skips the up-front room check, so ENOSPC happens mid-transfer.
+      const attempt = placeImage({ imageId: image.imageId, artifactUrl: image.url, hash: { algo: "sha512", value: image.sha512 }, cacheDir: disk, proxies: [first.url, second.url], imageSize: null });
+      await expect(attempt).rejects.toMatchObject({ code: "DISK_FULL" });
+      await artifactEntries(first, image.url, 1);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await second.accessLog()).toEqual([]);
+      expect(fs.readdirSync(disk)).toEqual([]);
+    } finally {
+      unmount(disk);
     }
   });
 });
