@@ -25,6 +25,12 @@ export type CreateRolloutOptions = {
 type RolloutContext = Pick<AppContext, "db" | "ui" | "log" | "scheduler">;
 
 export async function createRollout(context: RolloutContext, options: CreateRolloutOptions): Promise<{ id: string; state: string; targets: number }> {
+  const nodeTimeoutSeconds = options.nodeTimeoutSeconds ?? 1800;
+  // Below the node timeout, or the server gives a node up while its agent is still resuming.
+  const retryBudgetSeconds = options.retryBudgetSeconds ?? Math.max(1, Math.min(DEFAULT_RETRY_BUDGET_SECONDS, Math.floor(nodeTimeoutSeconds / 2)));
+  if (retryBudgetSeconds >= nodeTimeoutSeconds) {
+    throw new AppError("VALIDATION_FAILED", `retryBudgetSeconds (${retryBudgetSeconds}) must be below nodeTimeoutSeconds (${nodeTimeoutSeconds})`);
+  }
   const image = await context.db.image.findUnique({ where: { id: options.imageId }, include: { artifact: true } });
   if (!image) throw new AppError("IMAGE_NOT_FOUND", `no image ${options.imageId}`);
   if (image.artifact?.state !== "ready") {
@@ -46,8 +52,8 @@ export async function createRollout(context: RolloutContext, options: CreateRoll
       jitterMs: Math.round((options.jitterSeconds ?? 0) * 1000),
       perProxyConcurrency: options.perProxyConcurrency ?? 25,
       maxAttempts: options.maxAttempts ?? 3,
-      nodeTimeoutSeconds: options.nodeTimeoutSeconds ?? 1800,
-      retryBudgetSeconds: options.retryBudgetSeconds ?? DEFAULT_RETRY_BUDGET_SECONDS,
+      nodeTimeoutSeconds,
+      retryBudgetSeconds,
       bandwidthBytesPerSecond: options.bandwidthMbps ? BigInt(Math.round((options.bandwidthMbps * 1e6) / 8)) : null,
       selector,
       targets: {
