@@ -88,6 +88,8 @@ export const agentHello = z.object({
 export type AgentSettings = { proxies: string[]; pinned: string[]; artifactBaseUrl: string; credential?: string };
 export type AgentHello = z.infer<typeof agentHello>;
 
+export const DEFAULT_RETRY_BUDGET_SECONDS = 600;
+
 export const imagePrecache = z.object({
   rolloutId,
   imageId,
@@ -103,6 +105,8 @@ export const imagePrecache = z.object({
   refreshCache: z.boolean().default(false),
   /** Glance's disk_format: an agent for nova with force_raw_images converts anything not raw. */
   diskFormat: z.string().nullable().default(null),
+  /** A broken transfer resumes (Range, same byte) until this long passes without a new byte. */
+  retryBudgetSeconds: z.number().int().positive().max(86_400).default(DEFAULT_RETRY_BUDGET_SECONDS),
 });
 export type ImagePrecache = z.infer<typeof imagePrecache>;
 

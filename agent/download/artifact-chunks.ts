@@ -1,9 +1,12 @@
-// The compressed artifact as one byte stream, fetched through the proxies in order.
-// If a proxy fails before or during the transfer, the next one continues from the
-// same byte offset (Range), so gunzip and hashing never restart.
+// The compressed artifact as one byte stream, fetched through the proxies in order. A break at
+// byte N continues from N (Range): on the same route first, then on the next, with backoff,
+// until nothing has arrived for the retry budget. Gunzip and hashing never restart.
 import { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, ProxyAgent, request, type Dispatcher } from "undici";
 import { AgentError } from "../agent-error.ts";
+import { DEFAULT_RESUME_POLICY, isComplete, nextResumeStep, type ResumePolicy } from "./resume-policy.ts";
+import { createPacer, type Pacer } from "./throttle.ts";
 
 export type ArtifactFetchOptions = {
   url: string;
@@ -11,13 +14,19 @@ export type ArtifactFetchOptions = {
   proxies: string[];
   allowDirect: boolean;
   signal?: AbortSignal;
-  /** Time allowed without receiving a byte. */
+  /** Time allowed without receiving a byte, per request (then it resumes). */
   idleTimeoutMs?: number;
+  /** Called before every request: the route and the byte it starts from. */
   onRoute?: (route: string, offset: number) => void;
   refreshCache?: boolean;
+  /** Cap on compressed bytes per second, applied where the body is read. */
+  bandwidthBytesPerSecond?: number | null;
+  /** Overrides of the resume policy (budget, backoff). */
+  resume?: Partial<ResumePolicy>;
 };
 
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+const FAILURES_KEPT = 6;
 
 type Route = { label: string; dispatcher: Dispatcher };
 
@@ -47,71 +56,120 @@ export function artifactStream(options: ArtifactFetchOptions): Readable {
   return Readable.from(artifactChunks(options), { objectMode: false, highWaterMark: 1 << 20 });
 }
 
-async function* artifactChunks(options: ArtifactFetchOptions): AsyncGenerator<Buffer> {
+type Attempt = { outcome: "done" } | { outcome: "failed"; isRouteDown: boolean; reason: string };
+
+export async function* artifactChunks(options: ArtifactFetchOptions): AsyncGenerator<Buffer> {
   const routes = routesFor(options);
-  const idle = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const policy = { ...DEFAULT_RESUME_POLICY, ...options.resume };
+  const pacer = options.bandwidthBytesPerSecond ? createPacer(options.bandwidthBytesPerSecond) : null;
+  const progress = { offset: 0, totalBytes: null as number | null, lastByteAt: performance.now() };
   const failures: string[] = [];
-  let offset = 0;
-  let totalBytes: number | null = null;
-  for (const route of routes) {
-    if (options.signal?.aborted) throw new AgentError("ABORTED", "download aborted");
-    options.onRoute?.(route.label, offset);
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await request(options.url, {
-        dispatcher: route.dispatcher,
-        signal: options.signal,
-        // Also per request: a non-tunnelling ProxyAgent does not hand its timeouts to the proxy pool.
-        headersTimeout: idle,
-        bodyTimeout: idle,
-        headers: {
-          ...(offset > 0 ? { range: `bytes=${offset}-` } : {}),
-          // A cached copy that failed verification is replaced, not served again.
-          ...(options.refreshCache ? { "cache-control": "no-cache", pragma: "no-cache" } : {}),
-        },
-      });
-    } catch (error) {
-      if (options.signal?.aborted) throw new AgentError("ABORTED", "download aborted", { cause: error });
-      failures.push(`${route.label}: ${describe(error)}`);
-      continue;
+  let routeIndex = 0;
+  let triesOnRoute = 0;
+  let failuresInRow = 0;
+  for (;;) {
+    assertNotAborted(options.signal);
+    const route = routes[routeIndex];
+    const offsetBefore = progress.offset;
+    const attempt = yield* fetchFrom(route, options, progress, pacer);
+    if (attempt.outcome === "done") return;
+    failures.push(`${route.label}: ${attempt.reason}`);
+    if (failures.length > FAILURES_KEPT) failures.shift();
+    // Bytes arrived since the last failure: the backoff starts over.
+    if (progress.offset > offsetBefore) failuresInRow = 0;
+    failuresInRow++;
+    triesOnRoute++;
+    const step = nextResumeStep(
+      { routeCount: routes.length, routeIndex, triesOnRoute, failuresInRow, sinceProgressMs: performance.now() - progress.lastByteAt, isRouteDown: attempt.isRouteDown },
+      policy,
+    );
+    if (step.action === "give-up") {
+      const seconds = Math.round(policy.budgetMs / 1000);
+      throw new AgentError("FETCH_FAILED", `could not fetch ${options.url} (no progress for the ${seconds} s retry budget, ${progress.offset} bytes kept): ${failures.join("; ")}`, { isRetryable: true });
     }
-    const { statusCode } = response;
-    if (statusCode >= 500 || statusCode === 407) {
-      await response.body.dump().catch(() => undefined);
-      failures.push(`${route.label}: HTTP ${statusCode}`);
-      continue;
-    }
-    if (statusCode !== 200 && statusCode !== 206) {
-      await response.body.dump().catch(() => undefined);
-      throw new AgentError("HTTP_ERROR", `GET ${options.url} via ${route.label} answered HTTP ${statusCode}`);
-    }
-    totalBytes ??= contentTotal(response.headers, statusCode);
-    // A 200 to a ranged request restarts at byte 0: skip what we already have.
-    let skip = statusCode === 200 ? offset : 0;
-    try {
-      for await (const chunk of response.body as AsyncIterable<Buffer>) {
-        let piece = chunk;
-        if (skip > 0) {
-          const dropped = Math.min(skip, piece.length);
-          skip -= dropped;
-          piece = piece.subarray(dropped);
-          if (piece.length === 0) continue;
-        }
-        offset += piece.length;
-        yield piece;
-      }
-    } catch (error) {
-      if (options.signal?.aborted) throw new AgentError("ABORTED", "download aborted", { cause: error });
-      failures.push(`${route.label}: broke after ${offset} bytes (${describe(error)})`);
-      continue;
-    }
-    if (totalBytes !== null && offset < totalBytes) {
-      failures.push(`${route.label}: ended after ${offset} of ${totalBytes} bytes`);
-      continue;
-    }
-    return;
+    if (step.routeIndex !== routeIndex) triesOnRoute = 0;
+    routeIndex = step.routeIndex;
+    if (step.delayMs > 0) await sleep(step.delayMs, undefined, { signal: options.signal }).catch(() => assertNotAborted(options.signal));
   }
-  throw new AgentError("FETCH_FAILED", `could not fetch ${options.url}: ${failures.join("; ")}`, { isRetryable: true });
+}
+
+/**
+ * One request on one route from the current offset. Errors of the consumer (gunzip, disk, hash)
+ * arrive at `yield` and propagate unchanged: they are local, not the route's fault.
+ */
+async function* fetchFrom(route: Route, options: ArtifactFetchOptions, progress: { offset: number; totalBytes: number | null; lastByteAt: number }, pacer: Pacer | null): AsyncGenerator<Buffer, Attempt> {
+  const idle = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  options.onRoute?.(route.label, progress.offset);
+  let response: Dispatcher.ResponseData;
+  try {
+    response = await request(options.url, {
+      dispatcher: route.dispatcher,
+      signal: options.signal,
+      // Also per request: a non-tunnelling ProxyAgent does not hand its timeouts to the proxy pool.
+      headersTimeout: idle,
+      bodyTimeout: idle,
+      headers: {
+        ...(progress.offset > 0 ? { range: `bytes=${progress.offset}-` } : {}),
+        // A cached copy that failed verification is replaced, not served again.
+        ...(options.refreshCache ? { "cache-control": "no-cache", pragma: "no-cache" } : {}),
+      },
+    });
+  } catch (error) {
+    assertNotAborted(options.signal, error);
+    return { outcome: "failed", isRouteDown: true, reason: describe(error) };
+  }
+  const { statusCode } = response;
+  if (statusCode >= 500 || statusCode === 407) {
+    await response.body.dump().catch(() => undefined);
+    return { outcome: "failed", isRouteDown: true, reason: `HTTP ${statusCode}` };
+  }
+  if (statusCode !== 200 && statusCode !== 206) {
+    await response.body.dump().catch(() => undefined);
+    throw new AgentError("HTTP_ERROR", `GET ${options.url} via ${route.label} answered HTTP ${statusCode}`);
+  }
+  progress.totalBytes ??= contentTotal(response.headers, statusCode);
+  // A 200 to a ranged request restarts at byte 0: skip what we already have.
+  let skip = statusCode === 200 ? progress.offset : 0;
+  const body = (response.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  let isFinished = false;
+  try {
+    for (;;) {
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await body.next();
+      } catch (error) {
+        assertNotAborted(options.signal, error);
+        // Every expected byte arrived before the socket closed: that is a whole response.
+        if (isComplete(progress.offset, progress.totalBytes)) return { outcome: "done" };
+        return { outcome: "failed", isRouteDown: false, reason: `broke after ${progress.offset} bytes (${describe(error)})` };
+      }
+      if (next.done) break;
+      let piece = next.value;
+      if (skip > 0) {
+        const dropped = Math.min(skip, piece.length);
+        skip -= dropped;
+        piece = piece.subarray(dropped);
+        if (piece.length === 0) continue;
+      }
+      progress.offset += piece.length;
+      progress.lastByteAt = performance.now();
+      // Pace here, before pulling the next chunk off the socket.
+      const waitMs = pacer?.take(piece.length) ?? 0;
+      if (waitMs > 0) await sleep(waitMs, undefined, { signal: options.signal }).catch(() => assertNotAborted(options.signal));
+      yield piece;
+    }
+    isFinished = true;
+  } finally {
+    if (!isFinished) response.body.destroy();
+  }
+  if (progress.totalBytes !== null && progress.offset < progress.totalBytes) {
+    return { outcome: "failed", isRouteDown: false, reason: `ended after ${progress.offset} of ${progress.totalBytes} bytes` };
+  }
+  return { outcome: "done" };
+}
+
+function assertNotAborted(signal: AbortSignal | undefined, cause?: unknown): void {
+  if (signal?.aborted) throw new AgentError("ABORTED", "download aborted", { cause });
 }
 
 function contentTotal(headers: Dispatcher.ResponseData["headers"], status: number): number | null {

@@ -18,7 +18,6 @@ import { freeBytes } from "./free-space.ts";
 import { fsyncPath } from "./fsync-path.ts";
 import { fileImageBytes } from "./image-bytes.ts";
 import { checkImageFormat } from "./inspect-image.ts";
-import { createThrottle } from "./throttle.ts";
 
 export type HashSpec = { algo: "md5" | "sha1" | "sha256" | "sha384" | "sha512"; value: string };
 
@@ -36,8 +35,10 @@ export type PlaceImageOptions = {
   /** Called with decompressed bytes written so far (throttle on the caller's side). */
   onProgress?: (bytes: number) => void;
   onRoute?: (route: string, offset: number) => void;
-  /** Cap on compressed bytes per second read from the proxy. */
+  /** Cap on compressed bytes per second read from the proxy (paced where the body is read). */
   bandwidthBytesPerSecond?: number | null;
+  /** Wall-clock time without a new byte after which the download fails (resuming until then). */
+  retryBudgetSeconds?: number;
   refreshCache?: boolean;
   /** Glance's disk_format: with `forceRawImages`, anything not raw is converted to raw before it is placed. */
   diskFormat?: string | null;
@@ -124,7 +125,6 @@ async function download(options: PlaceImageOptions, part: FileHandle): Promise<{
   });
   const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 });
   try {
-    const throttle = options.bandwidthBytesPerSecond ? [createThrottle(options.bandwidthBytesPerSecond)] : [];
     await pipeline(
       [
         artifactStream({
@@ -135,8 +135,9 @@ async function download(options: PlaceImageOptions, part: FileHandle): Promise<{
           idleTimeoutMs: options.idleTimeoutMs,
           onRoute: options.onRoute,
           refreshCache: options.refreshCache,
+          bandwidthBytesPerSecond: options.bandwidthBytesPerSecond,
+          resume: options.retryBudgetSeconds === undefined ? undefined : { budgetMs: options.retryBudgetSeconds * 1000 },
         }),
-        ...throttle,
         countCompressed,
         gunzip,
         hashAndCount,

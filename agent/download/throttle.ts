@@ -1,18 +1,21 @@
-// A token-bucket Transform: at most `bytesPerSecond` pass through, in bursts of up to a second.
-import { Transform } from "node:stream";
+// A token bucket that paces reads of the response body: the agent pulls the next chunk from the
+// socket only when the bucket allows, so the tail of a throttled transfer is not read early and
+// left waiting in buffers while the origin or Squid times the idle connection out.
 
-export function createThrottle(bytesPerSecond: number): Transform {
-  let allowance = bytesPerSecond;
-  let last = performance.now();
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      const now = performance.now();
-      allowance = Math.min(bytesPerSecond, allowance + ((now - last) / 1000) * bytesPerSecond);
-      last = now;
-      allowance -= chunk.length;
-      const waitMs = allowance < 0 ? (-allowance / bytesPerSecond) * 1000 : 0;
-      if (waitMs === 0) return done(null, chunk);
-      setTimeout(() => done(null, chunk), waitMs);
+export type Pacer = { /** How long to wait before pulling more, having just received `bytes`. */ take(bytes: number): number };
+
+/** At most `bytesPerSecond` on average, in bursts of up to `burstSeconds`. */
+export function createPacer(bytesPerSecond: number, burstSeconds = 0.25, now: () => number = () => performance.now()): Pacer {
+  const capacity = bytesPerSecond * burstSeconds;
+  let allowance = capacity;
+  let last = now();
+  return {
+    take(bytes) {
+      const at = now();
+      allowance = Math.min(capacity, allowance + ((at - last) / 1000) * bytesPerSecond);
+      last = at;
+      allowance -= bytes;
+      return allowance < 0 ? (-allowance / bytesPerSecond) * 1000 : 0;
     },
-  });
+  };
 }

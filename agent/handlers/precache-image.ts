@@ -37,6 +37,7 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
         refreshCache: command.refreshCache,
         diskFormat: command.diskFormat,
         forceRawImages: agent.config.forceRawImages,
+        retryBudgetSeconds: command.retryBudgetSeconds,
         signal: controller.signal,
         onProgress(bytes) {
           download.bytes = bytes;

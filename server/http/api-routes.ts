@@ -32,6 +32,7 @@ const rolloutBody = z
     perProxyConcurrency: z.number().int().min(1).max(10_000).optional(),
     maxAttempts: z.number().int().min(1).max(20).optional(),
     nodeTimeoutSeconds: z.number().int().min(5).max(86_400).optional(),
+    retryBudgetSeconds: z.number().int().min(1).max(86_400).optional(),
     bandwidthMbps: z.number().positive().max(400_000).optional(),
   })
   .strict();

@@ -6,6 +6,7 @@ import { AppError } from "../errors.ts";
 import { readCache } from "../db/read-cache.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { setCell } from "./set-cell.ts";
+import { DEFAULT_RETRY_BUDGET_SECONDS } from "../../protocol/events.ts";
 
 export type RolloutSelector = { all: true } | { groups: string[] } | { hypervisors: string[] };
 export type CreateRolloutOptions = {
@@ -17,11 +18,19 @@ export type CreateRolloutOptions = {
   perProxyConcurrency?: number;
   maxAttempts?: number;
   nodeTimeoutSeconds?: number;
+  /** How long each agent keeps resuming a download that makes no progress (proxy outage). */
+  retryBudgetSeconds?: number;
   bandwidthMbps?: number;
 };
 type RolloutContext = Pick<AppContext, "db" | "ui" | "log" | "scheduler">;
 
 export async function createRollout(context: RolloutContext, options: CreateRolloutOptions): Promise<{ id: string; state: string; targets: number }> {
+  const nodeTimeoutSeconds = options.nodeTimeoutSeconds ?? 1800;
+  // Below the node timeout, or the server gives a node up while its agent is still resuming.
+  const retryBudgetSeconds = options.retryBudgetSeconds ?? Math.max(1, Math.min(DEFAULT_RETRY_BUDGET_SECONDS, Math.floor(nodeTimeoutSeconds / 2)));
+  if (retryBudgetSeconds >= nodeTimeoutSeconds) {
+    throw new AppError("VALIDATION_FAILED", `retryBudgetSeconds (${retryBudgetSeconds}) must be below nodeTimeoutSeconds (${nodeTimeoutSeconds})`);
+  }
   const image = await context.db.image.findUnique({ where: { id: options.imageId }, include: { artifact: true } });
   if (!image) throw new AppError("IMAGE_NOT_FOUND", `no image ${options.imageId}`);
   if (image.artifact?.state !== "ready") {
@@ -43,7 +52,8 @@ export async function createRollout(context: RolloutContext, options: CreateRoll
       jitterMs: Math.round((options.jitterSeconds ?? 0) * 1000),
       perProxyConcurrency: options.perProxyConcurrency ?? 25,
       maxAttempts: options.maxAttempts ?? 3,
-      nodeTimeoutSeconds: options.nodeTimeoutSeconds ?? 1800,
+      nodeTimeoutSeconds,
+      retryBudgetSeconds,
       bandwidthBytesPerSecond: options.bandwidthMbps ? BigInt(Math.round((options.bandwidthMbps * 1e6) / 8)) : null,
       selector,
       targets: {

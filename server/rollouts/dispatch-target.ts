@@ -31,6 +31,7 @@ export function precacheCommand(context: Pick<AppContext, "publicUrl">, rollout:
     bandwidthBytesPerSecond: rollout.bandwidthBytesPerSecond === null ? null : Number(rollout.bandwidthBytesPerSecond),
     refreshCache: lastError !== null && DATA_ERRORS.test(lastError),
     diskFormat: image.diskFormat,
+    retryBudgetSeconds: rollout.retryBudgetSeconds,
   };
 }
 

@@ -51,7 +51,15 @@ export type RunningSquid = {
   kill(): Promise<void>;
 };
 
-export type SquidOptions = { name: string; parent?: { host: string; port: number }; startTimeoutMs?: number };
+export type SquidOptions = {
+  name: string;
+  parent?: { host: string; port: number };
+  startTimeoutMs?: number;
+  /** A fixed port, e.g. to restart a killed Squid where its clients expect it. */
+  port?: number;
+  /** Extra squid.conf lines, e.g. short timeouts that make a test fast. */
+  extraConfig?: string[];
+};
 
 export function squidAvailable(): boolean {
   try {
@@ -85,9 +93,9 @@ export async function startSquid(options: SquidOptions): Promise<RunningSquid> {
   // Squid binds, so a lost race is retried on a new port.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await launchSquid(options, await freePort());
+      return await launchSquid(options, options.port ?? (await freePort()));
     } catch (error) {
-      if (!(error instanceof PortTakenError) || attempt >= 3) throw error;
+      if (!(error instanceof PortTakenError) || attempt >= 3 || options.port) throw error;
     }
   }
 }
@@ -226,6 +234,7 @@ function squidConfig(o: SquidOptions & { port: number; dir: string; cacheDir: st
     // no-digest / no-netdb-exchange: no background requests to the parent, so its log holds only ours.
     lines.push(`cache_peer ${o.parent.host} parent ${o.parent.port} 0 no-query no-digest no-netdb-exchange default`, `never_direct allow all`);
   }
+  lines.push(...(o.extraConfig ?? []));
   return lines.join("\n") + "\n";
 }
 

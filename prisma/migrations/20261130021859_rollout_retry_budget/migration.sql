@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Rollout" ADD COLUMN     "retryBudgetSeconds" INTEGER NOT NULL DEFAULT 600;
+
