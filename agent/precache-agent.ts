@@ -14,6 +14,8 @@ import {
   type AgentSettings,
   type Ack,
   type AgentToServerEvents,
+  type DownloadFinished,
+  type DownloadFinishedResult,
   type ServerToAgentEvents,
 } from "../protocol/events.ts";
 import { AgentRefusal } from "../protocol/agents.ts";
@@ -27,6 +29,7 @@ import { precacheImage } from "./handlers/precache-image.ts";
 import { abortImage } from "./handlers/abort-image.ts";
 import { touchPinned } from "./keep-fresh.ts";
 import { removeStaleParts, scanCache } from "./inventory.ts";
+import { DEFAULT_OUTBOX_TIMING, outboxFile, ResultOutbox, type OutboxTiming } from "./result-outbox.ts";
 
 export const AGENT_VERSION = "0.1.0";
 
@@ -57,10 +60,14 @@ export class PrecacheAgent implements AgentContext {
   private credential: string | null = null;
   /** Refusals in a row, for the retry backoff. */
   private refusals = 0;
+  /** Download results until the server acknowledges them (loaded from the state dir at start). */
+  private outbox: ResultOutbox | null = null;
+  private readonly outboxTiming: OutboxTiming;
 
-  constructor(config: AgentConfig, options?: { log?: Logger }) {
+  constructor(config: AgentConfig, options?: { log?: Logger; outboxTiming?: Partial<OutboxTiming> }) {
     this.config = config;
     this.log = (options?.log ?? pino({ level: "info" })).child({ hypervisor: config.name });
+    this.outboxTiming = { ...DEFAULT_OUTBOX_TIMING, ...options?.outboxTiming };
   }
 
   async start(): Promise<void> {
@@ -70,6 +77,8 @@ export class PrecacheAgent implements AgentContext {
     await prepareStateDir(this.stateDir());
     this.credential = readCredentialSync(this.stateDir(), this.config.name)?.credential ?? null;
     if (!this.credential && !this.config.token) throw new Error(`no credential in ${this.stateDir()} and no enrolment token (--token / PRECACHE_AGENT_TOKEN)`);
+    this.outbox = new ResultOutbox(outboxFile(this.stateDir(), this.config.name), (result, timeoutMs) => this.sendResult(result, timeoutMs), this.log, this.outboxTiming);
+    await this.outbox.load();
     const ca = this.config.caFile ? await fs.promises.readFile(this.config.caFile, "utf8") : undefined;
     this.warnIfCleartext();
     this.setState(AgentState.connecting);
@@ -88,6 +97,7 @@ export class PrecacheAgent implements AgentContext {
       if (this.state === AgentState.draining || this.state === AgentState.stopped) return;
       this.log.warn({ reason }, "disconnected from server; will reconnect");
       this.setState(AgentState.connecting);
+      this.outbox?.notReady();
       // socket.io does not retry by itself when the server closed the session on purpose.
       if (reason === "io server disconnect") setTimeout(() => this.socket?.connect(), 2000 + Math.random() * 3000).unref();
     });
@@ -125,6 +135,8 @@ export class PrecacheAgent implements AgentContext {
     while (this.downloads.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     for (const download of this.downloads.values()) download.controller.abort();
     while (this.downloads.size > 0) await new Promise((r) => setTimeout(r, 20));
+    // Results still unacknowledged stay in the state dir for the next start.
+    this.outbox?.stop();
     this.socket?.disconnect();
     this.socket = null;
     this.setState(AgentState.stopped);
@@ -187,6 +199,22 @@ export class PrecacheAgent implements AgentContext {
     (target.emit as (event: string, ...args: unknown[]) => void).call(target, event, ...args);
   }
 
+  /** A download's outcome: kept until the server acknowledges it (see ResultOutbox). */
+  async reportResult(result: Omit<DownloadFinished, "resultId">): Promise<void> {
+    await this.outbox?.add(result);
+  }
+
+  /** Results not yet acknowledged (tests wait on this). */
+  unacknowledgedResults(): DownloadFinished[] {
+    return this.outbox?.waiting() ?? [];
+  }
+
+  private sendResult(result: DownloadFinished, timeoutMs: number): Promise<Ack<DownloadFinishedResult>> {
+    const socket = this.socket;
+    if (!socket?.connected || this.state !== AgentState.ready) return Promise.reject(new Error("not connected"));
+    return socket.timeout(timeoutMs).emitWithAck("download:finished", result);
+  }
+
   async reportInventory(): Promise<void> {
     if (this.state !== AgentState.ready) return;
     const [inventory, free] = await Promise.all([scanCache(this.config.cacheDir), freeBytes(this.config.cacheDir)]);
@@ -196,9 +224,11 @@ export class PrecacheAgent implements AgentContext {
   private async handshake(): Promise<void> {
     this.setState(AgentState.handshaking);
     const [inventory, free] = await Promise.all([scanCache(this.config.cacheDir), freeBytes(this.config.cacheDir)]);
-    const active = [...this.downloads.entries()].flatMap(([imageId, download]) =>
-      [...download.rolloutIds].map((rolloutId) => ({ rolloutId, imageId, bytes: download.bytes })),
-    );
+    // Results still in the outbox count as in flight: the server leaves their targets for the re-send.
+    const active = [
+      ...[...this.downloads.entries()].flatMap(([imageId, download]) => [...download.rolloutIds].map((rolloutId) => ({ rolloutId, imageId, bytes: download.bytes }))),
+      ...(this.outbox?.waiting() ?? []).map(({ rolloutId, imageId, bytes }) => ({ rolloutId, imageId, bytes })),
+    ].slice(0, 100);
     const hello = {
       protocol: PROTOCOL_VERSION,
       name: this.config.name,
@@ -236,6 +266,7 @@ export class PrecacheAgent implements AgentContext {
     this.applySettings(settings);
     this.setState(AgentState.ready);
     this.log.info({ server: this.config.server }, "connected");
+    this.outbox?.ready();
     for (const resolve of this.readyWaiters.splice(0)) resolve();
   }
 

@@ -104,7 +104,7 @@ export async function startSimulatedFleet(options: FleetOptions): Promise<Simula
         continue;
       }
       const seconds = (performance.now() - agent.startedAt) / 1000;
-      agent.socket.emit("download:finished", { rolloutId: command.rolloutId, imageId: command.imageId, ok: true, bytes: command.imageSize ?? 0, seconds });
+      agent.socket.emit("download:finished", { resultId: crypto.randomUUID(), rolloutId: command.rolloutId, imageId: command.imageId, ok: true, bytes: command.imageSize ?? 0, seconds });
       counters.finished += 1;
       reporting.forEach((slot) => slot.delete(agent));
     }

@@ -9,7 +9,7 @@ const rolloutId = "0b7c4a2e-9f1d-4c3b-8a6e-2d5f7e9a1b3c";
 describe("agent event schemas", () => {
   it.each([
     ["download:progress", downloadProgress, { imageId: "img", bytes: 1, totalBytes: null }],
-    ["download:finished", downloadFinished, { imageId: "img", ok: true, bytes: 1, seconds: 1 }],
+    ["download:finished", downloadFinished, { resultId: "9d2c6f1e-4b7a-4e3d-9c1b-8a5f2e7d6c4b", imageId: "img", ok: true, bytes: 1, seconds: 1 }],
     ["active download", activeDownload, { imageId: "img", bytes: 1 }],
     ["image:abort", imageAbort, { imageId: "img" }],
     ["image:precache", imagePrecache, { imageId: "img", artifactUrl: "http://o/a.gz", codec: "gzip", compressedSize: 1, imageSize: 1, hash: { algo: "sha512", value: "ab" } }],
@@ -21,7 +21,7 @@ describe("agent event schemas", () => {
   });
 
   it("refuses NUL and lone surrogates in a stored error message", () => {
-    const result = (message: string) => ({ rolloutId, imageId: "img", ok: false, bytes: 0, seconds: 0, error: { code: "X", message } });
+    const result = (message: string) => ({ resultId: "9d2c6f1e-4b7a-4e3d-9c1b-8a5f2e7d6c4b", rolloutId, imageId: "img", ok: false, bytes: 0, seconds: 0, error: { code: "X", message } });
     expect(downloadFinished.safeParse(result("disk full 😀")).success).toBe(true);
     expect(downloadFinished.safeParse(result("a\u0000b")).success).toBe(false);
     expect(downloadFinished.safeParse(result("a\ud800b")).success).toBe(false);

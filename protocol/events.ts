@@ -125,7 +125,12 @@ export const downloadProgress = z.object({
 });
 export type DownloadProgress = z.infer<typeof downloadProgress>;
 
+/**
+ * A download's outcome. Request-style: the server acks once the result is durably written, and the
+ * agent re-sends it (same `resultId`, a uuid it made) until then; the server applies it once.
+ */
 export const downloadFinished = z.object({
+  resultId: z.string().uuid(),
   rolloutId,
   imageId,
   ok: z.boolean(),
@@ -134,6 +139,10 @@ export const downloadFinished = z.object({
   error: errorPayload.optional(),
 });
 export type DownloadFinished = z.infer<typeof downloadFinished>;
+/** `recorded: false`: already recorded, or for a target no longer open (nothing changed). */
+export type DownloadFinishedResult = { resultId: string; recorded: boolean };
+/** The ack's error code when the server could not write the result now (database trouble): send again later. */
+export const RESULT_RETRY = "RETRY";
 
 export const inventoryReported = z.object({ freeBytes: z.number().nonnegative().max(Number.MAX_SAFE_INTEGER), inventory });
 
@@ -151,7 +160,7 @@ export type InventoryReported = z.infer<typeof inventoryReported>;
 export type AgentToServerEvents = {
   "agent:hello": (hello: AgentHello, ack: (result: Ack<AgentSettings>) => void) => void;
   "download:progress": (progress: DownloadProgress) => void;
-  "download:finished": (result: DownloadFinished) => void;
+  "download:finished": (result: DownloadFinished, ack: (result: Ack<DownloadFinishedResult>) => void) => void;
   "inventory:reported": (report: InventoryReported) => void;
 };
 

@@ -71,7 +71,7 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
     progress: null as unknown as ProgressBuffer,
   };
   context.progress = new ProgressBuffer(context);
-  context.scheduler = new RolloutScheduler(context);
+  context.scheduler = new RolloutScheduler(context, env.PRECACHE_RECONCILE_SECONDS * 1000);
 
   const server = http.createServer(createRequestListener(context, env.artifactDir, options.pages));
   // Messages larger than the largest legitimate one (a hello at the inventory cap) are dropped

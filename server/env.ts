@@ -58,6 +58,8 @@ const schema = z.object({
   PRECACHE_LOCAL_AGENT: flag,
   PRECACHE_LOCAL_AGENT_PROXIES: z.string().optional(),
   PRECACHE_RETENTION_DAYS: z.coerce.number().positive().default(30),
+  /** How often downloading targets are reconciled with node inventories (a lost result). */
+  PRECACHE_RECONCILE_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
   PRECACHE_AUDIT_RETENTION_DAYS: z.preprocess(
     (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
     z.coerce.number().int().min(1).max(36_500).default(365),

@@ -419,12 +419,12 @@ describeEachDatabase("repository", (under) => {
       expect(progressed.lastProgressAt).toBeInstanceOf(Date);
       expect((await getRollout(context, created.id)).hypervisors.find((row) => row.name === warmer)).toMatchObject({ state: "downloading", bytes: 4.5 * GiB });
 
-      await recordFinished(context, warmer, { rolloutId: created.id, imageId, ok: true, bytes: size, seconds: 3 });
+      await recordFinished(context, warmer, { resultId: crypto.randomUUID(), rolloutId: created.id, imageId, ok: true, bytes: size, seconds: 3 });
       expect((await getRollout(context, created.id)).state).toBe("running");
       await tick(); // squid-1 is warm now
       expect(precacheSent(agents)).toEqual([...first, follower]);
-      await recordFinished(context, follower, { rolloutId: created.id, imageId, ok: true, bytes: size, seconds: 1 });
-      await recordFinished(context, c, { rolloutId: created.id, imageId, ok: true, bytes: size, seconds: 4 });
+      await recordFinished(context, follower, { resultId: crypto.randomUUID(), rolloutId: created.id, imageId, ok: true, bytes: size, seconds: 1 });
+      await recordFinished(context, c, { resultId: crypto.randomUUID(), rolloutId: created.id, imageId, ok: true, bytes: size, seconds: 4 });
 
       const view = await getRollout(context, created.id);
       expect(view).toMatchObject({ state: "done", counts: { pending: 0, downloading: 0, done: 3, failed: 0 } });
@@ -454,7 +454,7 @@ describeEachDatabase("repository", (under) => {
       expect(agents.sent.map((entry) => (entry.payload as { jitterMs: number }).jitterMs)).toEqual([2000, 2000, 2000]);
 
       const before = Date.now();
-      await recordFinished(context, flaky, { rolloutId: id, imageId, ok: false, bytes: 10, seconds: 1, error: { code: "FETCH_FAILED", message: "proxy refused" } });
+      await recordFinished(context, flaky, { resultId: crypto.randomUUID(), rolloutId: id, imageId, ok: false, bytes: 10, seconds: 1, error: { code: "FETCH_FAILED", message: "proxy refused" } });
       const retrying = await target(db, id, flaky);
       expect(retrying).toMatchObject({ state: "pending", attempts: 1, bytes: 0n, error: "FETCH_FAILED: proxy refused" });
       expect(retrying.nextAttemptAt!.getTime()).toBeGreaterThan(before);
@@ -467,11 +467,11 @@ describeEachDatabase("repository", (under) => {
       expect(precacheSent(agents).filter((name) => name === flaky)).toHaveLength(2);
       expect(await target(db, id, flaky)).toMatchObject({ state: "downloading", attempts: 2 });
 
-      await recordFinished(context, full, { rolloutId: id, imageId, ok: false, bytes: 20, seconds: 1, error: { code: "DISK_FULL", message: "no space left" } });
+      await recordFinished(context, full, { resultId: crypto.randomUUID(), rolloutId: id, imageId, ok: false, bytes: 20, seconds: 1, error: { code: "DISK_FULL", message: "no space left" } });
       expect(await target(db, id, full)).toMatchObject({ state: "failed", attempts: 1, bytes: 20n, error: "DISK_FULL: no space left" });
-      await recordFinished(context, fine, { rolloutId: id, imageId, ok: true, bytes: 1000, seconds: 1 });
+      await recordFinished(context, fine, { resultId: crypto.randomUUID(), rolloutId: id, imageId, ok: true, bytes: 1000, seconds: 1 });
       expect((await getRollout(context, id)).state).toBe("running");
-      await recordFinished(context, flaky, { rolloutId: id, imageId, ok: false, bytes: 30, seconds: 1, error: { code: "HASH_MISMATCH", message: "sha512 differs" } });
+      await recordFinished(context, flaky, { resultId: crypto.randomUUID(), rolloutId: id, imageId, ok: false, bytes: 30, seconds: 1, error: { code: "HASH_MISMATCH", message: "sha512 differs" } });
 
       const view = await getRollout(context, id);
       expect(view).toMatchObject({ state: "failed", counts: { done: 1, failed: 2, pending: 0, downloading: 0 } });
@@ -514,7 +514,7 @@ describeEachDatabase("repository", (under) => {
       await expect(cancelRollout(context, id)).rejects.toMatchObject({ code: "ROLLOUT_FINISHED" });
       await expect(cancelRollout(context, "no-such-rollout")).rejects.toMatchObject({ code: "NOT_FOUND" });
       // The agent finishing afterwards does not reopen or re-finish the rollout.
-      await recordFinished(context, busy, { rolloutId: id, imageId, ok: true, bytes: 500, seconds: 1 });
+      await recordFinished(context, busy, { resultId: crypto.randomUUID(), rolloutId: id, imageId, ok: true, bytes: 500, seconds: 1 });
       expect(await getRollout(context, id)).toMatchObject({ state: "cancelled", counts: { cancelled: 2, done: 0 } });
     });
 
@@ -559,7 +559,7 @@ describeEachDatabase("repository", (under) => {
       expect(pokes.count).toBeGreaterThan(pokesBefore);
       expect(agents.sent).toEqual([]); // sending is the scheduler's job
 
-      await recordFinished(context, active, { rolloutId: id, imageId, ok: true, bytes: 900, seconds: 1 });
+      await recordFinished(context, active, { resultId: crypto.randomUUID(), rolloutId: id, imageId, ok: true, bytes: 900, seconds: 1 });
       await catchUpHypervisor(context, { name: lost, inventory: [cachedFile(imageId, 900)], active: [] });
       await catchUpHypervisor(context, { name: absent, inventory: [cachedFile(imageId, 900)], active: [] });
       expect(await getRollout(context, id)).toMatchObject({ state: "done", counts: { done: 4 } });
@@ -586,7 +586,7 @@ describeEachDatabase("repository", (under) => {
               return async (args: Parameters<Db["hypervisorImage"]["upsert"]>[0]) => {
                 if (!isFinishedRecorded) {
                   isFinishedRecorded = true;
-                  await recordFinished(context, a, { rolloutId: id, imageId, ok: true, bytes: 800, seconds: 1 });
+                  await recordFinished(context, a, { resultId: crypto.randomUUID(), rolloutId: id, imageId, ok: true, bytes: 800, seconds: 1 });
                 }
                 return model.upsert(args);
               };

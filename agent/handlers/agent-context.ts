@@ -1,6 +1,6 @@
 // What a command handler may touch: config, running downloads, the socket, the log.
 import type { Logger } from "pino";
-import type { AgentToServerEvents } from "../../protocol/events.ts";
+import type { AgentToServerEvents, DownloadFinished } from "../../protocol/events.ts";
 import type { AgentConfig } from "../agent-config.ts";
 
 export type RunningDownload = { rolloutIds: Set<string>; bytes: number; controller: AbortController };
@@ -15,4 +15,6 @@ export type AgentContext = {
   artifactBaseUrl(): string;
   emit<E extends keyof AgentToServerEvents>(event: E, ...args: Parameters<AgentToServerEvents[E]>): void;
   reportInventory(): Promise<void>;
+  /** Sends a download's outcome until the server acknowledges it. */
+  reportResult(result: Omit<DownloadFinished, "resultId">): Promise<void>;
 };

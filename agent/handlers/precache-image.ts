@@ -51,21 +51,22 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
         onRoute: (route, offset) => agent.log.info({ imageId: command.imageId, route, offset }, "fetching artifact"),
       });
       agent.log.info({ imageId: command.imageId, bytes: placed.bytes, seconds: placed.seconds, convertedFrom: placed.convertedFrom }, "image placed");
-      finish({ ok: true, bytes: placed.bytes });
+      await finish({ ok: true, bytes: placed.bytes });
     } catch (error) {
       const payload = toErrorPayload(error);
       agent.log.warn({ imageId: command.imageId, error: payload }, "precache failed");
-      finish({ ok: false, bytes: download.bytes, error: payload });
+      await finish({ ok: false, bytes: download.bytes, error: payload });
     } finally {
       agent.downloads.delete(command.imageId);
       await agent.reportInventory();
     }
   }
 
-  function finish(result: { ok: boolean; bytes: number; error?: { code: string; message: string } }) {
+  /** Into the outbox (stored) before the download leaves `downloads`, so a hello always lists it somewhere. */
+  async function finish(result: { ok: boolean; bytes: number; error?: { code: string; message: string } }) {
     const seconds = (performance.now() - started) / 1000;
     for (const rolloutId of download.rolloutIds) {
-      agent.emit("download:finished", { rolloutId, imageId: command.imageId, seconds, ...result });
+      await agent.reportResult({ rolloutId, imageId: command.imageId, seconds, ...result });
     }
   }
 }

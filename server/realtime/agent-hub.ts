@@ -11,12 +11,14 @@ import {
   downloadFinished,
   downloadProgress,
   inventoryReported,
+  RESULT_RETRY,
   type Ack,
   type AgentAuth,
   type AgentHello,
   type AgentSettings,
   type AgentToServerEvents,
   type DownloadFinished,
+  type DownloadFinishedResult,
   type DownloadProgress,
   type InventoryReported,
   type ServerToAgentEvents,
@@ -50,7 +52,8 @@ export type AgentEventHandlers = {
   /** Runs after the hello is acknowledged, so commands it sends reach a ready agent. */
   afterHello(hello: AgentHello): Promise<void>;
   progress(name: string, progress: DownloadProgress): Promise<void>;
-  finished(name: string, result: DownloadFinished): Promise<void>;
+  /** Resolves once the result is durably written (or known to change nothing): then it is acked. */
+  finished(name: string, result: DownloadFinished): Promise<DownloadFinishedResult>;
   inventory(name: string, report: InventoryReported): Promise<void>;
   disconnected(name: string): Promise<void>;
   /** Every SWEEP_MS: refresh lastSeen of connected names; returns names whose credential is gone. */
@@ -208,7 +211,7 @@ export class AgentHub {
       this.inOrder(socket, () => this.acceptHello(socket, hello, reply));
     });
     socket.on("download:progress", guard(downloadProgress, handlers.progress));
-    socket.on("download:finished", guard(downloadFinished, handlers.finished));
+    socket.on("download:finished", (payload, ack) => this.onFinished(socket, payload, ack));
     socket.on("inventory:reported", guard(inventoryReported, handlers.inventory));
     socket.on("disconnect", () => {
       clearTimeout(helloTimer);
@@ -219,6 +222,29 @@ export class AgentHub {
       this.inOrder(socket, async () => {
         if (!this.sockets.has(name)) await handlers.disconnected(name);
       });
+    });
+  }
+
+  /**
+   * Acked only after the handler resolved (the result is written); a write that failed answers
+   * RETRY, and the agent sends the same result again later. Before the hello: NOT_READY.
+   */
+  private onFinished(socket: AgentSocket, payload: unknown, ack: unknown): void {
+    const reply = typeof ack === "function" ? (ack as (result: Ack<DownloadFinishedResult>) => void) : () => undefined;
+    const name = socket.data.name;
+    if (!name || this.sockets.get(name) !== socket) return reply({ ok: false, error: { code: "NOT_READY", message: "say hello first" } });
+    const parsed = downloadFinished.safeParse(payload);
+    if (!parsed.success) {
+      this.log.warn({ hypervisor: name }, "invalid agent event ignored");
+      return reply({ ok: false, error: { code: "INVALID_RESULT", message: parsed.error.message } });
+    }
+    this.inOrder(socket, async () => {
+      try {
+        reply({ ok: true, data: await this.handlers!.finished(name, parsed.data) });
+      } catch (error) {
+        this.log.error({ hypervisor: name, resultId: parsed.data.resultId, error: (error as Error).message }, "download result not written; the agent will send it again");
+        reply({ ok: false, error: { code: RESULT_RETRY, message: "the server could not record this result now; send it again later" } });
+      }
     });
   }
 

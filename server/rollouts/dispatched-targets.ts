@@ -34,11 +34,14 @@ export class DispatchedTargets {
       return matches();
     }
     // One result per node: a lookup of its own target is cheaper than re-reading the rollout.
+    // A result is acked once judged: database trouble must throw (the agent re-sends), never read as "not dispatched".
     if (known.imageId === null) await this.read(report.rolloutId, known);
+    if (known.imageId === null) throw new Error(`cannot read rollout ${report.rolloutId}: database unavailable`);
     if (known.imageId !== report.imageId) return false;
-    const target = await this.db.rolloutTarget
-      .findUnique({ where: { rolloutId_hypervisorName: { rolloutId: report.rolloutId, hypervisorName: hypervisor } }, select: { startedAt: true } })
-      .catch(() => null);
+    const target = await this.db.rolloutTarget.findUnique({
+      where: { rolloutId_hypervisorName: { rolloutId: report.rolloutId, hypervisorName: hypervisor } },
+      select: { startedAt: true },
+    });
     if (target?.startedAt) known.hypervisors.add(hypervisor);
     return matches();
   }

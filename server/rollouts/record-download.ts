@@ -1,11 +1,11 @@
 // Progress and results from agents, written to the rollout target and the hypervisor cell.
-import type { DownloadFinished, DownloadProgress } from "../../protocol/events.ts";
+import type { DownloadFinished, DownloadFinishedResult, DownloadProgress } from "../../protocol/events.ts";
 import { CellState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
 import { readCache } from "../db/read-cache.ts";
 import { DispatchedTargets } from "./dispatched-targets.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
-import { setCells } from "./set-cell.ts";
+import { setCell, setCells } from "./set-cell.ts";
 import { failOrRetry } from "./target-retry.ts";
 
 type RecordContext = Pick<AppContext, "db" | "ui" | "log" | "scheduler" | "progress">;
@@ -16,21 +16,59 @@ export async function recordProgress(context: RecordContext, hypervisor: string,
   context.ui.cellChanged(hypervisor, { imageId: progress.imageId, state: CellState.downloading, bytes: progress.bytes, totalBytes: progress.totalBytes, error: null });
 }
 
-export async function recordFinished(context: RecordContext, hypervisor: string, result: DownloadFinished): Promise<void> {
-  if (!(await wasDispatched(context, hypervisor, result, true))) return ignore(context, hypervisor, result, "result");
-  if (result.ok) return finishedBatch(context).add(hypervisor, result);
+/**
+ * Resolves once the result is durably written (then the hub acks it); throws on database trouble
+ * (the agent sends it again). Idempotent: a result id seen before, or an outcome for a target that
+ * is no longer downloading, changes nothing (a success still marks the cell verified: it is).
+ */
+export async function recordFinished(context: RecordContext, hypervisor: string, result: DownloadFinished): Promise<DownloadFinishedResult> {
+  const seen = recordedResults(context);
+  if (seen.has(result.resultId)) return { resultId: result.resultId, recorded: false };
+  if (!(await wasDispatched(context, hypervisor, result, true))) {
+    ignore(context, hypervisor, result, "result");
+    return { resultId: result.resultId, recorded: false };
+  }
+  const recorded = result.ok ? (await finishedBatch(context).add(hypervisor, result), true) : await recordFailure(context, hypervisor, result);
+  seen.add(result.resultId);
+  return { resultId: result.resultId, recorded };
+}
+
+async function recordFailure(context: RecordContext, hypervisor: string, result: DownloadFinished): Promise<boolean> {
   const image = await readCache(context.db).imageById(result.imageId);
   const size = image?.size == null ? null : Number(image.size);
   const target = await context.db.rolloutTarget.findUnique({
     where: { rolloutId_hypervisorName: { rolloutId: result.rolloutId, hypervisorName: hypervisor } },
     include: { rollout: true },
   });
-  if (target && (target.state === TargetState.downloading || target.state === TargetState.pending)) {
-    const error = result.error ?? { code: "FAILED", message: "unknown error" };
-    await failOrRetry(context, target, target.rollout, error, BigInt(result.bytes), size);
-  }
+  const error = result.error ?? { code: "FAILED", message: "unknown error" };
   logFinished(context, hypervisor, result);
-  context.scheduler.poke();
+  // Only the attempt in flight: a failure re-sent after it was applied must not count twice.
+  if (target?.state === TargetState.downloading) {
+    await failOrRetry(context, target, target.rollout, error, BigInt(result.bytes), size);
+    context.scheduler.poke();
+    return true;
+  }
+  // Settled meanwhile: still show the operator the error on the node's cell, unless the image is there.
+  const cell = await context.db.hypervisorImage.findUnique({ where: { hypervisorName_imageId: { hypervisorName: hypervisor, imageId: result.imageId } } });
+  if (cell && cell.state !== CellState.cached) await setCell(context, hypervisor, result.imageId, { state: cell.state as CellState, error: `${error.code}: ${error.message}` }, size);
+  return false;
+}
+
+/** Result ids already written by this process: a re-sent one is acked without a write. */
+const MAX_RECORDED_RESULTS = 100_000;
+const recorded = new WeakMap<RecordContext, Set<string>>();
+
+function recordedResults(context: RecordContext): { has(id: string): boolean; add(id: string): void } {
+  let ids = recorded.get(context);
+  if (!ids) recorded.set(context, (ids = new Set()));
+  const set = ids;
+  return {
+    has: (id) => set.has(id),
+    add(id) {
+      if (set.size >= MAX_RECORDED_RESULTS) set.delete(set.values().next().value!);
+      set.add(id);
+    },
+  };
 }
 
 const dispatches = new WeakMap<RecordContext, DispatchedTargets>();

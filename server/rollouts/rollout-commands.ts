@@ -6,10 +6,10 @@ import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { readCache } from "../db/read-cache.ts";
 import { selectorIncludes } from "./create-rollout.ts";
-import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { setCell } from "./set-cell.ts";
 import { toRolloutView, type RolloutView } from "./rollout-views.ts";
 import { modelRolloutSeconds } from "./rollout-model.ts";
+import { markOnDisk } from "./reconcile-targets.ts";
 
 export async function getRollout(context: Pick<AppContext, "db">, id: string): Promise<RolloutView & { model: RolloutModelView }> {
   const rollout = await context.db.rollout.findUnique({ where: { id }, include: { targets: true, image: { include: { artifact: true } } } });
@@ -142,9 +142,7 @@ export async function catchUpHypervisor(context: CommandContext, hello: Pick<Age
     if (target.state !== TargetState.pending && target.state !== TargetState.downloading) continue;
     if (active.has(`${rollout.id}|${image.id}`)) continue;
     if (hasFile) {
-      await context.db.rolloutTarget.update({ where, data: { state: TargetState.done, bytes: image.size ?? 0n, finishedAt: new Date() } });
-      await setCell(context, hello.name, image.id, { state: CellState.cached, bytes: image.size ?? 0n, verified: true, error: null }, size);
-      await finishRolloutIfDone(context, rollout.id);
+      await markOnDisk(context, rollout.id, hello.name, image);
       continue;
     }
     if (target.state === TargetState.downloading) {

@@ -8,6 +8,7 @@ import { dispatchTargets, type DispatchContext, type DispatchRequest, type Rollo
 import { effectiveProxies, groupProxies, proxyKey } from "./effective-proxies.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { failOrRetry } from "./target-retry.ts";
+import { holdersOf, markOnDisk, reconcileStaleTargets } from "./reconcile-targets.ts";
 
 const TICK_MS = 1000;
 /** A tick reads every open target; under a storm of pokes (1300 agents reconnecting) ticks
@@ -15,6 +16,8 @@ const TICK_MS = 1000;
 const MIN_GAP_MS = 250;
 /** Targets claimed and commanded together: big enough to start 10,000 in seconds, small enough that the first commands leave at once. */
 const DISPATCH_CHUNK = 500;
+/** How often downloading targets are checked against what their nodes hold (a lost result). */
+export const DEFAULT_RECONCILE_MS = 30_000;
 
 export class RolloutScheduler {
   private timer: NodeJS.Timeout | null = null;
@@ -23,16 +26,35 @@ export class RolloutScheduler {
   private idle: Promise<void> = Promise.resolve();
   private lastTickAt = 0;
   private delayed: NodeJS.Timeout | null = null;
+  private reconcileTimer: NodeJS.Timeout | null = null;
+  private reconciling: Promise<void> = Promise.resolve();
 
-  constructor(private readonly context: DispatchContext & Pick<AppContext, "tasks" | "progress">) {}
+  constructor(
+    private readonly context: DispatchContext & Pick<AppContext, "tasks" | "progress">,
+    private readonly reconcileMs = DEFAULT_RECONCILE_MS,
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => this.poke(), TICK_MS);
     this.timer.unref();
+    // A target silent for a whole interval whose node holds the file is settled (its result was lost).
+    this.reconcileTimer = setInterval(() => void this.reconcile(), this.reconcileMs);
+    this.reconcileTimer.unref();
     this.poke();
   }
 
+  private reconcile(): Promise<void> {
+    this.reconciling = this.reconciling
+      .then(() => reconcileStaleTargets(this.context, this.reconcileMs))
+      .then((settled) => void (settled > 0 && this.poke()))
+      .catch((error: Error) => this.context.log.warn({ error: error.message }, "reconciling targets with node inventories failed; will try again"));
+    return this.reconciling;
+  }
+
   async stop(): Promise<void> {
+    if (this.reconcileTimer) clearInterval(this.reconcileTimer);
+    this.reconcileTimer = null;
+    await this.reconciling;
     if (this.timer) clearInterval(this.timer);
     if (this.delayed) clearTimeout(this.delayed);
     this.timer = null;
@@ -106,7 +128,11 @@ export class RolloutScheduler {
         target.state = TargetState.pending;
       }
     }
-    const waiting = targets.filter((t) => t.state === TargetState.pending && (!t.nextAttemptAt || t.nextAttemptAt.getTime() <= now) && this.context.agents.isOnline(t.hypervisorName));
+    let waiting = targets.filter((t) => t.state === TargetState.pending && (!t.nextAttemptAt || t.nextAttemptAt.getTime() <= now) && this.context.agents.isOnline(t.hypervisorName));
+    // Before sending again, ask the node's inventory: an image verified on its disk is never fetched twice.
+    const holders = await holdersOf(this.context, rollout.imageId, waiting.filter((t) => t.attempts > 0).map((t) => t.hypervisorName));
+    for (const name of holders) await markOnDisk(this.context, rollout.id, name, rollout.image);
+    waiting = waiting.filter((t) => !holders.has(t.hypervisorName));
     if (waiting.length === 0) {
       await finishRolloutIfDone(this.context, rollout.id);
       return;

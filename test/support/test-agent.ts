@@ -5,6 +5,7 @@ import path from "node:path";
 import pino from "pino";
 import type { AgentConfig } from "../../agent/agent-config.ts";
 import { PrecacheAgent } from "../../agent/precache-agent.ts";
+import type { OutboxTiming } from "../../agent/result-outbox.ts";
 import { AGENT_TOKEN } from "./test-server.ts";
 
 export type TestAgentOptions = Partial<Pick<AgentConfig, "token" | "stateDir" | "caFile" | "refusedRetryMs">> & {
@@ -12,6 +13,8 @@ export type TestAgentOptions = Partial<Pick<AgentConfig, "token" | "stateDir" | 
   cacheDir?: string;
   allowDirect?: boolean;
   forceRawImages?: boolean;
+  /** How fast unacknowledged results are sent again (tests use short delays). */
+  outboxTiming?: Partial<OutboxTiming>;
   /** Default true: resolve once the server has accepted the hello. */
   waitReady?: boolean;
 };
@@ -34,7 +37,7 @@ export async function startTestAgent(serverUrl: string, name: string, options: T
       progressIntervalMs: 200,
       rescanIntervalMs: 60_000,
     },
-    { log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) },
+    { log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), ...(options.outboxTiming ? { outboxTiming: options.outboxTiming } : {}) },
   );
   await agent.start();
   if (options.waitReady !== false) await agent.whenReady();
