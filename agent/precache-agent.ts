@@ -194,7 +194,7 @@ export class PrecacheAgent implements AgentContext {
 
   emit<E extends keyof AgentToServerEvents>(event: E, ...args: Parameters<AgentToServerEvents[E]>): void {
     if (!this.socket) return;
-    // Progress is dropped while disconnected; results are buffered and the hello reconciles.
+    // Progress is dropped while disconnected; results go through the outbox (reportResult), never here.
     const target = event === "download:progress" ? this.socket.volatile : this.socket;
     (target.emit as (event: string, ...args: unknown[]) => void).call(target, event, ...args);
   }
