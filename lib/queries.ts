@@ -2,6 +2,7 @@
 "use client";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { hasRole, type Role } from "../protocol/roles";
+import type { AuditEventView, AuditPage } from "../protocol/audit";
 import type { ImageView } from "../server/images/image-views";
 import type { SourceSyncView } from "../server/images/sync-images";
 import { api } from "./api";
@@ -75,18 +76,8 @@ export function useSyncMutation() {
   });
 }
 
-/** GET /api/audit's rows (server/audit/list-audit-events.ts). */
-export type AuditEventRow = {
-  id: string;
-  at: string;
-  actor: string;
-  address: string | null;
-  action: string;
-  target: string | null;
-  imageId: string | null;
-  outcome: string;
-  detail: unknown;
-};
+/** GET /api/audit's rows. */
+export type AuditEventRow = AuditEventView;
 export type AuditFilters = { actor?: string; action?: string; imageId?: string; outcome?: string; from?: string; to?: string };
 
 /** The audit trail newest first; fetchNextPage loads older events. */
@@ -98,7 +89,7 @@ export function useAuditQuery(filters: AuditFilters) {
       const search = new URLSearchParams();
       for (const [name, value] of Object.entries(filters)) if (value) search.set(name, value);
       if (pageParam) search.set("before", pageParam);
-      return api<{ events: AuditEventRow[]; nextBefore: string | null }>("GET", `/api/audit?${search}`);
+      return api<AuditPage>("GET", `/api/audit?${search}`);
     },
     getNextPageParam: (page) => page.nextBefore,
   });

@@ -2,22 +2,10 @@
 // events arrive, and cheap however deep the operator pages).
 import type { Db } from "../db/open-database.ts";
 import type { Prisma } from "../db/generated/client.ts";
+import type { AuditEventView, AuditPage } from "../../protocol/audit.ts";
 import type { AuditQuery } from "./audit-query.ts";
 
-export type AuditEventView = {
-  /** A string: ids are 64-bit and would lose precision as JSON numbers. */
-  id: string;
-  at: string;
-  actor: string;
-  address: string | null;
-  action: string;
-  target: string | null;
-  imageId: string | null;
-  outcome: string;
-  detail: unknown;
-};
-
-export type AuditPage = { events: AuditEventView[]; /** Pass as `before` for the next (older) page; null at the end. */ nextBefore: string | null };
+export type { AuditEventView, AuditPage };
 
 export async function listAuditEvents(db: Db, query: AuditQuery): Promise<AuditPage> {
   const where: Prisma.AuditEventWhereInput = {
