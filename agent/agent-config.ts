@@ -16,6 +16,8 @@ export type AgentConfig = {
   /** PEM file of a CA to trust for an https server (socket.io-client's `ca`). */
   caFile?: string;
   /** First wait after the server refused this agent (doubling up to 5 minutes). */
+  /** First wait before an unacknowledged inventory is sent again (default 5 s; tests shorten it). */
+  inventoryRetryMs?: number;
   refusedRetryMs?: number;
   /** Own proxies (--proxy): they win over what the server suggests for the group. */
   proxies: string[];

@@ -31,6 +31,8 @@ import { touchPinned } from "./keep-fresh.ts";
 import { removeStaleParts, scanCache } from "./inventory.ts";
 import { DEFAULT_OUTBOX_TIMING, outboxFile, ResultOutbox, type OutboxTiming } from "./result-outbox.ts";
 
+const INVENTORY_ACK_MS = 30_000;
+
 export const AGENT_VERSION = "0.1.0";
 
 export const AgentState = {
@@ -56,6 +58,8 @@ export class PrecacheAgent implements AgentContext {
   private settings: AgentSettings = { proxies: [], pinned: [], artifactBaseUrl: "" };
   private freshTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  private inventoryTimer: NodeJS.Timeout | null = null;
+  private inventoryRetries = 0;
   /** This node's own credential (from the state file, or issued at enrolment); null until enrolled. */
   private credential: string | null = null;
   /** Refusals in a row, for the retry backoff. */
@@ -131,6 +135,7 @@ export class PrecacheAgent implements AgentContext {
     if (this.rescanTimer) clearInterval(this.rescanTimer);
     if (this.freshTimer) clearInterval(this.freshTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.inventoryTimer) clearTimeout(this.inventoryTimer);
     const deadline = Date.now() + graceMs;
     while (this.downloads.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     for (const download of this.downloads.values()) download.controller.abort();
@@ -215,10 +220,33 @@ export class PrecacheAgent implements AgentContext {
     return socket.timeout(timeoutMs).emitWithAck("download:finished", result);
   }
 
+  /**
+   * Sends a fresh snapshot of the cache dir. Unacknowledged (server busy, database down), a fresh
+   * one follows after a backoff: what a deletion or a found file changed is never left unsaid
+   * until the next periodic rescan.
+   */
   async reportInventory(): Promise<void> {
-    if (this.state !== AgentState.ready) return;
+    if (this.state !== AgentState.ready || !this.socket) return;
     const [inventory, free] = await Promise.all([scanCache(this.config.cacheDir), freeBytes(this.config.cacheDir)]);
-    this.emit("inventory:reported", { freeBytes: free, inventory });
+    const socket = this.socket;
+    if (!socket || this.state !== AgentState.ready) return;
+    socket.timeout(INVENTORY_ACK_MS).emit("inventory:reported", { freeBytes: free, inventory }, (error: Error | null, result?: Ack<{ recorded: true }>) => {
+      if (!error && result?.ok) return void (this.inventoryRetries = 0);
+      this.retryInventory(error?.message ?? (result && !result.ok ? result.error.message : "no answer"));
+    });
+  }
+
+  private retryInventory(reason: string): void {
+    if (this.inventoryTimer || this.state === AgentState.draining || this.state === AgentState.stopped) return;
+    const first = this.config.inventoryRetryMs ?? 5000;
+    const delay = Math.min(60_000, first * 2 ** Math.min(this.inventoryRetries, 6)) * (0.75 + Math.random() * 0.5);
+    this.inventoryRetries += 1;
+    this.log.warn({ reason, retryInMs: Math.round(delay) }, "inventory not recorded; sending a fresh one later");
+    this.inventoryTimer = setTimeout(() => {
+      this.inventoryTimer = null;
+      void this.reportInventory();
+    }, delay);
+    this.inventoryTimer.unref();
   }
 
   private async handshake(): Promise<void> {

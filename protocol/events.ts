@@ -161,7 +161,8 @@ export type AgentToServerEvents = {
   "agent:hello": (hello: AgentHello, ack: (result: Ack<AgentSettings>) => void) => void;
   "download:progress": (progress: DownloadProgress) => void;
   "download:finished": (result: DownloadFinished, ack: (result: Ack<DownloadFinishedResult>) => void) => void;
-  "inventory:reported": (report: InventoryReported) => void;
+  /** Acked once written; a full snapshot, so the agent answers a failure by sending a fresh one later. */
+  "inventory:reported": (report: InventoryReported, ack: (result: Ack<{ recorded: true }>) => void) => void;
 };
 
 export type ServerToAgentEvents = {

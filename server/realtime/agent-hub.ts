@@ -212,7 +212,7 @@ export class AgentHub {
     });
     socket.on("download:progress", guard(downloadProgress, handlers.progress));
     socket.on("download:finished", (payload, ack) => this.onFinished(socket, payload, ack));
-    socket.on("inventory:reported", guard(inventoryReported, handlers.inventory));
+    socket.on("inventory:reported", (payload, ack) => this.onInventory(socket, payload, ack));
     socket.on("disconnect", () => {
       clearTimeout(helloTimer);
       const name = socket.data.name;
@@ -222,6 +222,27 @@ export class AgentHub {
       this.inOrder(socket, async () => {
         if (!this.sockets.has(name)) await handlers.disconnected(name);
       });
+    });
+  }
+
+  /** Like results: acked once written, RETRY when the write failed (the agent sends a fresh snapshot later). */
+  private onInventory(socket: AgentSocket, payload: unknown, ack: unknown): void {
+    const reply = typeof ack === "function" ? (ack as (result: Ack<{ recorded: true }>) => void) : () => undefined;
+    const name = socket.data.name;
+    if (!name || this.sockets.get(name) !== socket) return reply({ ok: false, error: { code: "NOT_READY", message: "say hello first" } });
+    const parsed = inventoryReported.safeParse(payload);
+    if (!parsed.success) {
+      this.log.warn({ hypervisor: name }, "invalid inventory ignored");
+      return reply({ ok: false, error: { code: "INVALID_INVENTORY", message: parsed.error.message.slice(0, 1000) } });
+    }
+    this.inOrder(socket, async () => {
+      try {
+        await this.handlers!.inventory(name, parsed.data);
+        reply({ ok: true, data: { recorded: true } });
+      } catch (error) {
+        this.log.warn({ hypervisor: name, error: (error as Error).message }, "inventory not written; the agent will send it again");
+        reply({ ok: false, error: { code: "RETRY", message: "inventory not written; send it again later" } });
+      }
     });
   }
 

@@ -8,7 +8,7 @@ import { PrecacheAgent } from "../../agent/precache-agent.ts";
 import type { OutboxTiming } from "../../agent/result-outbox.ts";
 import { AGENT_TOKEN } from "./test-server.ts";
 
-export type TestAgentOptions = Partial<Pick<AgentConfig, "token" | "stateDir" | "caFile" | "refusedRetryMs">> & {
+export type TestAgentOptions = Partial<Pick<AgentConfig, "token" | "stateDir" | "caFile" | "refusedRetryMs" | "inventoryRetryMs">> & {
   proxies?: string[];
   cacheDir?: string;
   allowDirect?: boolean;
@@ -31,6 +31,7 @@ export async function startTestAgent(serverUrl: string, name: string, options: T
       ...(options.stateDir ? { stateDir: options.stateDir } : {}),
       ...(options.caFile ? { caFile: options.caFile } : {}),
       refusedRetryMs: options.refusedRetryMs ?? 500,
+      ...(options.inventoryRetryMs ? { inventoryRetryMs: options.inventoryRetryMs } : {}),
       proxies: options.proxies ?? [],
       allowDirect: options.allowDirect ?? (options.proxies ?? []).length === 0,
       forceRawImages: options.forceRawImages ?? true,
