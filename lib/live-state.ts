@@ -3,7 +3,7 @@
 import type { QueryClient } from "@tanstack/react-query";
 import { io, type Socket } from "socket.io-client";
 import { UI_NAMESPACE, type CellView, type HypervisorView, type ServerToUiEvents, type UiDelta, type UiToServerEvents } from "../protocol/events";
-import { imagesKey, type ImageRow } from "./queries";
+import { imagesKey, type ImageList } from "./queries";
 
 export type LiveHypervisor = Omit<HypervisorView, "cells"> & { cells: Map<string, CellView> };
 
@@ -72,11 +72,15 @@ export class LiveStore {
       }
     });
     if (delta.artifacts.length) {
-      this.queryClient.setQueryData<ImageRow[]>(imagesKey, (images) =>
-        images?.map((image) => {
-          const change = delta.artifacts.find((entry) => entry.imageId === image.id);
-          return change ? { ...image, artifact: change.artifact } : image;
-        }),
+      // The cache holds GET /api/images' whole answer ({ images, source }).
+      this.queryClient.setQueryData<ImageList>(imagesKey, (list) =>
+        list && {
+          ...list,
+          images: list.images.map((image) => {
+            const change = delta.artifacts.find((entry) => entry.imageId === image.id);
+            return change ? { ...image, artifact: change.artifact } : image;
+          }),
+        },
       );
     }
     if (delta.rollouts.length) void this.queryClient.invalidateQueries({ queryKey: ["rollouts"] });
