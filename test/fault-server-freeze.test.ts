@@ -20,7 +20,7 @@ describe.skipIf(shouldSkipSquidTests("server freeze fault"))("fault: server froz
 
   it("agents notice, reconnect after SIGCONT and the rollout completes", async () => {
     const id = await rig.startRollout({ bandwidthMbps: 3 });
-    await waitFor("both nodes downloading", () => (rig.agents.every((agent) => rig.partBytes(agent) > 256 * 1024) ? true : undefined), 30_000);
+    await waitFor("a node downloading (the first wave is one per proxy)", () => (rig.agents.some((agent) => rig.partBytes(agent) > 256 * 1024) ? true : undefined), 30_000);
     const before = rig.agents.map((agent) => agent.output().length);
     rig.server.freeze();
     await new Promise((resolve) => setTimeout(resolve, FREEZE_MS));
