@@ -150,7 +150,12 @@ export async function run(args: string[]): Promise<void> {
     const refetched = sent - delivered;
     console.log(`\nrollouts completed: ${completed}; nodes verified: ${verified}; targets failed: ${failedTargets}`);
     console.log(`faults injected: ${Object.entries(faults).map(([kind, count]) => `${kind} ${count}`).join(", ") || "none"}`);
-    console.log(`bytes: tier 2 sent ${sent} B to agents for ${verified} deliveries of ${artifact.compressedSize} B = ${delivered} B; re-fetched ${refetched} B = ${((100 * refetched) / Math.max(1, delivered)).toFixed(2)} % (goal ≤ 5 %)`);
+    const percent = (bytes: number) => `${((100 * bytes) / Math.max(1, delivered)).toFixed(2)} %`;
+    console.log(`bytes: tier 2 sent ${sent} B to agents for ${verified} deliveries of ${artifact.compressedSize} B = ${delivered} B; re-fetched ${refetched} B = ${percent(refetched)} (goal ≤ 5 %)`);
+    // A SIGKILLed Squid never logs the transactions it was serving: each of those sent at most one
+    // artifact, so with tier-2 kills the true figure lies between the logged one and this bound.
+    const unlogged = (faults["tier2-squid-kill"] ?? 0) * agentCount * artifact.compressedSize;
+    if (unlogged) console.log(`  with ${faults["tier2-squid-kill"]} tier-2 kills: at most ${refetched + unlogged} B = ${percent(refetched + unlogged)} (transactions cut by a kill are not logged)`);
     console.log(`tier 1 → tier 2: ${await bytesSent([tier1], artifact.url)} B over the run`);
     console.log(`stuck targets (not finished ${STUCK_AFTER_MS / 1000} s after their rollout started): ${stuck.length}${stuck.length ? ` (${stuck.join(", ")})` : ""} (goal 0)`);
     console.log(`lost results: ${lost.length}${lost.length ? ` (${lost.join("; ")})` : ""} (goal 0)`);

@@ -33,6 +33,7 @@ describe.skipIf(shouldSkipSquidTests("server freeze fault"))("fault: server froz
     expect(Object.values(rig.outcomes())).toEqual(["verified", "verified"]);
     const { refetched, requests } = await rig.deliveredBytes(2);
     console.log(`server frozen ${FREEZE_MS / 1000} s: ${requests} requests, ${refetched} B re-fetched`);
-    expect(refetched).toBeLessThanOrEqual(rig.artifact.compressedSize + requests * 1024);
+    // Stalled transfers continue on their connection or resume with Range: headers only.
+    expect(refetched).toBeLessThanOrEqual(requests * 1024);
   }, 150_000);
 });
