@@ -117,12 +117,15 @@ export async function run(args: string[]): Promise<void> {
     })();
 
     let completed = 0;
+    let rolloutCount = 0;
+    let onDisk = 0; // verified files placed, whatever the target says: what was delivered
     let verified = 0;
     let failedTargets = 0;
     const stuck: string[] = [];
     const lost: string[] = [];
     while (!isStopping && Date.now() < deadline) {
       const started = Date.now();
+      rolloutCount += 1;
       const created = await api("POST", "/api/rollouts", { imageId: image.id, bandwidthMbps: BANDWIDTH_MBPS });
       if (created.status !== 201) throw new Error(`rollout answered ${created.status}: ${JSON.stringify(created.body)}`);
       const id: string = created.body.rollout.id;
@@ -141,13 +144,14 @@ export async function run(args: string[]): Promise<void> {
       for (const target of view.hypervisors ?? []) {
         const agent = agents.find((entry) => entry.name === target.name)!;
         const isOnDisk = isVerified(agent.cacheDir);
+        if (isOnDisk) onDisk += 1;
         if (target.state === "done" && isOnDisk) verified += 1;
         else if (target.state === "done") lost.push(`${id}/${target.name}: done but no verified file`);
         else if (isOnDisk) lost.push(`${id}/${target.name}: verified on disk but ${target.state}`);
         if (target.state === "failed") failedTargets += 1;
       }
       const counts = view.hypervisors.reduce<Record<string, number>>((sum, target) => ({ ...sum, [target.state]: (sum[target.state] ?? 0) + 1 }), {});
-      console.log(`${new Date().toISOString().slice(11, 19)} rollout ${completed + stuck.length}: ${view.state} in ${seconds} s ${JSON.stringify(counts)}${view.hypervisors.filter((t) => t.error).map((t) => ` ${t.name}: ${t.error}`).join("")}`);
+      console.log(`${new Date().toISOString().slice(11, 19)} rollout ${rolloutCount}: ${view.state} in ${seconds} s ${JSON.stringify(counts)}${view.hypervisors.filter((t) => t.error).map((t) => ` ${t.name}: ${t.error}`).join("")}`);
       await cleanAll(api, image.id, agents.map((agent) => agent.cacheDir));
     }
     isStopping = true;
@@ -155,11 +159,11 @@ export async function run(args: string[]): Promise<void> {
 
     const sent = relay.bytesToClients();
     const logged = await bytesSent(tier2, artifact.url);
-    const delivered = verified * artifact.compressedSize;
+    const delivered = onDisk * artifact.compressedSize;
     const refetched = sent - delivered;
     console.log(`\nrollouts completed: ${completed}; nodes verified: ${verified}; targets failed: ${failedTargets}`);
     console.log(`faults injected: ${Object.entries(faults).map(([kind, count]) => `${kind} ${count}`).join(", ") || "none"}`);
-    console.log(`bytes: tier 2 → agents ${sent} B (relay count, response headers included) for ${verified} deliveries of ${artifact.compressedSize} B = ${delivered} B`);
+    console.log(`bytes: tier 2 → agents ${sent} B (relay count, response headers included) for ${onDisk} verified files placed (targets done or not) of ${artifact.compressedSize} B = ${delivered} B`);
     console.log(`re-fetched: ${refetched} B = ${((100 * refetched) / Math.max(1, delivered)).toFixed(2)} % (goal ≤ 5 %); tier 2's own logs show ${logged} B (a killed Squid does not log what it was serving)`);
     console.log(`tier 1 → tier 2: ${await bytesSent([tier1], artifact.url)} B over the run`);
     console.log(`stuck targets (not finished ${STUCK_AFTER_MS / 1000} s after their rollout started): ${stuck.length}${stuck.length ? ` (${stuck.join(", ")})` : ""} (goal 0)`);
