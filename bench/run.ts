@@ -1,11 +1,13 @@
-// `npm run bench` runs every benchmark; `npm run bench -- <name> [...]` runs the named ones.
+// `npm run bench` runs every benchmark but the soak; `npm run bench -- <name> [...]` runs the named ones.
 // Each prints its figures and, where it has a baseline, a last line `ratio: ...`.
 import { parseArgs } from "node:util";
 
 type Benchmark = { run(args: string[]): Promise<void> };
-const names = ["publish", "fetch", "fanout", "control", "heatmap", "model"] as const;
+const defaults = ["publish", "fetch", "fanout", "control", "heatmap", "model"] as const;
+// Run by name only (`npm run bench -- soak`): minutes long, not part of the default set.
+const onDemand = ["soak"] as const;
 const benchmarks: Record<string, () => Promise<Benchmark>> = Object.fromEntries(
-  names.map((name) => [name, () => import(`./${name}.ts`) as Promise<Benchmark>]),
+  [...defaults, ...onDemand].map((name) => [name, () => import(`./${name}.ts`) as Promise<Benchmark>]),
 );
 
 async function main(): Promise<void> {
@@ -15,7 +17,7 @@ async function main(): Promise<void> {
   if (unknown.length) throw new Error(`unknown benchmark "${unknown[0]}": one of ${Object.keys(benchmarks).join(", ")}`);
   // Everything else, options included, goes to the benchmarks (e.g. `publish 256 --rounds 5`).
   const extra = process.argv.slice(2).filter((arg) => !(arg in benchmarks));
-  for (const name of names.length ? names : Object.keys(benchmarks)) {
+  for (const name of names.length ? names : defaults) {
     console.log(`\n== ${name} ==`);
     const bench = await benchmarks[name]();
     await bench.run(extra);

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import http, { type IncomingMessage } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrecacheAgent } from "../agent/precache-agent.ts";
-import { baseFilePath } from "../agent/download/cache-paths.ts";
+import { baseFileName, baseFilePath } from "../agent/download/cache-paths.ts";
 import { artifactFile } from "../server/publish/artifact-paths.ts";
 import { retryPolicy } from "../server/rollouts/target-retry.ts";
 import { shouldSkipSquidTests, startSquid, type RunningSquid } from "./support/squid.ts";
@@ -72,6 +72,12 @@ describe.skipIf(shouldSkipSquidTests("squid refresh"))("retry after bad bytes th
     // had sent it all; then the check above (a HIT); then the retry, which Squid, though it holds
     // the object, sends to the origin (Squid 5.7 logs it TCP_MISS; others TCP_CLIENT_REFRESH_MISS).
     expect(entries.map((entry) => entry.result)).toEqual([expect.stringMatching(/^TCP_MISS/), expect.stringMatching(/HIT/), expect.stringMatching(/^TCP_(CLIENT_REFRESH_)?MISS$/)]);
+    // Nothing partial left, and what the agent was sent beyond one artifact is the bad first copy
+    // (at most one artifact, by design: bad bytes are fetched fresh) plus headers. The HIT is ours.
+    expect(fs.readdirSync(agent.config.cacheDir)).toEqual([baseFileName(image.id)]);
+    const refetched = entries[0].bytes + entries[2].bytes - artifact.compressedSize;
+    console.log(`corrupted object in Squid: ${refetched} B re-fetched for an artifact of ${artifact.compressedSize} B`);
+    expect(refetched).toBeLessThanOrEqual(artifact.compressedSize + 2048);
   });
 });
 
