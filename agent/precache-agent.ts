@@ -139,7 +139,11 @@ export class PrecacheAgent implements AgentContext {
     const deadline = Date.now() + graceMs;
     while (this.downloads.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     for (const download of this.downloads.values()) download.controller.abort();
-    while (this.downloads.size > 0) await new Promise((r) => setTimeout(r, 20));
+    // Aborted downloads remove their .part; one stuck in the kernel must not hang the stop
+    // (the next start removes what it left).
+    const abortDeadline = Date.now() + 15_000;
+    while (this.downloads.size > 0 && Date.now() < abortDeadline) await new Promise((r) => setTimeout(r, 20));
+    if (this.downloads.size > 0) this.log.warn({ images: [...this.downloads.keys()] }, "downloads still finishing after abort; stopping anyway");
     // Results still unacknowledged stay in the state dir for the next start.
     this.outbox?.stop();
     this.socket?.disconnect();

@@ -28,6 +28,7 @@ import { ProgressBuffer } from "./rollouts/progress-buffer.ts";
 import { RolloutScheduler } from "./rollouts/rollout-scheduler.ts";
 import { loadSecrets } from "./secrets.ts";
 import { secureDataDir } from "./secure-data-dir.ts";
+import { shutdownStep } from "./shutdown-step.ts";
 import { startAuditPruning } from "./audit/prune-audit-events.ts";
 import { createAccess } from "./auth/access.ts";
 import { DependencyHealth } from "./health/dependency-health.ts";
@@ -135,9 +136,9 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
       clearInterval(resync);
       databaseWatch.stop();
       auditPruning.stop();
-      await localAgent?.stop();
-      await context.scheduler.stop();
-      await context.progress.stop();
+      await shutdownStep(log, "local agent", async () => localAgent?.stop());
+      await shutdownStep(log, "scheduler", () => context.scheduler.stop());
+      await shutdownStep(log, "progress flush", () => context.progress.stop());
       context.agents.close();
       context.ui.close();
       // io.close() also closes the HTTP server, which waits for open connections (browsers,
@@ -146,8 +147,8 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
       server.closeIdleConnections();
       await Promise.race([ioClosed, new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
       server.closeAllConnections();
-      await Promise.allSettled([...context.tasks]);
-      await database.close();
+      await shutdownStep(log, "background tasks", () => Promise.allSettled([...context.tasks]));
+      await shutdownStep(log, "database", () => database.close());
       secureDataDir(env, log); // files the database created while running
     },
   };
