@@ -3,10 +3,9 @@
 // it is recorded, instead of leaving the dashboard wrong until the next periodic rescan (5 min).
 import fs from "node:fs";
 import path from "node:path";
-import pg from "pg";
 import { afterEach, expect, it } from "vitest";
 import { baseFileName } from "../agent/download/cache-paths.ts";
-import { POSTGRES_ADMIN_URL, postgresSkipReason, postgresTestUrl } from "./support/databases.ts";
+import { allowConnections, postgresSkipReason, postgresTestUrl, refuseConnections } from "./support/databases.ts";
 import { startTestAgent } from "./support/test-agent.ts";
 import { startTestServer, waitFor } from "./support/test-server.ts";
 
@@ -15,12 +14,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
   cleanups = [];
 });
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-  await client.connect();
-  await client.query(sql).finally(() => client.end());
-}
 
 it.skipIf(postgresSkipReason())("an inventory sent while Postgres refuses connections is sent again until it is recorded", async () => {
   const database = await postgresTestUrl();
@@ -34,10 +27,9 @@ it.skipIf(postgresSkipReason())("an inventory sent while Postgres refuses connec
   const cells = async () => (await server.api("GET", "/api/hypervisors/hv-inventory")).body.hypervisor?.images ?? [];
   expect(await cells()).toEqual([]);
 
-  const restore = () => admin(`ALTER DATABASE "${database.name}" ALLOW_CONNECTIONS true`);
+  const restore = () => allowConnections(database.name);
   cleanups.push(restore);
-  await admin(`ALTER DATABASE "${database.name}" ALLOW_CONNECTIONS false`);
-  await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${database.name}'`);
+  await refuseConnections(database.name);
   // An operator (or nova) put the image there; the agent reports it while the database is down.
   const sample = fs.readdirSync(path.join(server.dataDir, "images"))[0];
   fs.copyFileSync(path.join(server.dataDir, "images", sample), path.join(agent.config.cacheDir, baseFileName(image.id)));

@@ -2,11 +2,10 @@
 // server is down, still reaches the rollout once they are back (real agents, real Socket.io).
 import fs from "node:fs";
 import path from "node:path";
-import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { baseFileName } from "../agent/download/cache-paths.ts";
 import type { PrecacheAgent } from "../agent/precache-agent.ts";
-import { POSTGRES_ADMIN_URL, postgresSkipReason, postgresTestUrl } from "./support/databases.ts";
+import { allowConnections, postgresSkipReason, postgresTestUrl, refuseConnections } from "./support/databases.ts";
 import { startGateProxy, type GateProxy } from "./support/gate-proxy.ts";
 import { startTestAgent } from "./support/test-agent.ts";
 import { publishAndWait, startTestServer, waitFor, type TestServer } from "./support/test-server.ts";
@@ -21,20 +20,8 @@ afterEach(async () => {
 /** A database outage the way an operator sees one: Postgres refusing connections, or (PGlite) every query failing. */
 type Outage = { begin(): Promise<void>; end(): Promise<void> };
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-  await client.connect();
-  await client.query(sql).finally(() => client.end());
-}
-
 function postgresOutage(name: string): Outage {
-  return {
-    begin: async () => {
-      await admin(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`);
-      await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}'`);
-    },
-    end: () => admin(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`),
-  };
+  return { begin: () => refuseConnections(name), end: () => allowConnections(name) };
 }
 
 /**

@@ -4,22 +4,14 @@ import { Role } from "../../protocol/roles.ts";
 import { listAgents } from "../agents/list-agents.ts";
 import { resetAgent } from "../agents/reset-agent.ts";
 import { revokeAgent } from "../agents/revoke-agent.ts";
-import { AppError } from "../errors.ts";
 import type { Route, RouteRequest } from "./route.ts";
+import { pathParam } from "./route-params.ts";
 
 const encodedName = "([^/]{1,1024})";
 
 /** The {name} path segment, decoded and checked as a host name (400 for bad escapes, 422 for bad names). */
 function agentName({ params }: Pick<RouteRequest, "params">): string {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(params[0]);
-  } catch {
-    throw new AppError("BAD_REQUEST", "agent name: malformed %-escape in the path");
-  }
-  const parsed = hypervisorName.safeParse(decoded);
-  if (!parsed.success) throw new AppError("VALIDATION_FAILED", `agent name: ${parsed.error.issues[0]?.message ?? "invalid"}`);
-  return parsed.data;
+  return pathParam(params[0], "agent name", hypervisorName);
 }
 
 /** For the audit row: the name when it is valid, never raw junk. */

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { Role, roleSchema } from "../../protocol/roles.ts";
 import { createUser, deleteUser, listUsers, updateUser } from "../users/manage-users.ts";
 import { USER_NAME_PATTERN } from "../users/user-views.ts";
-import { decodePathParam } from "./path-params.ts";
+import { textParam } from "./route-params.ts";
 import type { Route } from "./route.ts";
 
 const password = z.string().min(8, "at least 8 characters").max(1024);
@@ -13,7 +13,7 @@ const updateBody = z
   .strict()
   .refine((change) => Object.keys(change).length > 0, "nothing to change: give role, disabled or password");
 const userPath = /^\/api\/users\/([^/]{1,300})$/;
-const userName = (params: string[]) => decodePathParam(params[0], "user name");
+const userName = (params: string[]) => textParam(params[0], "user name");
 
 export const userRoutes: Route[] = [
   { method: "GET", path: /^\/api\/users$/, role: Role.admin, handle: async (context) => ({ status: 200, body: { users: await listUsers(context) } }) },

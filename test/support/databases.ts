@@ -68,6 +68,18 @@ export async function postgresTestUrl(): Promise<{ url: string; name: string; dr
   };
 }
 
+/** A database outage as operators see one: new connections refused, open ones terminated. */
+export async function refuseConnections(name: string): Promise<void> {
+  await withAdmin(async (client) => {
+    await client.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`);
+    await client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [name]);
+  });
+}
+
+export async function allowConnections(name: string): Promise<void> {
+  await withAdmin((client) => client.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`));
+}
+
 /** Whether a database of that name exists on the test server (to prove drops happen). */
 export async function postgresDatabaseExists(name: string): Promise<boolean> {
   const rows = await withAdmin((client) => client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]));
