@@ -21,7 +21,9 @@ describe("parseProxyList", () => {
   });
 
   it("names the bad proxy", () => {
-    expect(() => parseProxyList("squid-a:3128,ftp://mirror:21")).toThrow('invalid proxy URL "ftp://mirror:21": must be http(s)://host[:port]');
+    expect(() => parseProxyList("squid-a:3128,ftp://mirror:21")).toThrow(
+      'invalid proxy URL "ftp://mirror:21": must be http(s)://host[:port]',
+    );
     expect(() => parseProxyList("http://")).toThrow('invalid proxy URL "http://": must include scheme and host');
     expect(() => parseProxyList("squid a:3128")).toThrow(/^invalid proxy URL ".*squid a:3128": must include scheme and host$/);
   });
@@ -32,7 +34,9 @@ describe("checkUrl", () => {
     expect(() => checkUrl("x", "server")).toThrow('invalid server URL "x": must include scheme and host');
     expect(() => checkUrl("", "server")).toThrow('invalid server URL "": must include scheme and host');
     expect(() => checkUrl("precache:3000", "server")).toThrow('invalid server URL "precache:3000": must be http(s)://host[:port]');
-    expect(() => checkUrl("file:///etc/passwd", "server")).toThrow('invalid server URL "file:///etc/passwd": must be http(s)://host[:port]');
+    expect(() => checkUrl("file:///etc/passwd", "server")).toThrow(
+      'invalid server URL "file:///etc/passwd": must be http(s)://host[:port]',
+    );
     expect(checkUrl("https://precache.example.org:3000//", "server")).toBe("https://precache.example.org:3000");
   });
 });
@@ -41,7 +45,12 @@ describe("agentConfigFrom", () => {
   it("takes flags over environment and fills defaults", () => {
     const config = agentConfigFrom(
       { server: "http://flag-server:3000/", proxy: "squid-1:3128", name: "hv-flag" },
-      env({ PRECACHE_SERVER: "http://env-server:3000", PRECACHE_AGENT_TOKEN: "env-token", PRECACHE_PROXIES: "squid-env:3128", PRECACHE_HOSTNAME: "hv-env" }),
+      env({
+        PRECACHE_SERVER: "http://env-server:3000",
+        PRECACHE_AGENT_TOKEN: "env-token",
+        PRECACHE_PROXIES: "squid-env:3128",
+        PRECACHE_HOSTNAME: "hv-env",
+      }),
     );
     expect(config).toMatchObject({
       server: "http://flag-server:3000",
@@ -73,12 +82,18 @@ describe("agentConfigFrom", () => {
       allowDirect: true,
       group: "rack-7",
     });
-    expect(agentConfigFrom({ "allow-direct": true }, env({ PRECACHE_SERVER: "http://p:3000", PRECACHE_AGENT_TOKEN: "t" })).allowDirect).toBe(true);
+    expect(
+      agentConfigFrom({ "allow-direct": true }, env({ PRECACHE_SERVER: "http://p:3000", PRECACHE_AGENT_TOKEN: "t" })).allowDirect,
+    ).toBe(true);
   });
 
   it("reports every missing setting at once, and a bad server URL by value", () => {
-    expect(() => agentConfigFrom({}, env())).toThrow(/^--server \/ PRECACHE_SERVER is required \(e.g. http:\/\/precache:3000\)\n--token \/ PRECACHE_AGENT_TOKEN is required \(to enrol: no credential stored in .*\)$/);
+    expect(() => agentConfigFrom({}, env())).toThrow(
+      /^--server \/ PRECACHE_SERVER is required \(e.g. http:\/\/precache:3000\)\n--token \/ PRECACHE_AGENT_TOKEN is required \(to enrol: no credential stored in .*\)$/,
+    );
     expect(() => agentConfigFrom({ server: "x", token: "t" }, env())).toThrow('invalid server URL "x": must include scheme and host');
-    expect(() => agentConfigFrom({ server: "http://p:3000", token: "t", proxy: "ftp://squid" }, env())).toThrow('invalid proxy URL "ftp://squid"');
+    expect(() => agentConfigFrom({ server: "http://p:3000", token: "t", proxy: "ftp://squid" }, env())).toThrow(
+      'invalid proxy URL "ftp://squid"',
+    );
   });
 });

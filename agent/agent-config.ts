@@ -64,10 +64,7 @@ export function parseBoolean(value: string | undefined, what: string, fallback: 
   throw new Error(`invalid ${what} "${value}": use true or false (as nova.conf's force_raw_images)`);
 }
 
-export function agentConfigFrom(
-  flags: Record<string, string | boolean | undefined>,
-  env: NodeJS.ProcessEnv,
-): AgentConfig {
+export function agentConfigFrom(flags: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): AgentConfig {
   const server = (flags.server as string | undefined) ?? env.PRECACHE_SERVER;
   const token = (flags.token as string | undefined) ?? env.PRECACHE_AGENT_TOKEN;
   const name = (flags.name as string | undefined) ?? env.PRECACHE_HOSTNAME ?? os.hostname();
@@ -76,9 +73,14 @@ export function agentConfigFrom(
   const caFile = (flags.ca as string | undefined) ?? env.PRECACHE_CA_FILE;
   const problems: string[] = [];
   if (!server) problems.push("--server / PRECACHE_SERVER is required (e.g. http://precache:3000)");
-  if (!HYPERVISOR_NAME_PATTERN.test(name)) problems.push(`invalid --name / PRECACHE_HOSTNAME ${JSON.stringify(name)}: a host name (letters, digits, . _ - :), at most 253 characters`);
+  if (!HYPERVISOR_NAME_PATTERN.test(name))
+    problems.push(
+      `invalid --name / PRECACHE_HOSTNAME ${JSON.stringify(name)}: a host name (letters, digits, . _ - :), at most 253 characters`,
+    );
   else if (!token && !fs.existsSync(credentialFile(stateDir ?? defaultStateDir(cacheDir), name))) {
-    problems.push(`--token / PRECACHE_AGENT_TOKEN is required (to enrol: no credential stored in ${stateDir ?? defaultStateDir(cacheDir)})`);
+    problems.push(
+      `--token / PRECACHE_AGENT_TOKEN is required (to enrol: no credential stored in ${stateDir ?? defaultStateDir(cacheDir)})`,
+    );
   }
   if (caFile !== undefined && !fs.existsSync(caFile)) problems.push(`invalid --ca / PRECACHE_CA_FILE "${caFile}": no such file`);
   if (problems.length) throw new Error(problems.join("\n"));
@@ -92,7 +94,11 @@ export function agentConfigFrom(
     proxies: parseProxyList((flags.proxy as string | undefined) ?? env.PRECACHE_PROXIES),
     group: (flags.group as string | undefined) ?? env.PRECACHE_GROUP,
     allowDirect: flags["allow-direct"] === true || env.PRECACHE_ALLOW_DIRECT === "1",
-    forceRawImages: parseBoolean((flags["force-raw-images"] as string | undefined) ?? env.PRECACHE_FORCE_RAW_IMAGES, "--force-raw-images / PRECACHE_FORCE_RAW_IMAGES", true),
+    forceRawImages: parseBoolean(
+      (flags["force-raw-images"] as string | undefined) ?? env.PRECACHE_FORCE_RAW_IMAGES,
+      "--force-raw-images / PRECACHE_FORCE_RAW_IMAGES",
+      true,
+    ),
     progressIntervalMs: 1000,
     rescanIntervalMs: 5 * 60_000,
   };

@@ -76,7 +76,11 @@ async function fetchOnce(imageId: string | undefined, values: Record<string, str
     allowDirect: values["allow-direct"] === true,
     imageSize: size,
     diskFormat: (values["disk-format"] as string | undefined) ?? null,
-    forceRawImages: parseBoolean((values["force-raw-images"] as string | undefined) ?? process.env.PRECACHE_FORCE_RAW_IMAGES, "--force-raw-images", true),
+    forceRawImages: parseBoolean(
+      (values["force-raw-images"] as string | undefined) ?? process.env.PRECACHE_FORCE_RAW_IMAGES,
+      "--force-raw-images",
+      true,
+    ),
     onProgress(bytes) {
       const now = Date.now();
       if (now - lastPrint < 1000) return;

@@ -10,7 +10,9 @@ const tempRoot = () => {
   roots.push(root);
   return root;
 };
-afterEach(() => roots.splice(0).forEach((root) => fs.rmSync(root, { recursive: true, force: true })));
+afterEach(() => {
+  for (const root of roots.splice(0)) fs.rmSync(root, { recursive: true, force: true });
+});
 const stored = (name: string, credential: string) => ({ name, server: "https://p", credential, enrolledAt: new Date(0).toISOString() });
 
 describe("credential store", () => {

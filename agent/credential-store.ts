@@ -61,7 +61,7 @@ export async function saveCredential(stateDir: string, stored: StoredCredential)
   const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | NO_FOLLOW;
   const handle = await fs.promises.open(temp, flags, 0o600);
   try {
-    await handle.writeFile(JSON.stringify(stored, null, 2) + "\n");
+    await handle.writeFile(`${JSON.stringify(stored, null, 2)}\n`);
     await handle.sync();
   } finally {
     await handle.close();

@@ -24,7 +24,11 @@ export async function scanCache(cacheDir: string): Promise<CachedFile[]> {
 export async function removeStaleParts(cacheDir: string): Promise<string[]> {
   const entries = await fs.promises.readdir(cacheDir).catch(() => [] as string[]);
   const isLeftover = (name: string, suffix: string) => name.endsWith(suffix) && BASE_FILE_PATTERN.test(name.slice(0, -suffix.length));
-  const removed = entries.filter((name) => isLeftover(name, PART_SUFFIX) || isLeftover(name, CONVERTED_SUFFIX) || name.startsWith(CONVERT_DIR_PREFIX));
-  await Promise.all(removed.map((name) => fs.promises.rm(path.join(cacheDir, name), { force: true, recursive: name.startsWith(CONVERT_DIR_PREFIX) })));
+  const removed = entries.filter(
+    (name) => isLeftover(name, PART_SUFFIX) || isLeftover(name, CONVERTED_SUFFIX) || name.startsWith(CONVERT_DIR_PREFIX),
+  );
+  await Promise.all(
+    removed.map((name) => fs.promises.rm(path.join(cacheDir, name), { force: true, recursive: name.startsWith(CONVERT_DIR_PREFIX) })),
+  );
   return removed;
 }

@@ -80,15 +80,24 @@ export class PrecacheAgent implements AgentContext {
     if (removed.length) this.log.warn({ removed }, "removed partial downloads left by a previous run");
     await prepareStateDir(this.stateDir());
     this.credential = readCredentialSync(this.stateDir(), this.config.name)?.credential ?? null;
-    if (!this.credential && !this.config.token) throw new Error(`no credential in ${this.stateDir()} and no enrolment token (--token / PRECACHE_AGENT_TOKEN)`);
-    this.outbox = new ResultOutbox(outboxFile(this.stateDir(), this.config.name), (result, timeoutMs) => this.sendResult(result, timeoutMs), this.log, this.outboxTiming);
+    if (!this.credential && !this.config.token)
+      throw new Error(`no credential in ${this.stateDir()} and no enrolment token (--token / PRECACHE_AGENT_TOKEN)`);
+    this.outbox = new ResultOutbox(
+      outboxFile(this.stateDir(), this.config.name),
+      (result, timeoutMs) => this.sendResult(result, timeoutMs),
+      this.log,
+      this.outboxTiming,
+    );
     await this.outbox.load();
     const ca = this.config.caFile ? await fs.promises.readFile(this.config.caFile, "utf8") : undefined;
     this.warnIfCleartext();
     this.setState(AgentState.connecting);
     const socket: AgentSocket = io(this.config.server + AGENT_NAMESPACE, {
       // Read at every (re)connection: once enrolled, the credential replaces the enrolment token.
-      auth: (send) => send(this.credential ? { name: this.config.name, credential: this.credential } : { name: this.config.name, token: this.config.token }),
+      auth: (send) =>
+        send(
+          this.credential ? { name: this.config.name, credential: this.credential } : { name: this.config.name, token: this.config.token },
+        ),
       transports: ["websocket"],
       reconnectionDelay: 1000,
       reconnectionDelayMax: 30_000,
@@ -106,12 +115,8 @@ export class PrecacheAgent implements AgentContext {
       if (reason === "io server disconnect") setTimeout(() => this.socket?.connect(), 2000 + Math.random() * 3000).unref();
     });
     socket.on("connect_error", (error) => this.onConnectError(socket, error));
-    socket.on("image:precache", (payload, ack) =>
-      this.handle(imagePrecache, payload, ack, (command) => precacheImage(this, command)),
-    );
-    socket.on("image:delete", (payload, ack) =>
-      this.handle(imageDelete, payload, ack, (command) => deleteImage(this, command)),
-    );
+    socket.on("image:precache", (payload, ack) => this.handle(imagePrecache, payload, ack, (command) => precacheImage(this, command)));
+    socket.on("image:delete", (payload, ack) => this.handle(imageDelete, payload, ack, (command) => deleteImage(this, command)));
     socket.on("image:abort", (payload, ack) => this.handle(imageAbort, payload, ack, (command) => abortImage(this, command)));
     socket.on("settings:changed", (payload) => {
       const parsed = settingsChanged.safeParse(payload);
@@ -143,7 +148,8 @@ export class PrecacheAgent implements AgentContext {
     // (the next start removes what it left).
     const abortDeadline = Date.now() + 15_000;
     while (this.downloads.size > 0 && Date.now() < abortDeadline) await new Promise((r) => setTimeout(r, 20));
-    if (this.downloads.size > 0) this.log.warn({ images: [...this.downloads.keys()] }, "downloads still finishing after abort; stopping anyway");
+    if (this.downloads.size > 0)
+      this.log.warn({ images: [...this.downloads.keys()] }, "downloads still finishing after abort; stopping anyway");
     // Results still unacknowledged stay in the state dir for the next start.
     this.outbox?.stop();
     this.socket?.disconnect();
@@ -167,7 +173,10 @@ export class PrecacheAgent implements AgentContext {
     if (socket.active) return void this.log.warn({ error: error.message }, "cannot reach server; retrying");
     const code = (error as Error & { data?: { code?: string } }).data?.code;
     if (code === AgentRefusal.notEnrolled && this.config.token) {
-      this.log.warn({ stateDir: this.stateDir() }, "the server has no credential for this name (reset by an admin?): enrolling again with the enrolment token");
+      this.log.warn(
+        { stateDir: this.stateDir() },
+        "the server has no credential for this name (reset by an admin?): enrolling again with the enrolment token",
+      );
       this.credential = null;
     }
     this.retryLater(`server refused this agent: ${error.message}`, code);
@@ -189,7 +198,11 @@ export class PrecacheAgent implements AgentContext {
     const url = new URL(this.config.server);
     const host = url.hostname.replace(/^\[|\]$/g, "");
     const isLoopback = host === "localhost" || (isIP(host) === 4 ? host.startsWith("127.") : host === "::1");
-    if (url.protocol === "http:" && !isLoopback) this.log.warn({ server: this.config.server }, "server is plain http: the agent's credential crosses the network unencrypted; use https:// (with --ca for a private CA)");
+    if (url.protocol === "http:" && !isLoopback)
+      this.log.warn(
+        { server: this.config.server },
+        "server is plain http: the agent's credential crosses the network unencrypted; use https:// (with --ca for a private CA)",
+      );
   }
 
   proxies(): string[] {
@@ -234,10 +247,12 @@ export class PrecacheAgent implements AgentContext {
     const [inventory, free] = await Promise.all([scanCache(this.config.cacheDir), freeBytes(this.config.cacheDir)]);
     const socket = this.socket;
     if (!socket || this.state !== AgentState.ready) return;
-    socket.timeout(INVENTORY_ACK_MS).emit("inventory:reported", { freeBytes: free, inventory }, (error: Error | null, result?: Ack<{ recorded: true }>) => {
-      if (!error && result?.ok) return void (this.inventoryRetries = 0);
-      this.retryInventory(error?.message ?? (result && !result.ok ? result.error.message : "no answer"));
-    });
+    socket
+      .timeout(INVENTORY_ACK_MS)
+      .emit("inventory:reported", { freeBytes: free, inventory }, (error: Error | null, result?: Ack<{ recorded: true }>) => {
+        if (!error && result?.ok) return void (this.inventoryRetries = 0);
+        this.retryInventory(error?.message ?? (result && !result.ok ? result.error.message : "no answer"));
+      });
   }
 
   private retryInventory(reason: string): void {
@@ -258,7 +273,9 @@ export class PrecacheAgent implements AgentContext {
     const [inventory, free] = await Promise.all([scanCache(this.config.cacheDir), freeBytes(this.config.cacheDir)]);
     // Results still in the outbox count as in flight: the server leaves their targets for the re-send.
     const active = [
-      ...[...this.downloads.entries()].flatMap(([imageId, download]) => [...download.rolloutIds].map((rolloutId) => ({ rolloutId, imageId, bytes: download.bytes }))),
+      ...[...this.downloads.entries()].flatMap(([imageId, download]) =>
+        [...download.rolloutIds].map((rolloutId) => ({ rolloutId, imageId, bytes: download.bytes })),
+      ),
       ...(this.outbox?.waiting() ?? []).map(({ rolloutId, imageId, bytes }) => ({ rolloutId, imageId, bytes })),
     ].slice(0, 100);
     const hello = {
@@ -272,7 +289,9 @@ export class PrecacheAgent implements AgentContext {
       inventory,
       active,
     } as const;
-    this.socket?.timeout(120_000).emit("agent:hello", hello, (error: Error | null, result?: Ack<AgentSettings>) => void this.onHelloAnswer(error, result));
+    this.socket
+      ?.timeout(120_000)
+      .emit("agent:hello", hello, (error: Error | null, result?: Ack<AgentSettings>) => void this.onHelloAnswer(error, result));
   }
 
   private async onHelloAnswer(error: Error | null, result?: Ack<AgentSettings>): Promise<void> {
@@ -285,9 +304,17 @@ export class PrecacheAgent implements AgentContext {
     if (credential) {
       // Stored durably before we rely on it: the server now refuses this name without it.
       try {
-        await saveCredential(this.stateDir(), { name: this.config.name, server: this.config.server, credential, enrolledAt: new Date().toISOString() });
+        await saveCredential(this.stateDir(), {
+          name: this.config.name,
+          server: this.config.server,
+          credential,
+          enrolledAt: new Date().toISOString(),
+        });
       } catch (saveError) {
-        this.log.error({ stateDir: this.stateDir(), error: (saveError as Error).message }, `cannot store the credential issued at enrolment: an admin must reset ${this.config.name} before it can enrol again`);
+        this.log.error(
+          { stateDir: this.stateDir(), error: (saveError as Error).message },
+          `cannot store the credential issued at enrolment: an admin must reset ${this.config.name} before it can enrol again`,
+        );
         this.socket?.disconnect();
         return this.retryLater("enrolment could not be completed");
       }

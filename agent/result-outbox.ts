@@ -42,14 +42,17 @@ export class ResultOutbox {
     try {
       stored = JSON.parse(await fs.promises.readFile(this.file, "utf8")) as unknown[];
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") this.log.error({ file: this.file, error: (error as Error).message }, "unreadable result outbox ignored");
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+        this.log.error({ file: this.file, error: (error as Error).message }, "unreadable result outbox ignored");
       return;
     }
     for (const item of Array.isArray(stored) ? stored : []) {
       const parsed = downloadFinished.safeParse(item);
-      if (parsed.success) this.entries.set(parsed.data.resultId, { result: parsed.data, failures: 0, nextAt: 0, isSending: false, round: 0 });
+      if (parsed.success)
+        this.entries.set(parsed.data.resultId, { result: parsed.data, failures: 0, nextAt: 0, isSending: false, round: 0 });
     }
-    if (this.entries.size) this.log.info({ results: this.entries.size }, "results not yet acknowledged by the server: will send them again");
+    if (this.entries.size)
+      this.log.info({ results: this.entries.size }, "results not yet acknowledged by the server: will send them again");
   }
 
   /** Keeps the result (durably) and sends it as soon as the server has accepted our hello. */
@@ -121,10 +124,20 @@ export class ResultOutbox {
     if (round !== this.round || !this.entries.has(entry.result.resultId)) return;
     entry.isSending = false;
     entry.failures += 1;
-    const delay = Math.min(this.timing.maxRetryMs, this.timing.firstRetryMs * 2 ** Math.min(entry.failures - 1, 16)) * (0.75 + Math.random() * 0.5);
+    const delay =
+      Math.min(this.timing.maxRetryMs, this.timing.firstRetryMs * 2 ** Math.min(entry.failures - 1, 16)) * (0.75 + Math.random() * 0.5);
     entry.nextAt = Date.now() + delay;
     const reason = answer && !answer.ok ? `${answer.error.code}: ${answer.error.message}` : "no answer";
-    this.log.warn({ resultId: entry.result.resultId, rolloutId: entry.result.rolloutId, imageId: entry.result.imageId, retryInMs: Math.round(delay), reason }, "download result not acknowledged; will send it again");
+    this.log.warn(
+      {
+        resultId: entry.result.resultId,
+        rolloutId: entry.result.rolloutId,
+        imageId: entry.result.imageId,
+        retryInMs: Math.round(delay),
+        reason,
+      },
+      "download result not acknowledged; will send it again",
+    );
     this.flush();
   }
 
@@ -134,7 +147,11 @@ export class ResultOutbox {
       const results = this.waiting();
       if (results.length === 0) return void (await fs.promises.rm(this.file, { force: true }));
       const temp = `${this.file}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`;
-      const handle = await fs.promises.open(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+      const handle = await fs.promises.open(
+        temp,
+        fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
+        0o600,
+      );
       try {
         await handle.writeFile(JSON.stringify(results));
         await handle.sync();
@@ -144,7 +161,11 @@ export class ResultOutbox {
       await fs.promises.rename(temp, this.file);
       await fsyncPath(path.dirname(this.file));
     };
-    this.saving = this.saving.then(write).catch((error: Error) => this.log.error({ file: this.file, error: error.message }, "cannot store unacknowledged results; they are kept in memory only"));
+    this.saving = this.saving
+      .then(write)
+      .catch((error: Error) =>
+        this.log.error({ file: this.file, error: error.message }, "cannot store unacknowledged results; they are kept in memory only"),
+      );
     return this.saving;
   }
 }

@@ -8,11 +8,17 @@ import { descendants, type ProcessUsage } from "../test/support/process-usage.ts
 import { callApi, startProductionServer, type ProductionServer } from "../test/support/production-server.ts";
 import { sleep } from "./bench-support.ts";
 
-export const TOKENS = { PRECACHE_API_TOKEN: "bench-api", PRECACHE_AGENT_TOKEN: "bench-agent", PRECACHE_ADMIN_PASSWORD: "bench-admin", PRECACHE_LOCAL_AGENT: "0", LOG_LEVEL: "warn" };
+export const TOKENS = {
+  PRECACHE_API_TOKEN: "bench-api",
+  PRECACHE_AGENT_TOKEN: "bench-agent",
+  PRECACHE_ADMIN_PASSWORD: "bench-admin",
+  PRECACHE_LOCAL_AGENT: "0",
+  LOG_LEVEL: "warn",
+};
 export type BenchServer = {
   url: string;
   databaseUrl: string | null;
-  api(method: string, route: string, body?: unknown): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  api(method: string, route: string, body?: unknown): Promise<any>;
   /** CPU seconds and RSS of the server process itself (not start.mjs or tsx). */
   usage(): ProcessUsage | null;
   /** What the server printed (LOG_LEVEL=warn: warnings and errors). */

@@ -14,8 +14,14 @@ export async function startByteCountingRelay(targetPort: number): Promise<ByteCo
       sockets.add(socket);
       socket.once("close", () => sockets.delete(socket));
       // Either side gone (a killed Squid, a killed agent): close the other, as a direct link would.
-      socket.once("error", () => (client.destroy(), upstream.destroy()));
-      socket.once("close", () => (client.destroy(), upstream.destroy()));
+      socket.once("error", () => {
+        client.destroy();
+        upstream.destroy();
+      });
+      socket.once("close", () => {
+        client.destroy();
+        upstream.destroy();
+      });
     }
     upstream.on("data", (chunk: Buffer) => (bytes += chunk.length));
     client.pipe(upstream);
@@ -25,9 +31,10 @@ export async function startByteCountingRelay(targetPort: number): Promise<ByteCo
   return {
     url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
     bytesToClients: () => bytes,
-    close: () => new Promise((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -80,16 +80,26 @@ async function controlRun(count: number): Promise<void> {
         `finished ${finished}/${count} (all by ${fmt(milestones.allFinished)}); state ${milestones.state} at ${wallSeconds.toFixed(1)} s; ` +
         `targets ${JSON.stringify(final.counts)}`,
     );
-    console.log(`  server cpu during the rollout: ${cpu.toFixed(2)} cores (${cpuAfter && cpuBefore ? (cpuAfter.cpuSeconds - cpuBefore.cpuSeconds).toFixed(1) : "?"} cpu-s over ${wallSeconds.toFixed(1)} s, POST → rollout ${milestones.state})`);
-    console.log(`  server rss peak: ${sampler.peakRssMiB()} MiB (sampled every 500 ms from server start; ${rssAtPost} MiB when the rollout began)`);
+    console.log(
+      `  server cpu during the rollout: ${cpu.toFixed(2)} cores (${cpuAfter && cpuBefore ? (cpuAfter.cpuSeconds - cpuBefore.cpuSeconds).toFixed(1) : "?"} cpu-s over ${wallSeconds.toFixed(1)} s, POST → rollout ${milestones.state})`,
+    );
+    console.log(
+      `  server rss peak: ${sampler.peakRssMiB()} MiB (sampled every 500 ms from server start; ${rssAtPost} MiB when the rollout began)`,
+    );
     console.log(
       `  agent → browser latency: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${percentile(report.latencies, 1).toFixed(0)} ms ` +
         `(${report.latencies.length} samples: newest progress value per cell per delta; /ui client in a worker thread)`,
     );
-    console.log(`  deltas to the browser: ${report.deltas} (${(report.deltas / deltaSeconds).toFixed(1)}/s), ${Math.round(report.cells / Math.max(1, report.deltas))} cells each on average`);
-    console.log(`  bench process event-loop delay during the rollout: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(0)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms (the load generator's share of the latency)`);
+    console.log(
+      `  deltas to the browser: ${report.deltas} (${(report.deltas / deltaSeconds).toFixed(1)}/s), ${Math.round(report.cells / Math.max(1, report.deltas))} cells each on average`,
+    );
+    console.log(
+      `  bench process event-loop delay during the rollout: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(0)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms (the load generator's share of the latency)`,
+    );
     printTimeline(postedAt, doneAt, sampler.samples, milestones.fleet, report.worst, 5000);
-    console.log(`  progress messages sent: ${progress} (${(progress / count).toFixed(1)} per agent, one a second for ${PROGRESS_TICKS} s), lost connections: ${fleet.counters.disconnects}`);
+    console.log(
+      `  progress messages sent: ${progress} (${(progress / count).toFixed(1)} per agent, one a second for ${PROGRESS_TICKS} s), lost connections: ${fleet.counters.disconnects}`,
+    );
     console.log(`  database rows written during the rollout: ${rows.total} (${perAgent.toFixed(1)} per agent): ${rows.byTable}`);
     console.log(`  target: server ≤ 1 core → ${cpu <= 1 ? "met" : "MISSED"} (${cpu.toFixed(2)})`);
     console.log(`  target: rss ≤ 1 GiB → ${sampler.peakRssMiB() <= 1024 ? "met" : "MISSED"} (${sampler.peakRssMiB()} MiB)`);
@@ -118,13 +128,19 @@ async function controlRun(count: number): Promise<void> {
 type FleetSample = { at: number; commands: number; finished: number };
 
 async function waitForRollout(ui: UiListener, fleet: SimulatedFleet, id: string, since: number, timeoutMs: number) {
-  const milestones = { allCommanded: null as number | null, allFinished: null as number | null, state: "running", fleet: [] as FleetSample[] };
+  const milestones = {
+    allCommanded: null as number | null,
+    allFinished: null as number | null,
+    state: "running",
+    fleet: [] as FleetSample[],
+  };
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
     const elapsed = (performance.now() - since) / 1000;
     if (milestones.allCommanded === null && fleet.counters.commands >= fleet.connected) milestones.allCommanded = elapsed;
     if (milestones.allFinished === null && fleet.counters.finished >= fleet.connected) milestones.allFinished = elapsed;
-    if (milestones.fleet.length === 0 || Date.now() - milestones.fleet.at(-1)!.at >= 1000) milestones.fleet.push({ at: Date.now(), commands: fleet.counters.commands, finished: fleet.counters.finished });
+    if (milestones.fleet.length === 0 || Date.now() - milestones.fleet.at(-1)!.at >= 1000)
+      milestones.fleet.push({ at: Date.now(), commands: fleet.counters.commands, finished: fleet.counters.finished });
     const state = ui.rolloutStates.get(id);
     if (state && state !== "running") return { ...milestones, state };
     await sleep(100);
@@ -133,7 +149,14 @@ async function waitForRollout(ui: UiListener, fleet: SimulatedFleet, id: string,
 }
 
 /** One line per window of the rollout: server cpu and rss, agents commanded and finished, worst latency. */
-function printTimeline(from: number, to: number, usage: UsageSample[], fleet: FleetSample[], worst: [number, number][], windowMs: number): void {
+function printTimeline(
+  from: number,
+  to: number,
+  usage: UsageSample[],
+  fleet: FleetSample[],
+  worst: [number, number][],
+  windowMs: number,
+): void {
   console.log(`  timeline (s after POST: server cpu cores, rss MiB, agents commanded/finished, worst browser latency):`);
   const rows: string[] = [];
   for (let start = from; start < to; start += windowMs) {
@@ -162,7 +185,9 @@ type TableWrites = Map<string, number>;
 async function settledWrites(client: pg.Client): Promise<TableWrites> {
   await sleep(11_000);
   await client.query("SELECT pg_stat_clear_snapshot()");
-  const { rows } = await client.query<{ relname: string; n: string }>("SELECT relname, n_tup_ins + n_tup_upd + n_tup_del AS n FROM pg_stat_user_tables");
+  const { rows } = await client.query<{ relname: string; n: string }>(
+    "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del AS n FROM pg_stat_user_tables",
+  );
   return new Map(rows.map((row) => [row.relname, Number(row.n)]));
 }
 

@@ -38,7 +38,9 @@ export async function run(args: string[]): Promise<void> {
   const fleet = await startFleet({ server: server.url, token: AGENT_TOKEN, count: agentsCount, groups: ["rack-0", "rack-1"] });
   try {
     await server.api("POST", "/api/topology", { groups: tier2.map((squid, i) => ({ name: `rack-${i}`, proxies: [squid.url] })) });
-    await waitFor("agents to get their group proxies", () => (fleet.agents.every((agent) => agent.proxies().length === 1) ? true : undefined));
+    await waitFor("agents to get their group proxies", () =>
+      fleet.agents.every((agent) => agent.proxies().length === 1) ? true : undefined,
+    );
     const image = (await server.api("GET", "/api/images")).body.images[0];
     const artifact = await publishAndWait(server, image.id);
     const started = performance.now();
@@ -54,12 +56,20 @@ export async function run(args: string[]): Promise<void> {
     );
     const seconds = (performance.now() - started) / 1000;
     const placed = fleet.agents.filter((agent) => fs.existsSync(baseFilePath(agent.config.cacheDir, image.id))).length;
-    const tier1Direct = (await tier1.accessLog()).filter((entry) => entry.url === artifact.url && entry.hierarchy.startsWith("HIER_DIRECT")).length;
-    console.log(`${agentsCount} agents, image ${imageBytes} B, artifact ${artifact.compressedSize} B, rollout ${rollout.state} (${rollout.counts.done} done, ${rollout.counts.failed} failed) in ${seconds.toFixed(1)} s`);
-    console.log(`delivered ${placed} × ${imageBytes} B = ${mibPerSecond(placed * imageBytes, seconds)} decompressed, ${mibPerSecond(placed * artifact.compressedSize, seconds)} on the wire`);
+    const tier1Direct = (await tier1.accessLog()).filter(
+      (entry) => entry.url === artifact.url && entry.hierarchy.startsWith("HIER_DIRECT"),
+    ).length;
+    console.log(
+      `${agentsCount} agents, image ${imageBytes} B, artifact ${artifact.compressedSize} B, rollout ${rollout.state} (${rollout.counts.done} done, ${rollout.counts.failed} failed) in ${seconds.toFixed(1)} s`,
+    );
+    console.log(
+      `delivered ${placed} × ${imageBytes} B = ${mibPerSecond(placed * imageBytes, seconds)} decompressed, ${mibPerSecond(placed * artifact.compressedSize, seconds)} on the wire`,
+    );
     console.log(`origin: ${originRequests} GET(s), ${originBytes} B; tier-1 fetches from origin (access log HIER_DIRECT): ${tier1Direct}`);
     const perTier1 = originBytes / artifact.compressedSize / 1;
-    console.log(`target: origin bytes = 1.00 × artifact size per tier-1 Squid → ${perTier1.toFixed(2)} × (${Math.abs(perTier1 - 1) < 0.005 ? "met" : "MISSED"})`);
+    console.log(
+      `target: origin bytes = 1.00 × artifact size per tier-1 Squid → ${perTier1.toFixed(2)} × (${Math.abs(perTier1 - 1) < 0.005 ? "met" : "MISSED"})`,
+    );
     console.log(`origin bytes per tier-1 Squid: ${perTier1.toFixed(2)} × artifact size`);
   } finally {
     await fleet.stop();

@@ -27,7 +27,9 @@ export async function run(args: string[]): Promise<void> {
   for await (const chunk of fs.createReadStream(input, { highWaterMark: 1 << 20 })) sha512.update(chunk as Buffer);
   const hash = { algo: "sha512" as const, value: sha512.digest("hex") };
 
-  const origin = http.createServer((req, res) => void serveArtifact(req, res, new URL(req.url!, "http://x").pathname, path.join(work, "artifacts")));
+  const origin = http.createServer(
+    (req, res) => void serveArtifact(req, res, new URL(req.url!, "http://x").pathname, path.join(work, "artifacts")),
+  );
   await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(origin.address() as { port: number }).port}/artifacts/${imageId}/${sha256}.gz`;
   const squid = await startSquid({ name: "bench-fetch" });
@@ -38,18 +40,32 @@ export async function run(args: string[]): Promise<void> {
     const baseline: number[] = [];
     const precache: number[] = [];
     for (let round = 0; round < rounds; round++) {
-      baseline.push((await timed(() => sh(`curl -sf -x ${squid.url} ${url} | gunzip | tee ${out}/curl.raw | sha512sum > /dev/null && sync ${out}/curl.raw`))).seconds);
+      baseline.push(
+        (
+          await timed(() =>
+            sh(`curl -sf -x ${squid.url} ${url} | gunzip | tee ${out}/curl.raw | sha512sum > /dev/null && sync ${out}/curl.raw`),
+          )
+        ).seconds,
+      );
       fs.rmSync(`${out}/curl.raw`);
-      precache.push((await timed(() => placeImage({ imageId, artifactUrl: url, hash, cacheDir: out, proxies: [squid.url], imageSize: bytes }))).seconds);
+      precache.push(
+        (await timed(() => placeImage({ imageId, artifactUrl: url, hash, cacheDir: out, proxies: [squid.url], imageSize: bytes }))).seconds,
+      );
       fs.rmSync(out, { recursive: true, force: true });
       fs.mkdirSync(out);
     }
     const hits = (await squid.accessLog()).filter((entry) => entry.url === url);
-    console.log(`input: ${bytes} B image, artifact ${fs.statSync(path.join(work, "artifacts", imageId, `${sha256}.gz`)).size} B; ${rounds} rounds each, alternating; Squid results: ${[...new Set(hits.slice(1).map((h) => h.result))].join(", ")}`);
+    console.log(
+      `input: ${bytes} B image, artifact ${fs.statSync(path.join(work, "artifacts", imageId, `${sha256}.gz`)).size} B; ${rounds} rounds each, alternating; Squid results: ${[...new Set(hits.slice(1).map((h) => h.result))].join(", ")}`,
+    );
     const b = median(baseline);
     const p = median(precache);
-    console.log(`curl | gunzip | tee | sha512sum; sync   median ${b.toFixed(2)} s  ${mibPerSecond(bytes, b)}  (runs: ${baseline.map((s) => s.toFixed(2)).join(", ")})`);
-    console.log(`precache agent (verify + fsync + rename) median ${p.toFixed(2)} s  ${mibPerSecond(bytes, p)}  (runs: ${precache.map((s) => s.toFixed(2)).join(", ")})`);
+    console.log(
+      `curl | gunzip | tee | sha512sum; sync   median ${b.toFixed(2)} s  ${mibPerSecond(bytes, b)}  (runs: ${baseline.map((s) => s.toFixed(2)).join(", ")})`,
+    );
+    console.log(
+      `precache agent (verify + fsync + rename) median ${p.toFixed(2)} s  ${mibPerSecond(bytes, p)}  (runs: ${precache.map((s) => s.toFixed(2)).join(", ")})`,
+    );
     console.log(`target: ≥ 1.0× → ${b / p >= 1 ? "met" : "MISSED"}`);
     console.log(`ratio: ${(b / p).toFixed(2)} vs curl | gunzip | tee >(sha512sum)`);
   } finally {

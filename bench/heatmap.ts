@@ -33,7 +33,9 @@ export async function run(args: string[]): Promise<void> {
       slotOf: (index) => (index % 2) * 5, // half the fleet on each half-second
       bytesAt: (_agent, tick, command) => Math.floor(((command.imageSize ?? 0) * tick) / (PROGRESS_SECONDS + 1)),
     });
-    console.log(`  ${fleet.connected}/${cells} agents said hello in ${fleet.connectSeconds.toFixed(1)} s (${isPostgres ? "Postgres" : "PGlite"})`);
+    console.log(
+      `  ${fleet.connected}/${cells} agents said hello in ${fleet.connectSeconds.toFixed(1)} s (${isPostgres ? "Postgres" : "PGlite"})`,
+    );
     const image = await publishSample(server);
     ui = await startUiListener(server.url, null);
     browser = await launchChromium();
@@ -54,7 +56,9 @@ export async function run(args: string[]): Promise<void> {
     const progressing = fleet.counters.finished < cells;
     const work = frames.workPerFrame;
 
-    console.log(`  first paint = navigation start → counts sum to ${cells} and the canvas shows cells (then: HTML received, DOMContentLoaded, page rendered, snapshot counted):`);
+    console.log(
+      `  first paint = navigation start → counts sum to ${cells} and the canvas shows cells (then: HTML received, DOMContentLoaded, page rendered, snapshot counted):`,
+    );
     console.log(`    fleet connected, no rollout:  ${describeFirstPaint(idle)}`);
     console.log(`    during the rollout:           ${describeFirstPaint(firstPaint)}`);
     console.log(
@@ -70,11 +74,19 @@ export async function run(args: string[]): Promise<void> {
         `(Chromium trace: renderer main-thread tasks between consecutive frames; main thread busy ${frames.busyPercent.toFixed(0)} %)`,
     );
     console.log(`  longest main-thread tasks: ${frames.topTasks}`);
-    console.log(`  long tasks (≥ 50 ms, PerformanceObserver): ${frames.longTasks.length}, total ${frames.longTasks.reduce((a, b) => a + b, 0).toFixed(0)} ms, max ${fmt(Math.max(0, ...frames.longTasks))}`);
-    console.log(`  target: main-thread work per frame p95 ≤ 16 ms → ${percentile(work, 0.95) <= 16 ? "met" : "MISSED"} (${fmt(percentile(work, 0.95))})`);
+    console.log(
+      `  long tasks (≥ 50 ms, PerformanceObserver): ${frames.longTasks.length}, total ${frames.longTasks.reduce((a, b) => a + b, 0).toFixed(0)} ms, max ${fmt(Math.max(0, ...frames.longTasks))}`,
+    );
+    console.log(
+      `  target: main-thread work per frame p95 ≤ 16 ms → ${percentile(work, 0.95) <= 16 ? "met" : "MISSED"} (${fmt(percentile(work, 0.95))})`,
+    );
     console.log(`  target: first paint ≤ 1 s, no rollout → ${idle.total <= 1000 ? "met" : "MISSED"} (${idle.total.toFixed(0)} ms)`);
-    console.log(`  target: first paint ≤ 1 s, during the rollout → ${firstPaint.total <= 1000 ? "met" : "MISSED"} (${firstPaint.total.toFixed(0)} ms)`);
-    console.log(`heatmap ${cells}: first paint ${idle.total.toFixed(0)} ms idle / ${firstPaint.total.toFixed(0)} ms under load, work per frame p95 ${fmt(percentile(work, 0.95))}, rAF p95 ${fmt(percentile(frames.intervals, 0.95))}, long tasks ${frames.longTasks.length}`);
+    console.log(
+      `  target: first paint ≤ 1 s, during the rollout → ${firstPaint.total <= 1000 ? "met" : "MISSED"} (${firstPaint.total.toFixed(0)} ms)`,
+    );
+    console.log(
+      `heatmap ${cells}: first paint ${idle.total.toFixed(0)} ms idle / ${firstPaint.total.toFixed(0)} ms under load, work per frame p95 ${fmt(percentile(work, 0.95))}, rAF p95 ${fmt(percentile(frames.intervals, 0.95))}, long tasks ${frames.longTasks.length}`,
+    );
   } catch (error) {
     console.log(`  server log (tail):\n${server.output().slice(-3000)}`);
     throw error;
@@ -147,10 +159,14 @@ const FRAMES_SCRIPT = (ms: number) => `new Promise(function (resolve) {
 /** ms from navigation start until the counts cover every cell and the first cell has been drawn. */
 async function measureFirstPaint(page: Page, url: string): Promise<FirstPaint> {
   await page.goto(url);
-  await page.waitForFunction("window.benchFirstPaint !== undefined", null, { timeout: 60_000, polling: 100 }).catch(async (error: Error) => {
-    const counts = await page.evaluate(`${JSON.stringify(STATES)}.map((state) => document.querySelector("[data-testid=count-" + state + "]")?.textContent ?? "?").join("/")`);
-    throw new Error(`${error.message} (page at ${page.url()}: counts ${counts})`);
-  });
+  await page
+    .waitForFunction("window.benchFirstPaint !== undefined", null, { timeout: 60_000, polling: 100 })
+    .catch(async (error: Error) => {
+      const counts = await page.evaluate(
+        `${JSON.stringify(STATES)}.map((state) => document.querySelector("[data-testid=count-" + state + "]")?.textContent ?? "?").join("/")`,
+      );
+      throw new Error(`${error.message} (page at ${page.url()}: counts ${counts})`);
+    });
   return page.evaluate<FirstPaint>(`(function () {
     const navigation = performance.getEntriesByType("navigation")[0];
     return { total: window.benchFirstPaint, html: navigation.responseEnd, scripts: navigation.domContentLoadedEventEnd, page: window.benchCountsAt, snapshot: window.benchSnapshotAt };
@@ -168,20 +184,32 @@ type FrameReport = { intervals: number[]; workPerFrame: number[]; busyPercent: n
 
 /** rAF intervals and long tasks from the page; per-frame main-thread work from a Chromium trace. */
 async function measureFrames(browser: Browser, page: Page, windowMs: number): Promise<FrameReport> {
-  await browser.startTracing(page, { categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "toplevel", "blink.user_timing"] });
+  await browser.startTracing(page, {
+    categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "toplevel", "blink.user_timing"],
+  });
   const inPage = await page.evaluate<{ intervals: number[]; longTasks: number[] }>(FRAMES_SCRIPT(windowMs));
   const trace = JSON.parse((await browser.stopTracing()).toString("utf8")) as { traceEvents: TraceEvent[] };
   return { ...inPage, ...workPerFrame(trace.traceEvents) };
 }
 
-type TraceEvent = { name: string; ph: string; pid: number; tid: number; ts: number; dur?: number; args?: { name?: string; data?: { functionName?: string; url?: string } } };
+type TraceEvent = {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  dur?: number;
+  args?: { name?: string; data?: { functionName?: string; url?: string } };
+};
 
 /** Sums the top-level tasks of the page's main thread between consecutive `bench-frame` marks. */
 function workPerFrame(events: TraceEvent[]): { workPerFrame: number[]; busyPercent: number; topTasks: string } {
   const marks = events.filter((event) => event.name === "bench-frame").sort((a, b) => a.ts - b.ts);
   if (marks.length < 2) return { workPerFrame: [], busyPercent: NaN, topTasks: "no frames in the trace" };
   const { pid, tid } = marks[0];
-  const tasks = events.filter((event) => event.pid === pid && event.tid === tid && event.name === "RunTask" && event.ph === "X" && event.dur !== undefined);
+  const tasks = events.filter(
+    (event) => event.pid === pid && event.tid === tid && event.name === "RunTask" && event.ph === "X" && event.dur !== undefined,
+  );
   const from = marks[0].ts;
   const to = marks.at(-1)!.ts;
   const perFrame = marks.slice(1).map(() => 0);
@@ -219,14 +247,27 @@ function upperBound(marks: TraceEvent[], ts: number): number {
 function describeTask(events: TraceEvent[], task: TraceEvent): string {
   const isWrapper = (name: string) => /RunTask|mojo|ThreadController|Scheduler|Task$/i.test(name);
   const inside = events.filter(
-    (event) => event.pid === task.pid && event.tid === task.tid && event.ph === "X" && !isWrapper(event.name) && event.ts >= task.ts && event.ts < task.ts + task.dur!,
+    (event) =>
+      event.pid === task.pid &&
+      event.tid === task.tid &&
+      event.ph === "X" &&
+      !isWrapper(event.name) &&
+      event.ts >= task.ts &&
+      event.ts < task.ts + task.dur!,
   );
   const counts = new Map<string, number>();
   for (const event of inside) {
-    const label = event.name === "FunctionCall" && event.args?.data?.functionName ? `${event.name} ${event.args.data.functionName}` : event.name;
+    const label =
+      event.name === "FunctionCall" && event.args?.data?.functionName ? `${event.name} ${event.args.data.functionName}` : event.name;
     counts.set(label, Math.max(counts.get(label) ?? 0, event.dur ?? 0));
   }
-  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([label, us]) => `${label} ${(us / 1000).toFixed(1)}`).join("; ") || "?";
+  return (
+    [...counts]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([label, us]) => `${label} ${(us / 1000).toFixed(1)}`)
+      .join("; ") || "?"
+  );
 }
 
 async function until(check: () => boolean, timeoutMs: number): Promise<number> {

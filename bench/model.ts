@@ -10,8 +10,18 @@ export async function run(): Promise<void> {
   const Mbps = 2 ** 20;
   const squids = Array(4).fill(2048 * Mbps);
   const ours = modelRolloutSeconds({ artifactBytes: 393 * MB, nodes: 1300, proxyBandwidthBps: squids, nodeBandwidthBps: 1024 * Mbps })!;
-  const uncompressed = modelRolloutSeconds({ artifactBytes: 1300 * MB, nodes: 1300, proxyBandwidthBps: squids, nodeBandwidthBps: 1024 * Mbps })!;
-  const noSquid = modelRolloutSeconds({ artifactBytes: 393 * MB, nodes: 1300, proxyBandwidthBps: [1024 * Mbps], nodeBandwidthBps: 1024 * Mbps })!;
+  const uncompressed = modelRolloutSeconds({
+    artifactBytes: 1300 * MB,
+    nodes: 1300,
+    proxyBandwidthBps: squids,
+    nodeBandwidthBps: 1024 * Mbps,
+  })!;
+  const noSquid = modelRolloutSeconds({
+    artifactBytes: 393 * MB,
+    nodes: 1300,
+    proxyBandwidthBps: [1024 * Mbps],
+    nodeBandwidthBps: 1024 * Mbps,
+  })!;
   console.log(`seed's figure:           ${(seedSeconds / 60).toFixed(2)} min (size × nodes / aggregate proxy bandwidth)`);
   console.log(`Precache planner:        ${(ours / 60).toFixed(2)} min (warm-up wave + fan-out)`);
   console.log(`  uncompressed (1.3 GB): ${(uncompressed / 60).toFixed(1)} min (seed: 27.5 min)`);

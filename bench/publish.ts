@@ -51,8 +51,12 @@ export async function run(args: string[]): Promise<void> {
   const precache = { seconds: median(times.precache), value: { compressedSize: fs.statSync(precachePath).size } };
 
   const row = (name: string, seconds: number, size: number) =>
-    console.log(`${name.padEnd(26)} ${seconds.toFixed(2).padStart(7)} s  ${mibPerSecond(bytes, seconds).padStart(10)}  ${size} B (${(bytes / size).toFixed(2)}:1)`);
-  console.log(`input: ${bytes} B image-like data${isAllCompressible ? " without random blocks" : ""} (${input}); medians of ${rounds} rounds`);
+    console.log(
+      `${name.padEnd(26)} ${seconds.toFixed(2).padStart(7)} s  ${mibPerSecond(bytes, seconds).padStart(10)}  ${size} B (${(bytes / size).toFixed(2)}:1)`,
+    );
+  console.log(
+    `input: ${bytes} B image-like data${isAllCompressible ? " without random blocks" : ""} (${input}); medians of ${rounds} rounds`,
+  );
   row("gzip -6", gzip.seconds, gzipSize);
   if (pigz) row("pigz -6", pigz.seconds, fs.statSync(`${out}/pigz.gz`).size);
   row("precache publish (gzip -6)", precache.seconds, precache.value.compressedSize);
@@ -60,7 +64,9 @@ export async function run(args: string[]): Promise<void> {
   console.log(`output size vs gzip -6: ${sizeRatio.toFixed(4)} (target ≤ 1.01 → ${sizeRatio <= 1.01 ? "met" : "MISSED"})`);
   const vsGzip = gzip.seconds / precache.seconds;
   const vsPigz = pigz ? pigz.seconds / precache.seconds : null;
-  console.log(`targets: ≥ 1.8× gzip -6 → ${vsGzip >= 1.8 ? "met" : "MISSED"}; ≥ 1.0× pigz -6 → ${vsPigz === null ? "n/a (no pigz)" : vsPigz >= 1.0 ? "met" : "MISSED"}`);
+  console.log(
+    `targets: ≥ 1.8× gzip -6 → ${vsGzip >= 1.8 ? "met" : "MISSED"}; ≥ 1.0× pigz -6 → ${vsPigz === null ? "n/a (no pigz)" : vsPigz >= 1.0 ? "met" : "MISSED"}`,
+  );
   fs.rmSync(out, { recursive: true, force: true });
   console.log(`ratio: ${vsGzip.toFixed(2)} vs gzip -6, ${vsPigz === null ? "n/a" : vsPigz.toFixed(2)} vs pigz -6`);
 }

@@ -19,14 +19,21 @@ async function measure(gap: string | null): Promise<void> {
   try {
     const started = performance.now();
     const slow = (async () => {
-      for await (const _chunk of artifactChunks({ url: image.url, proxies: [tier2.url], allowDirect: false, bandwidthBytesPerSecond: 1024 * 1024 }));
+      for await (const _chunk of artifactChunks({
+        url: image.url,
+        proxies: [tier2.url],
+        allowDirect: false,
+        bandwidthBytesPerSecond: 1024 * 1024,
+      }));
       return (performance.now() - started) / 1000;
     })();
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const response = await request(image.url, { dispatcher: new ProxyAgent({ uri: tier2.url, proxyTunnel: false }) });
     await response.body.dump({ limit: Number.MAX_SAFE_INTEGER });
     const fast = (performance.now() - started) / 1000;
-    console.log(`read_ahead_gap ${gap ?? "16 KB (default)"}: ${mebibytes} MiB, slow warm-up client done at ${(await slow).toFixed(1)} s, second client (asked at 2.0 s) done at ${fast.toFixed(1)} s`);
+    console.log(
+      `read_ahead_gap ${gap ?? "16 KB (default)"}: ${mebibytes} MiB, slow warm-up client done at ${(await slow).toFixed(1)} s, second client (asked at 2.0 s) done at ${fast.toFixed(1)} s`,
+    );
   } finally {
     await tier2.stop();
     await tier1.stop();

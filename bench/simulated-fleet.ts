@@ -99,14 +99,26 @@ export async function startSimulatedFleet(options: FleetOptions): Promise<Simula
       if (agent.sent < ticks) {
         agent.sent += 1;
         counters.progress += 1;
-        const progress = { rolloutId: command.rolloutId, imageId: command.imageId, bytes: options.bytesAt(agent.index, agent.sent, command), totalBytes: command.imageSize };
+        const progress = {
+          rolloutId: command.rolloutId,
+          imageId: command.imageId,
+          bytes: options.bytesAt(agent.index, agent.sent, command),
+          totalBytes: command.imageSize,
+        };
         agent.socket.volatile.emit("download:progress", progress);
         continue;
       }
       const seconds = (performance.now() - agent.startedAt) / 1000;
-      agent.socket.emit("download:finished", { resultId: crypto.randomUUID(), rolloutId: command.rolloutId, imageId: command.imageId, ok: true, bytes: command.imageSize ?? 0, seconds });
+      agent.socket.emit("download:finished", {
+        resultId: crypto.randomUUID(),
+        rolloutId: command.rolloutId,
+        imageId: command.imageId,
+        ok: true,
+        bytes: command.imageSize ?? 0,
+        seconds,
+      });
       counters.finished += 1;
-      reporting.forEach((slot) => slot.delete(agent));
+      for (const slot of reporting) slot.delete(agent);
     }
   }, 100);
 

@@ -27,7 +27,12 @@ const STUCK_AFTER_MS = 180_000;
 type Target = { name: string; state: string; error: string | null };
 
 export async function run(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { minutes: { type: "string" }, agents: { type: "string" }, postgres: { type: "boolean" } }, strict: false, allowPositionals: true });
+  const { values } = parseArgs({
+    args,
+    options: { minutes: { type: "string" }, agents: { type: "string" }, postgres: { type: "boolean" } },
+    strict: false,
+    allowPositionals: true,
+  });
   const minutes = Number(values.minutes ?? 10);
   const agentCount = Number(values.agents ?? 6);
   const isPostgres = values.postgres === true;
@@ -67,7 +72,9 @@ export async function run(args: string[]): Promise<void> {
     teardown.push(() => Promise.allSettled(tier2.map((squid) => squid.stop())));
     const relay = await startByteCountingRelay(tier2[0].port);
     teardown.push(() => relay.close());
-    const agents = Array.from({ length: agentCount }, (_, index) => startAgentProcess({ server: server.url, name: `hv-soak-${index}`, proxies: [relay.url], root }));
+    const agents = Array.from({ length: agentCount }, (_, index) =>
+      startAgentProcess({ server: server.url, name: `hv-soak-${index}`, proxies: [relay.url], root }),
+    );
     teardown.push(() => Promise.allSettled(agents.map((agent) => agent.stop())));
     const parts: SoakParts = { server, agents, tier2, tier1Port: tier1.port, database };
 
@@ -99,7 +106,7 @@ export async function run(args: string[]): Promise<void> {
     const deadline = Date.now() + minutes * 60_000;
     const faults: Record<string, number> = {};
     let seed = 1;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const kinds = FAULT_KINDS.filter((kind) => isPostgres || kind !== "database-refuses");
     const faultLoop = (async () => {
       // Kinds are drawn from a shuffled bag, so even a short run sees each of them.
@@ -150,9 +157,21 @@ export async function run(args: string[]): Promise<void> {
         else if (isOnDisk) lost.push(`${id}/${target.name}: verified on disk but ${target.state}`);
         if (target.state === "failed") failedTargets += 1;
       }
-      const counts = view.hypervisors.reduce<Record<string, number>>((sum, target) => ({ ...sum, [target.state]: (sum[target.state] ?? 0) + 1 }), {});
-      console.log(`${new Date().toISOString().slice(11, 19)} rollout ${rolloutCount}: ${view.state} in ${seconds} s ${JSON.stringify(counts)}${view.hypervisors.filter((t) => t.error).map((t) => ` ${t.name}: ${t.error}`).join("")}`);
-      await cleanAll(api, image.id, agents.map((agent) => agent.cacheDir));
+      const counts = view.hypervisors.reduce<Record<string, number>>(
+        (sum, target) => ({ ...sum, [target.state]: (sum[target.state] ?? 0) + 1 }),
+        {},
+      );
+      console.log(
+        `${new Date().toISOString().slice(11, 19)} rollout ${rolloutCount}: ${view.state} in ${seconds} s ${JSON.stringify(counts)}${view.hypervisors
+          .filter((t) => t.error)
+          .map((t) => ` ${t.name}: ${t.error}`)
+          .join("")}`,
+      );
+      await cleanAll(
+        api,
+        image.id,
+        agents.map((agent) => agent.cacheDir),
+      );
     }
     isStopping = true;
     await faultLoop;
@@ -162,11 +181,23 @@ export async function run(args: string[]): Promise<void> {
     const delivered = onDisk * artifact.compressedSize;
     const refetched = sent - delivered;
     console.log(`\nrollouts completed: ${completed}; nodes verified: ${verified}; targets failed: ${failedTargets}`);
-    console.log(`faults injected: ${Object.entries(faults).map(([kind, count]) => `${kind} ${count}`).join(", ") || "none"}`);
-    console.log(`bytes: tier 2 → agents ${sent} B (relay count, response headers included) for ${onDisk} verified files placed (targets done or not) of ${artifact.compressedSize} B = ${delivered} B`);
-    console.log(`re-fetched: ${refetched} B = ${((100 * refetched) / Math.max(1, delivered)).toFixed(2)} % (goal ≤ 5 %); tier 2's own logs show ${logged} B (a killed Squid does not log what it was serving)`);
+    console.log(
+      `faults injected: ${
+        Object.entries(faults)
+          .map(([kind, count]) => `${kind} ${count}`)
+          .join(", ") || "none"
+      }`,
+    );
+    console.log(
+      `bytes: tier 2 → agents ${sent} B (relay count, response headers included) for ${onDisk} verified files placed (targets done or not) of ${artifact.compressedSize} B = ${delivered} B`,
+    );
+    console.log(
+      `re-fetched: ${refetched} B = ${((100 * refetched) / Math.max(1, delivered)).toFixed(2)} % (goal ≤ 5 %); tier 2's own logs show ${logged} B (a killed Squid does not log what it was serving)`,
+    );
     console.log(`tier 1 → tier 2: ${await bytesSent([tier1], artifact.url)} B over the run`);
-    console.log(`stuck targets (not finished ${STUCK_AFTER_MS / 1000} s after their rollout started): ${stuck.length}${stuck.length ? ` (${stuck.join(", ")})` : ""} (goal 0)`);
+    console.log(
+      `stuck targets (not finished ${STUCK_AFTER_MS / 1000} s after their rollout started): ${stuck.length}${stuck.length ? ` (${stuck.join(", ")})` : ""} (goal 0)`,
+    );
     console.log(`lost results: ${lost.length}${lost.length ? ` (${lost.join("; ")})` : ""} (goal 0)`);
   } finally {
     isStopping = true;
@@ -175,10 +206,16 @@ export async function run(args: string[]): Promise<void> {
 }
 
 /** Deletes the image from every node, retrying while nodes are offline for a fault, then checks the dirs are empty. */
-async function cleanAll(api: (method: string, route: string, body?: unknown) => Promise<{ status: number; body: any }>, imageId: string, cacheDirs: string[]): Promise<void> { // eslint-disable-line @typescript-eslint/no-explicit-any
+async function cleanAll(
+  api: (method: string, route: string, body?: unknown) => Promise<{ status: number; body: any }>,
+  imageId: string,
+  cacheDirs: string[],
+): Promise<void> {
   for (let attempt = 0; attempt < 60; attempt++) {
     const answer = await api("POST", "/api/cleanup", { imageId, hypervisors: cacheDirs.map((dir) => path.basename(path.dirname(dir))) });
-    const isClean = cacheDirs.every((dir) => !fs.existsSync(dir) || fs.readdirSync(dir).every((name) => !name.startsWith(baseFileName(imageId))));
+    const isClean = cacheDirs.every(
+      (dir) => !fs.existsSync(dir) || fs.readdirSync(dir).every((name) => !name.startsWith(baseFileName(imageId))),
+    );
     if (answer.status === 200 && answer.body.hypervisors.every((entry: { ok: boolean }) => entry.ok) && isClean) return;
     await sleep(1000);
   }

@@ -4,7 +4,16 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 
-type Artifact = { state: string; bytesRead: number; sourceSize: number | null; compressedSize: number | null; sha256: string | null; url: string | null; error: string | null; level: number };
+type Artifact = {
+  state: string;
+  bytesRead: number;
+  sourceSize: number | null;
+  compressedSize: number | null;
+  sha256: string | null;
+  url: string | null;
+  error: string | null;
+  level: number;
+};
 type Image = { id: string; name: string; status: string; size: number | null; artifact: Artifact | null };
 
 const USAGE = "usage: npm run publish -- <image id or name> [--level 1-9] [--server http://host:3000] [--token PRECACHE_API_TOKEN]";
@@ -20,7 +29,8 @@ async function main(): Promise<void> {
     process.exit(values.help ? 0 : 64);
   }
   const level = values.level === undefined ? undefined : Number(values.level);
-  if (level !== undefined && !(Number.isInteger(level) && level >= 1 && level <= 9)) throw new Error(`invalid --level "${values.level}": must be 1..9`);
+  if (level !== undefined && !(Number.isInteger(level) && level >= 1 && level <= 9))
+    throw new Error(`invalid --level "${values.level}": must be 1..9`);
   const server = (values.server ?? process.env.PRECACHE_SERVER ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/+$/, "");
   const token = values.token ?? process.env.PRECACHE_API_TOKEN ?? storedToken();
   const call = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
@@ -39,7 +49,13 @@ async function main(): Promise<void> {
   const { images } = await call<{ images: Image[] }>("GET", "/api/images");
   const wanted = positionals[0];
   const matches = images.filter((image) => image.id === wanted || image.name === wanted);
-  if (matches.length === 0) throw new Error(`no image "${wanted}" (known: ${images.map((i) => i.name).slice(0, 10).join(", ")})`);
+  if (matches.length === 0)
+    throw new Error(
+      `no image "${wanted}" (known: ${images
+        .map((i) => i.name)
+        .slice(0, 10)
+        .join(", ")})`,
+    );
   if (matches.length > 1) throw new Error(`"${wanted}" names ${matches.length} images; use the id`);
   const image = matches[0];
   const started = await call<{ artifact: Artifact; reused: boolean }>("POST", `/api/images/${image.id}/publish`, level ? { level } : {});
@@ -63,14 +79,18 @@ function drawBar(artifact: Artifact, begin: number): void {
   const filled = Math.round(fraction * width);
   const seconds = (Date.now() - begin) / 1000;
   const rate = seconds > 0 ? artifact.bytesRead / seconds / 2 ** 20 : 0;
-  process.stderr.write(`\r[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${rate.toFixed(0)} MiB/s `);
+  process.stderr.write(
+    `\r[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${rate.toFixed(0)} MiB/s `,
+  );
 }
 
 function report(image: Image, artifact: Artifact, reused: boolean, begin?: number): void {
   if (process.stderr.isTTY) process.stderr.write("\n");
   const ratio = artifact.compressedSize && artifact.sourceSize ? (artifact.sourceSize / artifact.compressedSize).toFixed(2) : "?";
   const took = begin ? ` in ${((Date.now() - begin) / 1000).toFixed(1)} s` : "";
-  console.log(`${image.name} (${image.id}): ${reused ? "already published" : `published${took}`}, gzip -${artifact.level}, ${artifact.sourceSize} → ${artifact.compressedSize} bytes (${ratio}:1)`);
+  console.log(
+    `${image.name} (${image.id}): ${reused ? "already published" : `published${took}`}, gzip -${artifact.level}, ${artifact.sourceSize} → ${artifact.compressedSize} bytes (${ratio}:1)`,
+  );
   console.log(`artifact: ${artifact.url}`);
 }
 

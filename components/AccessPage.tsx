@@ -29,13 +29,27 @@ function TokensPanel() {
     <section data-testid="tokens">
       <h2>API tokens</h2>
       <table>
-        <thead><tr><th>Name</th><th>Role</th><th>Owner</th><th>Last used</th><th /></tr></thead>
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Role</th>
+            <th>Owner</th>
+            <th>Last used</th>
+            <th />
+          </tr>
+        </thead>
         <tbody>
           {tokens.data?.map((token) => (
             <tr key={token.id}>
-              <td>{token.name}</td><td>{token.role}</td><td>{token.owner}</td>
+              <td>{token.name}</td>
+              <td>{token.role}</td>
+              <td>{token.owner}</td>
               <td className="muted">{token.lastUsedAt ? new Date(token.lastUsedAt).toLocaleString() : "never"}</td>
-              <td><button className="secondary" onClick={() => revoke.mutate(token.id)}>Revoke</button></td>
+              <td>
+                <button type="button" className="secondary" onClick={() => revoke.mutate(token.id)}>
+                  Revoke
+                </button>
+              </td>
             </tr>
           ))}
         </tbody>
@@ -45,21 +59,34 @@ function TokensPanel() {
         style={{ marginTop: 12 }}
         onSubmit={(event) => {
           event.preventDefault();
-          create.mutate(draft, { onSuccess: (result) => ((setSecret((result as { secret: string }).secret), setDraft({ name: "", role: "viewer" }))) });
+          create.mutate(draft, {
+            onSuccess: (result) => {
+              setSecret((result as { secret: string }).secret);
+              setDraft({ name: "", role: "viewer" });
+            },
+          });
         }}
       >
         <input placeholder="token name" value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} />
         <select value={draft.role} onChange={(e) => setDraft({ ...draft, role: e.target.value as Role })} title="at most your own role">
-          {grantable.map((role) => <option key={role}>{role}</option>)}
+          {grantable.map((role) => (
+            <option key={role}>{role}</option>
+          ))}
         </select>
-        <button type="submit" disabled={!draft.name || create.isPending}>Create token</button>
+        <button type="submit" disabled={!draft.name || create.isPending}>
+          Create token
+        </button>
       </form>
       {secret && (
         <p data-testid="new-token">
           Copy it now, it is shown only once: <code>{secret}</code>
         </p>
       )}
-      {(create.error ?? revoke.error) && <p className="error" role="alert">{(create.error ?? revoke.error)!.message}</p>}
+      {(create.error ?? revoke.error) && (
+        <p className="error" role="alert">
+          {(create.error ?? revoke.error)!.message}
+        </p>
+      )}
     </section>
   );
 }
@@ -71,17 +98,35 @@ function SessionsPanel() {
     <section data-testid="sessions">
       <h2>Sessions</h2>
       <table>
-        <thead><tr><th>User</th><th>Role</th><th>From</th><th>Browser</th><th>Last seen</th><th /></tr></thead>
+        <thead>
+          <tr>
+            <th>User</th>
+            <th>Role</th>
+            <th>From</th>
+            <th>Browser</th>
+            <th>Last seen</th>
+            <th />
+          </tr>
+        </thead>
         <tbody>
           {sessions.data?.map((session) => (
             <tr key={session.id}>
-              <td>{session.userName}{session.isCurrent && <span className="muted"> (this one)</span>}</td>
+              <td>
+                {session.userName}
+                {session.isCurrent && <span className="muted"> (this one)</span>}
+              </td>
               <td>{session.role}</td>
               <td>{session.address}</td>
               <td className="muted">{session.userAgent?.slice(0, 60)}</td>
               <td className="muted">{new Date(session.lastSeenAt).toLocaleString()}</td>
               <td>
-                <button className="secondary" disabled={session.isCurrent} title={session.isCurrent ? "use Sign out for this one" : undefined} onClick={() => revoke.mutate(session.id)}>
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={session.isCurrent}
+                  title={session.isCurrent ? "use Sign out for this one" : undefined}
+                  onClick={() => revoke.mutate(session.id)}
+                >
                   Revoke
                 </button>
               </td>
@@ -89,7 +134,11 @@ function SessionsPanel() {
           ))}
         </tbody>
       </table>
-      {revoke.error && <p className="error" role="alert">{revoke.error.message}</p>}
+      {revoke.error && (
+        <p className="error" role="alert">
+          {revoke.error.message}
+        </p>
+      )}
     </section>
   );
 }

@@ -20,9 +20,14 @@ const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "ne
 function AgentList() {
   const client = useQueryClient();
   const admin = usePermission("admin");
-  const agents = useQuery({ queryKey: ["agents"], queryFn: () => api<{ agents: AgentView[] }>("GET", "/api/agents"), refetchInterval: 5000 });
+  const agents = useQuery({
+    queryKey: ["agents"],
+    queryFn: () => api<{ agents: AgentView[] }>("GET", "/api/agents"),
+    refetchInterval: 5000,
+  });
   const act = useMutation({
-    mutationFn: ({ name, action }: { name: string; action: "revoke" | "reset" }) => api("POST", `/api/agents/${encodeURIComponent(name)}/${action}`),
+    mutationFn: ({ name, action }: { name: string; action: "revoke" | "reset" }) =>
+      api("POST", `/api/agents/${encodeURIComponent(name)}/${action}`),
     onSettled: () => client.invalidateQueries({ queryKey: ["agents"] }),
   });
   const confirmThen = (name: string, action: "revoke" | "reset", question: string) => {
@@ -33,32 +38,76 @@ function AgentList() {
   return (
     <>
       <p>
-        Each hypervisor enrols once with the enrolment token (<code>PRECACHE_AGENT_TOKEN</code>) and then connects with its own credential. Revoke drops a node at once and
-        refuses it until it is reset; reset lets the name enrol again.
+        Each hypervisor enrols once with the enrolment token (<code>PRECACHE_AGENT_TOKEN</code>) and then connects with its own credential.
+        Revoke drops a node at once and refuses it until it is reset; reset lets the name enrol again.
       </p>
       {act.isError && <p className="error">{act.error.message}</p>}
       <table>
-        <thead><tr><th>Hypervisor</th><th>State</th><th>Enrolled</th><th>Last seen</th><th /></tr></thead>
+        <thead>
+          <tr>
+            <th>Hypervisor</th>
+            <th>State</th>
+            <th>Enrolled</th>
+            <th>Last seen</th>
+            <th />
+          </tr>
+        </thead>
         <tbody>
           {agents.data.agents.map((agent) => (
             <tr key={agent.name} data-testid={`agent-${agent.name}`}>
               <td>{agent.name}</td>
               <td>
                 {agent.revoked ? (
-                  <span className="badge failed" title={`by ${agent.revokedBy ?? "?"} at ${when(agent.revokedAt)}`}>revoked</span>
+                  <span className="badge failed" title={`by ${agent.revokedBy ?? "?"} at ${when(agent.revokedAt)}`}>
+                    revoked
+                  </span>
                 ) : (
                   <span className={`badge ${agent.online ? "done" : ""}`}>{agent.online ? "online" : "offline"}</span>
                 )}
               </td>
-              <td>{when(agent.enrolledAt)}<div className="muted" style={{ fontSize: 12 }}>{agent.enrolledFrom ?? ""}</div></td>
-              <td>{when(agent.lastSeenAt)}<div className="muted" style={{ fontSize: 12 }}>{agent.lastSeenFrom ?? ""}</div></td>
+              <td>
+                {when(agent.enrolledAt)}
+                <div className="muted" style={{ fontSize: 12 }}>
+                  {agent.enrolledFrom ?? ""}
+                </div>
+              </td>
+              <td>
+                {when(agent.lastSeenAt)}
+                <div className="muted" style={{ fontSize: 12 }}>
+                  {agent.lastSeenFrom ?? ""}
+                </div>
+              </td>
               <td>
                 {!agent.revoked && (
-                  <button className="secondary" disabled={act.isPending || !admin.isAllowed} title={admin.reason} onClick={() => confirmThen(agent.name, "revoke", `Revoke ${agent.name}? It is disconnected at once and refused until an admin resets it.`)}>
+                  <button
+                    type="button"
+                    className="secondary"
+                    disabled={act.isPending || !admin.isAllowed}
+                    title={admin.reason}
+                    onClick={() =>
+                      confirmThen(
+                        agent.name,
+                        "revoke",
+                        `Revoke ${agent.name}? It is disconnected at once and refused until an admin resets it.`,
+                      )
+                    }
+                  >
                     Revoke
                   </button>
                 )}{" "}
-                <button className="secondary" disabled={act.isPending || !admin.isAllowed} title={admin.reason} onClick={() => confirmThen(agent.name, "reset", `Reset ${agent.name}? Its credential is deleted; whoever next presents the enrolment token under this name becomes ${agent.name}.`)}>
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={act.isPending || !admin.isAllowed}
+                  title={admin.reason}
+                  onClick={() =>
+                    confirmThen(
+                      agent.name,
+                      "reset",
+                      `Reset ${agent.name}? Its credential is deleted; whoever next presents the enrolment token under this name becomes ${agent.name}.`,
+                    )
+                  }
+                >
                   Reset
                 </button>
               </td>

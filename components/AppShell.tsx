@@ -41,8 +41,11 @@ export function AppShell({ title, children }: { title: string; children: ReactNo
             {session.data.user.name} · {session.data.user.role}
           </span>
         )}
-        <span className="muted" data-testid="live-status">{live.isConnected ? "● live" : "○ connecting…"}</span>
+        <span className="muted" data-testid="live-status">
+          {live.isConnected ? "● live" : "○ connecting…"}
+        </span>
         <button
+          type="button"
           className="secondary"
           onClick={async () => {
             await api("DELETE", "/api/session");

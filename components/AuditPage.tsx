@@ -49,7 +49,16 @@ export function AuditPage() {
         <label htmlFor="audit-to">To</label>
         <input type="datetime-local" step={1} {...field("to")} />
         <button type="submit">Filter</button>
-        <button type="button" className="secondary" onClick={() => { setForm(emptyForm); setFilters({}); }}>Clear</button>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => {
+            setForm(emptyForm);
+            setFilters({});
+          }}
+        >
+          Clear
+        </button>
       </form>
       <AuditTable filters={filters} />
     </AppShell>
@@ -59,20 +68,38 @@ export function AuditPage() {
 function AuditTable({ filters }: { filters: AuditFilters }) {
   const audit = useAuditQuery(filters);
   if (audit.isPending) return <p className="muted">Loading…</p>;
-  if (audit.isError) return <p className="error" role="alert">{audit.error.message}</p>;
+  if (audit.isError)
+    return (
+      <p className="error" role="alert">
+        {audit.error.message}
+      </p>
+    );
   const events = audit.data.pages.flatMap((page) => page.events);
   return (
     <>
       <table>
-        <thead><tr><th>Time</th><th>User</th><th>From</th><th>Action</th><th>Target</th><th>Image</th><th>Outcome</th><th>Detail</th></tr></thead>
+        <thead>
+          <tr>
+            <th>Time</th>
+            <th>User</th>
+            <th>From</th>
+            <th>Action</th>
+            <th>Target</th>
+            <th>Image</th>
+            <th>Outcome</th>
+            <th>Detail</th>
+          </tr>
+        </thead>
         <tbody>
-          {events.map((event) => <AuditRow key={event.id} event={event} />)}
+          {events.map((event) => (
+            <AuditRow key={event.id} event={event} />
+          ))}
         </tbody>
       </table>
       {events.length === 0 && <p className="muted">No events match.</p>}
       {audit.hasNextPage && (
         <p>
-          <button className="secondary" onClick={() => void audit.fetchNextPage()} disabled={audit.isFetchingNextPage}>
+          <button type="button" className="secondary" onClick={() => void audit.fetchNextPage()} disabled={audit.isFetchingNextPage}>
             {audit.isFetchingNextPage ? "Loading…" : "Load older"}
           </button>
         </p>
@@ -85,14 +112,24 @@ function AuditRow({ event }: { event: AuditEventRow }) {
   const detail = event.detail == null ? "" : JSON.stringify(event.detail);
   return (
     <tr data-testid={`audit-${event.id}`}>
-      <td title={event.at} style={{ whiteSpace: "nowrap" }}>{formatLocalTime(event.at)}</td>
+      <td title={event.at} style={{ whiteSpace: "nowrap" }}>
+        {formatLocalTime(event.at)}
+      </td>
       <td data-testid="audit-actor">{event.actor}</td>
       <td className="muted">{event.address ?? "—"}</td>
       <td data-testid="audit-action">{event.action}</td>
-      <td data-testid="audit-target" style={{ wordBreak: "break-all" }}>{event.target ?? "—"}</td>
+      <td data-testid="audit-target" style={{ wordBreak: "break-all" }}>
+        {event.target ?? "—"}
+      </td>
       <td style={{ wordBreak: "break-all" }}>{event.imageId ?? "—"}</td>
-      <td><span className="badge" data-testid="audit-outcome" style={outcomeStyle(event.outcome)}>{event.outcome}</span></td>
-      <td className="muted" style={{ fontSize: 12, maxWidth: 320, wordBreak: "break-word" }}>{detail}</td>
+      <td>
+        <span className="badge" data-testid="audit-outcome" style={outcomeStyle(event.outcome)}>
+          {event.outcome}
+        </span>
+      </td>
+      <td className="muted" style={{ fontSize: 12, maxWidth: 320, wordBreak: "break-word" }}>
+        {detail}
+      </td>
     </tr>
   );
 }

@@ -17,7 +17,11 @@ type StaleImage = {
   hasArtifact: boolean;
   perNode: { name: string; bytes: number; lastUsedAt: string | null }[];
 };
-type CleanupResult = { freedBytes: number; hypervisors: { name: string; ok: boolean; error: string | null }[]; artifact: { removed: boolean } };
+type CleanupResult = {
+  freedBytes: number;
+  hypervisors: { name: string; ok: boolean; error: string | null }[];
+  artifact: { removed: boolean };
+};
 
 export function CleanupPage() {
   return (
@@ -29,7 +33,10 @@ export function CleanupPage() {
 
 function StaleList() {
   const client = useQueryClient();
-  const stale = useQuery({ queryKey: ["stale"], queryFn: () => api<{ images: StaleImage[]; totalBytes: number }>("GET", "/api/cleanup/stale") });
+  const stale = useQuery({
+    queryKey: ["stale"],
+    queryFn: () => api<{ images: StaleImage[]; totalBytes: number }>("GET", "/api/cleanup/stale"),
+  });
   const [open, setOpen] = useState<string | null>(null);
   const [excluded, setExcluded] = useState<Record<string, Set<string>>>({});
   const [results, setResults] = useState<Record<string, CleanupResult>>({});
@@ -38,7 +45,11 @@ function StaleList() {
     mutationFn: (image: StaleImage) => {
       const skip = excluded[image.imageId] ?? new Set<string>();
       const hypervisors = image.perNode.map((node) => node.name).filter((name) => !skip.has(name));
-      return api<CleanupResult>("POST", "/api/cleanup", { imageId: image.imageId, ...(skip.size ? { hypervisors } : {}), removeArtifact: true });
+      return api<CleanupResult>("POST", "/api/cleanup", {
+        imageId: image.imageId,
+        ...(skip.size ? { hypervisors } : {}),
+        removeArtifact: true,
+      });
     },
     onSuccess: (result, image) => setResults((all) => ({ ...all, [image.imageId]: result })),
     onSettled: () => client.invalidateQueries({ queryKey: ["stale"] }),
@@ -48,20 +59,38 @@ function StaleList() {
   return (
     <>
       <p>
-        <strong data-testid="stale-total">{formatBytes(stale.data.totalBytes)}</strong> held by {stale.data.images.length} stale images. Agents refuse to delete a copy that an instance disk is backed by or a process holds open, and say so.
+        <strong data-testid="stale-total">{formatBytes(stale.data.totalBytes)}</strong> held by {stale.data.images.length} stale images.
+        Agents refuse to delete a copy that an instance disk is backed by or a process holds open, and say so.
       </p>
       <table>
-        <thead><tr><th>Image</th><th>Why stale</th><th>Nodes</th><th>Space</th><th /></tr></thead>
+        <thead>
+          <tr>
+            <th>Image</th>
+            <th>Why stale</th>
+            <th>Nodes</th>
+            <th>Space</th>
+            <th />
+          </tr>
+        </thead>
         <tbody>
           {stale.data.images.map((image) => {
             const skip = excluded[image.imageId] ?? new Set<string>();
             const result = results[image.imageId];
             return (
               <tr key={image.imageId} data-testid={`stale-${image.name}`}>
-                <td>{image.name}<div className="muted" style={{ fontSize: 12 }}>{image.imageId}</div></td>
-                <td><span className="badge">{image.reason}</span> <span className="muted">{image.detail}</span></td>
                 <td>
-                  <button className="secondary" onClick={() => setOpen(open === image.imageId ? null : image.imageId)}>{image.nodes} nodes</button>
+                  {image.name}
+                  <div className="muted" style={{ fontSize: 12 }}>
+                    {image.imageId}
+                  </div>
+                </td>
+                <td>
+                  <span className="badge">{image.reason}</span> <span className="muted">{image.detail}</span>
+                </td>
+                <td>
+                  <button type="button" className="secondary" onClick={() => setOpen(open === image.imageId ? null : image.imageId)}>
+                    {image.nodes} nodes
+                  </button>
                   {open === image.imageId && (
                     <div style={{ maxHeight: 200, overflow: "auto", marginTop: 6 }}>
                       {image.perNode.map((node) => (
@@ -69,12 +98,14 @@ function StaleList() {
                           <input
                             type="checkbox"
                             checked={!skip.has(node.name)}
-                            onChange={(e) => setExcluded((all) => {
-                              const next = new Set(all[image.imageId] ?? []);
-                              if (e.target.checked) next.delete(node.name);
-                              else next.add(node.name);
-                              return { ...all, [image.imageId]: next };
-                            })}
+                            onChange={(e) =>
+                              setExcluded((all) => {
+                                const next = new Set(all[image.imageId] ?? []);
+                                if (e.target.checked) next.delete(node.name);
+                                else next.add(node.name);
+                                return { ...all, [image.imageId]: next };
+                              })
+                            }
                           />{" "}
                           {node.name} <span className="muted">{formatBytes(node.bytes)}</span>
                         </label>
@@ -84,11 +115,24 @@ function StaleList() {
                 </td>
                 <td>{formatBytes(image.bytes)}</td>
                 <td>
-                  <button onClick={() => cleanup.mutate(image)} disabled={cleanup.isPending || !operator.isAllowed} title={operator.reason}>Clean up</button>
+                  <button
+                    type="button"
+                    onClick={() => cleanup.mutate(image)}
+                    disabled={cleanup.isPending || !operator.isAllowed}
+                    title={operator.reason}
+                  >
+                    Clean up
+                  </button>
                   {result && (
                     <div data-testid="cleanup-result">
                       freed {formatBytes(result.freedBytes)}
-                      {result.hypervisors.filter((h) => !h.ok).map((h) => <div className="error" key={h.name}>{h.name}: {h.error}</div>)}
+                      {result.hypervisors
+                        .filter((h) => !h.ok)
+                        .map((h) => (
+                          <div className="error" key={h.name}>
+                            {h.name}: {h.error}
+                          </div>
+                        ))}
                     </div>
                   )}
                 </td>

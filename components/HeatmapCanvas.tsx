@@ -34,10 +34,16 @@ export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected
   const [drag, setDrag] = useState<{ from: { x: number; y: number }; to: { x: number; y: number } } | null>(null);
   // Deltas change states, rarely membership: re-lay out only when names or groups change.
   const membership = useMemo(() => layoutKey(hypervisors), [hypervisors]);
-  const layout = useMemo(() => layoutHeatmap(hypervisors, width), [membership, width]); // eslint-disable-line react-hooks/exhaustive-deps
+  // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by membership, not by every delta's new array
+  const layout = useMemo(() => layoutHeatmap(hypervisors, width), [membership, width]);
   const byName = useMemo(() => new Map(hypervisors.map((h) => [h.name, h])), [hypervisors]);
   /** What each cell (by index in layout.cells) shows on the canvas now, so a delta repaints only what it changed. */
-  const painted = useRef<{ layout: HeatmapLayout | null; width: number; ratio: number; looks: Int32Array }>({ layout: null, width: 0, ratio: 0, looks: new Int32Array(0) });
+  const painted = useRef<{ layout: HeatmapLayout | null; width: number; ratio: number; looks: Int32Array }>({
+    layout: null,
+    width: 0,
+    ratio: 0,
+    looks: new Int32Array(0),
+  });
 
   useEffect(() => {
     const canvas = canvasRef.current;
@@ -47,6 +53,7 @@ export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected
     return () => observer.disconnect();
   }, []);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: version is the repaint signal (deltas mutate the live map in place)
   useEffect(() => {
     const frame = requestAnimationFrame(() => {
       const canvas = canvasRef.current;
@@ -55,7 +62,8 @@ export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected
       const ratio = window.devicePixelRatio || 1;
       const last = painted.current;
       // A drag rectangle is drawn over the cells: repaint everything while one is (or was) shown.
-      const isFullPaint = last.layout !== layout || last.width !== width || last.ratio !== ratio || drag !== null || last.looks.length === 0;
+      const isFullPaint =
+        last.layout !== layout || last.width !== width || last.ratio !== ratio || drag !== null || last.looks.length === 0;
       if (isFullPaint) {
         if (canvas.width !== width * ratio || canvas.height !== layout.height * ratio) {
           canvas.width = width * ratio; // resets the context and clears
@@ -77,7 +85,10 @@ export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected
         const hypervisor = byName.get(box.name)!;
         const cell = imageId ? hypervisor.cells.get(imageId) : undefined;
         const state = cell?.state === "cached" && isStale ? "stale" : (cell?.state ?? "absent");
-        const filled = state === "downloading" && cell?.totalBytes ? Math.max(1, Math.round((size * Math.min(cell.bytes, cell.totalBytes)) / cell.totalBytes)) : 0;
+        const filled =
+          state === "downloading" && cell?.totalBytes
+            ? Math.max(1, Math.round((size * Math.min(cell.bytes, cell.totalBytes)) / cell.totalBytes))
+            : 0;
         const isSelected = selected.has(box.name);
         // state, fill height (≤ 18 px), online, selected: one number to compare.
         const look = (STATE_CODES[state] ?? 7) | (filled << 3) | (hypervisor.online ? 256 : 0) | (isSelected ? 512 : 0);
@@ -136,7 +147,9 @@ export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected
           <br />
           {hovered.group ?? "ungrouped"} · free {formatBytes(hovered.freeBytes)}
           <br />
-          {hoveredCell ? `${hoveredCell.state}${hoveredCell.state === "downloading" && hoveredCell.totalBytes ? ` ${((100 * hoveredCell.bytes) / hoveredCell.totalBytes).toFixed(0)}%` : ""}` : "absent"}
+          {hoveredCell
+            ? `${hoveredCell.state}${hoveredCell.state === "downloading" && hoveredCell.totalBytes ? ` ${((100 * hoveredCell.bytes) / hoveredCell.totalBytes).toFixed(0)}%` : ""}`
+            : "absent"}
           {hoveredCell?.error && <div className="error">{hoveredCell.error}</div>}
         </div>
       )}
@@ -144,7 +157,14 @@ export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected
   );
 }
 
-type Paint = { box: { name: string; x: number; y: number }; state: string; filled: number; isOnline: boolean; isSelected: boolean; wasSelected: boolean };
+type Paint = {
+  box: { name: string; x: number; y: number };
+  state: string;
+  filled: number;
+  isOnline: boolean;
+  isSelected: boolean;
+  wasSelected: boolean;
+};
 
 /**
  * Paints cells grouped by colour: setting fillStyle parses a colour, and one per cell per call

@@ -30,23 +30,45 @@ function Detail({ name }: { name: string }) {
   return (
     <>
       <div className="cards">
-        <div className="card"><div className="muted">state</div><div className="value">{h.online ? "online" : "offline"}</div></div>
-        <div className="card"><div className="muted">group</div><div className="value">{h.group ?? "—"}</div></div>
-        <div className="card"><div className="muted">free in cache dir</div><div className="value">{formatBytes(h.freeBytes)}</div></div>
-        <div className="card"><div className="muted">agent</div><div className="value">{h.version ?? "—"}</div></div>
+        <div className="card">
+          <div className="muted">state</div>
+          <div className="value">{h.online ? "online" : "offline"}</div>
+        </div>
+        <div className="card">
+          <div className="muted">group</div>
+          <div className="value">{h.group ?? "—"}</div>
+        </div>
+        <div className="card">
+          <div className="muted">free in cache dir</div>
+          <div className="value">{formatBytes(h.freeBytes)}</div>
+        </div>
+        <div className="card">
+          <div className="muted">agent</div>
+          <div className="value">{h.version ?? "—"}</div>
+        </div>
       </div>
       <p className="muted">
-        cache dir {h.cacheDir ?? "?"} · proxies {h.proxies.length ? h.proxies.join(", ") : "from its group"} · last seen {new Date(h.lastSeenAt).toLocaleString()}
+        cache dir {h.cacheDir ?? "?"} · proxies {h.proxies.length ? h.proxies.join(", ") : "from its group"} · last seen{" "}
+        {new Date(h.lastSeenAt).toLocaleString()}
       </p>
       <table>
         <thead>
-          <tr><th>Image</th><th>State</th><th>Size</th><th>Verified</th><th>Last used (mtime)</th><th>Error</th></tr>
+          <tr>
+            <th>Image</th>
+            <th>State</th>
+            <th>Size</th>
+            <th>Verified</th>
+            <th>Last used (mtime)</th>
+            <th>Error</th>
+          </tr>
         </thead>
         <tbody>
           {h.images.map((image) => (
             <tr key={image.imageId} data-testid={`node-image-${image.imageId}`}>
               <td>{imageName(image.imageId)}</td>
-              <td><span className={`badge ${image.state}`}>{image.state}</span></td>
+              <td>
+                <span className={`badge ${image.state}`}>{image.state}</span>
+              </td>
               <td>{formatBytes(image.bytes)}</td>
               <td>{image.verified ? "yes" : "no"}</td>
               <td>{image.lastUsedAt ? new Date(image.lastUsedAt).toLocaleString() : "—"}</td>

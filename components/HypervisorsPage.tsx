@@ -7,7 +7,14 @@ import { HeatmapCanvas } from "./HeatmapCanvas";
 import { useLiveStore } from "./Providers";
 
 const STATES = ["absent", "pending", "downloading", "cached", "failed"] as const;
-const COLORS: Record<string, string> = { absent: "#2b333d", pending: "#6b7280", downloading: "#e0a82e", cached: "#2fb36d", failed: "#e5484d", stale: "#8e6bd8" };
+const COLORS: Record<string, string> = {
+  absent: "#2b333d",
+  pending: "#6b7280",
+  downloading: "#e0a82e",
+  cached: "#2fb36d",
+  failed: "#e5484d",
+  stale: "#8e6bd8",
+};
 
 export function HypervisorsPage() {
   return (
@@ -32,7 +39,8 @@ function Heatmap() {
   const image = images.data?.find((candidate) => candidate.id === imageId);
   const isStale = image !== undefined && image.status !== "active";
   // The Map is mutated in place by deltas; the version says when to look again.
-  const hypervisors = useMemo(() => [...live.hypervisors.values()], [live.version]); // eslint-disable-line react-hooks/exhaustive-deps
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the live map is mutated in place; its version says when it changed
+  const hypervisors = useMemo(() => [...live.hypervisors.values()], [live.version]);
   const counts = useMemo(() => {
     const result: Record<string, number> = Object.fromEntries(STATES.map((state) => [state, 0]));
     for (const hypervisor of hypervisors) result[hypervisor.cells.get(imageId ?? "")?.state ?? "absent"] += 1;
@@ -42,7 +50,9 @@ function Heatmap() {
   return (
     <>
       <div className="row">
-        <label htmlFor="image-select" className="muted">Image</label>
+        <label htmlFor="image-select" className="muted">
+          Image
+        </label>
         <select id="image-select" value={imageId ?? ""} onChange={(event) => setChosen(event.target.value)}>
           {images.data?.map((candidate) => (
             <option key={candidate.id} value={candidate.id}>
@@ -68,13 +78,16 @@ function Heatmap() {
           <>
             <span data-testid="selection">{selected.size} selected</span>
             <button
+              type="button"
               disabled={!imageId || image?.artifact?.state !== "ready" || precache.isPending || !operator.isAllowed}
               title={operator.reason}
-              onClick={() => imageId && precache.mutate({ imageId, hypervisors: [...selected] }, { onSuccess: () => setSelected(new Set()) })}
+              onClick={() =>
+                imageId && precache.mutate({ imageId, hypervisors: [...selected] }, { onSuccess: () => setSelected(new Set()) })
+              }
             >
               Precache to selected
             </button>
-            <button className="secondary" onClick={() => setSelected(new Set())}>
+            <button type="button" className="secondary" onClick={() => setSelected(new Set())}>
               Clear selection
             </button>
             {precache.isError && <span className="error">{precache.error.message}</span>}

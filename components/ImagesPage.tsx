@@ -3,7 +3,17 @@ import Link from "next/link";
 import { useState } from "react";
 import { formatBytes } from "../lib/api";
 import { sourceBannerText } from "../lib/source-banner";
-import { useCleanupMutation, useImageSourceQuery, useImagesQuery, usePermission, usePublishMutation, useRolloutMutation, useRolloutsQuery, useSyncMutation, type ImageRow } from "../lib/queries";
+import {
+  useCleanupMutation,
+  useImageSourceQuery,
+  useImagesQuery,
+  usePermission,
+  usePublishMutation,
+  useRolloutMutation,
+  useRolloutsQuery,
+  useSyncMutation,
+  type ImageRow,
+} from "../lib/queries";
 import { AppShell } from "./AppShell";
 
 export function ImagesPage() {
@@ -31,11 +41,21 @@ function ImagesTable() {
         </p>
       )}
       <div className="row" style={{ marginBottom: 12 }}>
-        <button className="secondary" onClick={() => sync.mutate()} disabled={sync.isPending || !operator.isAllowed} title={operator.reason}>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => sync.mutate()}
+          disabled={sync.isPending || !operator.isAllowed}
+          title={operator.reason}
+        >
           Re-read image source
         </button>
         {sync.isError && <span className="error">{sync.error.message}</span>}
-        {operator.reason && <span className="muted" data-testid="role-reason">Read-only: {operator.reason}</span>}
+        {operator.reason && (
+          <span className="muted" data-testid="role-reason">
+            Read-only: {operator.reason}
+          </span>
+        )}
       </div>
       <table>
         <thead>
@@ -54,7 +74,9 @@ function ImagesTable() {
           ))}
         </tbody>
       </table>
-      {images.data.length === 0 && <p className="muted">No images. Configure Glance or put image files in the image directory, then re-read.</p>}
+      {images.data.length === 0 && (
+        <p className="muted">No images. Configure Glance or put image files in the image directory, then re-read.</p>
+      )}
     </>
   );
 }
@@ -73,7 +95,9 @@ function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: { id: str
     <tr data-testid={`image-${image.name}`}>
       <td>
         <div>{image.name}</div>
-        <div className="muted" style={{ fontSize: 12 }}>{image.id}</div>
+        <div className="muted" style={{ fontSize: 12 }}>
+          {image.id}
+        </div>
       </td>
       <td>
         <span className="badge">{image.status}</span> <span className="muted">{image.diskFormat}</span>
@@ -83,13 +107,19 @@ function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: { id: str
         {!artifact && <span className="muted">not published</span>}
         {artifact && (
           <div className="row">
-            <span className={`badge ${artifact.state}`} data-testid="artifact-state">{artifact.state}</span>
+            <span className={`badge ${artifact.state}`} data-testid="artifact-state">
+              {artifact.state}
+            </span>
             {artifact.state === "compressing" && (
               <span className="progress" title={`${formatBytes(artifact.bytesRead)} read`}>
                 <span style={{ width: `${artifact.sourceSize ? (100 * artifact.bytesRead) / artifact.sourceSize : 0}%` }} />
               </span>
             )}
-            {isReady && <span className="muted">gzip -{artifact.level}, {formatBytes(artifact.compressedSize)}</span>}
+            {isReady && (
+              <span className="muted">
+                gzip -{artifact.level}, {formatBytes(artifact.compressedSize)}
+              </span>
+            )}
             {artifact.error && <span className="error">{artifact.error}</span>}
           </div>
         )}
@@ -99,7 +129,8 @@ function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: { id: str
           <Link href={`/rollouts/${rollout.id}`}>
             <span className={`badge ${rollout.state}`}>{rollout.state}</span>{" "}
             <span className="muted">
-              {rollout.counts.done ?? 0} done, {rollout.counts.failed ?? 0} failed, {(rollout.counts.pending ?? 0) + (rollout.counts.downloading ?? 0)} open
+              {rollout.counts.done ?? 0} done, {rollout.counts.failed ?? 0} failed,{" "}
+              {(rollout.counts.pending ?? 0) + (rollout.counts.downloading ?? 0)} open
             </span>
           </Link>
         ) : (
@@ -108,10 +139,16 @@ function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: { id: str
       </td>
       <td>
         <div className="row">
-          <button onClick={() => publish.mutate(image.id)} disabled={!isActive || publish.isPending || artifact?.state === "compressing" || !operator.isAllowed} title={operator.reason}>
+          <button
+            type="button"
+            onClick={() => publish.mutate(image.id)}
+            disabled={!isActive || publish.isPending || artifact?.state === "compressing" || !operator.isAllowed}
+            title={operator.reason}
+          >
             Publish
           </button>
           <button
+            type="button"
             onClick={() => precache.mutate({ imageId: image.id }, { onSuccess: () => setMessage("rollout started") })}
             disabled={!isReady || precache.isPending || !operator.isAllowed}
             title={operator.reason}
@@ -119,6 +156,7 @@ function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: { id: str
             Precache to all
           </button>
           <button
+            type="button"
             className="secondary"
             onClick={() => {
               if (window.confirm(`Delete ${image.name} from every hypervisor's cache?`)) {
@@ -131,7 +169,11 @@ function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: { id: str
             Clean up
           </button>
         </div>
-        {error && <div className="error" role="alert">{error.message}</div>}
+        {error && (
+          <div className="error" role="alert">
+            {error.message}
+          </div>
+        )}
         {message && !error && <div className="muted">{message}</div>}
       </td>
     </tr>

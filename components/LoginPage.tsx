@@ -21,7 +21,11 @@ export function LoginPage() {
     setBusy(true);
     setError(null);
     try {
-      const session = await api<SessionInfo>("POST", "/api/session", { username: username.trim() || "admin", password, ...(domain.trim() ? { domain: domain.trim() } : {}) });
+      const session = await api<SessionInfo>("POST", "/api/session", {
+        username: username.trim() || "admin",
+        password,
+        ...(domain.trim() ? { domain: domain.trim() } : {}),
+      });
       queryClient.clear(); // answers refused before sign-in
       queryClient.setQueryData(["session"], session);
       live.signedIn();
@@ -43,7 +47,7 @@ export function LoginPage() {
       <label htmlFor="password" className="muted">
         Password (for admin: the admin password or API token)
       </label>
-      <input id="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} autoFocus />
+      <input id="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
       <details>
         <summary className="muted">OpenStack domain</summary>
         <input id="domain" placeholder="Default" value={domain} onChange={(e) => setDomain(e.target.value)} />
@@ -51,7 +55,11 @@ export function LoginPage() {
       <button type="submit" disabled={isBusy || !password}>
         Sign in
       </button>
-      {error && <p className="error" role="alert">{error}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
       <p className="muted">On a laptop, the generated admin password is printed at start and kept in data/secrets.json.</p>
     </form>
   );

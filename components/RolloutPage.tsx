@@ -32,7 +32,11 @@ export function RolloutPage({ id }: { id: string }) {
 
 function RolloutDetail({ id }: { id: string }) {
   const client = useQueryClient();
-  const rollout = useQuery({ queryKey: ["rollout", { rolloutId: id }], queryFn: async () => (await api<{ rollout: Rollout }>("GET", `/api/rollouts/${id}`)).rollout, refetchInterval: 2000 });
+  const rollout = useQuery({
+    queryKey: ["rollout", { rolloutId: id }],
+    queryFn: async () => (await api<{ rollout: Rollout }>("GET", `/api/rollouts/${id}`)).rollout,
+    refetchInterval: 2000,
+  });
   const operator = usePermission("operator");
   const command = useMutation({
     mutationFn: (verb: string) => api("POST", `/api/rollouts/${id}/${verb}`, {}),
@@ -56,13 +60,45 @@ function RolloutDetail({ id }: { id: string }) {
   return (
     <>
       <div className="row">
-        <span className={`badge ${r.state}`} data-testid="rollout-state">{r.state}</span>
-        <span className="muted">{r.strategy} · started {new Date(r.createdAt).toLocaleTimeString()}</span>
+        <span className={`badge ${r.state}`} data-testid="rollout-state">
+          {r.state}
+        </span>
+        <span className="muted">
+          {r.strategy} · started {new Date(r.createdAt).toLocaleTimeString()}
+        </span>
         <Link href={`/hypervisors?image=${r.imageId}`}>heatmap</Link>
-        {r.state === "running" && <button className="secondary" disabled={!operator.isAllowed} title={operator.reason} onClick={() => command.mutate("pause")}>Pause</button>}
-        {r.state === "paused" && <button disabled={!operator.isAllowed} title={operator.reason} onClick={() => command.mutate("resume")}>Resume</button>}
-        {isOpen && <button className="secondary" disabled={!operator.isAllowed} title={operator.reason} onClick={() => command.mutate("cancel")}>Cancel</button>}
-        {failures.length > 0 && r.state !== "cancelled" && <button disabled={!operator.isAllowed} title={operator.reason} onClick={() => command.mutate("retry")}>Retry {failures.length} failed</button>}
+        {r.state === "running" && (
+          <button
+            type="button"
+            className="secondary"
+            disabled={!operator.isAllowed}
+            title={operator.reason}
+            onClick={() => command.mutate("pause")}
+          >
+            Pause
+          </button>
+        )}
+        {r.state === "paused" && (
+          <button type="button" disabled={!operator.isAllowed} title={operator.reason} onClick={() => command.mutate("resume")}>
+            Resume
+          </button>
+        )}
+        {isOpen && (
+          <button
+            type="button"
+            className="secondary"
+            disabled={!operator.isAllowed}
+            title={operator.reason}
+            onClick={() => command.mutate("cancel")}
+          >
+            Cancel
+          </button>
+        )}
+        {failures.length > 0 && r.state !== "cancelled" && (
+          <button type="button" disabled={!operator.isAllowed} title={operator.reason} onClick={() => command.mutate("retry")}>
+            Retry {failures.length} failed
+          </button>
+        )}
         {command.isError && <span className="error">{command.error.message}</span>}
       </div>
       <div className="progress" style={{ width: "100%", height: 12, margin: "12px 0" }}>
@@ -72,12 +108,23 @@ function RolloutDetail({ id }: { id: string }) {
         {["done", "downloading", "pending", "failed", "cancelled"].map((state) => (
           <div className="card" key={state}>
             <div className="muted">{state}</div>
-            <div className="value" data-testid={`rollout-${state}`}>{r.counts[state] ?? 0}</div>
+            <div className="value" data-testid={`rollout-${state}`}>
+              {r.counts[state] ?? 0}
+            </div>
           </div>
         ))}
-        <div className="card"><div className="muted">delivered</div><div className="value">{formatBytes(r.bytesDelivered)}</div></div>
-        <div className="card"><div className="muted">from origin (≈ 1 artifact per tier-1 Squid)</div><div className="value">{formatBytes(r.model.artifactBytes)}</div></div>
-        <div className="card"><div className="muted">ETA (measured)</div><div className="value">{formatSeconds(measured)}</div></div>
+        <div className="card">
+          <div className="muted">delivered</div>
+          <div className="value">{formatBytes(r.bytesDelivered)}</div>
+        </div>
+        <div className="card">
+          <div className="muted">from origin (≈ 1 artifact per tier-1 Squid)</div>
+          <div className="value">{formatBytes(r.model.artifactBytes)}</div>
+        </div>
+        <div className="card">
+          <div className="muted">ETA (measured)</div>
+          <div className="value">{formatSeconds(measured)}</div>
+        </div>
         <div className="card" title="size × nodes / aggregate proxy bandwidth, with the bandwidths entered on the Topology page">
           <div className="muted">ETA (model, {r.model.proxies} proxies)</div>
           <div className="value">{formatSeconds(r.model.etaSeconds)}</div>
@@ -87,10 +134,22 @@ function RolloutDetail({ id }: { id: string }) {
       <ThroughputChart samples={samples.current} />
       <h2 style={{ fontSize: 16 }}>Per proxy</h2>
       <table>
-        <thead><tr><th>Proxy</th><th>Downloading</th><th>Done</th><th>Failed</th></tr></thead>
+        <thead>
+          <tr>
+            <th>Proxy</th>
+            <th>Downloading</th>
+            <th>Done</th>
+            <th>Failed</th>
+          </tr>
+        </thead>
         <tbody>
           {r.perProxy.map((p) => (
-            <tr key={p.proxy}><td>{p.proxy}</td><td>{p.downloading}</td><td>{p.done}</td><td>{p.failed}</td></tr>
+            <tr key={p.proxy}>
+              <td>{p.proxy}</td>
+              <td>{p.downloading}</td>
+              <td>{p.done}</td>
+              <td>{p.failed}</td>
+            </tr>
           ))}
         </tbody>
       </table>
@@ -99,10 +158,22 @@ function RolloutDetail({ id }: { id: string }) {
         <p className="muted">None.</p>
       ) : (
         <table>
-          <thead><tr><th>Hypervisor</th><th>Attempts</th><th>Reason</th></tr></thead>
+          <thead>
+            <tr>
+              <th>Hypervisor</th>
+              <th>Attempts</th>
+              <th>Reason</th>
+            </tr>
+          </thead>
           <tbody>
             {failures.slice(0, 500).map((h) => (
-              <tr key={h.name}><td><Link href={`/hypervisors/${encodeURIComponent(h.name)}`}>{h.name}</Link></td><td>{h.attempts}</td><td className="error">{h.error}</td></tr>
+              <tr key={h.name}>
+                <td>
+                  <Link href={`/hypervisors/${encodeURIComponent(h.name)}`}>{h.name}</Link>
+                </td>
+                <td>{h.attempts}</td>
+                <td className="error">{h.error}</td>
+              </tr>
             ))}
           </tbody>
         </table>

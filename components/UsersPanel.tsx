@@ -17,27 +17,54 @@ export function UsersPanel() {
       {users.isError && <p className="error">{users.error.message}</p>}
       <table>
         <thead>
-          <tr><th>User</th><th>Source</th><th>Role</th><th>Last sign-in</th><th>Actions</th></tr>
+          <tr>
+            <th>User</th>
+            <th>Source</th>
+            <th>Role</th>
+            <th>Last sign-in</th>
+            <th>Actions</th>
+          </tr>
         </thead>
         <tbody>
           {users.data?.map((user) => {
             const isFixed = user.isBootstrap;
-            const fixedWhy = isFixed ? "the bootstrap admin: set by PRECACHE_ADMIN_PASSWORD" : user.source === "keystone" ? "the role comes from Keystone" : undefined;
+            const fixedWhy = isFixed
+              ? "the bootstrap admin: set by PRECACHE_ADMIN_PASSWORD"
+              : user.source === "keystone"
+                ? "the role comes from Keystone"
+                : undefined;
             return (
               <tr key={user.name} data-testid={`user-${user.name}`}>
-                <td>{user.name}{user.disabled && <span className="muted"> (disabled)</span>}</td>
+                <td>
+                  {user.name}
+                  {user.disabled && <span className="muted"> (disabled)</span>}
+                </td>
                 <td>{user.source}</td>
                 <td>
-                  <select value={user.role} disabled={Boolean(fixedWhy)} title={fixedWhy} onChange={(e) => update.mutate({ name: user.name, role: e.target.value as Role })}>
-                    {ROLES.map((role) => <option key={role}>{role}</option>)}
+                  <select
+                    value={user.role}
+                    disabled={Boolean(fixedWhy)}
+                    title={fixedWhy}
+                    onChange={(e) => update.mutate({ name: user.name, role: e.target.value as Role })}
+                  >
+                    {ROLES.map((role) => (
+                      <option key={role}>{role}</option>
+                    ))}
                   </select>
                 </td>
                 <td className="muted">{user.lastSignInAt ? new Date(user.lastSignInAt).toLocaleString() : "never"}</td>
                 <td className="row">
-                  <button className="secondary" disabled={isFixed} title={isFixed ? fixedWhy : undefined} onClick={() => update.mutate({ name: user.name, disabled: !user.disabled })}>
+                  <button
+                    type="button"
+                    className="secondary"
+                    disabled={isFixed}
+                    title={isFixed ? fixedWhy : undefined}
+                    onClick={() => update.mutate({ name: user.name, disabled: !user.disabled })}
+                  >
                     {user.disabled ? "Enable" : "Disable"}
                   </button>
                   <button
+                    type="button"
                     className="secondary"
                     disabled={isFixed || user.source === "keystone"}
                     title={isFixed || user.source === "keystone" ? "this password is not kept by Precache" : undefined}
@@ -48,7 +75,13 @@ export function UsersPanel() {
                   >
                     Set password
                   </button>
-                  <button className="secondary" disabled={isFixed} title={isFixed ? fixedWhy : undefined} onClick={() => window.confirm(`Delete ${user.name}?`) && remove.mutate(user.name)}>
+                  <button
+                    type="button"
+                    className="secondary"
+                    disabled={isFixed}
+                    title={isFixed ? fixedWhy : undefined}
+                    onClick={() => window.confirm(`Delete ${user.name}?`) && remove.mutate(user.name)}
+                  >
                     Delete
                   </button>
                 </td>
@@ -67,12 +100,25 @@ export function UsersPanel() {
       >
         <input placeholder="user name" value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} />
         <select value={draft.role} onChange={(e) => setDraft({ ...draft, role: e.target.value as Role })}>
-          {ROLES.map((role) => <option key={role}>{role}</option>)}
+          {ROLES.map((role) => (
+            <option key={role}>{role}</option>
+          ))}
         </select>
-        <input type="password" placeholder="password (8+ characters)" value={draft.password} onChange={(e) => setDraft({ ...draft, password: e.target.value })} />
-        <button type="submit" disabled={!draft.name || draft.password.length < 8 || create.isPending}>Add user</button>
+        <input
+          type="password"
+          placeholder="password (8+ characters)"
+          value={draft.password}
+          onChange={(e) => setDraft({ ...draft, password: e.target.value })}
+        />
+        <button type="submit" disabled={!draft.name || draft.password.length < 8 || create.isPending}>
+          Add user
+        </button>
       </form>
-      {error && <p className="error" role="alert">{error.message}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error.message}
+        </p>
+      )}
     </section>
   );
 }

@@ -4,12 +4,33 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { Role } from "../protocol/roles";
 import { api } from "./api";
 
-export type UserRow = { name: string; source: "local" | "keystone"; role: Role; disabled: boolean; isBootstrap: boolean; lastSignInAt: string | null };
+export type UserRow = {
+  name: string;
+  source: "local" | "keystone";
+  role: Role;
+  disabled: boolean;
+  isBootstrap: boolean;
+  lastSignInAt: string | null;
+};
 export type TokenRow = { id: string; name: string; role: Role; owner: string; createdAt: string; lastUsedAt: string | null };
-export type SessionRow = { id: string; userName: string; role: Role; source: string; address: string | null; userAgent: string | null; lastSeenAt: string; expiresAt: string; isCurrent: boolean };
+export type SessionRow = {
+  id: string;
+  userName: string;
+  role: Role;
+  source: string;
+  address: string | null;
+  userAgent: string | null;
+  lastSeenAt: string;
+  expiresAt: string;
+  isCurrent: boolean;
+};
 
 export function useUsersQuery(isEnabled: boolean) {
-  return useQuery({ queryKey: ["users"], enabled: isEnabled, queryFn: async () => (await api<{ users: UserRow[] }>("GET", "/api/users")).users });
+  return useQuery({
+    queryKey: ["users"],
+    enabled: isEnabled,
+    queryFn: async () => (await api<{ users: UserRow[] }>("GET", "/api/users")).users,
+  });
 }
 
 export function useTokensQuery() {
@@ -17,7 +38,10 @@ export function useTokensQuery() {
 }
 
 export function useSessionsQuery() {
-  return useQuery({ queryKey: ["sessions"], queryFn: async () => (await api<{ sessions: SessionRow[] }>("GET", "/api/sessions")).sessions });
+  return useQuery({
+    queryKey: ["sessions"],
+    queryFn: async () => (await api<{ sessions: SessionRow[] }>("GET", "/api/sessions")).sessions,
+  });
 }
 
 /** One mutation that refreshes the lists it may have changed. */
@@ -31,7 +55,8 @@ export function useAccessMutation<T>(call: (input: T) => Promise<unknown>) {
 
 export const accessCalls = {
   createUser: (user: { name: string; role: Role; password: string }) => api("POST", "/api/users", user),
-  updateUser: ({ name, ...change }: { name: string; role?: Role; disabled?: boolean; password?: string }) => api("POST", `/api/users/${encodeURIComponent(name)}`, change),
+  updateUser: ({ name, ...change }: { name: string; role?: Role; disabled?: boolean; password?: string }) =>
+    api("POST", `/api/users/${encodeURIComponent(name)}`, change),
   deleteUser: (name: string) => api("DELETE", `/api/users/${encodeURIComponent(name)}`),
   createToken: (token: { name: string; role: Role }) => api<{ secret: string; token: TokenRow }>("POST", "/api/tokens", token),
   revokeToken: (id: string) => api("DELETE", `/api/tokens/${id}`),

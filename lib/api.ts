@@ -1,6 +1,10 @@
 // Browser-side REST calls: same origin, session cookie, errors carry the server's code.
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }

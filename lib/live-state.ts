@@ -2,7 +2,14 @@
 "use client";
 import type { QueryClient } from "@tanstack/react-query";
 import { io, type Socket } from "socket.io-client";
-import { UI_NAMESPACE, type CellView, type HypervisorView, type ServerToUiEvents, type UiDelta, type UiToServerEvents } from "../protocol/events";
+import {
+  UI_NAMESPACE,
+  type CellView,
+  type HypervisorView,
+  type ServerToUiEvents,
+  type UiDelta,
+  type UiToServerEvents,
+} from "../protocol/events";
 import { imagesKey, type ImageList } from "./queries";
 
 export type LiveHypervisor = Omit<HypervisorView, "cells"> & { cells: Map<string, CellView> };
@@ -20,9 +27,17 @@ export class LiveStore {
 
   connect(): void {
     if (this.socket) return;
-    const socket: Socket<ServerToUiEvents, UiToServerEvents> = io(UI_NAMESPACE, { withCredentials: true, transports: ["websocket", "polling"] });
+    const socket: Socket<ServerToUiEvents, UiToServerEvents> = io(UI_NAMESPACE, {
+      withCredentials: true,
+      transports: ["websocket", "polling"],
+    });
     this.socket = socket;
-    socket.on("connect", () => this.update(() => ((this.isConnected = true), (this.isUnauthorized = false))));
+    socket.on("connect", () =>
+      this.update(() => {
+        this.isConnected = true;
+        this.isUnauthorized = false;
+      }),
+    );
     socket.on("connect_error", (error) => {
       if (socket.active) return; // a network error: socket.io retries by itself
       // Refused by the server's middleware: forget this socket so a later connect() (after sign-in) starts afresh.
@@ -73,14 +88,16 @@ export class LiveStore {
     });
     if (delta.artifacts.length) {
       // The cache holds GET /api/images' whole answer ({ images, source }).
-      this.queryClient.setQueryData<ImageList>(imagesKey, (list) =>
-        list && {
-          ...list,
-          images: list.images.map((image) => {
-            const change = delta.artifacts.find((entry) => entry.imageId === image.id);
-            return change ? { ...image, artifact: change.artifact } : image;
-          }),
-        },
+      this.queryClient.setQueryData<ImageList>(
+        imagesKey,
+        (list) =>
+          list && {
+            ...list,
+            images: list.images.map((image) => {
+              const change = delta.artifacts.find((entry) => entry.imageId === image.id);
+              return change ? { ...image, artifact: change.artifact } : image;
+            }),
+          },
       );
     }
     if (delta.rollouts.length) void this.queryClient.invalidateQueries({ queryKey: ["rollouts"] });

@@ -41,7 +41,10 @@ export function useImageSourceQuery() {
 }
 
 export function useRolloutsQuery() {
-  return useQuery({ queryKey: ["rollouts"], queryFn: async () => (await api<{ rollouts: RolloutSummary[] }>("GET", "/api/rollouts")).rollouts });
+  return useQuery({
+    queryKey: ["rollouts"],
+    queryFn: async () => (await api<{ rollouts: RolloutSummary[] }>("GET", "/api/rollouts")).rollouts,
+  });
 }
 
 export function usePublishMutation() {

@@ -3,7 +3,7 @@
 import type { SourceSyncView } from "../server/images/sync-images";
 
 export function sourceBannerText(source: SourceSyncView | undefined, now = new Date()): string | null {
-  if (!source || source.state !== "degraded") return null;
+  if (source?.state !== "degraded") return null;
   const reason = source.lastError ?? "unknown error";
   const shown = source.lastSyncedAt ? `showing the list from ${clockTime(source.lastSyncedAt, now)}` : "no image list has been read yet";
   return `Image source unreachable since ${clockTime(source.since, now)}: ${reason} — ${shown}`;

@@ -12,4 +12,7 @@ export type AuditEventView = {
   detail: unknown;
 };
 
-export type AuditPage = { events: AuditEventView[]; /** Pass as `before` for the next (older) page; null at the end. */ nextBefore: string | null };
+export type AuditPage = {
+  events: AuditEventView[] /** Pass as `before` for the next (older) page; null at the end. */;
+  nextBefore: string | null;
+};

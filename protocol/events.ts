@@ -1,7 +1,7 @@
 // The one Socket.io contract between server, agents (namespace /agent) and browsers (namespace /ui).
 // Every receiver validates payloads with these schemas.
 import { z } from "zod";
-import { CellState } from "./states.ts";
+import type { CellState } from "./states.ts";
 
 export const AGENT_NAMESPACE = "/agent";
 export const UI_NAMESPACE = "/ui";
@@ -11,7 +11,11 @@ export const PROTOCOL_VERSION = 1;
  * Free text that is stored and shown (error messages): bounded, no NUL (Postgres text cannot
  * hold it) and no lone surrogate (Prisma's query protocol cannot carry it: the write fails).
  */
-const storedText = (max: number) => z.string().max(max).regex(/^[^\0\p{Cs}]*$/u, "no NUL characters or lone surrogates");
+const storedText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[^\0\p{Cs}]*$/u, "no NUL characters or lone surrogates");
 export const errorPayload = z.object({ code: storedText(64), message: storedText(4096) });
 export type ErrorPayload = z.infer<typeof errorPayload>;
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorPayload };
@@ -20,7 +24,11 @@ export const imageId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "i
 /** Rollout ids are the server's own (lowercase) UUIDs. */
 export const rolloutId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "rollout id: a UUID");
 /** A topology label (rack, room, cell): any printable text, no control characters or lone surrogates. */
-export const groupName = z.string().min(1).max(128).regex(/^[^\p{Cc}\p{Cs}]+$/u, "group name: 1-128 printable characters");
+export const groupName = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[^\p{Cc}\p{Cs}]+$/u, "group name: 1-128 printable characters");
 /** A Squid (or other HTTP proxy) URL: printable ASCII, a scheme and a host. */
 export const proxyUrl = z
   .string()
@@ -35,7 +43,9 @@ const hexDigest = z.string().regex(/^[0-9a-f]+$/i);
  * . _ - and :), so no NUL, control character, slash or lone surrogate ever reaches a query or a path.
  */
 export const HYPERVISOR_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,252}$/;
-export const hypervisorName = z.string().regex(HYPERVISOR_NAME_PATTERN, "hypervisor name: a host name (letters, digits, . _ - :), at most 253 characters");
+export const hypervisorName = z
+  .string()
+  .regex(HYPERVISOR_NAME_PATTERN, "hypervisor name: a host name (letters, digits, . _ - :), at most 253 characters");
 
 /**
  * What an agent presents when it connects (Socket.io `auth`): its name and either its own

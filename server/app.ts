@@ -36,7 +36,13 @@ import { watchDatabase } from "./health/watch-database.ts";
 
 export type PageHandler = RequestHandler;
 export type StartOptions = { env: Env; log?: Logger; pages?: PageHandler; source?: ImageSource };
-export type RunningPrecache = { url: string; context: AppContext; server: http.Server; localAgent: PrecacheAgent | null; close(): Promise<void> };
+export type RunningPrecache = {
+  url: string;
+  context: AppContext;
+  server: http.Server;
+  localAgent: PrecacheAgent | null;
+  close(): Promise<void>;
+};
 
 const RESYNC_MS = 5 * 60_000;
 
@@ -47,7 +53,8 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   const database = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.dataDir });
   log.info({ database: database.driver.kind }, "database ready");
   secureDataDir(env, log);
-  const source: ImageSource = options.source ?? createGlanceSource(env) ?? new DirectorySource(env.imageDir, path.join(env.dataDir, "image-hashes.json"));
+  const source: ImageSource =
+    options.source ?? createGlanceSource(env) ?? new DirectorySource(env.imageDir, path.join(env.dataDir, "image-hashes.json"));
   if (source.kind === "directory") {
     const seeded = await seedSampleImage(env.imageDir);
     if (seeded) log.info({ file: seeded }, "created a sample image so there is something to publish");
@@ -77,7 +84,12 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   const server = http.createServer(createRequestListener(context, env.artifactDir, options.pages));
   // Messages larger than the largest legitimate one (a hello at the inventory cap) are dropped
   // with their connection before they are parsed, authenticated or not.
-  const io = new SocketServer(server, { serveClient: false, pingInterval: 20_000, pingTimeout: 30_000, maxHttpBufferSize: MAX_AGENT_MESSAGE_BYTES });
+  const io = new SocketServer(server, {
+    serveClient: false,
+    pingInterval: 20_000,
+    pingTimeout: 30_000,
+    maxHttpBufferSize: MAX_AGENT_MESSAGE_BYTES,
+  });
   // Nothing is served on the default namespace: refuse it rather than hold idle, unauthenticated sockets.
   io.of("/").use((_socket, next) => next(new Error("unauthorized: connect to /agent or /ui")));
   // Socket.io keeps each session's first HTTP request (for express-session and the like). Once a
@@ -98,12 +110,17 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   context.publicUrl = env.PRECACHE_PUBLIC_URL ?? (await defaultPublicUrl(env.HOST, port));
   log.info({ port, publicUrl: context.publicUrl, source: source.describe() }, "precache listening");
 
-  await syncImages(context).catch((error: Error) => log.error({ error: error.message, source: source.describe() }, "image sync failed; will retry"));
+  await syncImages(context).catch((error: Error) =>
+    log.error({ error: error.message, source: source.describe() }, "image sync failed; will retry"),
+  );
   await resumeInterruptedPublishes(context);
   context.progress.start();
   context.scheduler.start();
   const auditPruning = await startAuditPruning(context, env.PRECACHE_AUDIT_RETENTION_DAYS);
-  const resync = setInterval(() => void syncImages(context).catch((error: Error) => log.warn({ error: error.message }, "image sync failed")), RESYNC_MS);
+  const resync = setInterval(
+    () => void syncImages(context).catch((error: Error) => log.warn({ error: error.message }, "image sync failed")),
+    RESYNC_MS,
+  );
   resync.unref();
 
   let localAgent: PrecacheAgent | null = null;
@@ -157,6 +174,9 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
 async function defaultPublicUrl(host: string, port: number): Promise<string> {
   if (host !== "0.0.0.0" && host !== "::") return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   const name = os.hostname();
-  const resolves = await dns.lookup(name).then(() => true, () => false);
+  const resolves = await dns.lookup(name).then(
+    () => true,
+    () => false,
+  );
   return `http://${resolves ? name : "127.0.0.1"}:${port}`;
 }

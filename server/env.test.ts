@@ -20,7 +20,9 @@ describe("parseEnv", () => {
     const lines = error.message.split("\n");
     expect(lines[0]).toBe("invalid environment:");
     expect(lines.find((line) => line.includes("PORT="))).toMatch(/^ {2}PORT="http": .*number/);
-    expect(lines.find((line) => line.includes("GLANCE_URL="))).toMatch(/^ {2}GLANCE_URL="glance:9292": must be an http\(s\) URL with scheme and host/);
+    expect(lines.find((line) => line.includes("GLANCE_URL="))).toMatch(
+      /^ {2}GLANCE_URL="glance:9292": must be an http\(s\) URL with scheme and host/,
+    );
     expect(lines.find((line) => line.includes("LOG_LEVEL="))).toMatch(/^ {2}LOG_LEVEL="loud": /);
     expect(lines).toHaveLength(4);
   });
@@ -55,14 +57,26 @@ describe("parseEnv", () => {
   });
 
   it("normalises URLs and derives the directories", () => {
-    const env = parseEnv({ GLANCE_URL: "http://glance:9292/", PRECACHE_PUBLIC_URL: "https://precache.example.org:3000//", PRECACHE_DATA_DIR: "/srv/precache" });
+    const env = parseEnv({
+      GLANCE_URL: "http://glance:9292/",
+      PRECACHE_PUBLIC_URL: "https://precache.example.org:3000//",
+      PRECACHE_DATA_DIR: "/srv/precache",
+    });
     expect(env.GLANCE_URL).toBe("http://glance:9292");
     expect(env.PRECACHE_PUBLIC_URL).toBe("https://precache.example.org:3000");
-    expect(env).toMatchObject({ hasGlance: true, dataDir: "/srv/precache", imageDir: "/srv/precache/images", artifactDir: "/srv/precache/artifacts", isProduction: false });
+    expect(env).toMatchObject({
+      hasGlance: true,
+      dataDir: "/srv/precache",
+      imageDir: "/srv/precache/images",
+      artifactDir: "/srv/precache/artifacts",
+      isProduction: false,
+    });
     expect(parseEnv({ PRECACHE_ARTIFACT_DIR: "rel/artifacts" }).artifactDir).toBe(path.resolve("rel/artifacts"));
     expect(parseEnv({}).hasGlance).toBe(false);
     expect(parseEnv({ OS_CLOUD: "cern" }).hasGlance).toBe(true);
-    expect(parseEnv({ DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/precache" }).DATABASE_URL).toBe("postgresql://postgres@127.0.0.1:5432/precache");
+    expect(parseEnv({ DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/precache" }).DATABASE_URL).toBe(
+      "postgresql://postgres@127.0.0.1:5432/precache",
+    );
   });
 
   it("reads flags strictly", () => {
@@ -82,10 +96,23 @@ describe("parseEnv", () => {
       userDomain: "Default",
       roles: { admin: "admin", member: "operator", reader: "viewer" },
     });
-    const custom = parseEnv({ PRECACHE_KEYSTONE_URL: "https://id.example.org", PRECACHE_KEYSTONE_PROJECT: "ops", PRECACHE_KEYSTONE_ROLES: "cloud-admin:admin, precache-viewer:viewer" });
-    expect(custom.keystoneSignIn).toMatchObject({ url: "https://id.example.org", roles: { "cloud-admin": "admin", "precache-viewer": "viewer" } });
-    expect(parseError({ PRECACHE_KEYSTONE_PROJECT: "ops" }).message).toMatch(/PRECACHE_KEYSTONE_PROJECT is set but neither PRECACHE_KEYSTONE_URL nor OS_AUTH_URL/);
-    const error = parseError({ PRECACHE_KEYSTONE_ROLES: "admin=admin", PRECACHE_DASHBOARD_URL: "precache", PRECACHE_SIGN_IN_WINDOW_SECONDS: "0" });
+    const custom = parseEnv({
+      PRECACHE_KEYSTONE_URL: "https://id.example.org",
+      PRECACHE_KEYSTONE_PROJECT: "ops",
+      PRECACHE_KEYSTONE_ROLES: "cloud-admin:admin, precache-viewer:viewer",
+    });
+    expect(custom.keystoneSignIn).toMatchObject({
+      url: "https://id.example.org",
+      roles: { "cloud-admin": "admin", "precache-viewer": "viewer" },
+    });
+    expect(parseError({ PRECACHE_KEYSTONE_PROJECT: "ops" }).message).toMatch(
+      /PRECACHE_KEYSTONE_PROJECT is set but neither PRECACHE_KEYSTONE_URL nor OS_AUTH_URL/,
+    );
+    const error = parseError({
+      PRECACHE_KEYSTONE_ROLES: "admin=admin",
+      PRECACHE_DASHBOARD_URL: "precache",
+      PRECACHE_SIGN_IN_WINDOW_SECONDS: "0",
+    });
     expect(error.message).toMatch(/PRECACHE_KEYSTONE_ROLES="admin=admin": must be keystone-role:precache-role pairs/);
     expect(error.message).toMatch(/PRECACHE_DASHBOARD_URL="precache"/);
     expect(error.message).toMatch(/PRECACHE_SIGN_IN_WINDOW_SECONDS="0"/);

@@ -20,7 +20,10 @@ const httpUrl = (what: string) =>
 const schema = z.object({
   NODE_ENV: z.string().optional(),
   // An empty PORT= means the default, not port 0 (a random port).
-  PORT: z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), z.coerce.number().int().min(0).max(65535).default(3000)),
+  PORT: z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    z.coerce.number().int().min(0).max(65535).default(3000),
+  ),
   HOST: z.string().default("0.0.0.0"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DATABASE_URL: z
@@ -51,7 +54,12 @@ const schema = z.object({
     .default("admin:admin,member:operator,reader:viewer")
     .transform((value, ctx) => {
       const map = parseRoleMap(value);
-      if (!map) ctx.addIssue({ code: "custom", message: "must be keystone-role:precache-role pairs, comma-separated, roles viewer|operator|admin (e.g. admin:admin,member:operator,reader:viewer)" });
+      if (!map)
+        ctx.addIssue({
+          code: "custom",
+          message:
+            "must be keystone-role:precache-role pairs, comma-separated, roles viewer|operator|admin (e.g. admin:admin,member:operator,reader:viewer)",
+        });
       return map ?? {};
     }),
   PRECACHE_INSECURE: flag,
@@ -108,7 +116,10 @@ export type KeystoneSignInSettings = {
 /** "admin:admin,member:operator" → { admin: "admin", member: "operator" }; null when malformed. */
 function parseRoleMap(value: string): Record<string, "viewer" | "operator" | "admin"> | null {
   const map: Record<string, "viewer" | "operator" | "admin"> = Object.create(null);
-  for (const pair of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+  for (const pair of value
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const match = /^([^:\s]+):(viewer|operator|admin)$/.exec(pair);
     if (!match) return null;
     map[match[1]] = match[2] as "viewer" | "operator" | "admin";
@@ -142,7 +153,10 @@ function keystoneSignIn(raw: RawEnv): KeystoneSignInSettings | null {
   const url = raw.PRECACHE_KEYSTONE_URL ?? raw.OS_AUTH_URL;
   if (!raw.PRECACHE_KEYSTONE_PROJECT) return null;
   if (!url) {
-    throw new AppError("CONFIG_INVALID", "invalid environment:\n  PRECACHE_KEYSTONE_PROJECT is set but neither PRECACHE_KEYSTONE_URL nor OS_AUTH_URL names Keystone");
+    throw new AppError(
+      "CONFIG_INVALID",
+      "invalid environment:\n  PRECACHE_KEYSTONE_PROJECT is set but neither PRECACHE_KEYSTONE_URL nor OS_AUTH_URL names Keystone",
+    );
   }
   return {
     url,

@@ -11,10 +11,9 @@ import { writeSecretFile } from "./secure-data-dir.ts";
 export type Secrets = { agentToken: string; apiToken: string; adminPassword: string; sessionSecret: string };
 
 export function loadSecrets(env: Env, log: Logger): Secrets {
-  const missing = [
-    !env.PRECACHE_AGENT_TOKEN && "PRECACHE_AGENT_TOKEN",
-    !env.PRECACHE_API_TOKEN && "PRECACHE_API_TOKEN",
-  ].filter(Boolean) as string[];
+  const missing = [!env.PRECACHE_AGENT_TOKEN && "PRECACHE_AGENT_TOKEN", !env.PRECACHE_API_TOKEN && "PRECACHE_API_TOKEN"].filter(
+    Boolean,
+  ) as string[];
   if (missing.length && env.isProduction && !env.PRECACHE_INSECURE) {
     throw new AppError(
       "CONFIG_INVALID",

@@ -30,7 +30,11 @@ export function secureDataDir(dirs: { dataDir: string; artifactDir: string }, lo
     setMode(dirs.artifactDir, currentMode(dirs.artifactDir) & ~GROUP_WORLD_WRITE, fixes, log);
     removeGroupWorldWrite(dirs.artifactDir, fixes, log);
   }
-  if (fixes.fixed > 0) log.info({ dataDir: dirs.dataDir, fixed: fixes.fixed }, "data dir modes tightened: group/world write removed (PGlite creates its files 0666; a copied data dir may have loose modes)");
+  if (fixes.fixed > 0)
+    log.info(
+      { dataDir: dirs.dataDir, fixed: fixes.fixed },
+      "data dir modes tightened: group/world write removed (PGlite creates its files 0666; a copied data dir may have loose modes)",
+    );
   return fixes;
 }
 

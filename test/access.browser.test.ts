@@ -22,7 +22,12 @@ describe.skipIf(!chromiumAvailable())("roles in the dashboard", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    server = await startProductionServer({ PRECACHE_ADMIN_PASSWORD: ADMIN_PASSWORD, PRECACHE_API_TOKEN: API_TOKEN, PRECACHE_AGENT_TOKEN: "access-agent-token", PRECACHE_LOCAL_AGENT: "0" });
+    server = await startProductionServer({
+      PRECACHE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      PRECACHE_API_TOKEN: API_TOKEN,
+      PRECACHE_AGENT_TOKEN: "access-agent-token",
+      PRECACHE_LOCAL_AGENT: "0",
+    });
     await callApi(server.url, API_TOKEN, "POST", "/api/users", { name: "vera", role: "viewer", password: "vera-password" });
     browser = await launchChromium();
   }, 400_000);
@@ -54,7 +59,9 @@ describe.skipIf(!chromiumAvailable())("roles in the dashboard", () => {
     const page = await (await browser.newContext()).newPage();
     await signIn(page, server.url, "admin", ADMIN_PASSWORD);
     await expect.poll(() => page.getByTestId("signed-in-as").textContent()).toBe("admin · admin");
-    await expect.poll(() => page.getByTestId("image-precache-sample.raw").getByRole("button", { name: "Publish" }).isDisabled()).toBe(false);
+    await expect
+      .poll(() => page.getByTestId("image-precache-sample.raw").getByRole("button", { name: "Publish" }).isDisabled())
+      .toBe(false);
     await page.click("text=Access");
     await page.waitForURL("**/access");
     await expect.poll(() => page.getByTestId("user-vera").textContent()).toContain("local");

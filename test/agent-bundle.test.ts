@@ -21,13 +21,34 @@ describe("bundled agent (dist/precache-agent.mjs)", () => {
     execFileSync(process.execPath, ["scripts/build-agent.mjs", bundle], { cwd: path.resolve(import.meta.dirname, "..") });
     server = await startTestServer();
     // Run from a directory with no node_modules: the bundle must carry everything.
-    agent = spawn(process.execPath, [bundle, "--server", server.url, "--token", AGENT_TOKEN, "--name", "hv-bundled", "--cache-dir", path.join(dir, "_base"), "--allow-direct"], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", NODE_ENV: "production" },
-    });
+    agent = spawn(
+      process.execPath,
+      [
+        bundle,
+        "--server",
+        server.url,
+        "--token",
+        AGENT_TOKEN,
+        "--name",
+        "hv-bundled",
+        "--cache-dir",
+        path.join(dir, "_base"),
+        "--allow-direct",
+      ],
+      {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", NODE_ENV: "production" },
+      },
+    );
     agent.stdout!.on("data", (chunk) => (output += chunk));
     agent.stderr!.on("data", (chunk) => (output += chunk));
-    await waitFor("the bundled agent to enrol", async () => ((await server.api("GET", "/api/hypervisors")).body.hypervisors.some((h: { name: string; online: boolean }) => h.name === "hv-bundled" && h.online) ? true : undefined));
+    await waitFor("the bundled agent to enrol", async () =>
+      (await server.api("GET", "/api/hypervisors")).body.hypervisors.some(
+        (h: { name: string; online: boolean }) => h.name === "hv-bundled" && h.online,
+      )
+        ? true
+        : undefined,
+    );
   });
   afterAll(async () => {
     agent?.kill("SIGTERM");

@@ -37,7 +37,16 @@ describe("the agent never follows a symlink in the cache dir", () => {
 
   function place(cacheDir: string, imageId: string, data: Buffer) {
     const { url, sha512 } = origin.serve(data);
-    return placeImage({ imageId, artifactUrl: url, hash: { algo: "sha512", value: sha512 }, cacheDir, proxies: [], allowDirect: true, imageSize: data.length, diskFormat: "raw" });
+    return placeImage({
+      imageId,
+      artifactUrl: url,
+      hash: { algo: "sha512", value: sha512 },
+      cacheDir,
+      proxies: [],
+      allowDirect: true,
+      imageSize: data.length,
+      diskFormat: "raw",
+    });
   }
 
   it("replaces a symlink planted at <sha1>.part instead of writing through it", async () => {
@@ -58,7 +67,10 @@ describe("the agent never follows a symlink in the cache dir", () => {
     const imageId = crypto.randomUUID();
     const before = fs.readFileSync(outside);
     fs.symlinkSync(outside, baseFilePath(cacheDir, imageId));
-    await expect(place(cacheDir, imageId, crypto.randomBytes(4096))).rejects.toMatchObject({ code: "UNSAFE_PATH", message: expect.stringContaining("symlink") });
+    await expect(place(cacheDir, imageId, crypto.randomBytes(4096))).rejects.toMatchObject({
+      code: "UNSAFE_PATH",
+      message: expect.stringContaining("symlink"),
+    });
     expect(fs.readFileSync(outside).equals(before)).toBe(true);
     expect(fs.readlinkSync(baseFilePath(cacheDir, imageId))).toBe(outside);
     expect(fs.readdirSync(cacheDir)).toEqual([baseFileName(imageId)]);
@@ -88,8 +100,21 @@ describe("the agent never follows a symlink in the cache dir", () => {
       fs.writeFileSync(baseFilePath(cacheDir, imageId), original);
       const instance = path.join(instances, crypto.randomUUID());
       fs.mkdirSync(instance);
-      execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", `../_base/${baseFileName(imageId)}`, "-F", "raw", path.join(instance, "disk")]);
-      await expect(place(cacheDir, imageId, crypto.randomBytes(64 * 1024))).rejects.toMatchObject({ code: "IN_USE", message: expect.stringContaining("instance disk") });
+      execFileSync("qemu-img", [
+        "create",
+        "-q",
+        "-f",
+        "qcow2",
+        "-b",
+        `../_base/${baseFileName(imageId)}`,
+        "-F",
+        "raw",
+        path.join(instance, "disk"),
+      ]);
+      await expect(place(cacheDir, imageId, crypto.randomBytes(64 * 1024))).rejects.toMatchObject({
+        code: "IN_USE",
+        message: expect.stringContaining("instance disk"),
+      });
       expect(fs.readFileSync(baseFilePath(cacheDir, imageId)).equals(original)).toBe(true);
       expect(fs.readdirSync(cacheDir)).toEqual([baseFileName(imageId)]);
     });
@@ -105,11 +130,27 @@ describe("the agent never follows a symlink in the cache dir", () => {
       const data = crypto.randomBytes(512 * 1024);
       const { url, sha512 } = origin.serve(data);
       const placing = placeImage({
-        imageId, artifactUrl: url, hash: { algo: "sha512", value: sha512 }, cacheDir, proxies: [], allowDirect: true, diskFormat: "raw",
+        imageId,
+        artifactUrl: url,
+        hash: { algo: "sha512", value: sha512 },
+        cacheDir,
+        proxies: [],
+        allowDirect: true,
+        diskFormat: "raw",
         onProgress() {
           if (fs.existsSync(instance)) return;
           fs.mkdirSync(instance); // nova boots a VM from the old base file meanwhile
-          execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", `../_base/${baseFileName(imageId)}`, "-F", "raw", path.join(instance, "disk")]);
+          execFileSync("qemu-img", [
+            "create",
+            "-q",
+            "-f",
+            "qcow2",
+            "-b",
+            `../_base/${baseFileName(imageId)}`,
+            "-F",
+            "raw",
+            path.join(instance, "disk"),
+          ]);
         },
       });
       await expect(placing).rejects.toMatchObject({ code: "IN_USE" });
@@ -127,7 +168,10 @@ describe("the agent never follows a symlink in the cache dir", () => {
     const holder = spawn("sh", ["-c", 'exec 3<"$0"; echo open; exec sleep 30', file], { stdio: ["ignore", "pipe", "ignore"] });
     try {
       await new Promise((resolve) => holder.stdout.once("data", resolve));
-      await expect(place(cacheDir, imageId, crypto.randomBytes(64 * 1024))).rejects.toMatchObject({ code: "IN_USE", message: expect.stringContaining(`process ${holder.pid}`) });
+      await expect(place(cacheDir, imageId, crypto.randomBytes(64 * 1024))).rejects.toMatchObject({
+        code: "IN_USE",
+        message: expect.stringContaining(`process ${holder.pid}`),
+      });
       expect(fs.readFileSync(file).equals(original)).toBe(true);
     } finally {
       holder.kill();

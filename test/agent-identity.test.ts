@@ -12,7 +12,7 @@ import { hashAgentSecret } from "../server/agents/agent-secret.ts";
 import { postgresSkipReason, postgresTestUrl } from "./support/databases.ts";
 import { connectRawAgent, refusalOf } from "./support/raw-agent.ts";
 import { startTestAgent } from "./support/test-agent.ts";
-import { AGENT_TOKEN, publishAndWait, rolloutAndWait, startTestServer, waitFor, type TestServer } from "./support/test-server.ts";
+import { AGENT_TOKEN, publishAndWait, startTestServer, waitFor, type TestServer } from "./support/test-server.ts";
 
 type Backend = { name: string; skip: string | null; vars(): Promise<{ vars: Record<string, string>; drop(): Promise<void> }> };
 const backends: Backend[] = [
@@ -27,9 +27,12 @@ const backends: Backend[] = [
   },
 ];
 
-const hypervisor = async (server: TestServer, name: string) => (await server.api("GET", "/api/hypervisors")).body.hypervisors.find((h: { name: string }) => h.name === name);
-const agentView = async (server: TestServer, name: string) => (await server.api("GET", "/api/agents")).body.agents.find((a: { name: string }) => a.name === name);
-const storedCredential = (agent: PrecacheAgent) => JSON.parse(fs.readFileSync(credentialFile(agent.stateDir(), agent.config.name), "utf8")).credential as string;
+const hypervisor = async (server: TestServer, name: string) =>
+  (await server.api("GET", "/api/hypervisors")).body.hypervisors.find((h: { name: string }) => h.name === name);
+const agentView = async (server: TestServer, name: string) =>
+  (await server.api("GET", "/api/agents")).body.agents.find((a: { name: string }) => a.name === name);
+const storedCredential = (agent: PrecacheAgent) =>
+  JSON.parse(fs.readFileSync(credentialFile(agent.stateDir(), agent.config.name), "utf8")).credential as string;
 
 for (const backend of backends) {
   describe.skipIf(backend.skip !== null)(`agent identity [${backend.name}]`, () => {
@@ -67,7 +70,11 @@ for (const backend of backends) {
       expect(fs.statSync(file).mode & 0o777).toBe(0o600);
       const secret = storedCredential(agent);
       const row = await server.context.db.agentCredential.findUnique({ where: { hypervisorName: "hv-enrol" } });
-      expect(row).toMatchObject({ secretHash: hashAgentSecret(secret), enrolledFrom: expect.stringContaining("127.0.0.1"), revokedAt: null });
+      expect(row).toMatchObject({
+        secretHash: hashAgentSecret(secret),
+        enrolledFrom: expect.stringContaining("127.0.0.1"),
+        revokedAt: null,
+      });
       expect(row!.secretHash).not.toContain(secret);
       const audit = await server.context.db.auditEvent.findMany({ where: { action: "agent.enrol", target: "hv-enrol" } });
       expect(audit).toMatchObject([{ actor: "agent:hv-enrol", outcome: "ok", address: expect.stringContaining("127.0.0.1") }]);
@@ -76,9 +83,18 @@ for (const backend of backends) {
       const port = new URL(server.url).port;
       await server.close();
       server = await startTestServer({ ...vars, PRECACHE_DATA_DIR: dataDir, PORT: port, PRECACHE_AGENT_TOKEN: "a-new-enrolment-token" });
-      await waitFor("hv-enrol back online with its credential", async () => ((await hypervisor(server, "hv-enrol"))?.online ? true : undefined), 20_000);
+      await waitFor(
+        "hv-enrol back online with its credential",
+        async () => ((await hypervisor(server, "hv-enrol"))?.online ? true : undefined),
+        20_000,
+      );
       expect(storedCredential(agent)).toBe(secret);
-      expect(await agentView(server, "hv-enrol")).toMatchObject({ name: "hv-enrol", online: true, revoked: false, lastSeenFrom: expect.stringContaining("127.0.0.1") });
+      expect(await agentView(server, "hv-enrol")).toMatchObject({
+        name: "hv-enrol",
+        online: true,
+        revoked: false,
+        lastSeenFrom: expect.stringContaining("127.0.0.1"),
+      });
       await server.close();
       server = await startTestServer({ ...vars, PRECACHE_DATA_DIR: dataDir, PORT: port });
     });
@@ -111,7 +127,14 @@ for (const backend of backends) {
       const rolloutId = created.body.rollout.id;
       thief.socket.emit("download:progress", { rolloutId, imageId: image.id, bytes: 1, totalBytes: image.size });
       thief.socket.emit("download:finished", { rolloutId, imageId: image.id, ok: true, bytes: image.size, seconds: 1 });
-      thief.socket.emit("download:finished", { rolloutId: "00000000-0000-4000-8000-000000000000", imageId: image.id, ok: false, bytes: 0, seconds: 1, error: { code: "X", message: "y" } });
+      thief.socket.emit("download:finished", {
+        rolloutId: "00000000-0000-4000-8000-000000000000",
+        imageId: image.id,
+        ok: false,
+        bytes: 0,
+        seconds: 1,
+        error: { code: "X", message: "y" },
+      });
       const rollout = await waitFor("the real node's rollout", async () => {
         const view = (await server.api("GET", `/api/rollouts/${rolloutId}`)).body.rollout;
         return view.state === "running" ? undefined : view;
@@ -158,7 +181,9 @@ for (const backend of backends) {
       const all = (await server.api("GET", "/api/hypervisors")).body.hypervisors.map((h: { name: string }) => h.name);
       expect(all.filter((name: string) => name.includes("\u0000") || name === "hv-nul")).toEqual([]);
       expect(server.context.agents.onlineNames()).not.toContain("hv-nul");
-      expect(await server.context.db.agentCredential.findMany({ where: { hypervisorName: { in: ["hv-nul", "hv-wrong-token"] } } })).toEqual([]);
+      expect(await server.context.db.agentCredential.findMany({ where: { hypervisorName: { in: ["hv-nul", "hv-wrong-token"] } } })).toEqual(
+        [],
+      );
       expect((await server.api("GET", "/api/topology")).status).toBe(200);
       expect((await server.api("POST", "/api/hypervisors/hv-valid/group", { group: "rack-1" })).status).toBe(200);
       expect((await server.api("GET", "/api/hypervisors")).status).toBe(200);
@@ -180,7 +205,10 @@ for (const backend of backends) {
       const agent = await start("hv-revoked", { refusedRetryMs: 100 });
       const before = storedCredential(agent);
       const revoked = await server.api("POST", "/api/agents/hv-revoked/revoke");
-      expect(revoked).toMatchObject({ status: 200, body: { agent: { name: "hv-revoked", revoked: true, online: false, revokedBy: "token:bootstrap" } } });
+      expect(revoked).toMatchObject({
+        status: 200,
+        body: { agent: { name: "hv-revoked", revoked: true, online: false, revokedBy: "token:bootstrap" } },
+      });
       expect(server.context.agents.isOnline("hv-revoked")).toBe(false);
       // It keeps trying (the agent's backoff starts at 100 ms here), and keeps being refused:
       // audited once, not once per attempt.

@@ -26,8 +26,12 @@ describe.skipIf(shouldSkipTlsTests("agent TLS"))("agent over TLS (haproxy in fro
 
   it("--ca / PRECACHE_CA_FILE is parsed, and a missing file is named", () => {
     expect(agentConfigFrom({ server: proxy.url, token: "t", ca: proxy.caFile }, {} as NodeJS.ProcessEnv).caFile).toBe(proxy.caFile);
-    expect(agentConfigFrom({ server: proxy.url, token: "t" }, { PRECACHE_CA_FILE: proxy.caFile } as unknown as NodeJS.ProcessEnv).caFile).toBe(proxy.caFile);
-    expect(() => agentConfigFrom({ server: proxy.url, token: "t", ca: "/nonexistent/ca.pem" }, {} as NodeJS.ProcessEnv)).toThrow('invalid --ca / PRECACHE_CA_FILE "/nonexistent/ca.pem": no such file');
+    expect(
+      agentConfigFrom({ server: proxy.url, token: "t" }, { PRECACHE_CA_FILE: proxy.caFile } as unknown as NodeJS.ProcessEnv).caFile,
+    ).toBe(proxy.caFile);
+    expect(() => agentConfigFrom({ server: proxy.url, token: "t", ca: "/nonexistent/ca.pem" }, {} as NodeJS.ProcessEnv)).toThrow(
+      'invalid --ca / PRECACHE_CA_FILE "/nonexistent/ca.pem": no such file',
+    );
   });
 
   it("an agent with --ca enrols and comes online through https", async () => {
@@ -46,7 +50,11 @@ describe.skipIf(shouldSkipTlsTests("agent TLS"))("agent over TLS (haproxy in fro
     expect(error).not.toBeNull();
     const cause = String((error!.description as { message?: string } | undefined)?.message ?? error!.description ?? error!.message);
     expect(cause).toMatch(/self[- ]signed certificate in certificate chain|unable to (get local issuer|verify)/i);
-    const trusted = await connectRawAgent(proxy.url, { name: "hv-trusting", token: AGENT_TOKEN }, { ca: fs.readFileSync(proxy.caFile, "utf8") });
+    const trusted = await connectRawAgent(
+      proxy.url,
+      { name: "hv-trusting", token: AGENT_TOKEN },
+      { ca: fs.readFileSync(proxy.caFile, "utf8") },
+    );
     expect((await trusted.hello("hv-trusting")).ok).toBe(true);
     trusted.close();
   });

@@ -13,10 +13,15 @@ describe.skipIf(!chromiumAvailable())("Agents page in Chromium", () => {
   let server: ProductionServer;
   let browser: Browser;
   const node = os.hostname();
-  const online = async () => (await callApi(server.url, API_TOKEN, "GET", "/api/hypervisors")).hypervisors.find((h: { name: string }) => h.name === node)?.online;
+  const online = async () =>
+    (await callApi(server.url, API_TOKEN, "GET", "/api/hypervisors")).hypervisors.find((h: { name: string }) => h.name === node)?.online;
 
   beforeAll(async () => {
-    server = await startProductionServer({ PRECACHE_ADMIN_PASSWORD: PASSWORD, PRECACHE_API_TOKEN: API_TOKEN, PRECACHE_AGENT_TOKEN: "agents-page-agent-token" });
+    server = await startProductionServer({
+      PRECACHE_ADMIN_PASSWORD: PASSWORD,
+      PRECACHE_API_TOKEN: API_TOKEN,
+      PRECACHE_AGENT_TOKEN: "agents-page-agent-token",
+    });
     browser = await launchChromium();
   }, 400_000);
   afterAll(async () => {

@@ -46,7 +46,11 @@ describe("artifact URLs outside the announced origin", () => {
 
   it("refuses them with INVALID_COMMAND and never requests them", async () => {
     const { url } = elsewhere.serve(crypto.randomBytes(1024));
-    for (const artifactUrl of [url, `${server.url}/artifacts/../api/images`, `${server.url.replace("127.0.0.1", "user:pw@127.0.0.1")}/artifacts/x/y.gz`]) {
+    for (const artifactUrl of [
+      url,
+      `${server.url}/artifacts/../api/images`,
+      `${server.url.replace("127.0.0.1", "user:pw@127.0.0.1")}/artifacts/x/y.gz`,
+    ]) {
       const answer = await server.context.agents.send("hv-ssrf", "image:precache", command(artifactUrl));
       expect(answer).toMatchObject({ ok: false, error: { code: "INVALID_COMMAND", message: expect.stringContaining("refused") } });
     }
@@ -56,7 +60,11 @@ describe("artifact URLs outside the announced origin", () => {
   });
 
   it("accepts a URL under the announced base (the control)", async () => {
-    const answer = await server.context.agents.send("hv-ssrf", "image:precache", command(`${server.url}/artifacts/${crypto.randomUUID()}/missing.gz`));
+    const answer = await server.context.agents.send(
+      "hv-ssrf",
+      "image:precache",
+      command(`${server.url}/artifacts/${crypto.randomUUID()}/missing.gz`),
+    );
     expect(answer).toMatchObject({ ok: true });
   });
 });

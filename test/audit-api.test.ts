@@ -29,7 +29,12 @@ describe("audit API", () => {
     const { status, body } = await server.api("GET", "/api/audit?action=rollout.create&outcome=failed");
     expect(status).toBe(200);
     expect(body.events).toHaveLength(1);
-    expect(body.events[0]).toMatchObject({ actor: "token:bootstrap", action: "rollout.create", imageId: "no-such-image", outcome: "failed" });
+    expect(body.events[0]).toMatchObject({
+      actor: "token:bootstrap",
+      action: "rollout.create",
+      imageId: "no-such-image",
+      outcome: "failed",
+    });
     expect(body.events[0].address).toMatch(/127\.0\.0\.1/);
     expect(body.events[0].detail.error).toMatch(/^IMAGE_NOT_FOUND/);
   });

@@ -15,7 +15,11 @@ describe.skipIf(!chromiumAvailable())("audit page in Chromium", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    server = await startProductionServer({ PRECACHE_ADMIN_PASSWORD: PASSWORD, PRECACHE_API_TOKEN: TOKEN, PRECACHE_AGENT_TOKEN: "audit-agent-token" });
+    server = await startProductionServer({
+      PRECACHE_ADMIN_PASSWORD: PASSWORD,
+      PRECACHE_API_TOKEN: TOKEN,
+      PRECACHE_AGENT_TOKEN: "audit-agent-token",
+    });
     browser = await launchChromium();
   }, 400_000);
   afterAll(async () => {
@@ -25,7 +29,10 @@ describe.skipIf(!chromiumAvailable())("audit page in Chromium", () => {
 
   it("shows a pin and a failed rollout, filtered by action and outcome", async () => {
     // The server answers before its first image sync (hashing the sample image) has finished.
-    const imageId = await waitFor("the sample image to be listed", async () => (await callApi(server.url, TOKEN, "GET", "/api/images")).images[0]?.id as string | undefined);
+    const imageId = await waitFor(
+      "the sample image to be listed",
+      async () => (await callApi(server.url, TOKEN, "GET", "/api/images")).images[0]?.id as string | undefined,
+    );
     await callApi(server.url, TOKEN, "POST", `/api/images/${imageId}/pin`, { pinned: true });
     await expect(callApi(server.url, TOKEN, "POST", "/api/rollouts", { imageId: "no-such-image" })).rejects.toThrow(/404/);
 
@@ -53,11 +60,14 @@ describe.skipIf(!chromiumAvailable())("audit page in Chromium", () => {
     await page.fill("#audit-action", "rollout.");
     await page.selectOption("#audit-outcome", "failed");
     await page.getByRole("button", { name: "Filter" }).click();
-    await expect.poll(() => page.locator("tbody tr").getByTestId("audit-action").allTextContents(), { timeout: 15_000 }).toEqual(["rollout.create"]);
+    await expect
+      .poll(() => page.locator("tbody tr").getByTestId("audit-action").allTextContents(), { timeout: 15_000 })
+      .toEqual(["rollout.create"]);
     expect(await page.locator("tbody tr").getByTestId("audit-outcome").textContent()).toBe("failed");
     expect(await page.locator("tbody tr").textContent()).toContain("IMAGE_NOT_FOUND");
     // A page holds 100 events; older ones come with "Load older".
-    for (let index = 0; index < 100; index++) await callApi(server.url, TOKEN, "POST", `/api/images/${imageId}/pin`, { pinned: index % 2 === 0 });
+    for (let index = 0; index < 100; index++)
+      await callApi(server.url, TOKEN, "POST", `/api/images/${imageId}/pin`, { pinned: index % 2 === 0 });
     await page.getByRole("button", { name: "Clear" }).click();
     await expect.poll(() => page.locator("tbody tr").count(), { timeout: 15_000 }).toBe(100);
     await page.getByRole("button", { name: "Load older" }).click();

@@ -21,8 +21,13 @@ describe("audit retention", () => {
     fs.writeFileSync(path.join(dataDir, "images", "tiny.raw"), Buffer.alloc(4096, 1));
     const vars = { PRECACHE_DATA_DIR: dataDir, PRECACHE_AUDIT_RETENTION_DAYS: "30" };
     server = await startTestServer(vars);
-    for (const [action, age] of [["old.gone", 31 * DAY], ["recent.kept", 29 * DAY]] as const) {
-      await server.context.db.auditEvent.create({ data: { actor: "retention-test", action, outcome: "ok", at: new Date(Date.now() - age) } });
+    for (const [action, age] of [
+      ["old.gone", 31 * DAY],
+      ["recent.kept", 29 * DAY],
+    ] as const) {
+      await server.context.db.auditEvent.create({
+        data: { actor: "retention-test", action, outcome: "ok", at: new Date(Date.now() - age) },
+      });
     }
     await server.close();
     server = await startTestServer(vars);

@@ -54,7 +54,9 @@ describe.skipIf(!qemuImg())("cleanup of stale images", () => {
     fs.utimesSync(file, twoDaysAgo, twoDaysAgo);
     const pinned = await server.api("POST", `/api/images/${image.id}/pin`, { pinned: true });
     expect(pinned.status).toBe(200);
-    await waitFor("the pinned base file's mtime to be refreshed", () => (Date.now() - fs.statSync(file).mtimeMs < 60_000 ? true : undefined));
+    await waitFor("the pinned base file's mtime to be refreshed", () =>
+      Date.now() - fs.statSync(file).mtimeMs < 60_000 ? true : undefined,
+    );
     await server.api("POST", `/api/images/${image.id}/pin`, { pinned: false });
   });
 
@@ -65,13 +67,21 @@ describe.skipIf(!qemuImg())("cleanup of stale images", () => {
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", base2, "-F", "raw", path.join(instance, "disk")]);
     const base3 = baseFilePath(agents[2].config.cacheDir, image.id);
     holder = spawn("tail", ["-f", base3], { stdio: "ignore" });
-    await waitFor("tail to open the base file", () => (fs.readdirSync(`/proc/${holder!.pid}/fd`).some((fd) => fs.readlinkSync(`/proc/${holder!.pid}/fd/${fd}`) === base3) ? true : undefined));
+    await waitFor("tail to open the base file", () =>
+      fs.readdirSync(`/proc/${holder!.pid}/fd`).some((fd) => fs.readlinkSync(`/proc/${holder!.pid}/fd/${fd}`) === base3) ? true : undefined,
+    );
 
     fs.rmSync(path.join(server.dataDir, "images", image.name));
     await server.api("POST", "/api/images/sync", {});
     const stale = await server.api("GET", "/api/cleanup/stale");
     expect(stale.body.images).toHaveLength(1);
-    expect(stale.body.images[0]).toMatchObject({ imageId: image.id, reason: "deleted", nodes: 3, bytes: 3 * image.size, hasArtifact: true });
+    expect(stale.body.images[0]).toMatchObject({
+      imageId: image.id,
+      reason: "deleted",
+      nodes: 3,
+      bytes: 3 * image.size,
+      hasArtifact: true,
+    });
     expect(stale.body.totalBytes).toBe(3 * image.size);
 
     const cleanup = await server.api("POST", "/api/cleanup", { imageId: image.id });

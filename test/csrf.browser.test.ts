@@ -20,15 +20,18 @@ async function attack(args: { target: string; forged: unknown; contentType: stri
     credentials: "include",
     headers: { "content-type": args.contentType },
     body: JSON.stringify(args.forged),
-  }).then((response) => response.status, (error: Error) => `error: ${error.message}`);
+  }).then(
+    (response) => response.status,
+    (error: Error) => `error: ${error.message}`,
+  );
   const socket = await new Promise<string>((resolve) => {
     const ws = new WebSocket(`${args.target.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`);
     const timer = setTimeout(() => resolve("timeout"), 5000);
     ws.onmessage = (event) => {
       const data = String(event.data);
       if (data.startsWith("0")) ws.send("40/ui,");
-      else if (data.startsWith("40/ui")) (clearTimeout(timer), resolve("connected"), ws.close());
-      else if (data.startsWith("44/ui")) (clearTimeout(timer), resolve(`refused ${data.slice(6)}`), ws.close());
+      else if (data.startsWith("40/ui")) clearTimeout(timer), resolve("connected"), ws.close();
+      else if (data.startsWith("44/ui")) clearTimeout(timer), resolve(`refused ${data.slice(6)}`), ws.close();
     };
     ws.onerror = () => resolve("error");
   });
@@ -44,7 +47,9 @@ describe.skipIf(!chromiumAvailable())("CSRF in Chromium (finding 6)", () => {
 
   beforeAll(async () => {
     server = await startTestServer({ PRECACHE_ADMIN_PASSWORD: ADMIN_PASSWORD });
-    hostile = http.createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>cat pictures</title>"));
+    hostile = http.createServer((_req, res) =>
+      res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>cat pictures</title>"),
+    );
     await new Promise<void>((resolve) => hostile.listen(0, "127.0.0.1", resolve));
     hostileUrl = `http://127.0.0.1:${(hostile.address() as { port: number }).port}`;
     browser = await launchChromium();
@@ -74,7 +79,11 @@ describe.skipIf(!chromiumAvailable())("CSRF in Chromium (finding 6)", () => {
   it("the dashboard's own origin, with the same cookie, can do both (control)", async () => {
     const page = await context.newPage();
     await page.goto(`${server.url}/api/health`);
-    const result = await page.evaluate(attack, { target: server.url, forged: { nodeBandwidthMbps: 1234 }, contentType: "application/json" });
+    const result = await page.evaluate(attack, {
+      target: server.url,
+      forged: { nodeBandwidthMbps: 1234 },
+      contentType: "application/json",
+    });
     expect(result).toEqual({ posted: 200, socket: "connected" });
     expect((await server.api("GET", "/api/topology")).body.topology.nodeBandwidthMbps).toBe(1234);
   });

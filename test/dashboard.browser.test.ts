@@ -14,7 +14,11 @@ describe.skipIf(!chromiumAvailable())("dashboard in Chromium", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    server = await startProductionServer({ PRECACHE_ADMIN_PASSWORD: PASSWORD, PRECACHE_API_TOKEN: "browser-test-token", PRECACHE_AGENT_TOKEN: "browser-agent-token" });
+    server = await startProductionServer({
+      PRECACHE_ADMIN_PASSWORD: PASSWORD,
+      PRECACHE_API_TOKEN: "browser-test-token",
+      PRECACHE_AGENT_TOKEN: "browser-agent-token",
+    });
     browser = await launchChromium();
   }, 400_000);
   afterAll(async () => {
@@ -55,7 +59,9 @@ describe.skipIf(!chromiumAvailable())("dashboard in Chromium", () => {
     const files = fs.readdirSync(cacheDir);
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(/^[0-9a-f]{40}$/);
-    expect(fs.statSync(path.join(cacheDir, files[0])).size).toBe(fs.statSync(path.join(server.dataDir, "images", "precache-sample.raw")).size);
+    expect(fs.statSync(path.join(cacheDir, files[0])).size).toBe(
+      fs.statSync(path.join(server.dataDir, "images", "precache-sample.raw")).size,
+    );
 
     // Signed out, the heatmap is refused (API and live socket alike) and signing in again works.
     await page.getByRole("button", { name: "Sign out" }).click();

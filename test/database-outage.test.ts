@@ -46,17 +46,33 @@ describe.skipIf(postgresSkipReason())("a Postgres outage while the server runs",
     await admin.query(`ALTER DATABASE "${database.name}" ALLOW_CONNECTIONS false`);
     await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [database.name]);
     try {
-      for (const [method, route] of [["GET", "/api/images"], ["GET", "/api/hypervisors"], ["GET", "/api/rollouts"], ["POST", "/api/images/sync"]]) {
+      for (const [method, route] of [
+        ["GET", "/api/images"],
+        ["GET", "/api/hypervisors"],
+        ["GET", "/api/rollouts"],
+        ["POST", "/api/images/sync"],
+      ]) {
         const answer = await call(method, route);
         expect(answer.status, `${method} ${route}: ${JSON.stringify(answer.body)}`).toBe(503);
-        expect(answer.body.error).toMatchObject({ code: "DATABASE_UNAVAILABLE", message: expect.stringMatching(/^the database is unreachable: /) });
+        expect(answer.body.error).toMatchObject({
+          code: "DATABASE_UNAVAILABLE",
+          message: expect.stringMatching(/^the database is unreachable: /),
+        });
         expect(answer.ms).toBeLessThan(5000);
       }
-      const down = await waitFor("/api/health to report the outage", async () => {
-        const answer = await health();
-        return answer.status === 503 ? answer : undefined;
-      }, 10_000);
-      expect(down.body).toMatchObject({ ok: false, ready: true, dependencies: { database: { state: "degraded", lastError: expect.stringContaining("database") } } });
+      const down = await waitFor(
+        "/api/health to report the outage",
+        async () => {
+          const answer = await health();
+          return answer.status === 503 ? answer : undefined;
+        },
+        10_000,
+      );
+      expect(down.body).toMatchObject({
+        ok: false,
+        ready: true,
+        dependencies: { database: { state: "degraded", lastError: expect.stringContaining("database") } },
+      });
       expect(JSON.stringify(down.body)).not.toContain(database.url);
     } finally {
       await admin.query(`ALTER DATABASE "${database.name}" ALLOW_CONNECTIONS true`);

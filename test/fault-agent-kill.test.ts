@@ -21,7 +21,11 @@ describe.skipIf(shouldSkipSquidTests("agent SIGKILL fault"))("fault: agent SIGKI
     // 3 Mbit/s: about 11 s per node, long enough to kill one in the middle.
     const id = await rig.startRollout({ bandwidthMbps: 3 });
     const [victim, witness] = rig.agents;
-    const killedAt = await waitFor("a third of the image in the victim's .part", () => (rig.partBytes(victim) > rig.artifact.compressedSize / 3 ? rig.partBytes(victim) : undefined), 30_000);
+    const killedAt = await waitFor(
+      "a third of the image in the victim's .part",
+      () => (rig.partBytes(victim) > rig.artifact.compressedSize / 3 ? rig.partBytes(victim) : undefined),
+      30_000,
+    );
     await victim.kill();
     expect(rig.partBytes(victim)).toBeGreaterThan(0); // the dead process left its .part behind
 

@@ -20,7 +20,11 @@ describe.skipIf(shouldSkipSquidTests("server freeze fault"))("fault: server froz
 
   it("agents notice, reconnect after SIGCONT and the rollout completes", async () => {
     const id = await rig.startRollout({ bandwidthMbps: 3 });
-    await waitFor("a node downloading (the first wave is one per proxy)", () => (rig.agents.some((agent) => rig.partBytes(agent) > 256 * 1024) ? true : undefined), 30_000);
+    await waitFor(
+      "a node downloading (the first wave is one per proxy)",
+      () => (rig.agents.some((agent) => rig.partBytes(agent) > 256 * 1024) ? true : undefined),
+      30_000,
+    );
     const before = rig.agents.map((agent) => agent.output().length);
     rig.server.freeze();
     await new Promise((resolve) => setTimeout(resolve, FREEZE_MS));
@@ -28,7 +32,7 @@ describe.skipIf(shouldSkipSquidTests("server freeze fault"))("fault: server froz
     const rollout = await rig.waitRollout(id, 45_000);
 
     // Each agent saw the frozen server as gone (ping timeout), not merely slow.
-    rig.agents.forEach((agent, index) => expect(agent.output().slice(before[index]), agent.name).toContain("ping timeout"));
+    for (const [index, agent] of rig.agents.entries()) expect(agent.output().slice(before[index]), agent.name).toContain("ping timeout");
     expect(rollout).toMatchObject({ state: "done", counts: { done: 2, failed: 0 } });
     expect(Object.values(rig.outcomes())).toEqual(["verified", "verified"]);
     const { refetched, requests } = await rig.deliveredBytes(2);

@@ -31,11 +31,18 @@ for (const database of ["pglite", "postgres"] as const) {
     it("restarts on the same port and data; agents reconnect; the rollout completes", async () => {
       const id = await rig.startRollout({ bandwidthMbps: 3 });
       // The first wave is one node per proxy (Squid warm-up): kill while it is a quarter through.
-      await waitFor("a node a quarter of the way", () => (rig.agents.some((agent) => rig.partBytes(agent) > rig.artifact.compressedSize / 4) ? true : undefined), 30_000);
+      await waitFor(
+        "a node a quarter of the way",
+        () => (rig.agents.some((agent) => rig.partBytes(agent) > rig.artifact.compressedSize / 4) ? true : undefined),
+        30_000,
+      );
       await rig.server.kill();
       await new Promise((resolve) => setTimeout(resolve, 2000));
       await rig.server.restart();
-      await rig.waitOnline(rig.agents.map((agent) => agent.name), 45_000);
+      await rig.waitOnline(
+        rig.agents.map((agent) => agent.name),
+        45_000,
+      );
       const rollout = await rig.waitRollout(id, 60_000);
 
       expect(rollout).toMatchObject({ state: "done", counts: { done: 3, failed: 0 } });
@@ -43,13 +50,17 @@ for (const database of ["pglite", "postgres"] as const) {
       // Each node reports the image verified on disk: its result reached the database.
       const { body } = await rig.server.api("GET", "/api/hypervisors");
       for (const agent of rig.agents) {
-        const cell = body.hypervisors.find((entry: { name: string }) => entry.name === agent.name).images.find((entry: { imageId: string }) => entry.imageId === rig.image.id);
+        const cell = body.hypervisors
+          .find((entry: { name: string }) => entry.name === agent.name)
+          .images.find((entry: { imageId: string }) => entry.imageId === rig.image.id);
         expect(cell, agent.name).toMatchObject({ state: "cached", verified: true });
       }
       // Whether Squid's fill broke with the origin or had finished, agents resume with Range where
       // they were: beyond one artifact each they receive response headers only.
       const { refetched, requests } = await rig.deliveredBytes(3);
-      console.log(`server SIGKILL [${database}]: ${requests} requests, ${refetched} B re-fetched, attempts ${rollout.hypervisors.map((entry) => entry.attempts).join(",")}`);
+      console.log(
+        `server SIGKILL [${database}]: ${requests} requests, ${refetched} B re-fetched, attempts ${rollout.hypervisors.map((entry) => entry.attempts).join(",")}`,
+      );
       expect(refetched).toBeLessThanOrEqual(requests * 1024);
     }, 120_000);
   });

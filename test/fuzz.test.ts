@@ -29,7 +29,15 @@ describe("fuzz", () => {
 
   it(`${CASES} cases: no 5xx, nothing unanswered after 5 s, no server error, alive, RSS bounded`, async () => {
     const isAlive = () => server.process.exitCode === null && server.process.signalCode === null;
-    const report = await runFuzz({ url: server.url, seed: SEED, cases: CASES, apiToken: API_TOKEN, agentToken: AGENT_TOKEN, rssMiB: server.rssMiB, isServerAlive: isAlive });
+    const report = await runFuzz({
+      url: server.url,
+      seed: SEED,
+      cases: CASES,
+      apiToken: API_TOKEN,
+      agentToken: AGENT_TOKEN,
+      rssMiB: server.rssMiB,
+      isServerAlive: isAlive,
+    });
     console.log(formatReport(report, server.errorLines));
     expect(isAlive(), `the server died:\n${server.output().slice(-3000)}`).toBe(true);
     expect(report.failures, formatReport(report, server.errorLines)).toEqual([]);

@@ -77,7 +77,15 @@ describe("GlanceClient without authentication", () => {
     const images = await client.listImages();
 
     expect(images.map((image) => image.name)).toEqual([
-      "uploading", "empty", "big", "ubuntu-5", "ubuntu-4", "ubuntu-3", "ubuntu-2", "ubuntu-1", "ubuntu-0",
+      "uploading",
+      "empty",
+      "big",
+      "ubuntu-5",
+      "ubuntu-4",
+      "ubuntu-3",
+      "ubuntu-2",
+      "ubuntu-1",
+      "ubuntu-0",
     ]);
     const pages = glanceRequests(fake).map((request) => request.path);
     // 9 images in pages of 3: Glance links a next page after every full one, so the fourth comes back empty.

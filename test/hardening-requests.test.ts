@@ -34,7 +34,11 @@ describe("junk request lines (embedded server)", () => {
 describe("junk request lines (npm start, with Next)", () => {
   let server: ProductionServer;
   beforeAll(async () => {
-    server = await startProductionServer({ PRECACHE_API_TOKEN: "junk-api-token", PRECACHE_AGENT_TOKEN: "junk-agent-token", PRECACHE_ADMIN_PASSWORD: "junk-password" });
+    server = await startProductionServer({
+      PRECACHE_API_TOKEN: "junk-api-token",
+      PRECACHE_AGENT_TOKEN: "junk-agent-token",
+      PRECACHE_ADMIN_PASSWORD: "junk-password",
+    });
   });
   afterAll(async () => server?.stop());
 

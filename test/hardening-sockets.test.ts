@@ -10,7 +10,11 @@ import { connectAgent, helloFor, sayHello } from "./fuzz/agent-socket.ts";
 import { AGENT_TOKEN, startTestServer, waitFor, type TestServer } from "./support/test-server.ts";
 
 const unknownFiles = (count: number): CachedFile[] =>
-  Array.from({ length: count }, () => ({ fileName: crypto.randomBytes(20).toString("hex"), bytes: 1_000_000_000_000, mtimeMs: 1_712_345_678_901.1235 }));
+  Array.from({ length: count }, () => ({
+    fileName: crypto.randomBytes(20).toString("hex"),
+    bytes: 1_000_000_000_000,
+    mtimeMs: 1_712_345_678_901.1235,
+  }));
 
 describe("agent sockets", () => {
   let server: TestServer;
@@ -67,7 +71,11 @@ describe("agent sockets", () => {
 
   it("refuses an inventory over the cap that still fits in a message", async () => {
     const agent = await connectAgent(server.url, "hv-over-cap", AGENT_TOKEN);
-    const files = Array.from({ length: MAX_INVENTORY_FILES + 1 }, (_, i) => ({ fileName: i.toString(16).padStart(40, "0"), bytes: 1, mtimeMs: 1 }));
+    const files = Array.from({ length: MAX_INVENTORY_FILES + 1 }, (_, i) => ({
+      fileName: i.toString(16).padStart(40, "0"),
+      bytes: 1,
+      mtimeMs: 1,
+    }));
     const answer = await sayHello(agent, helloFor("hv-over-cap", { inventory: files }));
     agent.close();
     expect(answer).toMatchObject({ ok: false, error: { code: "INVALID_HELLO" } });
@@ -76,8 +84,16 @@ describe("agent sockets", () => {
   it("a hello at the cap, with every field at its longest, fits in one message and is accepted", async () => {
     const agent = await connectAgent(server.url, "hv-longest", AGENT_TOKEN);
     const hello = helloFor("hv-longest", {
-      inventory: unknownFiles(MAX_INVENTORY_FILES).map((file) => ({ ...file, bytes: Number.MAX_SAFE_INTEGER, mtimeMs: -9_999_999_999_999.123 })),
-      active: Array.from({ length: 100 }, () => ({ rolloutId: crypto.randomUUID(), imageId: "i".repeat(128), bytes: Number.MAX_SAFE_INTEGER })),
+      inventory: unknownFiles(MAX_INVENTORY_FILES).map((file) => ({
+        ...file,
+        bytes: Number.MAX_SAFE_INTEGER,
+        mtimeMs: -9_999_999_999_999.123,
+      })),
+      active: Array.from({ length: 100 }, () => ({
+        rolloutId: crypto.randomUUID(),
+        imageId: "i".repeat(128),
+        bytes: Number.MAX_SAFE_INTEGER,
+      })),
       proxies: Array.from({ length: 16 }, () => `http://${"p".repeat(2030)}:3128`),
       cacheDir: "\u0001".repeat(4096),
       version: "\u0001".repeat(64),
@@ -94,7 +110,10 @@ describe("agent sockets", () => {
   it("a 20,000-file inventory of unknown names is reconciled in well under a second while /api/health answers", async () => {
     const agent = await connectAgent(server.url, "hv-many-files", AGENT_TOKEN);
     expect(await sayHello(agent, helloFor("hv-many-files"))).toMatchObject({ ok: true });
-    const files = [...unknownFiles(MAX_INVENTORY_FILES - 1), { fileName: baseFileName(sample.id), bytes: sample.size, mtimeMs: Date.now() }];
+    const files = [
+      ...unknownFiles(MAX_INVENTORY_FILES - 1),
+      { fileName: baseFileName(sample.id), bytes: sample.size, mtimeMs: Date.now() },
+    ];
     let slowestHealthMs = 0;
     let isMeasuring = true;
     const pings = (async () => {
@@ -119,7 +138,9 @@ describe("agent sockets", () => {
     isMeasuring = false;
     await pings;
     agent.close();
-    console.log(`20,000-file inventory reconciled in ${reconciledMs.toFixed(0)} ms; slowest /api/health meanwhile ${slowestHealthMs.toFixed(0)} ms`);
+    console.log(
+      `20,000-file inventory reconciled in ${reconciledMs.toFixed(0)} ms; slowest /api/health meanwhile ${slowestHealthMs.toFixed(0)} ms`,
+    );
     expect(reconciledMs).toBeLessThan(1500); // ~300 ms measured on a loaded 2-core machine, polling included
     expect(slowestHealthMs).toBeLessThan(500);
   });

@@ -96,7 +96,20 @@ describe.skipIf(!requireQemu("hostile image tests"))("hostile images", () => {
     function fetchOnce(data: Buffer, extra: string[]): Promise<{ code: number | null; stderr: string; cacheDir: string }> {
       const { url, sha512 } = origin.serve(data);
       const cacheDir = fs.mkdtempSync(path.join(dir, "cli-cache-"));
-      const args = ["tsx", "agent/cli.ts", "fetch", crypto.randomUUID(), "--artifact-url", url, "--hash", `sha512:${sha512}`, "--cache-dir", cacheDir, "--allow-direct", ...extra];
+      const args = [
+        "tsx",
+        "agent/cli.ts",
+        "fetch",
+        crypto.randomUUID(),
+        "--artifact-url",
+        url,
+        "--hash",
+        `sha512:${sha512}`,
+        "--cache-dir",
+        cacheDir,
+        "--allow-direct",
+        ...extra,
+      ];
       return new Promise((resolve, reject) => {
         // Asynchronous: the origin serving this download lives in this process.
         const child = spawn("npx", args, { cwd: path.resolve(import.meta.dirname, ".."), stdio: ["ignore", "ignore", "pipe"] });
@@ -137,7 +150,16 @@ describe.skipIf(!requireQemu("hostile image tests"))("hostile images", () => {
       const { url, sha512 } = origin.serve(fs.readFileSync(file));
       const cacheDir = fs.mkdtempSync(path.join(dir, "cache-"));
       const imageId = crypto.randomUUID();
-      const placed = await placeImage({ imageId, artifactUrl: url, hash: { algo: "sha512", value: sha512 }, cacheDir, proxies: [], allowDirect: true, diskFormat, forceRawImages: true });
+      const placed = await placeImage({
+        imageId,
+        artifactUrl: url,
+        hash: { algo: "sha512", value: sha512 },
+        cacheDir,
+        proxies: [],
+        allowDirect: true,
+        diskFormat,
+        forceRawImages: true,
+      });
       expect(placed.convertedFrom).toBe(diskFormat);
       execFileSync("qemu-img", ["compare", "-q", "-f", "qcow2", "-F", "raw", qcow2, baseFilePath(cacheDir, imageId)]);
       expect(fs.readdirSync(cacheDir)).toEqual([path.basename(placed.path)]);
@@ -147,7 +169,16 @@ describe.skipIf(!requireQemu("hostile image tests"))("hostile images", () => {
       const data = crypto.randomBytes(512 * 1024);
       const { url, sha512 } = origin.serve(data);
       const cacheDir = fs.mkdtempSync(path.join(dir, "cache-"));
-      const placed = await placeImage({ imageId: crypto.randomUUID(), artifactUrl: url, hash: { algo: "sha512", value: sha512 }, cacheDir, proxies: [], allowDirect: true, diskFormat: "raw", forceRawImages: true });
+      const placed = await placeImage({
+        imageId: crypto.randomUUID(),
+        artifactUrl: url,
+        hash: { algo: "sha512", value: sha512 },
+        cacheDir,
+        proxies: [],
+        allowDirect: true,
+        diskFormat: "raw",
+        forceRawImages: true,
+      });
       expect(placed.convertedFrom).toBeNull();
       expect(fs.readFileSync(placed.path).equals(data)).toBe(true);
     });

@@ -45,8 +45,14 @@ describe.skipIf(keystoneSkipReason())("image source health against a real Keysto
 
   it("with right settings everything is ok (the setup itself works)", async () => {
     const server = await start(settings());
-    expect((await server.api("GET", "/api/images")).body).toMatchObject({ images: [{ name: "cirros" }], source: { kind: "glance", state: "ok", lastError: null } });
-    expect(await health(server)).toMatchObject({ status: 200, body: { ok: true, dependencies: { imageSource: { state: "ok" }, keystone: { state: "ok" } } } });
+    expect((await server.api("GET", "/api/images")).body).toMatchObject({
+      images: [{ name: "cirros" }],
+      source: { kind: "glance", state: "ok", lastError: null },
+    });
+    expect(await health(server)).toMatchObject({
+      status: 200,
+      body: { ok: true, dependencies: { imageSource: { state: "ok" }, keystone: { state: "ok" } } },
+    });
   });
 
   it("a wrong password: health degraded with the reason, images carry it, sync answers 502 GLANCE_AUTH_FAILED", async () => {
@@ -57,7 +63,10 @@ describe.skipIf(keystoneSkipReason())("image source health against a real Keysto
     expect(body.dependencies.imageSource).toMatchObject({ state: "degraded", lastError: expect.stringMatching(reason) });
     expect(body.dependencies.keystone).toMatchObject({ state: "degraded", lastError: expect.stringMatching(reason) });
     expect(JSON.stringify(body)).not.toContain("wrong-pw");
-    expect((await server.api("GET", "/api/images")).body).toMatchObject({ images: [], source: { state: "degraded", lastError: expect.stringMatching(reason), lastSyncedAt: null } });
+    expect((await server.api("GET", "/api/images")).body).toMatchObject({
+      images: [],
+      source: { state: "degraded", lastError: expect.stringMatching(reason), lastSyncedAt: null },
+    });
     const sync = await server.api("POST", "/api/images/sync");
     expect(sync).toMatchObject({ status: 502, body: { error: { code: "GLANCE_AUTH_FAILED", message: expect.stringMatching(reason) } } });
   });
@@ -68,8 +77,14 @@ describe.skipIf(keystoneSkipReason())("image source health against a real Keysto
     const sync = await server.api("POST", "/api/images/sync");
     expect(sync.status, JSON.stringify(sync.body)).toBe(502); // was a 500 INTERNAL, the reason only in the log
     expect(sync.body.error).toMatchObject({ code: "GLANCE_NOT_IN_CATALOG", message: expect.stringMatching(reason) });
-    expect((await health(server)).body.dependencies.imageSource).toMatchObject({ state: "degraded", lastError: expect.stringMatching(reason) });
-    expect((await server.api("GET", "/api/images")).body.source).toMatchObject({ state: "degraded", lastError: expect.stringMatching(reason) });
+    expect((await health(server)).body.dependencies.imageSource).toMatchObject({
+      state: "degraded",
+      lastError: expect.stringMatching(reason),
+    });
+    expect((await server.api("GET", "/api/images")).body.source).toMatchObject({
+      state: "degraded",
+      lastError: expect.stringMatching(reason),
+    });
   });
 
   it("Keystone stopped: the last good list stays, marked with the failure and when it was read", async () => {
@@ -84,7 +99,11 @@ describe.skipIf(keystoneSkipReason())("image source health against a real Keysto
     const reason = /keystone at http:\/\/127\.0\.0\.1:\d+\/v3\/auth\/tokens is unreachable: ECONNREFUSED/;
     const { status, body } = await health(server);
     expect(status).toBe(200);
-    expect(body.dependencies).toMatchObject({ database: { state: "ok" }, imageSource: { state: "degraded" }, keystone: { state: "degraded", lastError: expect.stringMatching(reason) } });
+    expect(body.dependencies).toMatchObject({
+      database: { state: "ok" },
+      imageSource: { state: "degraded" },
+      keystone: { state: "degraded", lastError: expect.stringMatching(reason) },
+    });
     const images = (await server.api("GET", "/api/images")).body;
     expect(images.images).toMatchObject([{ name: "cirros" }]);
     expect(images.source).toMatchObject({ state: "degraded", lastError: expect.stringMatching(reason), lastFailedAt: expect.any(String) });

@@ -44,7 +44,12 @@ describe.skipIf(keystoneSkipReason())("sign-in through a real Keystone", () => {
   });
 
   it("refuses a wrong password, an unmapped role and a user without a role on the project", async () => {
-    for (const [username, password] of [["kate", "wrong"], ["nora", "nora-pw"], ["olga", "olga-pw"], ["nobody", "x"]]) {
+    for (const [username, password] of [
+      ["kate", "wrong"],
+      ["nora", "nora-pw"],
+      ["olga", "olga-pw"],
+      ["nobody", "x"],
+    ]) {
       const answer = await trySignIn(server.url, { username, password });
       expect(answer.status, `${username}: ${JSON.stringify(answer.body)}`).toBe(401);
     }
@@ -58,7 +63,11 @@ describe.skipIf(keystoneSkipReason())("sign-in through a real Keystone", () => {
   it("Keystone users appear in the user list; disabling one locks them out although Keystone says yes", async () => {
     const admin = await signInAs(server.url, { password: "bootstrap-pw" });
     const { users } = (await admin.call("GET", "/api/users")).body;
-    expect(users.filter((user: { source: string }) => user.source === "keystone").map((user: { name: string; role: string }) => `${user.name}:${user.role}`)).toEqual(["kate:admin", "mike:operator", "rita:viewer"]);
+    expect(
+      users
+        .filter((user: { source: string }) => user.source === "keystone")
+        .map((user: { name: string; role: string }) => `${user.name}:${user.role}`),
+    ).toEqual(["kate:admin", "mike:operator", "rita:viewer"]);
     expect((await admin.call("POST", "/api/users/mike", { role: "admin" })).status).toBe(409); // the role lives in Keystone
     expect((await admin.call("POST", "/api/users/mike", { disabled: true })).status).toBe(200);
     expect((await trySignIn(server.url, { username: "mike", password: "mike-pw" })).status).toBe(401);

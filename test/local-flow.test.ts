@@ -45,7 +45,11 @@ describe("fresh machine: sample image to the local nova cache", () => {
     expect(fs.statSync(placed).mode & 0o777).toBe(0o644);
 
     const hypervisors = await server.api("GET", "/api/hypervisors");
-    expect(hypervisors.body.hypervisors[0]).toMatchObject({ name: "hv-local", online: true, images: [{ imageId: image.id, state: "cached", verified: true }] });
+    expect(hypervisors.body.hypervisors[0]).toMatchObject({
+      name: "hv-local",
+      online: true,
+      images: [{ imageId: image.id, state: "cached", verified: true }],
+    });
 
     const metrics = await readMetrics();
     expect(metrics).toContain(`precache_hypervisors{online="true"} 1\n`);
@@ -69,7 +73,10 @@ describe("fresh machine: sample image to the local nova cache", () => {
   }
 
   it("refuses bad requests with a clear error", async () => {
-    expect(await server.api("POST", "/api/images/nope/publish", {})).toMatchObject({ status: 404, body: { error: { code: "IMAGE_NOT_FOUND" } } });
+    expect(await server.api("POST", "/api/images/nope/publish", {})).toMatchObject({
+      status: 404,
+      body: { error: { code: "IMAGE_NOT_FOUND" } },
+    });
     expect(await server.api("POST", "/api/rollouts", { imageId: "nope" })).toMatchObject({ status: 404 });
     const invalid = await server.api("POST", "/api/rollouts", { image: "x" });
     expect(invalid.status).toBe(422);

@@ -47,7 +47,12 @@ describeEachDatabaseServer("operators with roles", { PRECACHE_ADMIN_PASSWORD: AD
     expect(admin.user).toEqual({ name: "admin", role: "admin", source: "local" });
     await signInAs(server().url, { username: "admin", password: ADMIN_PASSWORD });
     await signInAs(server().url, { password: API_TOKEN }); // the API token is accepted at sign-in too
-    for (const [name, role] of [["vera", "viewer"], ["otto", "operator"], ["ada", "admin"], ["victim", "viewer"]]) {
+    for (const [name, role] of [
+      ["vera", "viewer"],
+      ["otto", "operator"],
+      ["ada", "admin"],
+      ["victim", "viewer"],
+    ]) {
       const created = await admin.call("POST", "/api/users", { name, role, password: `${name}-password` });
       expect(created.status, JSON.stringify(created.body)).toBe(201);
       expect(created.body.user).toMatchObject({ name, role, source: "local", disabled: false });
@@ -69,7 +74,10 @@ describeEachDatabaseServer("operators with roles", { PRECACHE_ADMIN_PASSWORD: AD
     expect(viewer.user).toEqual({ name: "vera", role: "viewer", source: "local" });
     expect((await trySignIn(server().url, { username: "vera", password: "otto-password" })).status).toBe(401);
     expect((await trySignIn(server().url, { username: "nobody", password: "otto-password" })).status).toBe(401);
-    expect((await viewer.call("GET", "/api/session")).body).toEqual({ authenticated: true, user: { name: "vera", role: "viewer", via: "session" } });
+    expect((await viewer.call("GET", "/api/session")).body).toEqual({
+      authenticated: true,
+      user: { name: "vera", role: "viewer", via: "session" },
+    });
   });
 
   it("a viewer reads, and is refused every state change with 403", async () => {
@@ -111,7 +119,9 @@ describeEachDatabaseServer("operators with roles", { PRECACHE_ADMIN_PASSWORD: AD
     expect((await trySignIn(server().url, { username: "victim", password: "victim-password-2" })).status).toBe(401);
     expect((await admin.call("DELETE", "/api/users/victim")).status).toBe(200);
     expect((await admin.call("DELETE", "/api/users/victim")).status).toBe(404);
-    const actions = (await server().context.db.auditEvent.findMany({ where: { target: "victim", outcome: "ok" } })).map((event) => event.action);
+    const actions = (await server().context.db.auditEvent.findMany({ where: { target: "victim", outcome: "ok" } })).map(
+      (event) => event.action,
+    );
     expect(actions).toEqual(expect.arrayContaining(["user.create", "user.update", "user.delete"]));
   });
 

@@ -15,7 +15,11 @@ describeEachDatabaseServer("sessions and tokens", { PRECACHE_ADMIN_PASSWORD: ADM
 
   beforeAll(async () => {
     admin = await signInAs(server().url, { password: ADMIN_PASSWORD });
-    for (const [name, role] of [["vera", "viewer"], ["otto", "operator"]]) await admin.call("POST", "/api/users", { name, role, password: `${name}-password` });
+    for (const [name, role] of [
+      ["vera", "viewer"],
+      ["otto", "operator"],
+    ])
+      await admin.call("POST", "/api/users", { name, role, password: `${name}-password` });
   });
 
   it("the cookie holds a random value; the row holds its sha256, the user, address and expiry", async () => {
@@ -36,8 +40,12 @@ describeEachDatabaseServer("sessions and tokens", { PRECACHE_ADMIN_PASSWORD: ADM
     expect(out.headers.get("set-cookie")).toMatch(/Max-Age=0/);
     expect((await otto.call("GET", "/api/images")).status).toBe(401);
     expect((await otto.call("GET", "/api/session")).body).toEqual({ authenticated: false });
-    const audit = await server().context.db.auditEvent.findMany({ where: { actor: "otto", action: { in: ["session.sign-in", "session.sign-out"] } } });
-    expect(audit.map((event) => `${event.action}:${event.outcome}:${event.address}`)).toEqual(expect.arrayContaining(["session.sign-in:ok:127.0.0.1", "session.sign-out:ok:127.0.0.1"]));
+    const audit = await server().context.db.auditEvent.findMany({
+      where: { actor: "otto", action: { in: ["session.sign-in", "session.sign-out"] } },
+    });
+    expect(audit.map((event) => `${event.action}:${event.outcome}:${event.address}`)).toEqual(
+      expect.arrayContaining(["session.sign-in:ok:127.0.0.1", "session.sign-out:ok:127.0.0.1"]),
+    );
   });
 
   it("users list and revoke their own sessions; admins see and revoke everyone's, and the socket drops", async () => {
@@ -52,7 +60,11 @@ describeEachDatabaseServer("sessions and tokens", { PRECACHE_ADMIN_PASSWORD: ADM
     const adminSession = everyone.find((session: { userName: string }) => session.userName === "admin");
     expect((await vera.call("DELETE", `/api/sessions/${adminSession.id}`)).status).toBe(404);
 
-    const socket = connect(server().url + UI_NAMESPACE, { transports: ["websocket"], extraHeaders: { cookie: veraToo.cookie, origin: server().url }, reconnection: false });
+    const socket = connect(server().url + UI_NAMESPACE, {
+      transports: ["websocket"],
+      extraHeaders: { cookie: veraToo.cookie, origin: server().url },
+      reconnection: false,
+    });
     await new Promise<void>((resolve, reject) => (socket.once("connect", resolve), socket.once("connect_error", reject)));
     const dropped = new Promise<string>((resolve) => socket.once("disconnect", resolve));
     const other = own.find((session: { isCurrent: boolean }) => !session.isCurrent);
@@ -78,7 +90,10 @@ describeEachDatabaseServer("sessions and tokens", { PRECACHE_ADMIN_PASSWORD: ADM
     const asToken = tokenClient(server().url, secret);
     expect((await asToken.call("GET", "/api/images")).status).toBe(200);
     expect((await asToken.call("POST", "/api/images/sync", {})).status).toBe(403);
-    expect((await asToken.call("GET", "/api/session")).body).toEqual({ authenticated: true, user: { name: "otto", role: "viewer", via: "token" } });
+    expect((await asToken.call("GET", "/api/session")).body).toEqual({
+      authenticated: true,
+      user: { name: "otto", role: "viewer", via: "token" },
+    });
     const operatorToken = (await otto.call("POST", "/api/tokens", { name: "deploy" })).body;
     expect(operatorToken.token.role).toBe("operator");
     expect((await tokenClient(server().url, operatorToken.secret).call("POST", "/api/images/sync")).status).toBe(200);
@@ -87,8 +102,10 @@ describeEachDatabaseServer("sessions and tokens", { PRECACHE_ADMIN_PASSWORD: ADM
     expect((await vera.call("DELETE", `/api/tokens/${token.id}`)).status).toBe(404);
     expect((await otto.call("DELETE", `/api/tokens/${token.id}`)).status).toBe(200);
     expect((await asToken.call("GET", "/api/images")).status).toBe(401);
-    expect((await tokenClient(server().url, "pct_" + "A".repeat(43)).call("GET", "/api/images")).status).toBe(401);
-    const audit = (await server().context.db.auditEvent.findMany({ where: { actor: "otto", action: { startsWith: "token." } } })).map((event) => `${event.action}:${event.outcome}`);
+    expect((await tokenClient(server().url, `pct_${"A".repeat(43)}`).call("GET", "/api/images")).status).toBe(401);
+    const audit = (await server().context.db.auditEvent.findMany({ where: { actor: "otto", action: { startsWith: "token." } } })).map(
+      (event) => `${event.action}:${event.outcome}`,
+    );
     expect(audit).toEqual(expect.arrayContaining(["token.create:ok", "token.create:failed", "token.revoke:ok"]));
 
     // Lowering the owner's role revokes the tokens above it.
@@ -149,7 +166,6 @@ describe("sign-in throttling (finding 7)", () => {
     expect(denied).toHaveLength(301); // every refusal, the throttled ones too
     expect(denied.every((event) => event.address === "127.0.0.1" && event.actor === "admin")).toBe(true);
   });
-
 });
 
 describe("sign-in throttling per address", () => {

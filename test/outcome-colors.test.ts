@@ -4,7 +4,9 @@ import { outcomeColors, unknownOutcomeColors } from "../components/outcome-color
 import { formatLocalTime, localInputToIso } from "../lib/format-local-time.ts";
 
 function luminance(hex: string): number {
-  const [r, g, b] = [1, 3, 5].map((start) => parseInt(hex.slice(start, start + 2), 16) / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+  const [r, g, b] = [1, 3, 5]
+    .map((start) => parseInt(hex.slice(start, start + 2), 16) / 255)
+    .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }
 
@@ -14,9 +16,12 @@ function contrast(a: string, b: string): number {
 }
 
 describe("audit page presentation", () => {
-  it.each(Object.entries({ ...outcomeColors, unknown: unknownOutcomeColors }))("the %s badge meets WCAG AA", (_name, { background, color }) => {
-    expect(contrast(background, color)).toBeGreaterThanOrEqual(4.5);
-  });
+  it.each(Object.entries({ ...outcomeColors, unknown: unknownOutcomeColors }))(
+    "the %s badge meets WCAG AA",
+    (_name, { background, color }) => {
+      expect(contrast(background, color)).toBeGreaterThanOrEqual(4.5);
+    },
+  );
 
   it("shows times in local ISO-like form with the zone offset", () => {
     const zone = process.env.TZ;

@@ -54,7 +54,11 @@ for (const engine of engines) {
       const imageId = `img-${crypto.randomUUID()}`;
       await db().image.create({ data: { id: imageId, name: imageId, status: "active", source: "test" } });
       const rollout = await db().rollout.create({
-        data: { imageId, state: "running", targets: { createMany: { data: hypervisors.map((hypervisorName) => ({ hypervisorName, state: "downloading" })) } } },
+        data: {
+          imageId,
+          state: "running",
+          targets: { createMany: { data: hypervisors.map((hypervisorName) => ({ hypervisorName, state: "downloading" })) } },
+        },
       });
       return rollout.id;
     }

@@ -16,7 +16,8 @@ describe("publish CLI", () => {
   });
   afterAll(() => server?.close());
 
-  const publish = (...args: string[]) => run(process.execPath, [tsx, "cli/publish-image.ts", ...args, "--server", server.url, "--token", API_TOKEN], { cwd: root });
+  const publish = (...args: string[]) =>
+    run(process.execPath, [tsx, "cli/publish-image.ts", ...args, "--server", server.url, "--token", API_TOKEN], { cwd: root });
 
   it("publishes by name at the chosen level, then reports the artifact as already published", async () => {
     const first = await publish("precache-sample.raw", "--level", "1");
@@ -29,7 +30,9 @@ describe("publish CLI", () => {
 
   it("names the problem: unknown image, bad level, wrong token", async () => {
     await expect(publish("nope")).rejects.toMatchObject({ stderr: expect.stringContaining('no image "nope"') });
-    await expect(publish("precache-sample.raw", "--level", "12")).rejects.toMatchObject({ stderr: expect.stringContaining('invalid --level "12"') });
+    await expect(publish("precache-sample.raw", "--level", "12")).rejects.toMatchObject({
+      stderr: expect.stringContaining('invalid --level "12"'),
+    });
     await expect(
       run(process.execPath, [tsx, "cli/publish-image.ts", "precache-sample.raw", "--server", server.url, "--token", "bad"], { cwd: root }),
     ).rejects.toMatchObject({ stderr: expect.stringContaining("UNAUTHORIZED") });

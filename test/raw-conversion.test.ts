@@ -89,7 +89,9 @@ describe.skipIf(!hasQemu)("converting to raw for nova's force_raw_images", () =>
       server = await startTestServer({ PRECACHE_DATA_DIR: dataDir });
       agent = await startTestAgent(server.url, "hv-raw");
       dirs.push(agent.config.cacheDir);
-      const image = (await server.api("GET", "/api/images")).body.images.find((candidate: { name: string }) => candidate.name === "cloud-disk.img");
+      const image = (await server.api("GET", "/api/images")).body.images.find(
+        (candidate: { name: string }) => candidate.name === "cloud-disk.img",
+      );
       expect(image.diskFormat).toBe("qcow2");
       await publishAndWait(server, image.id);
       const rollout = await rolloutAndWait(server, { imageId: image.id, hypervisors: ["hv-raw"] });
@@ -156,7 +158,10 @@ describe.skipIf(!hasQemu)("converting to raw for nova's force_raw_images", () =>
     process.env.PATH = "/nonexistent";
     try {
       const { placing, cacheDir } = place(fs.readFileSync(qcow2), "qcow2");
-      await expect(placing).rejects.toMatchObject({ code: "CONVERT_UNAVAILABLE", message: expect.stringMatching(/qemu-utils.*--force-raw-images=false/) });
+      await expect(placing).rejects.toMatchObject({
+        code: "CONVERT_UNAVAILABLE",
+        message: expect.stringMatching(/qemu-utils.*--force-raw-images=false/),
+      });
       expect(fs.readdirSync(cacheDir)).toEqual([]);
     } finally {
       process.env.PATH = path_;

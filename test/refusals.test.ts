@@ -46,7 +46,15 @@ describe.skipIf(!small || !tinyOrigin)("full disks", () => {
 
   it("agent: ENOSPC in the middle of a write becomes DISK_FULL and leaves no .part", async () => {
     const cacheDir = path.join(small!, "_base2");
-    const attempt = placeImage({ imageId: image.id, artifactUrl, hash: { algo: "sha512", value: image.osHashValue }, cacheDir, proxies: [], allowDirect: true, imageSize: null });
+    const attempt = placeImage({
+      imageId: image.id,
+      artifactUrl,
+      hash: { algo: "sha512", value: image.osHashValue },
+      cacheDir,
+      proxies: [],
+      allowDirect: true,
+      imageSize: null,
+    });
     await expect(attempt).rejects.toBeInstanceOf(AgentError);
     await expect(attempt).rejects.toMatchObject({ code: "DISK_FULL" });
     expect(fs.existsSync(baseFilePath(cacheDir, image.id))).toBe(false);
@@ -107,4 +115,3 @@ describe("publishing from Glance", () => {
     expect(refused.body.error.message).toContain(glance.url);
   });
 });
-

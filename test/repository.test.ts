@@ -30,7 +30,10 @@ import { describeEachDatabase, postgresDatabaseExists, postgresSkipReason, asser
 import { startTestAgent } from "./support/test-agent.ts";
 
 /** What the agent hub does with a hello: register (answered at once), then reconcile the inventory. */
-async function registerHypervisor(context: Parameters<typeof registerOnly>[0] & Parameters<typeof applyInventory>[0], hello: Parameters<typeof registerOnly>[1]) {
+async function registerHypervisor(
+  context: Parameters<typeof registerOnly>[0] & Parameters<typeof applyInventory>[0],
+  hello: Parameters<typeof registerOnly>[1],
+) {
   const settings = await registerOnly(context, hello);
   await applyInventory(context, hello.name, hello.inventory);
   return settings;
@@ -233,14 +236,28 @@ describeEachDatabase("repository", (under) => {
 
       expect(await syncImages(context)).toEqual({ count: 2, removed: 0 });
       const first = await context.db.image.findUniqueOrThrow({ where: { id: big.id } });
-      expect(first).toMatchObject({ name: "big", status: "active", size: BigInt(5 * GiB + 7), diskFormat: "raw", source: "glance", glanceUpdatedAt: big.updatedAt });
+      expect(first).toMatchObject({
+        name: "big",
+        status: "active",
+        size: BigInt(5 * GiB + 7),
+        diskFormat: "raw",
+        source: "glance",
+        glanceUpdatedAt: big.updatedAt,
+      });
       expect(Number(first.size)).toBe(5 * GiB + 7);
-      expect(await context.db.image.findUniqueOrThrow({ where: { id: small.id } })).toMatchObject({ osHashAlgo: null, osHashValue: null, size: 1n });
+      expect(await context.db.image.findUniqueOrThrow({ where: { id: small.id } })).toMatchObject({
+        osHashAlgo: null,
+        osHashValue: null,
+        size: 1n,
+      });
 
       const added = sourceImage({ name: "added", size: null });
       source.images = [{ ...big, name: "big-renamed", status: "deactivated" }, added];
       expect(await syncImages(context)).toEqual({ count: 2, removed: 1 });
-      expect(await context.db.image.findUniqueOrThrow({ where: { id: big.id } })).toMatchObject({ name: "big-renamed", status: "deactivated" });
+      expect(await context.db.image.findUniqueOrThrow({ where: { id: big.id } })).toMatchObject({
+        name: "big-renamed",
+        status: "deactivated",
+      });
       expect(await context.db.image.findUniqueOrThrow({ where: { id: small.id } })).toMatchObject({ name: "small", status: "deleted" });
       expect(await context.db.image.findUniqueOrThrow({ where: { id: added.id } })).toMatchObject({ size: null });
 
@@ -279,15 +296,38 @@ describeEachDatabase("repository", (under) => {
       );
 
       const row = await db.hypervisor.findUniqueOrThrow({ where: { name }, include: { images: { orderBy: { bytes: "asc" } } } });
-      expect(row).toMatchObject({ online: true, version: "0.1.0-test", cacheDir: "/var/lib/nova/instances/_base", proxies: ["http://squid-a:3128", "http://squid-b.rack-2:3128"] });
+      expect(row).toMatchObject({
+        online: true,
+        version: "0.1.0-test",
+        cacheDir: "/var/lib/nova/instances/_base",
+        proxies: ["http://squid-a:3128", "http://squid-b.rack-2:3128"],
+      });
       expect(row.freeBytes).toBe(BigInt(7.5 * 1024 * GiB));
-      expect(row.images.map((image) => ({ imageId: image.imageId, state: image.state, bytes: image.bytes, verified: image.verified, error: image.error }))).toEqual([
+      expect(
+        row.images.map((image) => ({
+          imageId: image.imageId,
+          state: image.state,
+          bytes: image.bytes,
+          verified: image.verified,
+          error: image.error,
+        })),
+      ).toEqual([
         { imageId: short, state: "cached", bytes: 1000n, verified: false, error: "size 1000 differs from image size 2048" },
         { imageId: whole, state: "cached", bytes: BigInt(6 * GiB + 1), verified: false, error: null },
       ]);
-      expect(ui.events.filter(([method]) => method === "hypervisorChanged")).toEqual([["hypervisorChanged", expect.objectContaining({ name, online: true, freeBytes: 7.5 * 1024 * GiB })]]);
-      expect(ui.events.filter(([method]) => method === "cellChanged").map(([, hv, cell]) => [hv, (cell as { imageId: string }).imageId]).sort()).toEqual(
-        [[name, whole], [name, short]].sort(),
+      expect(ui.events.filter(([method]) => method === "hypervisorChanged")).toEqual([
+        ["hypervisorChanged", expect.objectContaining({ name, online: true, freeBytes: 7.5 * 1024 * GiB })],
+      ]);
+      expect(
+        ui.events
+          .filter(([method]) => method === "cellChanged")
+          .map(([, hv, cell]) => [hv, (cell as { imageId: string }).imageId])
+          .sort(),
+      ).toEqual(
+        [
+          [name, whole],
+          [name, short],
+        ].sort(),
       );
 
       await markHypervisorOffline(context, name);
@@ -343,7 +383,11 @@ describeEachDatabase("repository", (under) => {
 
       // A different file under that name is no longer the one we verified.
       await applyInventory(context, name, [cachedFile(kept, 99, MTIME_MS + 86_400_000)]);
-      expect(await db.hypervisorImage.findUniqueOrThrow({ where: keptKey })).toMatchObject({ bytes: 99n, verified: false, error: "size 99 differs from image size 100" });
+      expect(await db.hypervisorImage.findUniqueOrThrow({ where: keptKey })).toMatchObject({
+        bytes: 99n,
+        verified: false,
+        error: "size 99 differs from image size 100",
+      });
     });
   });
 
@@ -367,7 +411,8 @@ describeEachDatabase("repository", (under) => {
       db.rolloutTarget.findUniqueOrThrow({ where: { rolloutId_hypervisorName: { rolloutId, hypervisorName } } });
     const cell = (db: Db, hypervisorName: string, imageId: string) =>
       db.hypervisorImage.findUnique({ where: { hypervisorName_imageId: { hypervisorName, imageId } } });
-    const precacheSent = (agents: ReturnType<typeof fakeAgents>) => agents.sent.filter((entry) => entry.event === "image:precache").map((entry) => entry.name);
+    const precacheSent = (agents: ReturnType<typeof fakeAgents>) =>
+      agents.sent.filter((entry) => entry.event === "image:precache").map((entry) => entry.name);
 
     it("waves: one download warms each proxy, then the rest follow; sizes beyond 4 GiB round-trip", async () => {
       const size = 5 * GiB + 3;
@@ -382,8 +427,16 @@ describeEachDatabase("repository", (under) => {
       const created = await createRollout(context, { imageId, hypervisors: [a, b, c] });
       expect(created).toMatchObject({ state: "running", targets: 3 });
       expect(pokes.count).toBeGreaterThan(0);
-      expect(await getRollout(context, created.id)).toMatchObject({ imageId, state: "running", counts: { pending: 3, downloading: 0, done: 0, failed: 0 } });
-      expect((await db.hypervisorImage.findMany({ where: { imageId } })).map((row) => row.state)).toEqual(["pending", "pending", "pending"]);
+      expect(await getRollout(context, created.id)).toMatchObject({
+        imageId,
+        state: "running",
+        counts: { pending: 3, downloading: 0, done: 0, failed: 0 },
+      });
+      expect((await db.hypervisorImage.findMany({ where: { imageId } })).map((row) => row.state)).toEqual([
+        "pending",
+        "pending",
+        "pending",
+      ]);
 
       await tick();
       const first = precacheSent(agents);
@@ -411,20 +464,48 @@ describeEachDatabase("repository", (under) => {
 
       // Progress reaches the dashboard at once, the database on the next flush.
       await recordProgress(context, warmer, { rolloutId: created.id, imageId, bytes: 4.5 * GiB, totalBytes: size });
-      expect(ui.events).toContainEqual(["cellChanged", warmer, { imageId, state: "downloading", bytes: 4.5 * GiB, totalBytes: size, error: null }]);
+      expect(ui.events).toContainEqual([
+        "cellChanged",
+        warmer,
+        { imageId, state: "downloading", bytes: 4.5 * GiB, totalBytes: size, error: null },
+      ]);
       expect((await target(db, created.id, warmer)).bytes).toBe(0n);
       await context.progress.flush();
       const progressed = await target(db, created.id, warmer);
       expect(progressed.bytes).toBe(BigInt(4.5 * GiB));
       expect(progressed.lastProgressAt).toBeInstanceOf(Date);
-      expect((await getRollout(context, created.id)).hypervisors.find((row) => row.name === warmer)).toMatchObject({ state: "downloading", bytes: 4.5 * GiB });
+      expect((await getRollout(context, created.id)).hypervisors.find((row) => row.name === warmer)).toMatchObject({
+        state: "downloading",
+        bytes: 4.5 * GiB,
+      });
 
-      await recordFinished(context, warmer, { resultId: crypto.randomUUID(), rolloutId: created.id, imageId, ok: true, bytes: size, seconds: 3 });
+      await recordFinished(context, warmer, {
+        resultId: crypto.randomUUID(),
+        rolloutId: created.id,
+        imageId,
+        ok: true,
+        bytes: size,
+        seconds: 3,
+      });
       expect((await getRollout(context, created.id)).state).toBe("running");
       await tick(); // squid-1 is warm now
       expect(precacheSent(agents)).toEqual([...first, follower]);
-      await recordFinished(context, follower, { resultId: crypto.randomUUID(), rolloutId: created.id, imageId, ok: true, bytes: size, seconds: 1 });
-      await recordFinished(context, c, { resultId: crypto.randomUUID(), rolloutId: created.id, imageId, ok: true, bytes: size, seconds: 4 });
+      await recordFinished(context, follower, {
+        resultId: crypto.randomUUID(),
+        rolloutId: created.id,
+        imageId,
+        ok: true,
+        bytes: size,
+        seconds: 1,
+      });
+      await recordFinished(context, c, {
+        resultId: crypto.randomUUID(),
+        rolloutId: created.id,
+        imageId,
+        ok: true,
+        bytes: size,
+        seconds: 4,
+      });
 
       const view = await getRollout(context, created.id);
       expect(view).toMatchObject({ state: "done", counts: { pending: 0, downloading: 0, done: 3, failed: 0 } });
@@ -448,13 +529,27 @@ describeEachDatabase("repository", (under) => {
       const imageId = await publishedImage(db, 1000);
       const [flaky, full, fine] = await enrol(context, 3);
       for (const name of [flaky, full, fine]) agents.online.add(name);
-      const { id } = await createRollout(context, { imageId, hypervisors: [flaky, full, fine], strategy: "jitter", jitterSeconds: 2, maxAttempts: 2 });
+      const { id } = await createRollout(context, {
+        imageId,
+        hypervisors: [flaky, full, fine],
+        strategy: "jitter",
+        jitterSeconds: 2,
+        maxAttempts: 2,
+      });
       await tick();
       expect(precacheSent(agents).sort()).toEqual([flaky, full, fine].sort());
       expect(agents.sent.map((entry) => (entry.payload as { jitterMs: number }).jitterMs)).toEqual([2000, 2000, 2000]);
 
       const before = Date.now();
-      await recordFinished(context, flaky, { resultId: crypto.randomUUID(), rolloutId: id, imageId, ok: false, bytes: 10, seconds: 1, error: { code: "FETCH_FAILED", message: "proxy refused" } });
+      await recordFinished(context, flaky, {
+        resultId: crypto.randomUUID(),
+        rolloutId: id,
+        imageId,
+        ok: false,
+        bytes: 10,
+        seconds: 1,
+        error: { code: "FETCH_FAILED", message: "proxy refused" },
+      });
       const retrying = await target(db, id, flaky);
       expect(retrying).toMatchObject({ state: "pending", attempts: 1, bytes: 0n, error: "FETCH_FAILED: proxy refused" });
       expect(retrying.nextAttemptAt!.getTime()).toBeGreaterThan(before);
@@ -462,20 +557,44 @@ describeEachDatabase("repository", (under) => {
       await tick(); // backoff not over: not sent again
       expect(precacheSent(agents)).toHaveLength(3);
 
-      await db.rolloutTarget.update({ where: { rolloutId_hypervisorName: { rolloutId: id, hypervisorName: flaky } }, data: { nextAttemptAt: new Date(Date.now() - 1) } });
+      await db.rolloutTarget.update({
+        where: { rolloutId_hypervisorName: { rolloutId: id, hypervisorName: flaky } },
+        data: { nextAttemptAt: new Date(Date.now() - 1) },
+      });
       await tick();
       expect(precacheSent(agents).filter((name) => name === flaky)).toHaveLength(2);
       expect(await target(db, id, flaky)).toMatchObject({ state: "downloading", attempts: 2 });
 
-      await recordFinished(context, full, { resultId: crypto.randomUUID(), rolloutId: id, imageId, ok: false, bytes: 20, seconds: 1, error: { code: "DISK_FULL", message: "no space left" } });
+      await recordFinished(context, full, {
+        resultId: crypto.randomUUID(),
+        rolloutId: id,
+        imageId,
+        ok: false,
+        bytes: 20,
+        seconds: 1,
+        error: { code: "DISK_FULL", message: "no space left" },
+      });
       expect(await target(db, id, full)).toMatchObject({ state: "failed", attempts: 1, bytes: 20n, error: "DISK_FULL: no space left" });
       await recordFinished(context, fine, { resultId: crypto.randomUUID(), rolloutId: id, imageId, ok: true, bytes: 1000, seconds: 1 });
       expect((await getRollout(context, id)).state).toBe("running");
-      await recordFinished(context, flaky, { resultId: crypto.randomUUID(), rolloutId: id, imageId, ok: false, bytes: 30, seconds: 1, error: { code: "HASH_MISMATCH", message: "sha512 differs" } });
+      await recordFinished(context, flaky, {
+        resultId: crypto.randomUUID(),
+        rolloutId: id,
+        imageId,
+        ok: false,
+        bytes: 30,
+        seconds: 1,
+        error: { code: "HASH_MISMATCH", message: "sha512 differs" },
+      });
 
       const view = await getRollout(context, id);
       expect(view).toMatchObject({ state: "failed", counts: { done: 1, failed: 2, pending: 0, downloading: 0 } });
-      expect(view.hypervisors.find((row) => row.name === flaky)).toMatchObject({ state: "failed", bytes: 30, attempts: 2, error: "HASH_MISMATCH: sha512 differs" });
+      expect(view.hypervisors.find((row) => row.name === flaky)).toMatchObject({
+        state: "failed",
+        bytes: 30,
+        attempts: 2,
+        error: "HASH_MISMATCH: sha512 differs",
+      });
       expect(await cell(db, flaky, imageId)).toMatchObject({ state: "failed", verified: false, error: "HASH_MISMATCH: sha512 differs" });
       expect(await cell(db, fine, imageId)).toMatchObject({ state: "cached", verified: true, bytes: 1000n });
     });
@@ -488,8 +607,13 @@ describeEachDatabase("repository", (under) => {
       await expect(createRollout(context, { imageId: bare, hypervisors: [a] })).rejects.toMatchObject({ code: "ARTIFACT_NOT_READY" });
       await expect(createRollout(context, { imageId: "missing", hypervisors: [a] })).rejects.toMatchObject({ code: "IMAGE_NOT_FOUND" });
       const imageId = await publishedImage(db);
-      await expect(createRollout(context, { imageId, hypervisors: [a, "nobody"] })).rejects.toMatchObject({ code: "NOT_FOUND", message: expect.stringContaining("nobody") });
-      await expect(createRollout(context, { imageId, groups: [uniqueName("no-such-group")] })).rejects.toMatchObject({ code: "NO_TARGETS" });
+      await expect(createRollout(context, { imageId, hypervisors: [a, "nobody"] })).rejects.toMatchObject({
+        code: "NOT_FOUND",
+        message: expect.stringContaining("nobody"),
+      });
+      await expect(createRollout(context, { imageId, groups: [uniqueName("no-such-group")] })).rejects.toMatchObject({
+        code: "NO_TARGETS",
+      });
       expect(await db.rollout.count({ where: { imageId } })).toBe(0);
     });
 
@@ -507,7 +631,9 @@ describeEachDatabase("repository", (under) => {
       expect(view).toMatchObject({ state: "cancelled", counts: { cancelled: 2, downloading: 0, pending: 0 } });
       expect(view.finishedAt).not.toBeNull();
       expect(await db.hypervisorImage.findMany({ where: { imageId } })).toEqual([]);
-      expect(agents.sent.filter((entry) => entry.event === "image:abort")).toEqual([{ name: busy, event: "image:abort", payload: { imageId, rolloutId: id } }]);
+      expect(agents.sent.filter((entry) => entry.event === "image:abort")).toEqual([
+        { name: busy, event: "image:abort", payload: { imageId, rolloutId: id } },
+      ]);
       expect(ui.events).toContainEqual(["cellChanged", waiting, expect.objectContaining({ imageId, state: "absent" })]);
       expect(ui.events.at(-1)).toEqual(["rolloutChanged", id, "cancelled"]);
 
@@ -526,7 +652,11 @@ describeEachDatabase("repository", (under) => {
       await db.hypervisorImage.create({ data: { hypervisorName: a, imageId, state: "cached", bytes: 700n, verified: true } });
       const { id } = await createRollout(context, { imageId, hypervisors: [a] });
       await tick();
-      expect(await getRollout(context, id)).toMatchObject({ state: "done", counts: { done: 1 }, hypervisors: [{ name: a, state: "done", bytes: 700, attempts: 0 }] });
+      expect(await getRollout(context, id)).toMatchObject({
+        state: "done",
+        counts: { done: 1 },
+        hypervisors: [{ name: a, state: "done", bytes: 700, attempts: 0 }],
+      });
       expect(agents.sent).toEqual([]);
     });
 
@@ -536,9 +666,15 @@ describeEachDatabase("repository", (under) => {
       const [present, active, lost, absent] = await enrol(context, 4);
       const { id } = await createRollout(context, { imageId, hypervisors: [present, active, lost, absent] });
       // As if dispatched before a server restart, and the agent then forgot it.
-      await db.rolloutTarget.update({ where: { rolloutId_hypervisorName: { rolloutId: id, hypervisorName: lost } }, data: { state: "downloading", attempts: 1 } });
+      await db.rolloutTarget.update({
+        where: { rolloutId_hypervisorName: { rolloutId: id, hypervisorName: lost } },
+        data: { state: "downloading", attempts: 1 },
+      });
       // Dispatched before the restart and still in flight: only a dispatched target's result counts.
-      await db.rolloutTarget.update({ where: { rolloutId_hypervisorName: { rolloutId: id, hypervisorName: active } }, data: { state: "downloading", attempts: 1, startedAt: new Date() } });
+      await db.rolloutTarget.update({
+        where: { rolloutId_hypervisorName: { rolloutId: id, hypervisorName: active } },
+        data: { state: "downloading", attempts: 1, startedAt: new Date() },
+      });
       const pokesBefore = pokes.count;
 
       await catchUpHypervisor(context, { name: present, inventory: [cachedFile(imageId, 900)], active: [] });
@@ -586,7 +722,14 @@ describeEachDatabase("repository", (under) => {
               return async (args: Parameters<Db["hypervisorImage"]["upsert"]>[0]) => {
                 if (!isFinishedRecorded) {
                   isFinishedRecorded = true;
-                  await recordFinished(context, a, { resultId: crypto.randomUUID(), rolloutId: id, imageId, ok: true, bytes: 800, seconds: 1 });
+                  await recordFinished(context, a, {
+                    resultId: crypto.randomUUID(),
+                    rolloutId: id,
+                    imageId,
+                    ok: true,
+                    bytes: 800,
+                    seconds: 1,
+                  });
                 }
                 return model.upsert(args);
               };
@@ -607,7 +750,9 @@ describeEachDatabase("repository", (under) => {
       await enrol(context, 3, { group: rack });
       const { id } = await createRollout(context, { imageId, groups: [rack] });
       const text = await renderMetrics(context);
-      expect(text).toContain(`precache_rollout_targets{rollout_id="${id}",image_id="${imageId}",rollout_state="running",state="pending"} 3\n`);
+      expect(text).toContain(
+        `precache_rollout_targets{rollout_id="${id}",image_id="${imageId}",rollout_state="running",state="pending"} 3\n`,
+      );
       expect(text).toMatch(/^# TYPE precache_rollout_targets gauge$/m);
       await cancelRollout(context, id);
       expect(await renderMetrics(context)).not.toContain(`rollout_id="${id}"`);
@@ -678,7 +823,11 @@ describe.skipIf(skipServer !== null)("the server on Postgres (DATABASE_URL)", ()
     const image = body.images[0];
     const artifact = await publishAndWait(server, image.id);
     const rollout = await rolloutAndWait(server, { imageId: image.id });
-    expect(rollout).toMatchObject({ state: "done", counts: { done: 1, failed: 0 }, hypervisors: [{ name: "hv-postgres", state: "done", bytes: image.size }] });
+    expect(rollout).toMatchObject({
+      state: "done",
+      counts: { done: 1, failed: 0 },
+      hypervisors: [{ name: "hv-postgres", state: "done", bytes: image.size }],
+    });
 
     const placed = path.join(agent.config.cacheDir, baseFileName(image.id));
     expect(crypto.createHash("sha512").update(fs.readFileSync(placed)).digest("hex")).toBe(image.osHashValue);
@@ -688,7 +837,9 @@ describe.skipIf(skipServer !== null)("the server on Postgres (DATABASE_URL)", ()
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {
-      const artifacts = await client.query(`SELECT state, sha256, "compressedSize"::text AS size FROM "Artifact" WHERE "imageId" = $1`, [image.id]);
+      const artifacts = await client.query(`SELECT state, sha256, "compressedSize"::text AS size FROM "Artifact" WHERE "imageId" = $1`, [
+        image.id,
+      ]);
       expect(artifacts.rows).toEqual([{ state: "ready", sha256: artifact.sha256, size: String(artifact.compressedSize) }]);
       const targets = await client.query(`SELECT "hypervisorName", state FROM "RolloutTarget" WHERE "rolloutId" = $1`, [rollout.id]);
       expect(targets.rows).toEqual([{ hypervisorName: "hv-postgres", state: "done" }]);

@@ -27,7 +27,8 @@ async function startRollout(server: TestServer, node: string, extra: Record<stri
   return { image, rolloutId: created.body.rollout.id as string };
 }
 
-const targetOf = async (server: TestServer, rolloutId: string) => (await server.api("GET", `/api/rollouts/${rolloutId}`)).body.rollout.hypervisors[0];
+const targetOf = async (server: TestServer, rolloutId: string) =>
+  (await server.api("GET", `/api/rollouts/${rolloutId}`)).body.rollout.hypervisors[0];
 
 describeEachDatabaseServer("download results", { PRECACHE_RECONCILE_SECONDS: "1" }, (server) => {
   it("a success sent twice (same resultId, then another id) is acked each time and applied once", async () => {
@@ -48,7 +49,14 @@ describeEachDatabaseServer("download results", { PRECACHE_RECONCILE_SECONDS: "1"
     const raw = await rawNode(server(), "hv-fail-twice");
     const { image, rolloutId } = await startRollout(server(), "hv-fail-twice", { maxAttempts: 3 });
     await waitFor("the precache command", () => (raw.commands.length > 0 ? true : undefined));
-    const failure = { rolloutId, imageId: image.id, ok: false, bytes: 0, seconds: 1, error: { code: "FETCH_FAILED", message: "proxy refused" } };
+    const failure = {
+      rolloutId,
+      imageId: image.id,
+      ok: false,
+      bytes: 0,
+      seconds: 1,
+      error: { code: "FETCH_FAILED", message: "proxy refused" },
+    };
     const send = (payload: object) => raw.socket.timeout(5000).emitWithAck("download:finished", payload);
     expect(await send({ ...failure, resultId: crypto.randomUUID() })).toMatchObject({ ok: true, data: { recorded: true } });
     const first = await targetOf(server(), rolloutId);
@@ -64,12 +72,19 @@ describeEachDatabaseServer("download results", { PRECACHE_RECONCILE_SECONDS: "1"
     const { image, rolloutId } = await startRollout(server(), "hv-lost-result");
     await waitFor("the precache command", () => (raw.commands.length > 0 ? true : undefined));
     // The file is on disk (inventory) but its download:finished was lost; the timeout is 30 minutes.
-    raw.socket.emit("inventory:reported", { freeBytes: 2 ** 40, inventory: [{ fileName: baseFileName(image.id), bytes: image.size, mtimeMs: Date.now() }] });
+    raw.socket.emit("inventory:reported", {
+      freeBytes: 2 ** 40,
+      inventory: [{ fileName: baseFileName(image.id), bytes: image.size, mtimeMs: Date.now() }],
+    });
     const startedAt = Date.now();
-    const rollout = await waitFor("the rollout done without the result", async () => {
-      const view = (await server().api("GET", `/api/rollouts/${rolloutId}`)).body.rollout;
-      return view.state === "done" ? view : undefined;
-    }, 15_000);
+    const rollout = await waitFor(
+      "the rollout done without the result",
+      async () => {
+        const view = (await server().api("GET", `/api/rollouts/${rolloutId}`)).body.rollout;
+        return view.state === "done" ? view : undefined;
+      },
+      15_000,
+    );
     expect(Date.now() - startedAt).toBeLessThan(10_000);
     expect(rollout.hypervisors[0]).toMatchObject({ state: "done", attempts: 1 });
     expect(raw.commands).toHaveLength(1); // not sent again

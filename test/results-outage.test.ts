@@ -57,46 +57,54 @@ async function rolloutTo(server: TestServer, node: string, extra: Record<string,
 const rolloutView = async (server: TestServer, id: string) => (await server.api("GET", `/api/rollouts/${id}`)).body.rollout;
 
 describe.each(["pglite", "postgres"] as const)("a download that finishes during a database outage [%s]", (kind) => {
-  it.skipIf(kind === "postgres" && postgresSkipReason())("is recorded within seconds of recovery, fetched once, never downloaded again", async () => {
-    let vars: Record<string, string> = { PRECACHE_RECONCILE_SECONDS: "600" };
-    let databaseName = "";
-    if (kind === "postgres") {
-      const database = await postgresTestUrl();
-      cleanups.push(() => database.drop());
-      vars = { ...vars, DATABASE_URL: database.url };
-      databaseName = database.name;
-    }
-    const server = await startTestServer(vars);
-    cleanups.push(() => server.close());
-    const gate: GateProxy = await startGateProxy();
-    cleanups.push(() => gate.close());
-    const agent: PrecacheAgent = await startTestAgent(server.url, "hv-outage", { proxies: [gate.url], outboxTiming: FAST_OUTBOX });
-    cleanups.push(() => agent.stop());
-    const outage = kind === "postgres" ? postgresOutage(databaseName) : pgliteOutage(server);
-    cleanups.push(() => outage.end());
+  it.skipIf(kind === "postgres" && postgresSkipReason())(
+    "is recorded within seconds of recovery, fetched once, never downloaded again",
+    async () => {
+      let vars: Record<string, string> = { PRECACHE_RECONCILE_SECONDS: "600" };
+      let databaseName = "";
+      if (kind === "postgres") {
+        const database = await postgresTestUrl();
+        cleanups.push(() => database.drop());
+        vars = { ...vars, DATABASE_URL: database.url };
+        databaseName = database.name;
+      }
+      const server = await startTestServer(vars);
+      cleanups.push(() => server.close());
+      const gate: GateProxy = await startGateProxy();
+      cleanups.push(() => gate.close());
+      const agent: PrecacheAgent = await startTestAgent(server.url, "hv-outage", { proxies: [gate.url], outboxTiming: FAST_OUTBOX });
+      cleanups.push(() => agent.stop());
+      const outage = kind === "postgres" ? postgresOutage(databaseName) : pgliteOutage(server);
+      cleanups.push(() => outage.end());
 
-    const { image, rolloutId } = await rolloutTo(server, "hv-outage");
-    await waitFor("the agent's request at the gate", () => (gate.requests.length > 0 ? true : undefined));
-    await outage.begin();
-    gate.open();
-    const placed = path.join(agent.config.cacheDir, baseFileName(image.id));
-    await waitFor("the image placed during the outage", () => (fs.existsSync(placed) && agent.downloads.size === 0 ? true : undefined));
-    await new Promise((resolve) => setTimeout(resolve, 3000)); // the server fails to write it, several times
-    await outage.end();
+      const { image, rolloutId } = await rolloutTo(server, "hv-outage");
+      await waitFor("the agent's request at the gate", () => (gate.requests.length > 0 ? true : undefined));
+      await outage.begin();
+      gate.open();
+      const placed = path.join(agent.config.cacheDir, baseFileName(image.id));
+      await waitFor("the image placed during the outage", () => (fs.existsSync(placed) && agent.downloads.size === 0 ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, 3000)); // the server fails to write it, several times
+      await outage.end();
 
-    const recoveredAt = Date.now();
-    const done = await waitFor("the rollout done after recovery", async () => {
-      const view = await rolloutView(server, rolloutId).catch(() => undefined);
-      return view?.state === "done" ? view : undefined;
-    }, 20_000);
-    const seconds = (Date.now() - recoveredAt) / 1000;
-    console.info(`[${kind}] rollout done ${seconds.toFixed(1)} s after the database came back; gate requests: ${gate.requests.length}`);
-    expect(done).toMatchObject({ counts: { done: 1, failed: 0 } });
-    expect(seconds).toBeLessThan(10);
-    const node = (await server.api("GET", "/api/hypervisors/hv-outage")).body.hypervisor;
-    expect(node.images).toMatchObject([{ imageId: image.id, state: "cached", verified: true }]);
-    expect(gate.requests).toHaveLength(1); // fetched once: no re-download
-  }, 60_000);
+      const recoveredAt = Date.now();
+      const done = await waitFor(
+        "the rollout done after recovery",
+        async () => {
+          const view = await rolloutView(server, rolloutId).catch(() => undefined);
+          return view?.state === "done" ? view : undefined;
+        },
+        20_000,
+      );
+      const seconds = (Date.now() - recoveredAt) / 1000;
+      console.info(`[${kind}] rollout done ${seconds.toFixed(1)} s after the database came back; gate requests: ${gate.requests.length}`);
+      expect(done).toMatchObject({ counts: { done: 1, failed: 0 } });
+      expect(seconds).toBeLessThan(10);
+      const node = (await server.api("GET", "/api/hypervisors/hv-outage")).body.hypervisor;
+      expect(node.images).toMatchObject([{ imageId: image.id, state: "cached", verified: true }]);
+      expect(gate.requests).toHaveLength(1); // fetched once: no re-download
+    },
+    60_000,
+  );
 });
 
 describe("an error that happens while the agent is disconnected", () => {
@@ -118,10 +126,14 @@ describe("an error that happens while the agent is disconnected", () => {
     await waitFor("the download failed", () => (agent.downloads.size === 0 ? true : undefined));
     server = await startTestServer({ PRECACHE_DATA_DIR: dataDir, PORT: port });
 
-    const target = await waitFor("the error on the rollout", async () => {
-      const view = await rolloutView(server, rolloutId);
-      return view.state === "running" ? undefined : view.hypervisors[0];
-    }, 20_000);
+    const target = await waitFor(
+      "the error on the rollout",
+      async () => {
+        const view = await rolloutView(server, rolloutId);
+        return view.state === "running" ? undefined : view.hypervisors[0];
+      },
+      20_000,
+    );
     expect(target).toMatchObject({ name: "hv-offline-error", state: "failed", error: expect.stringMatching(/^DECOMPRESS_FAILED/) });
     const node = (await server.api("GET", "/api/hypervisors/hv-offline-error")).body.hypervisor;
     expect(node.images[0]).toMatchObject({ state: "failed", error: expect.stringMatching(/^DECOMPRESS_FAILED/) });

@@ -13,7 +13,9 @@ const data = crypto.randomBytes(2 * 1024 * 1024);
 const gz = zlib.gzipSync(data, { level: 1 });
 const sha512 = crypto.createHash("sha512").update(data).digest("hex");
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 describe.each(["cut", "silent"] as const)("a direct download whose origin goes %s at byte N", (mode) => {
   it("continues from N on the same route and places the verified image", async () => {

@@ -75,7 +75,9 @@ describe.skipIf(shouldSkipSquidTests("rollout resume"))("a rollout survives its 
     expect(entry.status).toBe(206);
     expect(resumedAt).toBeGreaterThan(0);
     const refetched = entry.bytes - (artifact.compressedSize - resumedAt);
-    console.log(`rollout, one proxy down ${OUTAGE_SECONDS} s: resumed at ${resumedAt} of ${artifact.compressedSize} B, ${refetched} B re-fetched (headers), 1 attempt`);
+    console.log(
+      `rollout, one proxy down ${OUTAGE_SECONDS} s: resumed at ${resumedAt} of ${artifact.compressedSize} B, ${refetched} B re-fetched (headers), 1 attempt`,
+    );
     expect(refetched).toBeLessThan(1024);
   });
 });

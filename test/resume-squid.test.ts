@@ -37,7 +37,15 @@ describe.skipIf(shouldSkipSquidTests("squid resume"))("downloads resume through 
     return dir;
   }
   const place = (image: ServedImage, proxies: string[], extra: Partial<Parameters<typeof placeImage>[0]> = {}) =>
-    placeImage({ imageId: image.imageId, artifactUrl: image.url, hash: { algo: "sha512", value: image.sha512 }, cacheDir: cacheDir(), proxies, imageSize: image.data.length, ...extra });
+    placeImage({
+      imageId: image.imageId,
+      artifactUrl: image.url,
+      hash: { algo: "sha512", value: image.sha512 },
+      cacheDir: cacheDir(),
+      proxies,
+      imageSize: image.data.length,
+      ...extra,
+    });
 
   it("completes every run when the client is throttled slower than Squid's idle timeout", async () => {
     // client_idle_pconn_timeout is Squid's keep-alive (2 min by default): 1 s here, same race.
@@ -47,9 +55,10 @@ describe.skipIf(shouldSkipSquidTests("squid resume"))("downloads resume through 
     const runs = 4;
     for (let run = 0; run < runs; run++) {
       const routes: number[] = [];
-      const placed = await place(image, [proxy.url], { bandwidthBytesPerSecond: 1024 * 1024, onRoute: (_route, offset) => routes.push(offset) }).catch(
-        (error: Error) => (failures.push(`run ${run}: ${error.message}`), null),
-      );
+      const placed = await place(image, [proxy.url], {
+        bandwidthBytesPerSecond: 1024 * 1024,
+        onRoute: (_route, offset) => routes.push(offset),
+      }).catch((error: Error) => (failures.push(`run ${run}: ${error.message}`), null));
       if (placed && routes.length !== 1) failures.push(`run ${run}: resumed at ${routes.join(", ")}`);
     }
     console.log(`through squid, throttled: ${runs - failures.length}/${runs} runs clean`);
@@ -71,7 +80,10 @@ describe.skipIf(shouldSkipSquidTests("squid resume"))("downloads resume through 
         if (killedAt !== null || bytes < image.data.length / 3) return;
         killedAt = bytes;
         process.kill(tier2.pid, "SIGKILL");
-        restarted = tier2.kill().then(() => new Promise((resolve) => setTimeout(resolve, 3_000))).then(() => squid({ name: "t2", parent, port: tier2.port }));
+        restarted = tier2
+          .kill()
+          .then(() => new Promise((resolve) => setTimeout(resolve, 3_000)))
+          .then(() => squid({ name: "t2", parent, port: tier2.port }));
       },
     });
     const again = await restarted!;
@@ -88,7 +100,9 @@ describe.skipIf(shouldSkipSquidTests("squid resume"))("downloads resume through 
     expect(entry).toMatchObject({ status: 206, range: `bytes=${resumedAt}-` });
     // Bytes on the wire after the restart beyond what was still missing: headers only.
     const refetched = entry.bytes - (image.compressedSize - resumedAt);
-    console.log(`one proxy, tier 2 killed at ${resumedAt} B and back after 3 s: ${routes.length - 1} resume requests, ${refetched} B re-fetched (response headers)`);
+    console.log(
+      `one proxy, tier 2 killed at ${resumedAt} B and back after 3 s: ${routes.length - 1} resume requests, ${refetched} B re-fetched (response headers)`,
+    );
     expect(refetched).toBeLessThan(1024);
   });
 
@@ -97,7 +111,13 @@ describe.skipIf(shouldSkipSquidTests("squid resume"))("downloads resume through 
     try {
       const first = await squid({ name: "local-1" });
       const second = await squid({ name: "local-2" });
-      const image: ServedImage = { imageId: crypto.randomUUID(), url: bad.url, data: Buffer.alloc(1), sha512: "0".repeat(128), compressedSize: 0 };
+      const image: ServedImage = {
+        imageId: crypto.randomUUID(),
+        url: bad.url,
+        data: Buffer.alloc(1),
+        sha512: "0".repeat(128),
+        compressedSize: 0,
+      };
       await expect(place(image, [first.url, second.url], { imageSize: null })).rejects.toMatchObject({ code: "DECOMPRESS_FAILED" });
       await artifactEntries(first, bad.url, 1);
       await new Promise((resolve) => setTimeout(resolve, 500)); // a late request to the second would show by now
@@ -116,7 +136,14 @@ describe.skipIf(shouldSkipSquidTests("squid resume"))("downloads resume through 
       const second = await squid({ name: "full-2" });
       const image = origin.publish(crypto.randomBytes(24 * 1024 * 1024));
       // imageSize null skips the up-front room check, so ENOSPC happens mid-transfer.
-      const attempt = placeImage({ imageId: image.imageId, artifactUrl: image.url, hash: { algo: "sha512", value: image.sha512 }, cacheDir: disk, proxies: [first.url, second.url], imageSize: null });
+      const attempt = placeImage({
+        imageId: image.imageId,
+        artifactUrl: image.url,
+        hash: { algo: "sha512", value: image.sha512 },
+        cacheDir: disk,
+        proxies: [first.url, second.url],
+        imageSize: null,
+      });
       await expect(attempt).rejects.toMatchObject({ code: "DISK_FULL" });
       await artifactEntries(first, image.url, 1);
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -136,10 +163,19 @@ async function startBadGzipOrigin(bytes: number): Promise<{ url: string; request
   let requests = 0;
   const server = http.createServer((_req, res) => {
     requests++;
-    res.writeHead(200, { "content-type": "application/gzip", "content-length": body.length, "cache-control": "public, max-age=60", "last-modified": new Date(0).toUTCString() });
+    res.writeHead(200, {
+      "content-type": "application/gzip",
+      "content-length": body.length,
+      "cache-control": "public, max-age=60",
+      "last-modified": new Date(0).toUTCString(),
+    });
     res.end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/artifacts/bad/${"0".repeat(64)}.gz`;
-  return { url, requests: () => requests, close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) };
+  return {
+    url,
+    requests: () => requests,
+    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
 }

@@ -17,9 +17,16 @@ import { waitFor } from "./support/test-server.ts";
 
 const NODES = Number(process.env.PRECACHE_SCALE_NODES ?? 1300);
 /** Progress lines as they happen (vitest prints console output only at the end). */
-const trace = (line: string) => process.env.PRECACHE_SCALE_TRACE && fs.appendFileSync(process.env.PRECACHE_SCALE_TRACE, `${new Date().toISOString()} ${line}\n`);
+const trace = (line: string) =>
+  process.env.PRECACHE_SCALE_TRACE && fs.appendFileSync(process.env.PRECACHE_SCALE_TRACE, `${new Date().toISOString()} ${line}\n`);
 const IMAGE_BYTES = 512 * 1024;
-const TOKENS = { PRECACHE_API_TOKEN: "scale-api", PRECACHE_AGENT_TOKEN: "scale-agent", PRECACHE_ADMIN_PASSWORD: "scale-admin", PRECACHE_LOCAL_AGENT: "0", LOG_LEVEL: "warn" };
+const TOKENS = {
+  PRECACHE_API_TOKEN: "scale-api",
+  PRECACHE_AGENT_TOKEN: "scale-agent",
+  PRECACHE_ADMIN_PASSWORD: "scale-admin",
+  PRECACHE_LOCAL_AGENT: "0",
+  LOG_LEVEL: "warn",
+};
 const skip = shouldSkipSquidTests("scale rollout") || !chromiumAvailable();
 
 describe.skipIf(skip)(`rollout to ${NODES} agents through two Squid tiers`, () => {
@@ -45,7 +52,12 @@ describe.skipIf(skip)(`rollout to ${NODES} agents through two Squid tiers`, () =
       groups: tier2.map((squid, i) => ({ name: `rack-${i}`, proxies: [squid.url], bandwidthMbps: 2000 })),
     });
     const started = Date.now();
-    fleet = await startFleet({ server: server.url, token: TOKENS.PRECACHE_AGENT_TOKEN, count: NODES, groups: ["rack-0", "rack-1", "rack-2", "rack-3"] });
+    fleet = await startFleet({
+      server: server.url,
+      token: TOKENS.PRECACHE_AGENT_TOKEN,
+      count: NODES,
+      groups: ["rack-0", "rack-1", "rack-2", "rack-3"],
+    });
     report.connectSeconds = (Date.now() - started) / 1000;
     trace(`fleet connected in ${report.connectSeconds} s`);
     browser = await launchChromium();
@@ -75,9 +87,23 @@ describe.skipIf(skip)(`rollout to ${NODES} agents through two Squid tiers`, () =
     const began = Date.now();
     const { rollout } = await api("POST", "/api/rollouts", { imageId: image.id, perProxyConcurrency: 50 });
     const seen: number[] = [];
-    const watch = setInterval(() => void page.getByTestId("count-cached").textContent().then((text) => seen.push(Number(text)), () => undefined), 250);
+    const watch = setInterval(
+      () =>
+        void page
+          .getByTestId("count-cached")
+          .textContent()
+          .then(
+            (text) => seen.push(Number(text)),
+            () => undefined,
+          ),
+      250,
+    );
 
-    await waitFor("a third of the nodes done", async () => ((await api("GET", `/api/rollouts/${rollout.id}`)).rollout.counts.done >= NODES / 3 ? true : undefined), 300_000);
+    await waitFor(
+      "a third of the nodes done",
+      async () => ((await api("GET", `/api/rollouts/${rollout.id}`)).rollout.counts.done >= NODES / 3 ? true : undefined),
+      300_000,
+    );
     report.serverBeforeRestart = server.usage();
     trace(`a third done; restarting the server ${JSON.stringify(report.serverBeforeRestart)}`);
     const port = Number(new URL(server.url).port);
@@ -135,4 +161,3 @@ async function signedInHeatmap(browser: Browser, url: string, imageId: string): 
   await page.goto(`${url}/hypervisors?image=${imageId}`);
   return page;
 }
-

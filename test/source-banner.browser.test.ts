@@ -29,7 +29,12 @@ describe.skipIf(!chromiumAvailable())("image source banner in Chromium", () => {
 
   it("shows the failing source as an alert with the reason and that no list was read", async () => {
     const { source } = await callApi(server.url, TOKEN, "GET", "/api/images");
-    expect(source).toMatchObject({ kind: "glance", state: "degraded", lastSyncedAt: null, lastError: expect.stringContaining("ECONNREFUSED") });
+    expect(source).toMatchObject({
+      kind: "glance",
+      state: "degraded",
+      lastSyncedAt: null,
+      lastError: expect.stringContaining("ECONNREFUSED"),
+    });
 
     const page = await browser.newPage();
     await page.goto(`${server.url}/images`);
@@ -39,9 +44,11 @@ describe.skipIf(!chromiumAvailable())("image source banner in Chromium", () => {
     await page.click("button[type=submit]");
     await page.waitForURL("**/images");
     const banner = page.getByTestId("source-banner");
-    await expect.poll(() => banner.textContent(), { timeout: 15_000 }).toMatch(
-      /^Image source unreachable since \d\d:\d\d: cannot reach Glance at http:\/\/127\.0\.0\.1:\d+\/v2\/images\S*: ECONNREFUSED — no image list has been read yet$/,
-    );
+    await expect
+      .poll(() => banner.textContent(), { timeout: 15_000 })
+      .toMatch(
+        /^Image source unreachable since \d\d:\d\d: cannot reach Glance at http:\/\/127\.0\.0\.1:\d+\/v2\/images\S*: ECONNREFUSED — no image list has been read yet$/,
+      );
     expect(await banner.getAttribute("role")).toBe("alert");
   });
 });

@@ -4,11 +4,20 @@ import { sourceBannerText } from "../lib/source-banner.ts";
 
 const at = (hhmm: string, day = "2025-03-04") => new Date(`${day}T${hhmm}:00`).toISOString();
 const now = new Date(`2025-03-04T11:00:00`);
-const failing = { kind: "glance" as const, state: "degraded" as const, lastError: "keystone rejected the credentials for user svc (401)", since: at("10:42"), lastSyncedAt: at("10:12"), lastFailedAt: at("10:55") };
+const failing = {
+  kind: "glance" as const,
+  state: "degraded" as const,
+  lastError: "keystone rejected the credentials for user svc (401)",
+  since: at("10:42"),
+  lastSyncedAt: at("10:12"),
+  lastFailedAt: at("10:55"),
+};
 
 describe("image source banner", () => {
   it("says since when, why, and how old the list on screen is", () => {
-    expect(sourceBannerText(failing, now)).toBe("Image source unreachable since 10:42: keystone rejected the credentials for user svc (401) — showing the list from 10:12");
+    expect(sourceBannerText(failing, now)).toBe(
+      "Image source unreachable since 10:42: keystone rejected the credentials for user svc (401) — showing the list from 10:12",
+    );
   });
 
   it("says when no list was ever read, and dates a list from another day", () => {

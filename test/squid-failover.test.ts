@@ -46,7 +46,13 @@ describe.skipIf(shouldSkipSquidTests("squid failover"))("proxy failover through 
     for (const spec of [SMALL, BIG]) {
       const image = body.images.find((candidate: { id: string }) => candidate.id === directoryImageId(spec.name));
       const artifact = await publishAndWait(server, image.id, 1);
-      images[spec.name] = { id: image.id, size: image.size, osHashValue: image.osHashValue, url: artifact.url, compressedSize: artifact.compressedSize };
+      images[spec.name] = {
+        id: image.id,
+        size: image.size,
+        osHashValue: image.osHashValue,
+        url: artifact.url,
+        compressedSize: artifact.compressedSize,
+      };
     }
   });
   afterAll(async () => {
@@ -73,7 +79,10 @@ describe.skipIf(shouldSkipSquidTests("squid failover"))("proxy failover through 
     await dead.kill();
     await expect(fetch(dead.url), "the first proxy is really gone").rejects.toThrow();
     const good = await squid("good");
-    const agent = await startTestAgent(server.url, "hv-failover", { proxies: [dead.url, good.url], cacheDir: tempDir("precache-hv-failover-") });
+    const agent = await startTestAgent(server.url, "hv-failover", {
+      proxies: [dead.url, good.url],
+      cacheDir: tempDir("precache-hv-failover-"),
+    });
     agents.push(agent);
     const image = images[SMALL.name];
 

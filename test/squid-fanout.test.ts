@@ -100,7 +100,11 @@ describe.skipIf(shouldSkipSquidTests("squid fan-out"))("two-tier Squid fan-out",
 
     const { tier1Entries, tier2Entries, summary } = await logsFor(image, 4);
     expectOneOriginFetch(image, tier1Entries, summary);
-    expect(tier2Entries[3], summary).toMatchObject({ result: expect.stringMatching(/^TCP_(MEM_)?HIT$/), status: 200, hierarchy: "HIER_NONE" });
+    expect(tier2Entries[3], summary).toMatchObject({
+      result: expect.stringMatching(/^TCP_(MEM_)?HIT$/),
+      status: 200,
+      hierarchy: "HIER_NONE",
+    });
   });
 
   function expectPlaced(agent: PrecacheAgent, image: Published) {
@@ -124,6 +128,9 @@ describe.skipIf(shouldSkipSquidTests("squid fan-out"))("two-tier Squid fan-out",
     expect(tier1Entries, summary).toHaveLength(1);
     expect(tier1Entries[0], summary).toMatchObject({ result: "TCP_MISS", status: 200, hierarchy: "HIER_DIRECT", range: null });
     expect(tier1Entries[0].bytes).toBeGreaterThanOrEqual(image.compressedSize);
-    expect(originGets.filter((get) => get === new URL(image.url).pathname), summary).toHaveLength(1);
+    expect(
+      originGets.filter((get) => get === new URL(image.url).pathname),
+      summary,
+    ).toHaveLength(1);
   }
 });

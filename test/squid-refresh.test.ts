@@ -71,7 +71,11 @@ describe.skipIf(shouldSkipSquidTests("squid refresh"))("retry after bad bytes th
     // The first fetch is logged TCP_MISS, or TCP_MISS_ABORTED when the agent hung up before Squid
     // had sent it all; then the check above (a HIT); then the retry, which Squid, though it holds
     // the object, sends to the origin (Squid 5.7 logs it TCP_MISS; others TCP_CLIENT_REFRESH_MISS).
-    expect(entries.map((entry) => entry.result)).toEqual([expect.stringMatching(/^TCP_MISS/), expect.stringMatching(/HIT/), expect.stringMatching(/^TCP_(CLIENT_REFRESH_)?MISS$/)]);
+    expect(entries.map((entry) => entry.result)).toEqual([
+      expect.stringMatching(/^TCP_MISS/),
+      expect.stringMatching(/HIT/),
+      expect.stringMatching(/^TCP_(CLIENT_REFRESH_)?MISS$/),
+    ]);
     // Nothing partial left, and what the agent was sent beyond one artifact is the bad first copy
     // (at most one artifact, by design: bad bytes are fetched fresh) plus headers. The HIT is ours.
     expect(fs.readdirSync(agent.config.cacheDir)).toEqual([baseFileName(image.id)]);

@@ -122,12 +122,19 @@ describe("verification before placing", () => {
     const request = { imageId: image.id, hypervisors: ["hv-verify"], maxAttempts: 1 };
     const rollout = await rolloutAndWait(server, request);
     expect(rollout).toMatchObject({ state: "failed", counts: { done: 0, failed: 1 } });
-    expect(rollout.hypervisors[0]).toMatchObject({ name: "hv-verify", state: "failed", attempts: 1, error: expect.stringMatching(/DECOMPRESS_FAILED|HASH_MISMATCH/) });
+    expect(rollout.hypervisors[0]).toMatchObject({
+      name: "hv-verify",
+      state: "failed",
+      attempts: 1,
+      error: expect.stringMatching(/DECOMPRESS_FAILED|HASH_MISMATCH/),
+    });
     expect(fs.existsSync(baseFilePath(agent.config.cacheDir, image.id))).toBe(false);
     expect(fs.readdirSync(agent.config.cacheDir)).toEqual([]);
 
     const { body } = await server.api("GET", "/api/hypervisors");
-    const cell = body.hypervisors.find((hypervisor: { name: string }) => hypervisor.name === "hv-verify").images.find((entry: { imageId: string }) => entry.imageId === image.id);
+    const cell = body.hypervisors
+      .find((hypervisor: { name: string }) => hypervisor.name === "hv-verify")
+      .images.find((entry: { imageId: string }) => entry.imageId === image.id);
     expect(cell).toMatchObject({ state: "failed", verified: false });
   });
 
@@ -148,7 +155,17 @@ describe("verification before placing", () => {
         });
       });
     }
-    const fetchArgs = (dir: string, hash: string) => ["fetch", image.id, "--artifact-url", artifact.url, "--hash", `sha512:${hash}`, "--cache-dir", dir, "--allow-direct"];
+    const fetchArgs = (dir: string, hash: string) => [
+      "fetch",
+      image.id,
+      "--artifact-url",
+      artifact.url,
+      "--hash",
+      `sha512:${hash}`,
+      "--cache-dir",
+      dir,
+      "--allow-direct",
+    ];
 
     it("places a verified file and exits 0", async () => {
       const dir = cacheDir();

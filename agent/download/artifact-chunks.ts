@@ -80,12 +80,23 @@ export async function* artifactChunks(options: ArtifactFetchOptions): AsyncGener
     failuresInRow++;
     triesOnRoute++;
     const step = nextResumeStep(
-      { routeCount: routes.length, routeIndex, triesOnRoute, failuresInRow, sinceProgressMs: performance.now() - progress.lastByteAt, isRouteDown: attempt.isRouteDown },
+      {
+        routeCount: routes.length,
+        routeIndex,
+        triesOnRoute,
+        failuresInRow,
+        sinceProgressMs: performance.now() - progress.lastByteAt,
+        isRouteDown: attempt.isRouteDown,
+      },
       policy,
     );
     if (step.action === "give-up") {
       const seconds = Math.round(policy.budgetMs / 1000);
-      throw new AgentError("FETCH_FAILED", `could not fetch ${options.url} (no progress for the ${seconds} s retry budget, ${progress.offset} bytes kept): ${failures.join("; ")}`, { isRetryable: true });
+      throw new AgentError(
+        "FETCH_FAILED",
+        `could not fetch ${options.url} (no progress for the ${seconds} s retry budget, ${progress.offset} bytes kept): ${failures.join("; ")}`,
+        { isRetryable: true },
+      );
     }
     if (step.routeIndex !== routeIndex) triesOnRoute = 0;
     routeIndex = step.routeIndex;
@@ -97,7 +108,12 @@ export async function* artifactChunks(options: ArtifactFetchOptions): AsyncGener
  * One request on one route from the current offset. Errors of the consumer (gunzip, disk, hash)
  * arrive at `yield` and propagate unchanged: they are local, not the route's fault.
  */
-async function* fetchFrom(route: Route, options: ArtifactFetchOptions, progress: { offset: number; totalBytes: number | null; lastByteAt: number }, pacer: Pacer | null): AsyncGenerator<Buffer, Attempt> {
+async function* fetchFrom(
+  route: Route,
+  options: ArtifactFetchOptions,
+  progress: { offset: number; totalBytes: number | null; lastByteAt: number },
+  pacer: Pacer | null,
+): AsyncGenerator<Buffer, Attempt> {
   const idle = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   options.onRoute?.(route.label, progress.offset);
   let response: Dispatcher.ResponseData;

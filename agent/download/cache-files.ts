@@ -22,7 +22,8 @@ export async function openPartFile(partPath: string): Promise<FileHandle> {
     return await fs.promises.open(partPath, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EEXIST" || code === "ELOOP") throw new AgentError("UNSAFE_PATH", `${partPath} reappeared while the agent created it: refused`, { cause: error });
+    if (code === "EEXIST" || code === "ELOOP")
+      throw new AgentError("UNSAFE_PATH", `${partPath} reappeared while the agent created it: refused`, { cause: error });
     throw error;
   }
 }
@@ -30,7 +31,7 @@ export async function openPartFile(partPath: string): Promise<FileHandle> {
 /** The download's path still names the file we wrote (nobody swapped it for another). */
 export async function assertSameFile(handle: FileHandle, file: string): Promise<void> {
   const [ours, named] = await Promise.all([handle.stat(), fs.promises.lstat(file).catch(() => null)]);
-  if (!named || !named.isFile() || named.ino !== ours.ino || named.dev !== ours.dev) {
+  if (!named?.isFile() || named.ino !== ours.ino || named.dev !== ours.dev) {
     throw new AgentError("UNSAFE_PATH", `${file} was replaced during the download: refused`);
   }
 }

@@ -34,7 +34,10 @@ describe.skipIf(!requireQemu("qemu-img info checks"))("qemu-img info as a second
     qemuImg("create", "-q", "-f", "qcow2", "-o", `data_file=${path.join(dir, "data.raw")}`, withData, "1M");
     expect(infoRefusal(info(withData, "qcow2"), "qcow2")).toContain("data.raw");
     const flat = path.join(dir, "flat.vmdk");
-    fs.writeFileSync(flat, `# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType="monolithicFlat"\nRW 2 FLAT "${secret}" 0\n`);
+    fs.writeFileSync(
+      flat,
+      `# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType="monolithicFlat"\nRW 2 FLAT "${secret}" 0\n`,
+    );
     expect(infoRefusal(info(flat, "vmdk"), "vmdk")).toContain("monolithicFlat");
     expect(infoRefusal({ format: "raw" }, "qcow2")).toContain("not qcow2");
   });

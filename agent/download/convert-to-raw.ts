@@ -30,10 +30,18 @@ export type ConvertedImage = { file: string; dir: string; bytes: number };
  * private directory under `cacheDir`. The caller renames `file` and removes `dir`; on failure
  * nothing is left.
  */
-export async function convertToRaw(options: { sourceFd: number; cacheDir: string; fileName: string; diskFormat: string; imageId: string; signal?: AbortSignal }): Promise<ConvertedImage> {
+export async function convertToRaw(options: {
+  sourceFd: number;
+  cacheDir: string;
+  fileName: string;
+  diskFormat: string;
+  imageId: string;
+  signal?: AbortSignal;
+}): Promise<ConvertedImage> {
   const format = QEMU_FORMAT_OF_DISK_FORMAT[options.diskFormat];
   const what = `image ${options.imageId} (${options.diskFormat})`;
-  const run = (args: string[], limits: typeof INFO_LIMITS) => runQemuImg(args, { imageFd: options.sourceFd, limits, what, signal: options.signal });
+  const run = (args: string[], limits: typeof INFO_LIMITS) =>
+    runQemuImg(args, { imageFd: options.sourceFd, limits, what, signal: options.signal });
   const info = JSON.parse(await run(["info", "--output=json", "-f", format, INHERITED_IMAGE], INFO_LIMITS)) as QemuInfo;
   const refusal = infoRefusal(info, format);
   if (refusal) throw new AgentError("UNSAFE_IMAGE", `${what}: qemu-img info: ${refusal}: refused, as nova refuses it`);

@@ -14,7 +14,8 @@ const MAX_READ = 2 * 1024 * 1024;
 export function bufferImageBytes(data: Buffer): ImageBytes {
   return {
     size: data.length,
-    read: (offset, length) => (offset < 0 ? Buffer.alloc(0) : data.subarray(Math.min(offset, data.length), Math.min(offset + clamp(length), data.length))),
+    read: (offset, length) =>
+      offset < 0 ? Buffer.alloc(0) : data.subarray(Math.min(offset, data.length), Math.min(offset + clamp(length), data.length)),
   };
 }
 

@@ -3,7 +3,16 @@
 // declares, and a format that would make qemu open other files of the hypervisor is refused.
 import { AgentError } from "../agent-error.ts";
 import type { ImageBytes } from "./image-bytes.ts";
-import { hasFixedVhdFooter, inspectIso, inspectLuks, inspectPloop, inspectQed, inspectVdi, inspectVhd, inspectVhdx } from "./inspect-other-formats.ts";
+import {
+  hasFixedVhdFooter,
+  inspectIso,
+  inspectLuks,
+  inspectPloop,
+  inspectQed,
+  inspectVdi,
+  inspectVhd,
+  inspectVhdx,
+} from "./inspect-other-formats.ts";
 import { inspectQcow2, printable } from "./inspect-qcow2.ts";
 import { inspectVmdk } from "./inspect-vmdk.ts";
 
@@ -31,7 +40,11 @@ const ACCEPTED_FORMATS: Readonly<Record<string, readonly DetectedFormat[]>> = {
 
 export function inspectImage(bytes: ImageBytes): FormatFinding {
   const findings = DETECTORS.map((detect) => detect(bytes)).filter((finding) => finding !== null);
-  if (findings.length > 1) return { format: findings[0].format, unsafe: `the data looks like several formats at once (${findings.map((finding) => finding.format).join(", ")})` };
+  if (findings.length > 1)
+    return {
+      format: findings[0].format,
+      unsafe: `the data looks like several formats at once (${findings.map((finding) => finding.format).join(", ")})`,
+    };
   return findings[0] ?? { format: "raw", unsafe: null };
 }
 
@@ -47,8 +60,12 @@ export function checkImageFormat(bytes: ImageBytes, diskFormat: string | null, w
     throw new AgentError("UNSAFE_IMAGE", `${what}: ${finding.unsafe}${label}: refused, as nova refuses it`);
   }
   const accepted = ACCEPTED_FORMATS[claimed];
-  if (!accepted) throw new AgentError("FORMAT_MISMATCH", `${what}: disk_format ${printable(claimed)} is not one the agent can inspect: refused`);
+  if (!accepted)
+    throw new AgentError("FORMAT_MISMATCH", `${what}: disk_format ${printable(claimed)} is not one the agent can inspect: refused`);
   if (accepted.includes(finding.format)) return finding.format;
   if (claimed === "vhd" && finding.format === "raw" && hasFixedVhdFooter(bytes)) return "vhd";
-  throw new AgentError("FORMAT_MISMATCH", `${what}: Glance says disk_format ${printable(claimed)} but the data is ${finding.format}: refused, as nova refuses it`);
+  throw new AgentError(
+    "FORMAT_MISMATCH",
+    `${what}: Glance says disk_format ${printable(claimed)} but the data is ${finding.format}: refused, as nova refuses it`,
+  );
 }

@@ -29,7 +29,8 @@ export function inspectVdi(bytes: ImageBytes): FormatFinding | null {
   if (header.length < 0x44 || header.readUInt32LE(0x40) !== 0xbeda107f) return null;
   if (header.length < 512) return { format: "vdi", unsafe: "truncated VDI header" };
   const imageType = header.readUInt32LE(0x4c);
-  if (imageType !== 1 && imageType !== 2) return { format: "vdi", unsafe: `VDI image type ${imageType} (only normal and fixed are accepted)` };
+  if (imageType !== 1 && imageType !== 2)
+    return { format: "vdi", unsafe: `VDI image type ${imageType} (only normal and fixed are accepted)` };
   return { format: "vdi", unsafe: null };
 }
 

@@ -47,7 +47,8 @@ function qcow2Problem(bytes: ImageBytes, header: Buffer): string | null {
     if (incompatible & FEATURE.corrupt) return "qcow2 image is marked corrupt";
     if (incompatible & ~KNOWN_INCOMPATIBLE) return `qcow2 image has unknown incompatible features 0x${incompatible.toString(16)}`;
     headerLength = header.readUInt32BE(100);
-    if (headerLength < V3_HEADER_LENGTH || headerLength % 8 !== 0 || headerLength > clusterSize) return `qcow2 header length ${headerLength} is invalid`;
+    if (headerLength < V3_HEADER_LENGTH || headerLength % 8 !== 0 || headerLength > clusterSize)
+      return `qcow2 header length ${headerLength} is invalid`;
   }
   return extensionProblem(bytes, headerLength, clusterSize);
 }

@@ -18,7 +18,8 @@ export function inspectVmdk(bytes: ImageBytes): FormatFinding | null {
   const head = bytes.read(0, SECTOR);
   const magic = head.subarray(0, 4).toString("latin1");
   if (magic === "KDMV") return { format: "vmdk", unsafe: sparseProblem(bytes, head) };
-  if (magic === "COWD") return { format: "vmdk", unsafe: "VMDK3 (COWD) image: only monolithicSparse and streamOptimized VMDKs are accepted" };
+  if (magic === "COWD")
+    return { format: "vmdk", unsafe: "VMDK3 (COWD) image: only monolithicSparse and streamOptimized VMDKs are accepted" };
   const probe = bytes.read(0, 2048).toString("latin1");
   if (DESCRIPTOR_FILE_PROBE.test(probe)) return { format: "vmdk", unsafe: descriptorFileProblem(bytes) };
   return null;
@@ -44,16 +45,19 @@ function sparseProblem(bytes: ImageBytes, header: Buffer): string | null {
 function descriptorProblem(raw: Buffer): string | null {
   const end = raw.indexOf(0);
   const text = raw.subarray(0, end === -1 ? raw.length : end);
-  if (text.some((byte) => byte > 0x7e || (byte < 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09))) return "VMDK descriptor is not plain ASCII text";
+  if (text.some((byte) => byte > 0x7e || (byte < 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09)))
+    return "VMDK descriptor is not plain ASCII text";
   const descriptor = parseDescriptor(text.toString("latin1"));
   if (typeof descriptor === "string") return descriptor;
   const createType = descriptor.fields.get("createtype") ?? "";
   if (!ALLOWED_CREATE_TYPES.some((allowed) => allowed.toLowerCase() === createType.toLowerCase())) {
     return `VMDK createType ${printable(createType)}: only ${ALLOWED_CREATE_TYPES.join(" and ")} are accepted`;
   }
-  if (descriptor.fields.has("parentfilenamehint")) return `VMDK descriptor names a parent file ${printable(descriptor.fields.get("parentfilenamehint")!)}`;
+  if (descriptor.fields.has("parentfilenamehint"))
+    return `VMDK descriptor names a parent file ${printable(descriptor.fields.get("parentfilenamehint")!)}`;
   const parentCid = descriptor.fields.get("parentcid");
-  if (parentCid !== undefined && parentCid.toLowerCase() !== "ffffffff") return `VMDK descriptor has a parent (parentCID ${printable(parentCid)})`;
+  if (parentCid !== undefined && parentCid.toLowerCase() !== "ffffffff")
+    return `VMDK descriptor has a parent (parentCID ${printable(parentCid)})`;
   if (descriptor.extents.length !== 1) return `VMDK descriptor lists ${descriptor.extents.length} extents, not 1`;
   const extent = descriptor.extents[0];
   if (extent.type !== "sparse") return `VMDK extent of type ${printable(extent.type)} names the file ${printable(extent.file)}`;

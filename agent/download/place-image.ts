@@ -68,7 +68,10 @@ export async function placeImage(options: PlaceImageOptions): Promise<PlacedImag
       throw new AgentError("SIZE_MISMATCH", `${what}: got ${bytes} bytes, Glance says ${options.imageSize}`);
     }
     if (downloaded.digest !== options.hash.value.toLowerCase()) {
-      throw new AgentError("HASH_MISMATCH", `${what}: ${options.hash.algo} of the data is ${downloaded.digest}, Glance says ${options.hash.value}`);
+      throw new AgentError(
+        "HASH_MISMATCH",
+        `${what}: ${options.hash.algo} of the data is ${downloaded.digest}, Glance says ${options.hash.value}`,
+      );
     }
     // Every image, converted or not: nothing reaches nova's name unless it is safely what Glance says.
     checkImageFormat(fileImageBytes(part.fd, bytes), options.diskFormat ?? null, what);
@@ -78,9 +81,14 @@ export async function placeImage(options: PlaceImageOptions): Promise<PlacedImag
       // Conversion reports no bytes of its own: repeat the last figure so the server's
       // no-progress timeout sees a live node during a long qemu-img run.
       const heartbeat = setInterval(() => options.onProgress?.(bytes), CONVERT_HEARTBEAT_MS);
-      const converted = await convertToRaw({ sourceFd: part.fd, cacheDir: options.cacheDir, fileName: baseFileName(options.imageId), diskFormat: options.diskFormat!, imageId: options.imageId, signal: options.signal }).finally(() =>
-        clearInterval(heartbeat),
-      );
+      const converted = await convertToRaw({
+        sourceFd: part.fd,
+        cacheDir: options.cacheDir,
+        fileName: baseFileName(options.imageId),
+        diskFormat: options.diskFormat!,
+        imageId: options.imageId,
+        signal: options.signal,
+      }).finally(() => clearInterval(heartbeat));
       try {
         await assertReplaceable(options.cacheDir, finalPath, options.imageId);
         await fs.promises.rename(converted.file, finalPath);
@@ -95,7 +103,13 @@ export async function placeImage(options: PlaceImageOptions): Promise<PlacedImag
       await fs.promises.rename(partPath, finalPath);
     }
     await fsyncPath(options.cacheDir);
-    return { path: finalPath, bytes, compressedBytes: downloaded.compressedBytes, seconds: (performance.now() - started) / 1000, convertedFrom: isConverted ? options.diskFormat! : null };
+    return {
+      path: finalPath,
+      bytes,
+      compressedBytes: downloaded.compressedBytes,
+      seconds: (performance.now() - started) / 1000,
+      convertedFrom: isConverted ? options.diskFormat! : null,
+    };
   } catch (error) {
     await removeOwnPart(part, partPath);
     throw error;
@@ -165,10 +179,7 @@ async function assertRoom(cacheDir: string, imageSize: number | null, what = "im
   if (imageSize == null) return;
   const free = await freeBytes(cacheDir);
   if (free < imageSize + SPACE_MARGIN) {
-    throw new AgentError(
-      "DISK_FULL",
-      `not enough space in ${cacheDir}: ${what} needs ${imageSize} bytes (+64 MiB margin), ${free} free`,
-    );
+    throw new AgentError("DISK_FULL", `not enough space in ${cacheDir}: ${what} needs ${imageSize} bytes (+64 MiB margin), ${free} free`);
   }
 }
 

@@ -11,7 +11,12 @@ export type ResumePolicy = {
   budgetMs: number;
 };
 
-export const DEFAULT_RESUME_POLICY: ResumePolicy = { sameRouteTries: 3, baseDelayMs: 1_000, maxDelayMs: 30_000, budgetMs: DEFAULT_RETRY_BUDGET_SECONDS * 1000 };
+export const DEFAULT_RESUME_POLICY: ResumePolicy = {
+  sameRouteTries: 3,
+  baseDelayMs: 1_000,
+  maxDelayMs: 30_000,
+  budgetMs: DEFAULT_RETRY_BUDGET_SECONDS * 1000,
+};
 
 /** A response that delivered every expected byte is complete, whatever the socket does next. */
 export function isComplete(receivedBytes: number, expectedBytes: number | null): boolean {

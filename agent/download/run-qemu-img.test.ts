@@ -64,7 +64,10 @@ describe.skipIf(!prlimit)("qemu-img under resource limits", () => {
     process.env.PATH = bin;
     const fd = fs.openSync(process.execPath, "r");
     try {
-      await expect(runQemuImg(["info"], { imageFd: fd, limits: INFO_LIMITS, what: "image x" })).rejects.toMatchObject({ code: "CONVERT_UNAVAILABLE", message: expect.stringContaining("qemu-utils") });
+      await expect(runQemuImg(["info"], { imageFd: fd, limits: INFO_LIMITS, what: "image x" })).rejects.toMatchObject({
+        code: "CONVERT_UNAVAILABLE",
+        message: expect.stringContaining("qemu-utils"),
+      });
     } finally {
       fs.closeSync(fd);
     }

@@ -14,9 +14,18 @@ export const CONVERT_LIMITS: QemuLimits = { cpuSeconds: 3600 };
 /** How qemu-img names the image passed as descriptor 3. */
 export const INHERITED_IMAGE = "/dev/fd/3";
 
-export function runQemuImg(args: string[], options: { imageFd: number; limits: QemuLimits; what: string; signal?: AbortSignal }): Promise<string> {
-  const limits = [`--cpu=${options.limits.cpuSeconds}`, ...(options.limits.addressSpaceBytes ? [`--as=${options.limits.addressSpaceBytes}`] : [])];
-  const child = spawn("prlimit", [...limits, "--", "qemu-img", ...args], { stdio: ["ignore", "pipe", "pipe", options.imageFd], signal: options.signal });
+export function runQemuImg(
+  args: string[],
+  options: { imageFd: number; limits: QemuLimits; what: string; signal?: AbortSignal },
+): Promise<string> {
+  const limits = [
+    `--cpu=${options.limits.cpuSeconds}`,
+    ...(options.limits.addressSpaceBytes ? [`--as=${options.limits.addressSpaceBytes}`] : []),
+  ];
+  const child = spawn("prlimit", [...limits, "--", "qemu-img", ...args], {
+    stdio: ["ignore", "pipe", "pipe", options.imageFd],
+    signal: options.signal,
+  });
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   let outputBytes = 0;
@@ -38,9 +47,15 @@ export function runQemuImg(args: string[], options: { imageFd: number; limits: Q
       if (options.signal?.aborted) return reject(new AgentError("ABORTED", "download aborted"));
       if (code === 127 && /qemu-img/.test(message)) return reject(unavailable(options.what, "qemu-img is not installed"));
       if (signal === "SIGXCPU" || signal === "SIGKILL") {
-        return reject(new AgentError("CONVERT_FAILED", `qemu-img ${args[0]} of ${options.what} exceeded its limit of ${options.limits.cpuSeconds} CPU seconds: refused`));
+        return reject(
+          new AgentError(
+            "CONVERT_FAILED",
+            `qemu-img ${args[0]} of ${options.what} exceeded its limit of ${options.limits.cpuSeconds} CPU seconds: refused`,
+          ),
+        );
       }
-      if (/No space left on device|ENOSPC/i.test(message)) return reject(new AgentError("DISK_FULL", `no space left converting ${options.what} to raw`));
+      if (/No space left on device|ENOSPC/i.test(message))
+        return reject(new AgentError("DISK_FULL", `no space left converting ${options.what} to raw`));
       reject(new AgentError("CONVERT_FAILED", `qemu-img ${args[0]} of ${options.what} failed: ${message || `exit ${code ?? signal}`}`));
     });
   });

@@ -50,7 +50,10 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
         },
         onRoute: (route, offset) => agent.log.info({ imageId: command.imageId, route, offset }, "fetching artifact"),
       });
-      agent.log.info({ imageId: command.imageId, bytes: placed.bytes, seconds: placed.seconds, convertedFrom: placed.convertedFrom }, "image placed");
+      agent.log.info(
+        { imageId: command.imageId, bytes: placed.bytes, seconds: placed.seconds, convertedFrom: placed.convertedFrom },
+        "image placed",
+      );
       await finish({ ok: true, bytes: placed.bytes });
     } catch (error) {
       const payload = toErrorPayload(error);

@@ -16,7 +16,8 @@ export function agentHandlers(context: AppContext): AgentEventHandlers {
   return {
     authenticate: (auth, address) => verifyAgent(context, auth, address),
     enrol: (name, address) => enrolAgent(context, name, address),
-    unenrol: async (name, secretHash) => void (await context.db.agentCredential.deleteMany({ where: { hypervisorName: name, secretHash } })),
+    unenrol: async (name, secretHash) =>
+      void (await context.db.agentCredential.deleteMany({ where: { hypervisorName: name, secretHash } })),
     refused: (name, address, code, message) => void refusals.record(name, address, code, message),
     hello: (hello) => registerHypervisor(context, hello),
     afterHello: async (hello) => {

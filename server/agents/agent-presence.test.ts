@@ -25,6 +25,10 @@ describe("agent presence sweep", () => {
     ]);
     expect(drop.sort()).toEqual(["hv-replaced", "hv-reset", "hv-revoked"]);
     const rows = await db.agentCredential.findMany({ orderBy: { hypervisorName: "asc" } });
-    expect(rows.map((row) => [row.hypervisorName, row.lastSeenAt!.getTime() > 0])).toEqual([["hv-ok", true], ["hv-replaced", false], ["hv-revoked", false]]);
+    expect(rows.map((row) => [row.hypervisorName, row.lastSeenAt!.getTime() > 0])).toEqual([
+      ["hv-ok", true],
+      ["hv-replaced", false],
+      ["hv-revoked", false],
+    ]);
   });
 });

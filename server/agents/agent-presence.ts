@@ -5,7 +5,10 @@ import type { AppContext } from "../context.ts";
 
 const CHUNK = 1000;
 
-export async function refreshAgentPresence(context: Pick<AppContext, "db">, online: { name: string; secretHash: string }[]): Promise<string[]> {
+export async function refreshAgentPresence(
+  context: Pick<AppContext, "db">,
+  online: { name: string; secretHash: string }[],
+): Promise<string[]> {
   const drop: string[] = [];
   const now = new Date();
   for (let start = 0; start < online.length; start += CHUNK) {

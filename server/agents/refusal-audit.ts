@@ -13,7 +13,10 @@ export class RefusalAudit {
   /** Rows not written because of the global cap (reported with the next row that is written). */
   private overCap = 0;
 
-  constructor(private readonly context: Pick<AppContext, "db" | "log">, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly context: Pick<AppContext, "db" | "log">,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** `name` only when it passed validation: raw names may hold NUL, which no text column takes. */
   record(name: string | null, address: string, code: string, message: string): Promise<void> {
@@ -35,7 +38,14 @@ export class RefusalAudit {
     this.prune();
     const detail = { code, message, suppressedSinceLast: previous?.suppressed ?? 0, droppedByRateLimit: this.overCap };
     this.overCap = 0;
-    return recordAudit(this.context, { actor: `agent:${name ?? "?"}`, address, action: "agent.refused", target: name, outcome: "denied", detail });
+    return recordAudit(this.context, {
+      actor: `agent:${name ?? "?"}`,
+      address,
+      action: "agent.refused",
+      target: name,
+      outcome: "denied",
+      detail,
+    });
   }
 
   private prune(): void {

@@ -3,7 +3,11 @@
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 
-export async function resetAgent(context: Pick<AppContext, "db" | "agents" | "log">, name: string, resetBy: string): Promise<{ name: string; reset: true }> {
+export async function resetAgent(
+  context: Pick<AppContext, "db" | "agents" | "log">,
+  name: string,
+  resetBy: string,
+): Promise<{ name: string; reset: true }> {
   const { count } = await context.db.agentCredential.deleteMany({ where: { hypervisorName: name } });
   if (count === 0) throw new AppError("NOT_FOUND", `no enrolled agent named ${name}`);
   context.agents.disconnect(name, "credential reset");

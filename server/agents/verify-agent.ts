@@ -17,7 +17,11 @@ export type AgentVerdict =
 export async function verifyAgent(context: Pick<AppContext, "db" | "secrets">, auth: AgentAuth, address: string): Promise<AgentVerdict> {
   const row = await context.db.agentCredential.findUnique({ where: { hypervisorName: auth.name } });
   if (row?.revokedAt) {
-    return { ok: false, code: AgentRefusal.revoked, message: `${auth.name} was revoked by ${row.revokedBy ?? "an operator"}; an admin must reset it before it can enrol again` };
+    return {
+      ok: false,
+      code: AgentRefusal.revoked,
+      message: `${auth.name} was revoked by ${row.revokedBy ?? "an operator"}; an admin must reset it before it can enrol again`,
+    };
   }
   if (row) {
     if (auth.credential !== undefined && matchesSecretHash(auth.credential, row.secretHash)) {
@@ -25,18 +29,26 @@ export async function verifyAgent(context: Pick<AppContext, "db" | "secrets">, a
       // address (every node at once, after a server restart) needs no write of its own.
       const isRecent = row.lastSeenAt !== null && Date.now() - row.lastSeenAt.getTime() < LAST_SEEN_FRESH_MS;
       if (row.lastSeenFrom !== address || !isRecent) {
-        await context.db.agentCredential.updateMany({ where: { hypervisorName: auth.name }, data: { lastSeenAt: new Date(), lastSeenFrom: address } });
+        await context.db.agentCredential.updateMany({
+          where: { hypervisorName: auth.name },
+          data: { lastSeenAt: new Date(), lastSeenFrom: address },
+        });
       }
       return { ok: true, mode: "credential", secretHash: row.secretHash };
     }
-    const message = auth.credential === undefined
-      ? `${auth.name} is already enrolled: the enrolment token cannot take it over (an admin can reset it)`
-      : `${auth.name} is enrolled under another credential`;
+    const message =
+      auth.credential === undefined
+        ? `${auth.name} is already enrolled: the enrolment token cannot take it over (an admin can reset it)`
+        : `${auth.name} is enrolled under another credential`;
     return { ok: false, code: AgentRefusal.badCredential, message };
   }
   if (auth.token !== undefined && safeEqual(auth.token, context.secrets.agentToken)) return { ok: true, mode: "enrol" };
   if (auth.credential !== undefined && auth.token === undefined) {
-    return { ok: false, code: AgentRefusal.notEnrolled, message: `${auth.name} has no credential here (never enrolled, or reset): enrol with PRECACHE_AGENT_TOKEN` };
+    return {
+      ok: false,
+      code: AgentRefusal.notEnrolled,
+      message: `${auth.name} has no credential here (never enrolled, or reset): enrol with PRECACHE_AGENT_TOKEN`,
+    };
   }
   return { ok: false, code: AgentRefusal.badToken, message: "wrong or missing PRECACHE_AGENT_TOKEN" };
 }

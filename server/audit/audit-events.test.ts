@@ -10,7 +10,16 @@ const DAY = 24 * 60 * 60 * 1000;
 
 async function seed(db: Db, rows: { actor: string; action: string; imageId?: string; outcome?: string; at?: Date }[]) {
   for (const row of rows) {
-    await db.auditEvent.create({ data: { actor: row.actor, action: row.action, imageId: row.imageId ?? null, outcome: row.outcome ?? "ok", at: row.at, detail: { n: 1 } } });
+    await db.auditEvent.create({
+      data: {
+        actor: row.actor,
+        action: row.action,
+        imageId: row.imageId ?? null,
+        outcome: row.outcome ?? "ok",
+        at: row.at,
+        detail: { n: 1 },
+      },
+    });
   }
 }
 
@@ -30,7 +39,10 @@ describeEachDatabase("audit trail", (under) => {
     expect(await actions("actor=alice-f")).toEqual(["rollout.cancel", "rollout.create"]);
     expect(await actions("actor=bob-f&action=image.publish")).toEqual(["image.publish"]);
     // A prefix matches literally: "_" is no LIKE wildcard ("rollout_." must not match "rolloutx.").
-    expect(await actions("action=rollout.&from=2030-05-01T00:00:00Z&to=2030-05-02T00:00:00Z")).toEqual(["rollout.cancel", "rollout.create"]);
+    expect(await actions("action=rollout.&from=2030-05-01T00:00:00Z&to=2030-05-02T00:00:00Z")).toEqual([
+      "rollout.cancel",
+      "rollout.create",
+    ]);
     expect(await actions("action=rollout_.&from=2030-05-01T00:00:00Z")).toEqual([]);
     expect(await actions("action=rollout_x.&from=2030-05-01T00:00:00Z")).toEqual(["rollout_x.create"]);
     expect(await actions("imageId=img-f")).toEqual(["image.publish", "rollout.create"]);
@@ -38,13 +50,24 @@ describeEachDatabase("audit trail", (under) => {
     expect(await actions("from=2030-05-01T10:01:00Z&to=2030-05-01T10:02:00Z")).toEqual(["image.publish", "rollout.cancel"]);
 
     const [event] = (await list("actor=bob-f&action=image.publish")).events;
-    expect(event).toMatchObject({ actor: "bob-f", action: "image.publish", imageId: "img-f", outcome: "failed", address: null, target: null, detail: { n: 1 } });
+    expect(event).toMatchObject({
+      actor: "bob-f",
+      action: "image.publish",
+      imageId: "img-f",
+      outcome: "failed",
+      address: null,
+      target: null,
+      detail: { n: 1 },
+    });
     expect(event.id).toMatch(/^[0-9]+$/);
     expect(event.at).toBe(new Date(t0.getTime() + 120_000).toISOString());
   });
 
   it("pages with before=<id> until nextBefore is null", async () => {
-    await seed(under.database.prisma, Array.from({ length: 7 }, (_, index) => ({ actor: "pager", action: `page.n${index}` })));
+    await seed(
+      under.database.prisma,
+      Array.from({ length: 7 }, (_, index) => ({ actor: "pager", action: `page.n${index}` })),
+    );
     const seen: string[] = [];
     let before: string | null = null;
     for (let pages = 0; pages < 10; pages++) {

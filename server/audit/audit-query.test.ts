@@ -18,7 +18,9 @@ function refusal(query: string): string {
 describe("parseAuditQuery", () => {
   it("reads every filter, with a default page size", () => {
     expect(parse("")).toEqual({ limit: 100 });
-    const query = parse("actor=admin&action=rollout.&imageId=img-1&outcome=failed&from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00%2B01:00&before=42&limit=500");
+    const query = parse(
+      "actor=admin&action=rollout.&imageId=img-1&outcome=failed&from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00%2B01:00&before=42&limit=500",
+    );
     expect(query).toEqual({
       actor: "admin",
       action: "rollout.",

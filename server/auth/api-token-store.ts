@@ -16,11 +16,16 @@ export class ApiTokenStore {
   private readonly cache = new CredentialCache<ApiTokenView | null>(CACHE_MS);
   private readonly revokedListeners = new Set<(ids: string[]) => void>();
 
-  constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async create(token: { name: string; role: Role; owner: string }): Promise<{ secret: string; token: ApiTokenView }> {
     const secret = TOKEN_PREFIX + crypto.randomBytes(32).toString("base64url");
-    const row = await this.db.apiToken.create({ data: { name: token.name, role: token.role, owner: token.owner, tokenHash: sha256Hex(secret) } });
+    const row = await this.db.apiToken.create({
+      data: { name: token.name, role: token.role, owner: token.owner, tokenHash: sha256Hex(secret) },
+    });
     return { secret, token: toView(row) };
   }
 
@@ -42,7 +47,11 @@ export class ApiTokenStore {
   }
 
   async list(owner?: string): Promise<ApiTokenView[]> {
-    const rows = await this.db.apiToken.findMany({ where: { revokedAt: null, ...(owner === undefined ? {} : { owner }) }, orderBy: { createdAt: "desc" }, take: 1000 });
+    const rows = await this.db.apiToken.findMany({
+      where: { revokedAt: null, ...(owner === undefined ? {} : { owner }) },
+      orderBy: { createdAt: "desc" },
+      take: 1000,
+    });
     return rows.map(toView);
   }
 

@@ -25,5 +25,8 @@ export async function authenticateUiSocket(deps: AuthDeps, handshake: SocketHand
   if (isForeignOrigin(handshake.headers, dashboardOrigins(deps.access.origin, facts))) {
     return { ok: false, message: `forbidden: cross-origin socket from ${JSON.stringify(handshake.headers.origin ?? null)}` };
   }
-  return { ok: true, actor: { kind: "user", name: session.userName, role: session.role, address, sessionId: session.id, user: session.userName } };
+  return {
+    ok: true,
+    actor: { kind: "user", name: session.userName, role: session.role, address, sessionId: session.id, user: session.userName },
+  };
 }

@@ -20,13 +20,15 @@ export async function authenticate(deps: AuthDeps, headers: IncomingHttpHeaders,
   const cookie = readCookie(headers.cookie, SESSION_COOKIE);
   if (cookie) {
     const session = await deps.access.sessions.find(cookie);
-    if (session) return { kind: "user", name: session.userName, role: session.role, address, sessionId: session.id, user: session.userName };
+    if (session)
+      return { kind: "user", name: session.userName, role: session.role, address, sessionId: session.id, user: session.userName };
   }
   return anonymous(address);
 }
 
 export async function authenticateToken(deps: AuthDeps, token: string, address: string): Promise<Actor> {
-  if (token && safeEqual(token, deps.secrets.apiToken)) return { kind: "token", name: "token:bootstrap", role: Role.admin, address, user: BOOTSTRAP_ADMIN };
+  if (token && safeEqual(token, deps.secrets.apiToken))
+    return { kind: "token", name: "token:bootstrap", role: Role.admin, address, user: BOOTSTRAP_ADMIN };
   const found = await deps.access.tokens.find(token);
   if (!found) return anonymous(address);
   return { kind: "token", name: `token:${found.name}`, role: found.role, address, tokenId: found.id, user: found.owner };

@@ -6,7 +6,11 @@ import { createHash } from "node:crypto";
 export class CredentialCache<T> {
   private readonly entries = new Map<string, { value: T; fetchedAt: number }>();
 
-  constructor(private readonly ttlMs: number, private readonly maxEntries = 10_000, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get(key: string): T | undefined {
     const entry = this.entries.get(key);

@@ -27,7 +27,10 @@ export function checkCsrf(facts: CsrfFacts): AppError | null {
   // Cookie-authenticated: the browser must say where it comes from. Anonymous (sign-in): only a
   // browser that says so is held to it, so scripts can still sign in without an Origin.
   if ((facts.isCookieAuthenticated || isBrowser) && !isSameOrigin(facts.headers, facts.allowedOrigins)) {
-    const why = origin === undefined ? "no Origin or Sec-Fetch-Site header: a cookie-authenticated change must say where it comes from" : `Origin ${JSON.stringify(origin)} is not the dashboard's`;
+    const why =
+      origin === undefined
+        ? "no Origin or Sec-Fetch-Site header: a cookie-authenticated change must say where it comes from"
+        : `Origin ${JSON.stringify(origin)} is not the dashboard's`;
     return new AppError("FORBIDDEN", `cross-origin request refused (${why})`);
   }
   if (!isJson(facts.headers["content-type"])) {

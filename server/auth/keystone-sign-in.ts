@@ -13,13 +13,18 @@ export type KeystoneVerdict =
 
 const tokenSchema = z.object({ token: z.object({ roles: z.array(z.object({ name: z.string() })).default([]) }) });
 
-export async function keystoneSignIn(settings: KeystoneSignInSettings, credentials: { username: string; password: string; domain?: string }): Promise<KeystoneVerdict> {
+export async function keystoneSignIn(
+  settings: KeystoneSignInSettings,
+  credentials: { username: string; password: string; domain?: string },
+): Promise<KeystoneVerdict> {
   const url = `${identityV3Url(settings.url)}/auth/tokens?nocatalog`;
   const body = {
     auth: {
       identity: {
         methods: ["password"],
-        password: { user: { name: credentials.username, domain: { name: credentials.domain ?? settings.userDomain }, password: credentials.password } },
+        password: {
+          user: { name: credentials.username, domain: { name: credentials.domain ?? settings.userDomain }, password: credentials.password },
+        },
       },
       scope: { project: { name: settings.project, domain: { name: settings.projectDomain } } },
     },
@@ -36,7 +41,9 @@ export async function keystoneSignIn(settings: KeystoneSignInSettings, credentia
       reset: true,
     });
   } catch (error) {
-    throw new AppError("KEYSTONE_UNAVAILABLE", `keystone at ${url} is unreachable for sign-in: ${(error as Error).message}`, { cause: error });
+    throw new AppError("KEYSTONE_UNAVAILABLE", `keystone at ${url} is unreachable for sign-in: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   // 401: wrong password, unknown user, or no role at all on the project (Keystone cannot scope).
   if (response.statusCode === 401 || response.statusCode === 404) {

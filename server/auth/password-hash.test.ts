@@ -22,7 +22,16 @@ describe("password hashing", () => {
   it("refuses malformed or absurd stored strings instead of throwing or burning memory", async () => {
     const good = await hashPassword("pw", FAST);
     const [, , , , salt, hash] = good.split("$");
-    for (const stored of ["", "plain", `bcrypt$1024$8$1$${salt}$${hash}`, `scrypt$1000$8$1$${salt}$${hash}`, `scrypt$${2 ** 30}$8$1$${salt}$${hash}`, `scrypt$1024$8$1$${salt}$`, `scrypt$1024$8$1$$${hash}`, `scrypt$1024$x$1$${salt}$${hash}`]) {
+    for (const stored of [
+      "",
+      "plain",
+      `bcrypt$1024$8$1$${salt}$${hash}`,
+      `scrypt$1000$8$1$${salt}$${hash}`,
+      `scrypt$${2 ** 30}$8$1$${salt}$${hash}`,
+      `scrypt$1024$8$1$${salt}$`,
+      `scrypt$1024$8$1$$${hash}`,
+      `scrypt$1024$x$1$${salt}$${hash}`,
+    ]) {
       expect(await verifyPassword("pw", stored), stored).toBe(false);
     }
   });

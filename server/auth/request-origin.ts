@@ -58,7 +58,10 @@ export function clientAddress(settings: OriginSettings, request: RequestFacts): 
   const direct = request.remoteAddress ?? "unknown";
   if (!settings.trustProxy) return direct;
   // The last hop is the one our proxy appended; earlier entries are whatever the client claimed.
-  const forwarded = firstHeader(request.headers["x-forwarded-for"])?.split(",").map((part) => part.trim()).filter(Boolean);
+  const forwarded = firstHeader(request.headers["x-forwarded-for"])
+    ?.split(",")
+    .map((part) => part.trim())
+    .filter(Boolean);
   const last = forwarded?.at(-1);
   return last && last.length <= 64 ? last : direct;
 }

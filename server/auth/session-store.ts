@@ -28,7 +28,10 @@ export class SessionStore {
   private readonly cache = new CredentialCache<SessionView | null>(CACHE_MS);
   private readonly revokedListeners = new Set<(ids: string[]) => void>();
 
-  constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async create(session: NewSession): Promise<{ cookieValue: string; session: SessionView }> {
     const cookieValue = crypto.randomBytes(32).toString("base64url");
@@ -108,7 +111,17 @@ export class SessionStore {
   }
 }
 
-function toView(row: { id: string; userName: string; role: string; source: string; address: string | null; userAgent: string | null; createdAt: Date; lastSeenAt: Date; expiresAt: Date }): SessionView {
+function toView(row: {
+  id: string;
+  userName: string;
+  role: string;
+  source: string;
+  address: string | null;
+  userAgent: string | null;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+}): SessionView {
   const { id, userName, role, source, address, userAgent, createdAt, lastSeenAt, expiresAt } = row;
   return { id, userName, role: role as Role, source, address, userAgent, createdAt, lastSeenAt, expiresAt };
 }

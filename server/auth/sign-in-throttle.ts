@@ -12,12 +12,17 @@ const MAX_KEYS = 100_000;
 export class SignInThrottle {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly limits: ThrottleLimits, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly limits: ThrottleLimits,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Milliseconds until this account/address may try again; 0 when it may try now. */
   retryAfterMs(account: string, address: string): number {
     const now = this.now();
-    const waits = [this.keyOf("account", account), this.keyOf("address", address)].map((key) => Math.max(0, (this.entries.get(key)?.lockedUntil ?? 0) - now));
+    const waits = [this.keyOf("account", account), this.keyOf("address", address)].map((key) =>
+      Math.max(0, (this.entries.get(key)?.lockedUntil ?? 0) - now),
+    );
     return Math.max(...waits);
   }
 

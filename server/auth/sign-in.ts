@@ -30,7 +30,13 @@ export async function signIn(deps: SignInDeps, attempt: SignInAttempt): Promise<
   deps.access.throttle.recordSuccess(account);
   const { user } = checked;
   await deps.db.user.update({ where: { name: user.name }, data: { lastSignInAt: new Date() } });
-  const { cookieValue, session } = await deps.access.sessions.create({ userName: user.name, role: user.role, source: user.source, address: attempt.address, userAgent: attempt.userAgent });
+  const { cookieValue, session } = await deps.access.sessions.create({
+    userName: user.name,
+    role: user.role,
+    source: user.source,
+    address: attempt.address,
+    userAgent: attempt.userAgent,
+  });
   return { ok: true, user, cookieValue, sessionId: session.id };
 }
 
@@ -40,7 +46,10 @@ function accountName(attempt: SignInAttempt): string {
   return attempt.domain ? `${name}@${attempt.domain}` : name;
 }
 
-async function checkCredentials(deps: SignInDeps, attempt: SignInAttempt): Promise<{ ok: true; user: SignedInUser } | { ok: false; reason: string }> {
+async function checkCredentials(
+  deps: SignInDeps,
+  attempt: SignInAttempt,
+): Promise<{ ok: true; user: SignedInUser } | { ok: false; reason: string }> {
   const { password } = attempt;
   const username = attempt.username ?? BOOTSTRAP_ADMIN;
   if (username === BOOTSTRAP_ADMIN && !attempt.domain) {

@@ -17,7 +17,9 @@ export async function cleanupImage(
   if (!image) throw new AppError("IMAGE_NOT_FOUND", `no image ${options.imageId}`);
   const names =
     options.hypervisors ??
-    (await context.db.hypervisorImage.findMany({ where: { imageId: image.id }, select: { hypervisorName: true } })).map((row) => row.hypervisorName);
+    (await context.db.hypervisorImage.findMany({ where: { imageId: image.id }, select: { hypervisorName: true } })).map(
+      (row) => row.hypervisorName,
+    );
   const results = await Promise.all(
     names.map(async (name): Promise<CleanupResult> => {
       const answer = await context.agents.send(name, "image:delete", { imageId: image.id });
@@ -30,7 +32,19 @@ export async function cleanupImage(
   );
   const freedBytes = results.reduce((sum, result) => sum + result.freedBytes, 0);
   const isStale = image.status !== "active";
-  const artifact = (options.removeArtifact ?? isStale) ? await removeArtifact(context, image.id, { purge: options.purgeProxies ?? true }) : { removed: false, purges: [] };
-  context.log.info({ imageId: image.id, nodes: results.length, refused: results.filter((r) => !r.ok).length, freedBytes, artifactRemoved: artifact.removed }, "cleanup done");
+  const artifact =
+    (options.removeArtifact ?? isStale)
+      ? await removeArtifact(context, image.id, { purge: options.purgeProxies ?? true })
+      : { removed: false, purges: [] };
+  context.log.info(
+    {
+      imageId: image.id,
+      nodes: results.length,
+      refused: results.filter((r) => !r.ok).length,
+      freedBytes,
+      artifactRemoved: artifact.removed,
+    },
+    "cleanup done",
+  );
   return { imageId: image.id, freedBytes, hypervisors: results, artifact };
 }

@@ -18,7 +18,10 @@ export type StaleImage = {
 
 export const DEFAULT_RETENTION_DAYS = 30;
 
-export async function findStaleImages(context: Pick<AppContext, "db">, options: { retentionDays?: number; now?: Date } = {}): Promise<{ images: StaleImage[]; totalBytes: number }> {
+export async function findStaleImages(
+  context: Pick<AppContext, "db">,
+  options: { retentionDays?: number; now?: Date } = {},
+): Promise<{ images: StaleImage[]; totalBytes: number }> {
   const retentionMs = (options.retentionDays ?? DEFAULT_RETENTION_DAYS) * 86_400_000;
   const now = (options.now ?? new Date()).getTime();
   const images = await context.db.image.findMany({ include: { artifact: { select: { state: true } } } });
@@ -45,8 +48,22 @@ export async function findStaleImages(context: Pick<AppContext, "db">, options: 
       [reason, detail] = ["unused", `not used on any node for ${Math.round(retentionMs / 86_400_000)} days`];
     }
     if (!reason) continue;
-    const perNode = held.map((copy) => ({ name: copy.hypervisorName, bytes: Number(copy.bytes), lastUsedAt: copy.fileMtime?.toISOString() ?? null }));
-    stale.push({ imageId: image.id, name: image.name, status: image.status, reason, detail, nodes: held.length, bytes: perNode.reduce((sum, node) => sum + node.bytes, 0), hasArtifact: image.artifact !== null, perNode });
+    const perNode = held.map((copy) => ({
+      name: copy.hypervisorName,
+      bytes: Number(copy.bytes),
+      lastUsedAt: copy.fileMtime?.toISOString() ?? null,
+    }));
+    stale.push({
+      imageId: image.id,
+      name: image.name,
+      status: image.status,
+      reason,
+      detail,
+      nodes: held.length,
+      bytes: perNode.reduce((sum, node) => sum + node.bytes, 0),
+      hasArtifact: image.artifact !== null,
+      perNode,
+    });
   }
   stale.sort((a, b) => b.bytes - a.bytes);
   return { images: stale, totalBytes: stale.reduce((sum, image) => sum + image.bytes, 0) };

@@ -9,10 +9,17 @@ import { getTopology } from "../topology/topology.ts";
 
 export type ProxyPurge = { proxy: string; status: number | null; error: string | null };
 
-export async function removeArtifact(context: Pick<AppContext, "db" | "env" | "publicUrl" | "log">, imageId: string, options: { purge: boolean }): Promise<{ removed: boolean; purges: ProxyPurge[] }> {
+export async function removeArtifact(
+  context: Pick<AppContext, "db" | "env" | "publicUrl" | "log">,
+  imageId: string,
+  options: { purge: boolean },
+): Promise<{ removed: boolean; purges: ProxyPurge[] }> {
   const artifact = await context.db.artifact.findUnique({ where: { imageId } });
   if (!artifact) return { removed: false, purges: [] };
-  const purges = options.purge && artifact.sha256 ? await purgeEverywhere(context, artifactUrl(context.publicUrl, imageId, artifact.sha256, artifact.codec)) : [];
+  const purges =
+    options.purge && artifact.sha256
+      ? await purgeEverywhere(context, artifactUrl(context.publicUrl, imageId, artifact.sha256, artifact.codec))
+      : [];
   await fs.promises.rm(path.join(context.env.artifactDir, imageId), { recursive: true, force: true });
   await context.db.artifact.delete({ where: { imageId } });
   context.log.info({ imageId, purges }, "artifact removed from the origin");
@@ -28,7 +35,11 @@ async function purgeEverywhere(context: Pick<AppContext, "db">, url: string): Pr
       try {
         const response = await request(url, { method: "PURGE" as "GET", dispatcher });
         await response.body.dump();
-        return { proxy, status: response.statusCode, error: response.statusCode >= 400 && response.statusCode !== 404 ? `HTTP ${response.statusCode} (is PURGE allowed?)` : null };
+        return {
+          proxy,
+          status: response.statusCode,
+          error: response.statusCode >= 400 && response.statusCode !== 404 ? `HTTP ${response.statusCode} (is PURGE allowed?)` : null,
+        };
       } catch (error) {
         return { proxy, status: null, error: (error as Error).message };
       } finally {

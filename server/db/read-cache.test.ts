@@ -21,9 +21,16 @@ describe("ReadCache.imagesByFileNames [pglite]", () => {
     // The real client; only image reads are counted on their way through.
     const images = database.prisma.image;
     const countingImages = new Proxy(images, {
-      get: (target, key, receiver) => (key === "findMany" || key === "findUnique" ? (...args: unknown[]) => ((imageQueries += 1), (Reflect.get(target, key, receiver) as (...a: unknown[]) => unknown).apply(target, args)) : Reflect.get(target, key, receiver)),
+      get: (target, key, receiver) =>
+        key === "findMany" || key === "findUnique"
+          ? (...args: unknown[]) => (
+              (imageQueries += 1), (Reflect.get(target, key, receiver) as (...a: unknown[]) => unknown).apply(target, args)
+            )
+          : Reflect.get(target, key, receiver),
     });
-    countingDb = new Proxy(database.prisma, { get: (target, key, receiver) => (key === "image" ? countingImages : Reflect.get(target, key, receiver)) });
+    countingDb = new Proxy(database.prisma, {
+      get: (target, key, receiver) => (key === "image" ? countingImages : Reflect.get(target, key, receiver)),
+    });
     cache = readCache(countingDb);
   });
   afterAll(async () => database?.close());
@@ -32,7 +39,10 @@ describe("ReadCache.imagesByFileNames [pglite]", () => {
     await database.prisma.image.create({ data: { id: "known-image", name: "known", status: "active", source: "test" } });
     await database.prisma.hypervisor.create({ data: { name: "hv-1" } });
     const cells: string[] = [];
-    const context = { db: countingDb, ui: { cellChanged: (_name: string, cell: { imageId: string }) => void cells.push(cell.imageId) } as unknown as UiHub };
+    const context = {
+      db: countingDb,
+      ui: { cellChanged: (_name: string, cell: { imageId: string }) => void cells.push(cell.imageId) } as unknown as UiHub,
+    };
     const file = (fileName: string) => ({ fileName, bytes: 1, mtimeMs: 0 });
     imageQueries = 0;
     await applyInventory(context, "hv-1", [...unknownNames(MAX_INVENTORY_FILES - 1).map(file), file(baseFileName("known-image"))]);

@@ -192,7 +192,11 @@ async function readJson<T>(response: Dispatcher.ResponseData, url: string, schem
 async function unexpectedStatus(response: Dispatcher.ResponseData, url: string): Promise<AppError> {
   const body = await response.body.text().catch(() => "");
   // Glance error pages are small HTML documents; their text is the useful part.
-  const detail = body.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 200);
+  const detail = body
+    .replace(/<[^>]*>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, 200);
   return new AppError("GLANCE_ERROR", `Glance answered ${response.statusCode} for ${url}${detail ? `: ${detail}` : ""}`);
 }
 

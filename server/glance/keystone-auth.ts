@@ -197,8 +197,7 @@ function findImageEndpoint(catalog: Catalog, endpointInterface: EndpointInterfac
   const endpoints = catalog.filter((service) => service.type === "image").flatMap((service) => service.endpoints);
   const match = endpoints.find(
     (endpoint) =>
-      endpoint.interface === endpointInterface &&
-      (!regionName || endpoint.region_id === regionName || endpoint.region === regionName),
+      endpoint.interface === endpointInterface && (!regionName || endpoint.region_id === regionName || endpoint.region === regionName),
   );
   if (match) return stripVersion(match.url);
   const wanted = `interface "${endpointInterface}"${regionName ? ` in region "${regionName}"` : ""}`;

@@ -80,13 +80,8 @@ export function readOpenStackConfig(env: Env, options: { cwd?: string; homeDir?:
   };
 }
 
-function readCredentials(
-  values: Values,
-  name: (variable: Variable) => string,
-  problems: string[],
-): KeystoneSettings["credentials"] | null {
-  const authType = (values.OS_AUTH_TYPE ?? (values.OS_APPLICATION_CREDENTIAL_ID ? "v3applicationcredential" : "password"))
-    .toLowerCase();
+function readCredentials(values: Values, name: (variable: Variable) => string, problems: string[]): KeystoneSettings["credentials"] | null {
+  const authType = (values.OS_AUTH_TYPE ?? (values.OS_APPLICATION_CREDENTIAL_ID ? "v3applicationcredential" : "password")).toLowerCase();
   if (authType === "v3applicationcredential" || authType === "applicationcredential") {
     const id = values.OS_APPLICATION_CREDENTIAL_ID;
     const secret = values.OS_APPLICATION_CREDENTIAL_SECRET;

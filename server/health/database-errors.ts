@@ -29,7 +29,9 @@ export function toDatabaseUnavailable(error: unknown): AppError | null {
 }
 
 function isConnectionFailure(link: Link): boolean {
-  const codes = [link.code, link.originalCode, (link.meta as Link | undefined)?.code].filter((code) => typeof code === "string") as string[];
+  const codes = [link.code, link.originalCode, (link.meta as Link | undefined)?.code].filter(
+    (code) => typeof code === "string",
+  ) as string[];
   if (codes.some((code) => PRISMA_CODES.has(code) || SQLSTATES.has(code) || ERRNOS.has(code) || code.startsWith("08"))) return true;
   if (typeof link.kind === "string" && ADAPTER_KINDS.has(link.kind)) return true;
   const message = typeof link.message === "string" ? link.message : "";

@@ -24,7 +24,11 @@ describe("dependency health", () => {
     });
     time.advance(60_000);
     health.markOk("imageSource");
-    expect(health.get("imageSource")).toMatchObject({ state: "ok", since: "2025-01-01T10:03:00.000Z", lastError: "keystone is unreachable" });
+    expect(health.get("imageSource")).toMatchObject({
+      state: "ok",
+      since: "2025-01-01T10:03:00.000Z",
+      lastError: "keystone is unreachable",
+    });
   });
 
   it("is not ok only while the database is degraded; a failing image source keeps it ok", () => {
@@ -44,7 +48,9 @@ describe("dependency health", () => {
   });
 
   it("masks passwords in URLs and bounds the message: the health body is public", () => {
-    expect(publicMessage(new Error("cannot connect to postgres://precache:s3cret@db:5432/precache"))).toBe("cannot connect to postgres://precache:***@db:5432/precache");
+    expect(publicMessage(new Error("cannot connect to postgres://precache:s3cret@db:5432/precache"))).toBe(
+      "cannot connect to postgres://precache:***@db:5432/precache",
+    );
     expect(publicMessage("x".repeat(2000))).toHaveLength(500);
   });
 });

@@ -30,7 +30,10 @@ export const agentRoutes: Route[] = [
     path: new RegExp(`^/api/agents/${encodedName}/revoke$`),
     role: Role.admin,
     audit: { action: "agent.revoke", target: auditTarget },
-    handle: async (context, request) => ({ status: 200, body: { agent: await revokeAgent(context, agentName(request), request.actor.name) } }),
+    handle: async (context, request) => ({
+      status: 200,
+      body: { agent: await revokeAgent(context, agentName(request), request.actor.name) },
+    }),
   },
   {
     method: "POST",

@@ -39,9 +39,17 @@ const rolloutBody = z
 const bandwidth = z.number().positive().max(400_000);
 const topologyBody = z
   .object({
-    tier1: z.array(z.object({ url: proxyUrl, bandwidthMbps: bandwidth.nullable() }).strict()).max(64).optional(),
+    tier1: z
+      .array(z.object({ url: proxyUrl, bandwidthMbps: bandwidth.nullable() }).strict())
+      .max(64)
+      .optional(),
     nodeBandwidthMbps: bandwidth.optional(),
-    groups: z.array(z.object({ name: groupName, proxies: z.array(proxyUrl).max(16), bandwidthMbps: bandwidth.int().nullable().optional() }).strict()).max(10_000).optional(),
+    groups: z
+      .array(
+        z.object({ name: groupName, proxies: z.array(proxyUrl).max(16), bandwidthMbps: bandwidth.int().nullable().optional() }).strict(),
+      )
+      .max(10_000)
+      .optional(),
   })
   .strict();
 const groupBody = z.object({ group: groupName.nullable() }).strict();
@@ -56,14 +64,27 @@ export const apiRoutes: Route[] = [
   {
     method: "GET",
     path: /^\/api\/metrics$/,
-    handle: async (context) => ({ status: 200, body: null, text: await renderMetrics(context), headers: { "content-type": METRICS_CONTENT_TYPE } }),
+    handle: async (context) => ({
+      status: 200,
+      body: null,
+      text: await renderMetrics(context),
+      headers: { "content-type": METRICS_CONTENT_TYPE },
+    }),
   },
   {
     method: "GET",
     path: /^\/api\/images$/,
-    handle: async (context) => ({ status: 200, body: { images: await listImages(context), source: sourceSyncView(context.health, context.source.kind) } }),
+    handle: async (context) => ({
+      status: 200,
+      body: { images: await listImages(context), source: sourceSyncView(context.health, context.source.kind) },
+    }),
   },
-  { method: "POST", path: /^\/api\/images\/sync$/, audit: { action: "image.sync" }, handle: async (context) => ({ status: 200, body: await syncImages(context) }) },
+  {
+    method: "POST",
+    path: /^\/api\/images\/sync$/,
+    audit: { action: "image.sync" },
+    handle: async (context) => ({ status: 200, body: await syncImages(context) }),
+  },
   {
     method: "GET",
     path: new RegExp(`^/api/images/${id}$`),
@@ -79,13 +100,24 @@ export const apiRoutes: Route[] = [
       return { status: 202, body: { artifact: toArtifactView(artifact, context.publicUrl), reused } };
     },
   },
-  { method: "GET", path: /^\/api\/hypervisors$/, handle: async (context) => ({ status: 200, body: { hypervisors: await listHypervisors(context) } }) },
+  {
+    method: "GET",
+    path: /^\/api\/hypervisors$/,
+    handle: async (context) => ({ status: 200, body: { hypervisors: await listHypervisors(context) } }),
+  },
   {
     method: "GET",
     path: /^\/api\/hypervisors\/([^/]{1,253})$/,
-    handle: async (context, { params }) => ({ status: 200, body: { hypervisor: await getHypervisor(context, hypervisorParam(params[0])) } }),
+    handle: async (context, { params }) => ({
+      status: 200,
+      body: { hypervisor: await getHypervisor(context, hypervisorParam(params[0])) },
+    }),
   },
-  { method: "GET", path: /^\/api\/rollouts$/, handle: async (context) => ({ status: 200, body: { rollouts: await listRollouts(context) } }) },
+  {
+    method: "GET",
+    path: /^\/api\/rollouts$/,
+    handle: async (context) => ({ status: 200, body: { rollouts: await listRollouts(context) } }),
+  },
   {
     method: "POST",
     path: /^\/api\/rollouts$/,
@@ -108,13 +140,19 @@ export const apiRoutes: Route[] = [
       ["resume", resumeRollout],
       ["retry", retryFailed],
     ] as const
-  ).map(([verb, command]): Route => ({
-    method: "POST",
-    path: new RegExp(`^/api/rollouts/${uuid}/${verb}$`),
-    audit: { action: `rollout.${verb}`, target: ({ params }) => params[0] },
-    handle: async (context, { params }) => ({ status: 200, body: { rollout: await command(context, params[0]) } }),
-  })),
-  { method: "GET", path: /^\/api\/topology$/, handle: async (context) => ({ status: 200, body: { topology: await getTopology(context) } }) },
+  ).map(
+    ([verb, command]): Route => ({
+      method: "POST",
+      path: new RegExp(`^/api/rollouts/${uuid}/${verb}$`),
+      audit: { action: `rollout.${verb}`, target: ({ params }) => params[0] },
+      handle: async (context, { params }) => ({ status: 200, body: { rollout: await command(context, params[0]) } }),
+    }),
+  ),
+  {
+    method: "GET",
+    path: /^\/api\/topology$/,
+    handle: async (context) => ({ status: 200, body: { topology: await getTopology(context) } }),
+  },
   {
     method: "POST",
     path: /^\/api\/topology$/,
@@ -144,7 +182,10 @@ export const apiRoutes: Route[] = [
   {
     method: "GET",
     path: /^\/api\/cleanup\/stale$/,
-    handle: async (context) => ({ status: 200, body: await findStaleImages(context, { retentionDays: context.env.PRECACHE_RETENTION_DAYS }) }),
+    handle: async (context) => ({
+      status: 200,
+      body: await findStaleImages(context, { retentionDays: context.env.PRECACHE_RETENTION_DAYS }),
+    }),
   },
   {
     method: "POST",

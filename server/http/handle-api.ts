@@ -22,7 +22,11 @@ import { userRoutes } from "./user-routes.ts";
 export const routes: Route[] = [...sessionRoutes, ...userRoutes, ...tokenRoutes, ...apiRoutes, ...auditRoutes, ...agentRoutes];
 
 export async function handleApi(context: AppContext, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
-  const facts: RequestFacts = { headers: req.headers, isEncrypted: "encrypted" in req.socket && req.socket.encrypted === true, remoteAddress: req.socket.remoteAddress };
+  const facts: RequestFacts = {
+    headers: req.headers,
+    isEncrypted: "encrypted" in req.socket && req.socket.encrypted === true,
+    remoteAddress: req.socket.remoteAddress,
+  };
   const address = clientAddress(context.access.origin, facts);
   let audited: { route: Route; request: RouteRequest } | null = null;
   try {
@@ -30,7 +34,12 @@ export async function handleApi(context: AppContext, req: IncomingMessage, res: 
     if (matching.length === 0) throw new AppError("NOT_FOUND", `no API route ${pathname}`);
     const route = matching.find((candidate) => candidate.method === req.method);
     if (!route) {
-      return sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: `${req.method} not allowed on ${pathname}` } }, { allow: matching.map((r) => r.method).join(", ") });
+      return sendJson(
+        res,
+        405,
+        { error: { code: "METHOD_NOT_ALLOWED", message: `${req.method} not allowed on ${pathname}` } },
+        { allow: matching.map((r) => r.method).join(", ") },
+      );
     }
     const query = parseQueryString(req.url);
     // Public routes learn who calls too: sign-out ends the caller's session.
@@ -44,20 +53,38 @@ export async function handleApi(context: AppContext, req: IncomingMessage, res: 
       allowedOrigins: dashboardOrigins(context.access.origin, facts),
     });
     if (forged) {
-      context.log.warn({ actor: actor.name, address, method, pathname, origin: req.headers.origin ?? null, contentType: req.headers["content-type"] ?? null }, `request refused: ${forged.message}`);
+      context.log.warn(
+        {
+          actor: actor.name,
+          address,
+          method,
+          pathname,
+          origin: req.headers.origin ?? null,
+          contentType: req.headers["content-type"] ?? null,
+        },
+        `request refused: ${forged.message}`,
+      );
       throw forged;
     }
     if (!route.isPublic) {
       if (actor.role === null) throw new AppError("UNAUTHORIZED", "sign in, or send Authorization: Bearer <API token>");
       const needed = route.role ?? (req.method === "GET" ? Role.viewer : Role.operator);
       if (!hasRole(actor.role, needed)) {
-        if (route.audit) await audit(context, route, { params: [], query, body: {}, headers: req.headers, actor }, "denied", undefined, { needed });
+        if (route.audit)
+          await audit(context, route, { params: [], query, body: {}, headers: req.headers, actor }, "denied", undefined, { needed });
         throw new AppError("FORBIDDEN", `${actor.name} is ${actor.role}; this needs ${needed}`);
       }
     }
     const params = route.path.exec(pathname)!.slice(1);
     const body = req.method === "GET" ? {} : await readJson(req);
-    const request: RouteRequest = { params, query, body, headers: req.headers, actor, isHttps: isHttpsRequest(context.access.origin, facts) };
+    const request: RouteRequest = {
+      params,
+      query,
+      body,
+      headers: req.headers,
+      actor,
+      isHttps: isHttpsRequest(context.access.origin, facts),
+    };
     if (route.audit) audited = { route, request };
     const result = await route.handle(context, request);
     if (audited) await audit(context, route, request, "ok", result);
@@ -70,15 +97,22 @@ export async function handleApi(context: AppContext, req: IncomingMessage, res: 
     // With the database down the audit write fails too; the caller still gets its answer.
     if (audited && !outage) {
       const message = isAppError(error) ? `${error.code}: ${error.message}` : "internal error";
-      await audit(context, audited.route, audited.request, "failed", undefined, { error: message.slice(0, 500) }).catch((auditError: unknown) =>
-        context.log.error({ err: auditError }, "audit record of a failed request could not be written"),
+      await audit(context, audited.route, audited.request, "failed", undefined, { error: message.slice(0, 500) }).catch(
+        (auditError: unknown) => context.log.error({ err: auditError }, "audit record of a failed request could not be written"),
       );
     }
     sendError(res, error, context.log);
   }
 }
 
-async function audit(context: AppContext, route: Route, request: RouteRequest, outcome: AuditOutcome, result?: RouteResult, detail?: Record<string, unknown>) {
+async function audit(
+  context: AppContext,
+  route: Route,
+  request: RouteRequest,
+  outcome: AuditOutcome,
+  result?: RouteResult,
+  detail?: Record<string, unknown>,
+) {
   const spec = route.audit!;
   const pick = (read?: (request: RouteRequest, result?: RouteResult) => string | null | undefined) => {
     try {

@@ -17,7 +17,11 @@ export async function renderMetrics(context: Pick<AppContext, "db" | "agents">):
     db.rollout.findMany({ where: { state: { in: ["running", "paused"] } }, select: { id: true, imageId: true, state: true } }),
   ]);
   const targets = openRollouts.length
-    ? await db.rolloutTarget.groupBy({ by: ["rolloutId", "state"], where: { rolloutId: { in: openRollouts.map((r) => r.id) } }, _count: { _all: true } })
+    ? await db.rolloutTarget.groupBy({
+        by: ["rolloutId", "state"],
+        where: { rolloutId: { in: openRollouts.map((r) => r.id) } },
+        _count: { _all: true },
+      })
     : [];
   const names = new Map(images.map((image) => [image.id, image.name]));
   const rollouts = new Map(openRollouts.map((rollout) => [rollout.id, rollout]));
@@ -38,13 +42,19 @@ export async function renderMetrics(context: Pick<AppContext, "db" | "agents">):
       name: "precache_image_hypervisors",
       help: "Hypervisors per image and cache state (cached, downloading, pending, failed).",
       type: "gauge",
-      samples: cells.map((row) => ({ labels: { image_id: row.imageId, image: names.get(row.imageId) ?? "", state: row.state }, value: row._count._all })),
+      samples: cells.map((row) => ({
+        labels: { image_id: row.imageId, image: names.get(row.imageId) ?? "", state: row.state },
+        value: row._count._all,
+      })),
     },
     {
       name: "precache_image_published",
       help: "1 when the image has a ready artifact on the origin, else 0; status is Glance's.",
       type: "gauge",
-      samples: images.map((image) => ({ labels: { image_id: image.id, image: image.name, status: image.status }, value: image.artifact?.state === "ready" ? 1 : 0 })),
+      samples: images.map((image) => ({
+        labels: { image_id: image.id, image: image.name, status: image.status },
+        value: image.artifact?.state === "ready" ? 1 : 0,
+      })),
     },
     {
       name: "precache_artifact_bytes",
@@ -60,13 +70,31 @@ export async function renderMetrics(context: Pick<AppContext, "db" | "agents">):
       type: "gauge",
       samples: targets.map((row) => {
         const rollout = rollouts.get(row.rolloutId)!;
-        return { labels: { rollout_id: row.rolloutId, image_id: rollout.imageId, rollout_state: rollout.state, state: row.state }, value: row._count._all };
+        return {
+          labels: { rollout_id: row.rolloutId, image_id: rollout.imageId, rollout_state: rollout.state, state: row.state },
+          value: row._count._all,
+        };
       }),
     },
-    { name: "precache_agent_connections", help: "Agent sockets connected to this server.", type: "gauge", samples: [{ value: context.agents.onlineNames().length }] },
-    { name: "process_resident_memory_bytes", help: "Resident memory of the server process.", type: "gauge", samples: [{ value: memory.rss }] },
+    {
+      name: "precache_agent_connections",
+      help: "Agent sockets connected to this server.",
+      type: "gauge",
+      samples: [{ value: context.agents.onlineNames().length }],
+    },
+    {
+      name: "process_resident_memory_bytes",
+      help: "Resident memory of the server process.",
+      type: "gauge",
+      samples: [{ value: memory.rss }],
+    },
     { name: "nodejs_heap_used_bytes", help: "V8 heap in use.", type: "gauge", samples: [{ value: memory.heapUsed }] },
-    { name: "process_cpu_seconds_total", help: "User and system CPU time of the server process.", type: "counter", samples: [{ value: (cpu.user + cpu.system) / 1e6 }] },
+    {
+      name: "process_cpu_seconds_total",
+      help: "User and system CPU time of the server process.",
+      type: "counter",
+      samples: [{ value: (cpu.user + cpu.system) / 1e6 }],
+    },
   ];
   return families.map(renderFamily).join("");
 }
@@ -79,6 +107,8 @@ function renderFamily(family: Family): string {
 
 function renderLabels(labels: Record<string, string> | undefined): string {
   if (!labels) return "";
-  const pairs = Object.entries(labels).map(([key, value]) => `${key}="${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`);
+  const pairs = Object.entries(labels).map(
+    ([key, value]) => `${key}="${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`,
+  );
   return `{${pairs.join(",")}}`;
 }

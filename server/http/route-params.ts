@@ -23,7 +23,7 @@ export function pathParam<T>(raw: string, field: string, schema: z.ZodType<T>): 
 /** A decoded free-text parameter (a user name): no control characters or lone surrogates. */
 export function textParam(raw: string, field: string): string {
   const decoded = decodeParam(raw, field);
-  // eslint-disable-next-line no-control-regex
+
   if (/[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(decoded)) {
     throw new AppError("BAD_REQUEST", `${field}: control characters or lone surrogates`);
   }

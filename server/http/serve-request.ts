@@ -10,7 +10,11 @@ import { sendJson } from "./respond.ts";
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
-export function createRequestListener(context: AppContext, artifactDir: string, pages: RequestHandler | undefined): (req: IncomingMessage, res: ServerResponse) => void {
+export function createRequestListener(
+  context: AppContext,
+  artifactDir: string,
+  pages: RequestHandler | undefined,
+): (req: IncomingMessage, res: ServerResponse) => void {
   const { log } = context;
   return (req, res) => {
     // A client that goes away mid-body makes req emit 'error'; unheard, that would be thrown.

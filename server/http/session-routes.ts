@@ -13,9 +13,19 @@ import { clearSessionCookie, sessionCookie } from "./session.ts";
 
 const signInBody = z
   .object({
-    username: z.string().min(1).max(255).regex(/^[^\u0000-\u001f\u007f]+$/, "no control characters").optional(),
+    username: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[^\u0000-\u001f\u007f]+$/, "no control characters")
+      .optional(),
     password: z.string().min(1).max(1024),
-    domain: z.string().min(1).max(255).regex(/^[^\u0000-\u001f\u007f]+$/, "no control characters").optional(),
+    domain: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[^\u0000-\u001f\u007f]+$/, "no control characters")
+      .optional(),
   })
   .strict();
 
@@ -26,7 +36,10 @@ export const sessionRoutes: Route[] = [
     isPublic: true,
     handle: async (_context, { actor }) => ({
       status: 200,
-      body: actor.role === null ? { authenticated: false } : { authenticated: true, user: { name: actor.user ?? actor.name, role: actor.role, via: actor.sessionId ? "session" : "token" } },
+      body:
+        actor.role === null
+          ? { authenticated: false }
+          : { authenticated: true, user: { name: actor.user ?? actor.name, role: actor.role, via: actor.sessionId ? "session" : "token" } },
     }),
   },
   {
@@ -40,16 +53,38 @@ export const sessionRoutes: Route[] = [
       if (!verdict.ok) {
         const isThrottled = verdict.retryAfterSeconds !== undefined;
         context.log.warn({ account: verdict.account, address: actor.address, reason: verdict.reason }, "dashboard sign-in refused");
-        await recordAudit(context, { actor: verdict.account, address: actor.address, action: "session.sign-in", target: verdict.account, outcome: "denied", detail: { reason: verdict.reason } });
+        await recordAudit(context, {
+          actor: verdict.account,
+          address: actor.address,
+          action: "session.sign-in",
+          target: verdict.account,
+          outcome: "denied",
+          detail: { reason: verdict.reason },
+        });
         if (isThrottled) {
           const message = `too many failed sign-ins; try again in ${verdict.retryAfterSeconds} s`;
-          return { status: 429, body: { error: { code: "TOO_MANY_REQUESTS", message } }, headers: { "retry-after": String(verdict.retryAfterSeconds) } };
+          return {
+            status: 429,
+            body: { error: { code: "TOO_MANY_REQUESTS", message } },
+            headers: { "retry-after": String(verdict.retryAfterSeconds) },
+          };
         }
         throw new AppError("UNAUTHORIZED", "wrong password or unknown user");
       }
       const { user } = verdict;
-      await recordAudit(context, { actor: user.name, address: actor.address, action: "session.sign-in", target: user.name, outcome: "ok", detail: { source: user.source, role: user.role } });
-      return { status: 200, body: { authenticated: true, user }, headers: { "set-cookie": sessionCookie(verdict.cookieValue, isHttps ?? false) } };
+      await recordAudit(context, {
+        actor: user.name,
+        address: actor.address,
+        action: "session.sign-in",
+        target: user.name,
+        outcome: "ok",
+        detail: { source: user.source, role: user.role },
+      });
+      return {
+        status: 200,
+        body: { authenticated: true, user },
+        headers: { "set-cookie": sessionCookie(verdict.cookieValue, isHttps ?? false) },
+      };
     },
   },
   {
@@ -59,7 +94,13 @@ export const sessionRoutes: Route[] = [
     handle: async (context, { actor, isHttps }) => {
       if (actor.sessionId) {
         await context.access.sessions.revoke(actor.sessionId);
-        await recordAudit(context, { actor: actor.name, address: actor.address, action: "session.sign-out", target: actor.name, outcome: "ok" });
+        await recordAudit(context, {
+          actor: actor.name,
+          address: actor.address,
+          action: "session.sign-out",
+          target: actor.name,
+          outcome: "ok",
+        });
       }
       return { status: 200, body: { authenticated: false }, headers: { "set-cookie": clearSessionCookie(isHttps ?? false) } };
     },

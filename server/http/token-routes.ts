@@ -6,14 +6,22 @@ import type { Actor } from "../auth/actor.ts";
 import { AppError } from "../errors.ts";
 import type { Route } from "./route.ts";
 
-const createBody = z.object({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, "letters, digits, space . _ -; at most 64"), role: roleSchema.optional() }).strict();
+const createBody = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, "letters, digits, space . _ -; at most 64"),
+    role: roleSchema.optional(),
+  })
+  .strict();
 
 export const tokenRoutes: Route[] = [
   {
     method: "GET",
     path: /^\/api\/tokens$/,
     role: Role.viewer,
-    handle: async (context, { actor }) => ({ status: 200, body: { tokens: await context.access.tokens.list(isAdmin(actor) ? undefined : ownerOf(actor)) } }),
+    handle: async (context, { actor }) => ({
+      status: 200,
+      body: { tokens: await context.access.tokens.list(isAdmin(actor) ? undefined : ownerOf(actor)) },
+    }),
   },
   {
     method: "POST",

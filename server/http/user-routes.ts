@@ -7,7 +7,9 @@ import { textParam } from "./route-params.ts";
 import type { Route } from "./route.ts";
 
 const password = z.string().min(8, "at least 8 characters").max(1024);
-const createBody = z.object({ name: z.string().regex(USER_NAME_PATTERN, "letters, digits, . _ @ -; at most 64"), role: roleSchema, password }).strict();
+const createBody = z
+  .object({ name: z.string().regex(USER_NAME_PATTERN, "letters, digits, . _ @ -; at most 64"), role: roleSchema, password })
+  .strict();
 const updateBody = z
   .object({ role: roleSchema.optional(), disabled: z.boolean().optional(), password: password.optional() })
   .strict()
@@ -16,7 +18,12 @@ const userPath = /^\/api\/users\/([^/]{1,300})$/;
 const userName = (params: string[]) => textParam(params[0], "user name");
 
 export const userRoutes: Route[] = [
-  { method: "GET", path: /^\/api\/users$/, role: Role.admin, handle: async (context) => ({ status: 200, body: { users: await listUsers(context) } }) },
+  {
+    method: "GET",
+    path: /^\/api\/users$/,
+    role: Role.admin,
+    handle: async (context) => ({ status: 200, body: { users: await listUsers(context) } }),
+  },
   {
     method: "POST",
     path: /^\/api\/users$/,
@@ -29,7 +36,10 @@ export const userRoutes: Route[] = [
     path: userPath,
     role: Role.admin,
     audit: { action: "user.update", target: ({ params }) => userName(params) },
-    handle: async (context, { params, body }) => ({ status: 200, body: { user: await updateUser(context, userName(params), updateBody.parse(body)) } }),
+    handle: async (context, { params, body }) => ({
+      status: 200,
+      body: { user: await updateUser(context, userName(params), updateBody.parse(body)) },
+    }),
   },
   {
     method: "DELETE",

@@ -7,11 +7,7 @@ import { needsConversion } from "../../protocol/disk-formats.ts";
 import { readCache, type IndexedImage } from "../db/read-cache.ts";
 import { toCellView } from "./hypervisor-views.ts";
 
-export async function applyInventory(
-  context: Pick<AppContext, "db" | "ui">,
-  hypervisor: string,
-  inventory: CachedFile[],
-): Promise<void> {
+export async function applyInventory(context: Pick<AppContext, "db" | "ui">, hypervisor: string, inventory: CachedFile[]): Promise<void> {
   const byFileName = await readCache(context.db).imagesByFileNames(inventory.map((file) => file.fileName));
   const present = new Map<string, CachedFile>();
   const images = new Map<string, IndexedImage>();
@@ -30,7 +26,9 @@ export async function applyInventory(
     if (row?.state === CellState.cached && Number(row.bytes) === file.bytes && isSameMtime) continue;
     const image = images.get(imageId)!;
     const size = image.size;
-    const error = isExpectedSize(image, file.bytes) ? null : `size ${file.bytes} differs from image size ${size}${image.virtualSize === null ? "" : ` (raw: ${image.virtualSize})`}`;
+    const error = isExpectedSize(image, file.bytes)
+      ? null
+      : `size ${file.bytes} differs from image size ${size}${image.virtualSize === null ? "" : ` (raw: ${image.virtualSize})`}`;
     const data = { state: CellState.cached, bytes: BigInt(file.bytes), error, fileMtime: new Date(Math.floor(file.mtimeMs)) };
     // `row` may be stale (download:finished can land after our read): never write verified from it;
     // only a cached file that changed size loses it.

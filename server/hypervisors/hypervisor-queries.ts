@@ -22,7 +22,10 @@ export async function getHypervisor(context: Pick<AppContext, "db">, name: strin
  */
 export async function uiSnapshot(context: Pick<AppContext, "db">): Promise<UiSnapshot> {
   const [rows, cells, sizes] = await Promise.all([
-    context.db.hypervisor.findMany({ select: { name: true, group: true, online: true, freeBytes: true, lastSeenAt: true }, orderBy: { name: "asc" } }),
+    context.db.hypervisor.findMany({
+      select: { name: true, group: true, online: true, freeBytes: true, lastSeenAt: true },
+      orderBy: { name: "asc" },
+    }),
     context.db.hypervisorImage.findMany({ select: { hypervisorName: true, imageId: true, state: true, bytes: true, error: true } }),
     imageSizes(context),
   ]);

@@ -35,7 +35,9 @@ export function toHypervisorApiView(row: Hypervisor & { images: HypervisorImage[
   };
 }
 
-export function toHypervisorHeader(row: Pick<Hypervisor, "name" | "group" | "online" | "freeBytes" | "lastSeenAt">): Omit<HypervisorView, "cells"> {
+export function toHypervisorHeader(
+  row: Pick<Hypervisor, "name" | "group" | "online" | "freeBytes" | "lastSeenAt">,
+): Omit<HypervisorView, "cells"> {
   return {
     name: row.name,
     group: row.group,

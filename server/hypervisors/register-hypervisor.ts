@@ -6,7 +6,10 @@ import type { AppContext } from "../context.ts";
 import { readCache } from "../db/read-cache.ts";
 import { toHypervisorHeader } from "./hypervisor-views.ts";
 
-export async function registerHypervisor(context: Pick<AppContext, "db" | "ui" | "log" | "publicUrl">, hello: AgentHello): Promise<AgentSettings> {
+export async function registerHypervisor(
+  context: Pick<AppContext, "db" | "ui" | "log" | "publicUrl">,
+  hello: AgentHello,
+): Promise<AgentSettings> {
   const existing = await context.db.hypervisor.findUnique({ where: { name: hello.name }, select: { groupSetBy: true } });
   const isGroupOperatorSet = existing?.groupSetBy === "operator";
   const data = {
@@ -25,7 +28,10 @@ export async function registerHypervisor(context: Pick<AppContext, "db" | "ui" |
 }
 
 /** Proxies of the hypervisor's group (used when the agent has no --proxy), pinned images, and where artifacts come from. */
-export async function agentSettings(context: Pick<AppContext, "db" | "publicUrl">, hypervisor: { group: string | null }): Promise<AgentSettings> {
+export async function agentSettings(
+  context: Pick<AppContext, "db" | "publicUrl">,
+  hypervisor: { group: string | null },
+): Promise<AgentSettings> {
   const { groups, pinned } = await readCache(context.db).topology();
   return { proxies: (hypervisor.group && groups.get(hypervisor.group)) || [], pinned, artifactBaseUrl: `${context.publicUrl}/artifacts/` };
 }
@@ -37,6 +43,9 @@ export async function markHypervisorOffline(context: Pick<AppContext, "db" | "ui
 }
 
 export async function updateFreeSpace(context: Pick<AppContext, "db" | "ui">, name: string, freeBytes: number): Promise<void> {
-  const row = await context.db.hypervisor.update({ where: { name }, data: { freeBytes: BigInt(Math.floor(freeBytes)), lastSeenAt: new Date() } });
+  const row = await context.db.hypervisor.update({
+    where: { name },
+    data: { freeBytes: BigInt(Math.floor(freeBytes)), lastSeenAt: new Date() },
+  });
   context.ui.hypervisorChanged(toHypervisorHeader(row));
 }

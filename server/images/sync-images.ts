@@ -16,7 +16,9 @@ export type SourceSyncView = {
   lastFailedAt: string | null;
 };
 
-export async function syncImages(context: Pick<AppContext, "db" | "source" | "log" | "health">): Promise<{ count: number; removed: number }> {
+export async function syncImages(
+  context: Pick<AppContext, "db" | "source" | "log" | "health">,
+): Promise<{ count: number; removed: number }> {
   const images = await readSource(context);
   const seen = new Set<string>();
   for (const image of images) {
@@ -65,5 +67,12 @@ async function readSource(context: Pick<AppContext, "source" | "health">) {
 
 export function sourceSyncView(health: DependencyHealth, kind: SourceSyncView["kind"]): SourceSyncView {
   const status = health.get("imageSource")!;
-  return { kind, state: status.state, lastError: status.lastError, since: status.since, lastSyncedAt: status.lastOkAt, lastFailedAt: status.lastFailedAt };
+  return {
+    kind,
+    state: status.state,
+    lastError: status.lastError,
+    since: status.since,
+    lastSyncedAt: status.lastOkAt,
+    lastFailedAt: status.lastFailedAt,
+  };
 }

@@ -90,7 +90,11 @@ describe("serveArtifact", () => {
     const answer = await request("HEAD", artifactPath());
     expect(answer.status).toBe(200);
     expect(answer.body.length).toBe(0);
-    expect(answer.headers).toMatchObject({ "content-length": String(content.length), etag: `"${sha256}"`, "content-type": "application/gzip" });
+    expect(answer.headers).toMatchObject({
+      "content-length": String(content.length),
+      etag: `"${sha256}"`,
+      "content-type": "application/gzip",
+    });
   });
 
   it("serves byte ranges", async () => {
@@ -128,7 +132,11 @@ describe("serveArtifact", () => {
   });
 
   it("serves the whole file for ranges it does not handle or a stale If-Range", async () => {
-    const unhandled: Record<string, string>[] = [{ range: "bytes=0-1,5-6" }, { range: "items=0-5" }, { range: "bytes=0-9", "if-range": '"another-version"' }];
+    const unhandled: Record<string, string>[] = [
+      { range: "bytes=0-1,5-6" },
+      { range: "items=0-5" },
+      { range: "bytes=0-9", "if-range": '"another-version"' },
+    ];
     for (const headers of unhandled) {
       const answer = await request("GET", artifactPath(), headers);
       expect(answer.status, JSON.stringify(headers)).toBe(200);

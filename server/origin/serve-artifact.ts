@@ -49,7 +49,12 @@ export async function serveArtifact(req: IncomingMessage, res: ServerResponse, p
 }
 
 /** One `bytes=a-b`, `a-` or `-n` range; anything else is served whole, as RFC 9110 allows. */
-function parseRange(header: string | undefined, size: number, ifRange: string | undefined, etag: string): [number, number] | "unsatisfiable" | null {
+function parseRange(
+  header: string | undefined,
+  size: number,
+  ifRange: string | undefined,
+  etag: string,
+): [number, number] | "unsatisfiable" | null {
   if (!header || (ifRange && ifRange !== etag)) return null;
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match || (match[1] === "" && match[2] === "")) return null;
@@ -68,6 +73,11 @@ function parseRange(header: string | undefined, size: number, ifRange: string | 
 
 function plain(res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}): void {
   const body = JSON.stringify({ error: { code: status === 404 ? "NOT_FOUND" : "BAD_REQUEST", message } });
-  res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), "cache-control": "no-store", ...extra });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": String(Buffer.byteLength(body)),
+    "cache-control": "no-store",
+    ...extra,
+  });
   res.end(body);
 }

@@ -34,7 +34,13 @@ describe("isIncompressible", () => {
 
 describe("gzipBlock", () => {
   // random | zeros | text | random random | text: five runs
-  const segments = [crypto.randomBytes(SEGMENT_BYTES), Buffer.alloc(SEGMENT_BYTES), text(SEGMENT_BYTES, 3), crypto.randomBytes(2 * SEGMENT_BYTES), text(SEGMENT_BYTES + 17, 4)];
+  const segments = [
+    crypto.randomBytes(SEGMENT_BYTES),
+    Buffer.alloc(SEGMENT_BYTES),
+    text(SEGMENT_BYTES, 3),
+    crypto.randomBytes(2 * SEGMENT_BYTES),
+    text(SEGMENT_BYTES + 17, 4),
+  ];
   const block = Buffer.concat(segments);
 
   it("cuts a block into stored and compressed runs", () => {

@@ -70,7 +70,10 @@ export function createParallelGzip(options: ParallelGzipOptions): Transform {
       work().then(() => done(), done);
     },
     destroy(error, done) {
-      workers.close().then(() => done(error), () => done(error));
+      workers.close().then(
+        () => done(error),
+        () => done(error),
+      );
     },
   });
 }

@@ -24,21 +24,51 @@ export async function publishImage(context: PublishContext, options: PublishOpti
   const sourceKey = sourceKeyOf(image);
   const current = image.artifact;
   if (current && context.publishing.has(image.id)) return { artifact: current, reused: true };
-  if (current?.state === ArtifactState.ready && current.sourceKey === sourceKey && current.codec === codec && current.level === level && current.sha256) {
+  if (
+    current?.state === ArtifactState.ready &&
+    current.sourceKey === sourceKey &&
+    current.codec === codec &&
+    current.level === level &&
+    current.sha256
+  ) {
     if (fs.existsSync(artifactFile(context.env.artifactDir, image.id, current.sha256))) return { artifact: current, reused: true };
   }
   const size = image.size === null ? null : Number(image.size);
   await fs.promises.mkdir(context.env.artifactDir, { recursive: true });
   const free = await freeBytes(context.env.artifactDir);
   if (size !== null && free < size * 1.01 + 16 * 2 ** 20) {
-    throw new AppError("DISK_FULL", `not enough space in ${context.env.artifactDir} to publish ${image.name}: up to ${size} bytes needed, ${free} free`);
+    throw new AppError(
+      "DISK_FULL",
+      `not enough space in ${context.env.artifactDir} to publish ${image.name}: up to ${size} bytes needed, ${free} free`,
+    );
   }
   const data = await context.source.openImageData(image.id);
-  const fields = { state: ArtifactState.compressing, codec, level, sourceKey, sourceSize: data.size === null ? null : BigInt(data.size), bytesRead: 0n, compressedSize: null, sha256: null, error: null, startedAt: new Date(), finishedAt: null };
-  const artifact = await context.db.artifact.upsert({ where: { imageId: image.id }, create: { imageId: image.id, ...fields }, update: fields });
+  const fields = {
+    state: ArtifactState.compressing,
+    codec,
+    level,
+    sourceKey,
+    sourceSize: data.size === null ? null : BigInt(data.size),
+    bytesRead: 0n,
+    compressedSize: null,
+    sha256: null,
+    error: null,
+    startedAt: new Date(),
+    finishedAt: null,
+  };
+  const artifact = await context.db.artifact.upsert({
+    where: { imageId: image.id },
+    create: { imageId: image.id, ...fields },
+    update: fields,
+  });
   context.ui.artifactChanged(image.id, toArtifactView(artifact, context.publicUrl));
   const previous = current?.sha256 ?? null;
-  const hash = image.osHashAlgo && image.osHashValue ? { algo: image.osHashAlgo, value: image.osHashValue } : image.checksum ? { algo: "md5", value: image.checksum } : null;
+  const hash =
+    image.osHashAlgo && image.osHashValue
+      ? { algo: image.osHashAlgo, value: image.osHashValue }
+      : image.checksum
+        ? { algo: "md5", value: image.checksum }
+        : null;
 
   const task = (async () => {
     let lastWrite = 0;
@@ -61,15 +91,29 @@ export async function publishImage(context: PublishContext, options: PublishOpti
       });
       const done = await context.db.artifact.update({
         where: { imageId: image.id },
-        data: { state: ArtifactState.ready, bytesRead: BigInt(result.sourceSize), sourceSize: BigInt(result.sourceSize), compressedSize: BigInt(result.compressedSize), sha256: result.sha256, finishedAt: new Date() },
+        data: {
+          state: ArtifactState.ready,
+          bytesRead: BigInt(result.sourceSize),
+          sourceSize: BigInt(result.sourceSize),
+          compressedSize: BigInt(result.compressedSize),
+          sha256: result.sha256,
+          finishedAt: new Date(),
+        },
       });
-      if (previous && previous !== result.sha256) await fs.promises.rm(artifactFile(context.env.artifactDir, image.id, previous), { force: true });
-      context.log.info({ imageId: image.id, sourceSize: result.sourceSize, compressedSize: result.compressedSize, sha256: result.sha256 }, "image published");
+      if (previous && previous !== result.sha256)
+        await fs.promises.rm(artifactFile(context.env.artifactDir, image.id, previous), { force: true });
+      context.log.info(
+        { imageId: image.id, sourceSize: result.sourceSize, compressedSize: result.compressedSize, sha256: result.sha256 },
+        "image published",
+      );
       context.ui.artifactChanged(image.id, toArtifactView(done, context.publicUrl));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       context.log.error({ imageId: image.id, error: message }, "publish failed");
-      const failed = await context.db.artifact.update({ where: { imageId: image.id }, data: { state: ArtifactState.failed, error: message, finishedAt: new Date() } });
+      const failed = await context.db.artifact.update({
+        where: { imageId: image.id },
+        data: { state: ArtifactState.failed, error: message, finishedAt: new Date() },
+      });
       context.ui.artifactChanged(image.id, toArtifactView(failed, context.publicUrl));
     } finally {
       context.publishing.delete(image.id);
@@ -86,14 +130,23 @@ export async function resumeInterruptedPublishes(context: PublishContext): Promi
   for (const artifact of stuck) {
     if (context.publishing.has(artifact.imageId)) continue;
     context.log.warn({ imageId: artifact.imageId }, "publish was interrupted by a restart; starting it again");
-    await context.db.artifact.update({ where: { imageId: artifact.imageId }, data: { state: ArtifactState.failed, error: "interrupted by server restart" } });
+    await context.db.artifact.update({
+      where: { imageId: artifact.imageId },
+      data: { state: ArtifactState.failed, error: "interrupted by server restart" },
+    });
     await publishImage(context, { imageId: artifact.imageId, level: artifact.level }).catch((error: Error) =>
       context.log.error({ imageId: artifact.imageId, error: error.message }, "could not restart publish"),
     );
   }
 }
 
-function sourceKeyOf(image: { osHashAlgo: string | null; osHashValue: string | null; checksum: string | null; size: bigint | null; glanceUpdatedAt: string | null }): string {
+function sourceKeyOf(image: {
+  osHashAlgo: string | null;
+  osHashValue: string | null;
+  checksum: string | null;
+  size: bigint | null;
+  glanceUpdatedAt: string | null;
+}): string {
   if (image.osHashAlgo && image.osHashValue) return `${image.osHashAlgo}:${image.osHashValue}`;
   if (image.checksum) return `md5:${image.checksum}`;
   return `size:${image.size}:${image.glanceUpdatedAt}`;

@@ -70,17 +70,24 @@ function refusal(code: AgentRefusal, message: string): Error {
 
 export class AgentHub {
   private readonly sockets = new Map<string, AgentSocket>();
-  private namespace: Namespace<AgentToServerEvents, ServerToAgentEvents> | null = null;
   private handlers: AgentEventHandlers | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly log: Logger, private readonly sweepMs = SWEEP_MS) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly sweepMs = SWEEP_MS,
+  ) {}
 
   attach(io: Server, handlers: AgentEventHandlers): void {
     this.handlers = handlers;
     const namespace = io.of(AGENT_NAMESPACE) as unknown as Namespace<AgentToServerEvents, ServerToAgentEvents>;
-    this.namespace = namespace;
-    namespace.use((socket, next) => void this.admit(socket as AgentSocket).then(() => next(), (error: Error) => next(error)));
+    namespace.use(
+      (socket, next) =>
+        void this.admit(socket as AgentSocket).then(
+          () => next(),
+          (error: Error) => next(error),
+        ),
+    );
     namespace.on("connection", (socket) => this.onConnection(socket as AgentSocket));
     this.sweepTimer = setInterval(() => void this.sweep(), this.sweepMs);
     this.sweepTimer.unref();
@@ -153,13 +160,18 @@ export class AgentHub {
       const emit = socket.timeout(COMMAND_TIMEOUT_MS).emitWithAck as (event: string, payload: unknown) => Promise<Ack<unknown>>;
       return await emit.call(socket.timeout(COMMAND_TIMEOUT_MS), event, payload);
     } catch {
-      return { ok: false, error: { code: "TIMEOUT", message: `hypervisor ${name} did not answer ${event} within ${COMMAND_TIMEOUT_MS / 1000} s` } };
+      return {
+        ok: false,
+        error: { code: "TIMEOUT", message: `hypervisor ${name} did not answer ${event} within ${COMMAND_TIMEOUT_MS / 1000} s` },
+      };
     }
   }
 
   private inOrder(socket: AgentSocket, run: () => Promise<void>): void {
     const previous = socket.data.chain ?? Promise.resolve();
-    socket.data.chain = previous.then(run).catch((error: Error) => this.log.error({ hypervisor: socket.data.authName, error: error.message }, "agent event failed"));
+    socket.data.chain = previous
+      .then(run)
+      .catch((error: Error) => this.log.error({ hypervisor: socket.data.authName, error: error.message }, "agent event failed"));
   }
 
   private async sweep(): Promise<void> {
@@ -176,14 +188,14 @@ export class AgentHub {
   close(): void {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sockets.clear();
-    this.namespace = null;
   }
 
   private onConnection(socket: AgentSocket): void {
     const handlers = this.handlers!;
     const address = socket.handshake.address;
     const helloTimer = setTimeout(() => socket.disconnect(true), HELLO_TIMEOUT_MS);
-    const guard = <T>(schema: { safeParse(v: unknown): { success: boolean; data?: T } }, run: (name: string, value: T) => Promise<void>) =>
+    const guard =
+      <T>(schema: { safeParse(v: unknown): { success: boolean; data?: T } }, run: (name: string, value: T) => Promise<void>) =>
       (payload: unknown) => {
         const name = socket.data.name;
         if (!name || this.sockets.get(name) !== socket) return;
@@ -204,7 +216,10 @@ export class AgentHub {
       const hello = parsed.data;
       if (hello.name !== authName) {
         handlers.refused(authName, address, "NAME_MISMATCH", `hello as another name than the connection's (${authName})`);
-        return reply({ ok: false, error: { code: "NAME_MISMATCH", message: `this connection authenticated as ${authName}; it cannot say hello as another name` } });
+        return reply({
+          ok: false,
+          error: { code: "NAME_MISMATCH", message: `this connection authenticated as ${authName}; it cannot say hello as another name` },
+        });
       }
       socket.data.hasSaidHello = true;
       clearTimeout(helloTimer);
@@ -263,7 +278,10 @@ export class AgentHub {
       try {
         reply({ ok: true, data: await this.handlers!.finished(name, parsed.data) });
       } catch (error) {
-        this.log.error({ hypervisor: name, resultId: parsed.data.resultId, error: (error as Error).message }, "download result not written; the agent will send it again");
+        this.log.error(
+          { hypervisor: name, resultId: parsed.data.resultId, error: (error as Error).message },
+          "download result not written; the agent will send it again",
+        );
         reply({ ok: false, error: { code: RESULT_RETRY, message: "the server could not record this result now; send it again later" } });
       }
     });

@@ -54,7 +54,12 @@ describe("LiveSnapshot", () => {
     await live.warm();
 
     // Something changed in the database without a delta; a later delta arrives mid-read.
-    db.set({ hypervisors: [{ ...header("hv-1"), cells: [cell("img", "cached", 10)] }, { ...header("hv-3"), cells: [] }] });
+    db.set({
+      hypervisors: [
+        { ...header("hv-1"), cells: [cell("img", "cached", 10)] },
+        { ...header("hv-3"), cells: [] },
+      ],
+    });
     now = 31_000;
     db.holdNext = true;
     const answer = live.get();

@@ -28,7 +28,10 @@ export class UiHub {
   private timer: NodeJS.Timeout | null = null;
   private snapshot: LiveSnapshot | null = null;
 
-  constructor(private readonly log: Logger, private readonly auth: { secrets: Secrets; access: Access }) {
+  constructor(
+    private readonly log: Logger,
+    private readonly auth: { secrets: Secrets; access: Access },
+  ) {
     // Logout, revocation, a role change or a disabled account ends that session's sockets at once.
     auth.access.sessions.onRevoked((ids) => this.disconnectWhere((data) => data.sessionId !== undefined && ids.includes(data.sessionId)));
     auth.access.tokens.onRevoked((ids) => this.disconnectWhere((data) => data.tokenId !== undefined && ids.includes(data.tokenId)));
@@ -37,7 +40,9 @@ export class UiHub {
   attach(io: Server, readSnapshot: () => Promise<UiSnapshot>): void {
     const snapshot = new LiveSnapshot(readSnapshot);
     this.snapshot = snapshot;
-    snapshot.warm().catch((error: Error) => this.log.warn({ error: error.message }, "first snapshot read failed; retried on the first dashboard"));
+    snapshot
+      .warm()
+      .catch((error: Error) => this.log.warn({ error: error.message }, "first snapshot read failed; retried on the first dashboard"));
     const namespace = io.of(UI_NAMESPACE) as unknown as Namespace<UiToServerEvents, ServerToUiEvents>;
     this.namespace = namespace;
     namespace.use((socket, next) => {

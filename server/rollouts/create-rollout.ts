@@ -5,7 +5,6 @@ import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { readCache } from "../db/read-cache.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
-import { setCell } from "./set-cell.ts";
 import { DEFAULT_RETRY_BUDGET_SECONDS } from "../../protocol/events.ts";
 
 export type RolloutSelector = { all: true } | { groups: string[] } | { hypervisors: string[] };
@@ -24,19 +23,30 @@ export type CreateRolloutOptions = {
 };
 type RolloutContext = Pick<AppContext, "db" | "ui" | "log" | "scheduler">;
 
-export async function createRollout(context: RolloutContext, options: CreateRolloutOptions): Promise<{ id: string; state: string; targets: number }> {
+export async function createRollout(
+  context: RolloutContext,
+  options: CreateRolloutOptions,
+): Promise<{ id: string; state: string; targets: number }> {
   const nodeTimeoutSeconds = options.nodeTimeoutSeconds ?? 1800;
   // Below the node timeout, or the server gives a node up while its agent is still resuming.
-  const retryBudgetSeconds = options.retryBudgetSeconds ?? Math.max(1, Math.min(DEFAULT_RETRY_BUDGET_SECONDS, Math.floor(nodeTimeoutSeconds / 2)));
+  const retryBudgetSeconds =
+    options.retryBudgetSeconds ?? Math.max(1, Math.min(DEFAULT_RETRY_BUDGET_SECONDS, Math.floor(nodeTimeoutSeconds / 2)));
   if (retryBudgetSeconds >= nodeTimeoutSeconds) {
-    throw new AppError("VALIDATION_FAILED", `retryBudgetSeconds (${retryBudgetSeconds}) must be below nodeTimeoutSeconds (${nodeTimeoutSeconds})`);
+    throw new AppError(
+      "VALIDATION_FAILED",
+      `retryBudgetSeconds (${retryBudgetSeconds}) must be below nodeTimeoutSeconds (${nodeTimeoutSeconds})`,
+    );
   }
   const image = await context.db.image.findUnique({ where: { id: options.imageId }, include: { artifact: true } });
   if (!image) throw new AppError("IMAGE_NOT_FOUND", `no image ${options.imageId}`);
   if (image.artifact?.state !== "ready") {
     throw new AppError("ARTIFACT_NOT_READY", `image ${image.name} is not published yet: POST /api/images/${image.id}/publish first`);
   }
-  const selector: RolloutSelector = options.hypervisors ? { hypervisors: [...new Set(options.hypervisors)] } : options.groups ? { groups: options.groups } : { all: true };
+  const selector: RolloutSelector = options.hypervisors
+    ? { hypervisors: [...new Set(options.hypervisors)] }
+    : options.groups
+      ? { groups: options.groups }
+      : { all: true };
   const names = await selectHypervisors(context, selector);
   if (names.length === 0) throw new AppError("NO_TARGETS", "no hypervisors match: start an agent first, or check the group names");
   const cached = await context.db.hypervisorImage.findMany({
@@ -81,8 +91,12 @@ export async function createRollout(context: RolloutContext, options: CreateRoll
       skipDuplicates: true,
     }),
   ]);
-  for (const name of toSend) context.ui.cellChanged(name, { imageId: image.id, state: CellState.pending, bytes: 0, totalBytes: size, error: null });
-  context.log.info({ rolloutId: rollout.id, imageId: image.id, targets: names.length, alreadyCached: alreadyThere.size, strategy: rollout.strategy }, "rollout created");
+  for (const name of toSend)
+    context.ui.cellChanged(name, { imageId: image.id, state: CellState.pending, bytes: 0, totalBytes: size, error: null });
+  context.log.info(
+    { rolloutId: rollout.id, imageId: image.id, targets: names.length, alreadyCached: alreadyThere.size, strategy: rollout.strategy },
+    "rollout created",
+  );
   readCache(context.db).invalidate("rollouts");
   context.ui.rolloutChanged(rollout.id, rollout.state);
   await finishRolloutIfDone(context, rollout.id);
@@ -95,7 +109,8 @@ export async function selectHypervisors(context: Pick<AppContext, "db">, selecto
     const found = await context.db.hypervisor.findMany({ where: { name: { in: selector.hypervisors } }, select: { name: true } });
     const known = new Set(found.map((row) => row.name));
     const unknown = selector.hypervisors.filter((name) => !known.has(name));
-    if (unknown.length) throw new AppError("NOT_FOUND", `unknown hypervisors: ${unknown.slice(0, 10).join(", ")}${unknown.length > 10 ? " …" : ""}`);
+    if (unknown.length)
+      throw new AppError("NOT_FOUND", `unknown hypervisors: ${unknown.slice(0, 10).join(", ")}${unknown.length > 10 ? " …" : ""}`);
     return selector.hypervisors;
   }
   const where = "groups" in selector ? { group: { in: selector.groups } } : {};

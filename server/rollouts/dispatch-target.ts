@@ -14,11 +14,18 @@ export type RolloutWithImage = Rollout & { image: Image & { artifact: Artifact |
 /** Errors that mean the bytes were bad: the retry must not be served the same cached copy. */
 const DATA_ERRORS = /^(HASH_MISMATCH|DECOMPRESS_FAILED|SIZE_MISMATCH):/;
 
-export function precacheCommand(context: Pick<AppContext, "publicUrl">, rollout: RolloutWithImage, lastError: string | null = null): ImagePrecache | null {
+export function precacheCommand(
+  context: Pick<AppContext, "publicUrl">,
+  rollout: RolloutWithImage,
+  lastError: string | null = null,
+): ImagePrecache | null {
   const { image } = rollout;
   const artifact = image.artifact;
   if (!artifact?.sha256 || artifact.state !== "ready") return null;
-  const hash = image.osHashAlgo && image.osHashValue ? { algo: image.osHashAlgo, value: image.osHashValue } : { algo: "md5", value: image.checksum ?? "" };
+  const hash =
+    image.osHashAlgo && image.osHashValue
+      ? { algo: image.osHashAlgo, value: image.osHashValue }
+      : { algo: "md5", value: image.checksum ?? "" };
   return {
     rolloutId: rollout.id,
     imageId: image.id,
@@ -37,7 +44,13 @@ export function precacheCommand(context: Pick<AppContext, "publicUrl">, rollout:
 
 export type DispatchRequest = { hypervisor: string; proxy: string; lastError: string | null };
 
-export async function dispatchTarget(context: DispatchContext, rollout: RolloutWithImage, hypervisor: string, proxy: string, lastError: string | null = null): Promise<void> {
+export async function dispatchTarget(
+  context: DispatchContext,
+  rollout: RolloutWithImage,
+  hypervisor: string,
+  proxy: string,
+  lastError: string | null = null,
+): Promise<void> {
   await dispatchTargets(context, rollout, [{ hypervisor, proxy, lastError }]);
 }
 
@@ -59,14 +72,30 @@ export async function dispatchTargets(context: DispatchContext, rollout: Rollout
   for (const [proxy, hypervisors] of byProxy) {
     const rows = await context.db.rolloutTarget.updateManyAndReturn({
       where: { rolloutId: rollout.id, hypervisorName: { in: hypervisors }, state: TargetState.pending },
-      data: { state: TargetState.downloading, proxy, attempts: { increment: 1 }, startedAt: now, lastProgressAt: now, bytes: 0n, nextAttemptAt: null },
+      data: {
+        state: TargetState.downloading,
+        proxy,
+        attempts: { increment: 1 },
+        startedAt: now,
+        lastProgressAt: now,
+        bytes: 0n,
+        nextAttemptAt: null,
+      },
       select: { hypervisorName: true },
     });
     for (const row of rows) claimed.add(row.hypervisorName);
   }
   const sending = requests.filter((request) => claimed.has(request.hypervisor));
-  await setCells(context, sending.map((request) => request.hypervisor), rollout.imageId, { state: CellState.downloading, bytes: 0n, error: null }, first.imageSize);
-  await Promise.all(sending.map((request) => sendCommand(context, rollout, request.hypervisor, precacheCommand(context, rollout, request.lastError)!)));
+  await setCells(
+    context,
+    sending.map((request) => request.hypervisor),
+    rollout.imageId,
+    { state: CellState.downloading, bytes: 0n, error: null },
+    first.imageSize,
+  );
+  await Promise.all(
+    sending.map((request) => sendCommand(context, rollout, request.hypervisor, precacheCommand(context, rollout, request.lastError)!)),
+  );
 }
 
 /** Sends a claimed target its command; an agent that went away puts it back, a refusal counts as a failed attempt. */

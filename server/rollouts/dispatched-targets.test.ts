@@ -8,7 +8,12 @@ describe("dispatched targets", () => {
   beforeAll(async () => {
     database = await openDatabase({ dataDir: null });
     const db = database.prisma;
-    await db.image.createMany({ data: [{ id: "img-a", name: "a", status: "active", source: "test" }, { id: "img-b", name: "b", status: "active", source: "test" }] });
+    await db.image.createMany({
+      data: [
+        { id: "img-a", name: "a", status: "active", source: "test" },
+        { id: "img-b", name: "b", status: "active", source: "test" },
+      ],
+    });
     const rollout = await db.rollout.create({ data: { imageId: "img-a", state: "running" } });
     rolloutId = rollout.id;
     await db.rolloutTarget.createMany({
@@ -33,7 +38,10 @@ describe("dispatched targets", () => {
   it("a result from a node dispatched after the last read is seen at once", async () => {
     const known = new DispatchedTargets(database.prisma);
     expect(await known.wasDispatched({ rolloutId, imageId: "img-a" }, "hv-waiting", false)).toBe(false);
-    await database.prisma.rolloutTarget.update({ where: { rolloutId_hypervisorName: { rolloutId, hypervisorName: "hv-waiting" } }, data: { state: "downloading", startedAt: new Date() } });
+    await database.prisma.rolloutTarget.update({
+      where: { rolloutId_hypervisorName: { rolloutId, hypervisorName: "hv-waiting" } },
+      data: { state: "downloading", startedAt: new Date() },
+    });
     expect(await known.wasDispatched({ rolloutId, imageId: "img-a" }, "hv-waiting", true)).toBe(true);
   });
 });

@@ -12,7 +12,13 @@ const PROGRESS_REFRESH_MS = 1000;
 const CLOCK_SLACK_MS = 5_000;
 const MAX_ROLLOUTS = 1000;
 
-type Known = { imageId: string | null; hypervisors: Set<string>; readSince: Date | null; lastReadStartedAt: number; reading: { startedAt: number; done: Promise<void> } | null };
+type Known = {
+  imageId: string | null;
+  hypervisors: Set<string>;
+  readSince: Date | null;
+  lastReadStartedAt: number;
+  reading: { startedAt: number; done: Promise<void> } | null;
+};
 
 export class DispatchedTargets {
   private readonly rollouts = new Map<string, Known>();

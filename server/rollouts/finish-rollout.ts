@@ -4,11 +4,16 @@ import { readCache } from "../db/read-cache.ts";
 
 /** A running rollout ends when no target is pending or downloading: done, or failed if any failed. */
 export async function finishRolloutIfDone(context: Pick<AppContext, "db" | "ui" | "log">, rolloutId: string): Promise<void> {
-  const open = await context.db.rolloutTarget.count({ where: { rolloutId, state: { in: [TargetState.pending, TargetState.downloading] } } });
+  const open = await context.db.rolloutTarget.count({
+    where: { rolloutId, state: { in: [TargetState.pending, TargetState.downloading] } },
+  });
   if (open > 0) return;
   const failed = await context.db.rolloutTarget.count({ where: { rolloutId, state: TargetState.failed } });
   const state = failed > 0 ? RolloutState.failed : RolloutState.done;
-  const { count } = await context.db.rollout.updateMany({ where: { id: rolloutId, state: RolloutState.running }, data: { state, finishedAt: new Date() } });
+  const { count } = await context.db.rollout.updateMany({
+    where: { id: rolloutId, state: RolloutState.running },
+    data: { state, finishedAt: new Date() },
+  });
   if (count === 0) return;
   readCache(context.db).invalidate("rollouts");
   context.log.info({ rolloutId, state, failed }, "rollout finished");

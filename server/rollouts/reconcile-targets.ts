@@ -9,12 +9,23 @@ import { setCell } from "./set-cell.ts";
 type SettleContext = Pick<AppContext, "db" | "ui" | "log">;
 
 /** The node has the image: its open target is done and its cell verified. */
-export async function markOnDisk(context: SettleContext, rolloutId: string, hypervisor: string, image: { id: string; size: bigint | null }): Promise<void> {
+export async function markOnDisk(
+  context: SettleContext,
+  rolloutId: string,
+  hypervisor: string,
+  image: { id: string; size: bigint | null },
+): Promise<void> {
   const { count } = await context.db.rolloutTarget.updateMany({
     where: { rolloutId, hypervisorName: hypervisor, state: { in: [TargetState.pending, TargetState.downloading] } },
     data: { state: TargetState.done, bytes: image.size ?? 0n, error: null, finishedAt: new Date() },
   });
-  await setCell(context, hypervisor, image.id, { state: CellState.cached, bytes: image.size ?? 0n, verified: true, error: null }, image.size === null ? null : Number(image.size));
+  await setCell(
+    context,
+    hypervisor,
+    image.id,
+    { state: CellState.cached, bytes: image.size ?? 0n, verified: true, error: null },
+    image.size === null ? null : Number(image.size),
+  );
   if (count > 0) {
     context.log.info({ hypervisor, rolloutId, imageId: image.id }, "image already on the node's disk: target done");
     await finishRolloutIfDone(context, rolloutId);
@@ -50,13 +61,19 @@ export async function reconcileStaleTargets(
     select: { rolloutId: true, hypervisorName: true, rollout: { select: { image: { select: { id: true, size: true } } } } },
   });
   const candidates = stale.filter(
-    (target) => context.agents.isOnline(target.hypervisorName) && (context.progress.lastSeen(target.rolloutId, target.hypervisorName)?.getTime() ?? 0) < cutoff.getTime(),
+    (target) =>
+      context.agents.isOnline(target.hypervisorName) &&
+      (context.progress.lastSeen(target.rolloutId, target.hypervisorName)?.getTime() ?? 0) < cutoff.getTime(),
   );
   const byImage = new Map<string, typeof candidates>();
   for (const target of candidates) byImage.set(target.rollout.image.id, [...(byImage.get(target.rollout.image.id) ?? []), target]);
   let settled = 0;
   for (const [imageId, targets] of byImage) {
-    const holders = await holdersOf(context, imageId, targets.map((target) => target.hypervisorName));
+    const holders = await holdersOf(
+      context,
+      imageId,
+      targets.map((target) => target.hypervisorName),
+    );
     for (const target of targets.filter((t) => holders.has(t.hypervisorName))) {
       await markOnDisk(context, target.rolloutId, target.hypervisorName, target.rollout.image);
       settled += 1;

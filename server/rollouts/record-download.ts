@@ -13,7 +13,13 @@ type RecordContext = Pick<AppContext, "db" | "ui" | "log" | "scheduler" | "progr
 export async function recordProgress(context: RecordContext, hypervisor: string, progress: DownloadProgress): Promise<void> {
   if (!(await wasDispatched(context, hypervisor, progress, false))) return ignore(context, hypervisor, progress, "progress");
   context.progress.add(progress.rolloutId, hypervisor, progress.bytes);
-  context.ui.cellChanged(hypervisor, { imageId: progress.imageId, state: CellState.downloading, bytes: progress.bytes, totalBytes: progress.totalBytes, error: null });
+  context.ui.cellChanged(hypervisor, {
+    imageId: progress.imageId,
+    state: CellState.downloading,
+    bytes: progress.bytes,
+    totalBytes: progress.totalBytes,
+    error: null,
+  });
 }
 
 /**
@@ -21,14 +27,20 @@ export async function recordProgress(context: RecordContext, hypervisor: string,
  * (the agent sends it again). Idempotent: a result id seen before, or an outcome for a target that
  * is no longer downloading, changes nothing (a success still marks the cell verified: it is).
  */
-export async function recordFinished(context: RecordContext, hypervisor: string, result: DownloadFinished): Promise<DownloadFinishedResult> {
+export async function recordFinished(
+  context: RecordContext,
+  hypervisor: string,
+  result: DownloadFinished,
+): Promise<DownloadFinishedResult> {
   const seen = recordedResults(context);
   if (seen.has(result.resultId)) return { resultId: result.resultId, recorded: false };
   if (!(await wasDispatched(context, hypervisor, result, true))) {
     ignore(context, hypervisor, result, "result");
     return { resultId: result.resultId, recorded: false };
   }
-  const recorded = result.ok ? (await finishedBatch(context).add(hypervisor, result), true) : await recordFailure(context, hypervisor, result);
+  let recorded = true;
+  if (result.ok) await finishedBatch(context).add(hypervisor, result);
+  else recorded = await recordFailure(context, hypervisor, result);
   seen.add(result.resultId);
   return { resultId: result.resultId, recorded };
 }
@@ -49,8 +61,11 @@ async function recordFailure(context: RecordContext, hypervisor: string, result:
     return true;
   }
   // Settled meanwhile: still show the operator the error on the node's cell, unless the image is there.
-  const cell = await context.db.hypervisorImage.findUnique({ where: { hypervisorName_imageId: { hypervisorName: hypervisor, imageId: result.imageId } } });
-  if (cell && cell.state !== CellState.cached) await setCell(context, hypervisor, result.imageId, { state: cell.state as CellState, error: `${error.code}: ${error.message}` }, size);
+  const cell = await context.db.hypervisorImage.findUnique({
+    where: { hypervisorName_imageId: { hypervisorName: hypervisor, imageId: result.imageId } },
+  });
+  if (cell && cell.state !== CellState.cached)
+    await setCell(context, hypervisor, result.imageId, { state: cell.state as CellState, error: `${error.code}: ${error.message}` }, size);
   return false;
 }
 
@@ -73,7 +88,12 @@ function recordedResults(context: RecordContext): { has(id: string): boolean; ad
 
 const dispatches = new WeakMap<RecordContext, DispatchedTargets>();
 
-function wasDispatched(context: RecordContext, hypervisor: string, report: { rolloutId: string; imageId: string }, isResult: boolean): Promise<boolean> {
+function wasDispatched(
+  context: RecordContext,
+  hypervisor: string,
+  report: { rolloutId: string; imageId: string },
+  isResult: boolean,
+): Promise<boolean> {
   let known = dispatches.get(context);
   if (!known) dispatches.set(context, (known = new DispatchedTargets(context.db)));
   return known.wasDispatched(report, hypervisor, isResult);
@@ -87,7 +107,10 @@ function ignore(context: RecordContext, hypervisor: string, report: { rolloutId:
   if (now - ignoredLog.at < 1000) return void (ignoredLog.suppressed += 1);
   const suppressed = ignoredLog.suppressed;
   Object.assign(ignoredLog, { at: now, suppressed: 0 });
-  context.log.warn({ hypervisor, rolloutId: JSON.stringify(report.rolloutId.slice(0, 64)), imageId: report.imageId, suppressed }, `${what} for a target not dispatched to this hypervisor ignored`);
+  context.log.warn(
+    { hypervisor, rolloutId: JSON.stringify(report.rolloutId.slice(0, 64)), imageId: report.imageId, suppressed },
+    `${what} for a target not dispatched to this hypervisor ignored`,
+  );
 }
 
 type Success = { hypervisor: string; result: DownloadFinished };
@@ -122,7 +145,11 @@ class FinishedBatch {
         for (const item of batch) item.settle();
       } catch {
         // One bad row must not fail the others: fall back to one at a time.
-        for (const item of batch) await writeSuccesses(this.context, [item]).then(() => item.settle(), (error) => item.settle(error ?? new Error("write failed")));
+        for (const item of batch)
+          await writeSuccesses(this.context, [item]).then(
+            () => item.settle(),
+            (error) => item.settle(error ?? new Error("write failed")),
+          );
       }
     }
     this.isWriting = false;
@@ -153,9 +180,19 @@ async function writeSuccesses(context: RecordContext, successes: Success[]): Pro
     const image = await readCache(context.db).imageById(group.imageId);
     const size = image?.size == null ? null : Number(image.size);
     const bytes = BigInt(group.bytes);
-    await setCells(context, group.hypervisors, group.imageId, { state: CellState.cached, bytes, verified: true, error: null, fileMtime: now }, size);
+    await setCells(
+      context,
+      group.hypervisors,
+      group.imageId,
+      { state: CellState.cached, bytes, verified: true, error: null, fileMtime: now },
+      size,
+    );
     const { count } = await context.db.rolloutTarget.updateMany({
-      where: { rolloutId: group.rolloutId, hypervisorName: { in: group.hypervisors }, state: { in: [TargetState.pending, TargetState.downloading] } },
+      where: {
+        rolloutId: group.rolloutId,
+        hypervisorName: { in: group.hypervisors },
+        state: { in: [TargetState.pending, TargetState.downloading] },
+      },
       data: { state: TargetState.done, bytes, error: null, finishedAt: now },
     });
     if (count > 0) finishedRollouts.add(group.rolloutId);
@@ -166,5 +203,8 @@ async function writeSuccesses(context: RecordContext, successes: Success[]): Pro
 }
 
 function logFinished(context: RecordContext, hypervisor: string, result: DownloadFinished): void {
-  context.log.info({ hypervisor, rolloutId: result.rolloutId, ok: result.ok, seconds: result.seconds, error: result.error }, "download finished");
+  context.log.info(
+    { hypervisor, rolloutId: result.rolloutId, ok: result.ok, seconds: result.seconds, error: result.error },
+    "download finished",
+  );
 }

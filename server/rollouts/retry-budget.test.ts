@@ -34,8 +34,12 @@ describe("retry budget", () => {
   });
   it("must stay below the node timeout, or the server gives up on a node still resuming", async () => {
     const noDatabase = {} as Parameters<typeof createRollout>[0];
-    await expect(createRollout(noDatabase, { imageId: rollout.image.id, retryBudgetSeconds: 1800, nodeTimeoutSeconds: 1800 })).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
-    await expect(createRollout(noDatabase, { imageId: rollout.image.id, retryBudgetSeconds: 300, nodeTimeoutSeconds: 60 })).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
+    await expect(
+      createRollout(noDatabase, { imageId: rollout.image.id, retryBudgetSeconds: 1800, nodeTimeoutSeconds: 1800 }),
+    ).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
+    await expect(
+      createRollout(noDatabase, { imageId: rollout.image.id, retryBudgetSeconds: 300, nodeTimeoutSeconds: 60 }),
+    ).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
     // Not named: the default shrinks under a short node timeout instead of refusing (past the check, the missing database throws).
     await expect(createRollout(noDatabase, { imageId: rollout.image.id, nodeTimeoutSeconds: 60 })).rejects.toBeInstanceOf(TypeError);
   });

@@ -12,22 +12,40 @@ import { modelRolloutSeconds } from "./rollout-model.ts";
 import { markOnDisk } from "./reconcile-targets.ts";
 
 export async function getRollout(context: Pick<AppContext, "db">, id: string): Promise<RolloutView & { model: RolloutModelView }> {
-  const rollout = await context.db.rollout.findUnique({ where: { id }, include: { targets: true, image: { include: { artifact: true } } } });
+  const rollout = await context.db.rollout.findUnique({
+    where: { id },
+    include: { targets: true, image: { include: { artifact: true } } },
+  });
   if (!rollout) throw new AppError("NOT_FOUND", `no rollout ${id}`);
   const view = toRolloutView(rollout);
-  return { ...view, model: await modelFor(context, view, Number(rollout.image.artifact?.compressedSize ?? 0), Number(rollout.image.size ?? 0)) };
+  return {
+    ...view,
+    model: await modelFor(context, view, Number(rollout.image.artifact?.compressedSize ?? 0), Number(rollout.image.size ?? 0)),
+  };
 }
 
-export type RolloutModelView = { imageBytes: number; artifactBytes: number; proxies: number; etaSeconds: number | null; totalSeconds: number | null };
+export type RolloutModelView = {
+  imageBytes: number;
+  artifactBytes: number;
+  proxies: number;
+  etaSeconds: number | null;
+  totalSeconds: number | null;
+};
 
 /** The seed's model with the bandwidths the operator entered per group (tier 2) and node. */
-async function modelFor(context: Pick<AppContext, "db">, view: RolloutView, artifactBytes: number, imageBytes: number): Promise<RolloutModelView> {
+async function modelFor(
+  context: Pick<AppContext, "db">,
+  view: RolloutView,
+  artifactBytes: number,
+  imageBytes: number,
+): Promise<RolloutModelView> {
   const [groups, nodeSetting] = await Promise.all([
     context.db.hypervisorGroup.findMany(),
     context.db.setting.findUnique({ where: { key: "model.nodeBandwidthMbps" } }),
   ]);
   const bandwidthByProxy = new Map<string, number>();
-  for (const group of groups) for (const proxy of group.proxies) if (group.bandwidthMbps) bandwidthByProxy.set(proxy, group.bandwidthMbps * 1e6);
+  for (const group of groups)
+    for (const proxy of group.proxies) if (group.bandwidthMbps) bandwidthByProxy.set(proxy, group.bandwidthMbps * 1e6);
   const proxies = [...bandwidthByProxy.values()];
   const nodeBps = ((nodeSetting?.value as number | undefined) ?? 1000) * 1e6;
   const total = Object.values(view.counts).reduce((a, b) => a + b, 0) - view.counts.cancelled;
@@ -69,18 +87,36 @@ export async function cancelRollout(context: CommandContext, id: string): Promis
   if (rollout.state !== RolloutState.running && rollout.state !== RolloutState.paused) {
     throw new AppError("ROLLOUT_FINISHED", `rollout ${id} is already ${rollout.state}`);
   }
-  const open = await context.db.rolloutTarget.findMany({ where: { rolloutId: id, state: { in: [TargetState.pending, TargetState.downloading] } } });
+  const open = await context.db.rolloutTarget.findMany({
+    where: { rolloutId: id, state: { in: [TargetState.pending, TargetState.downloading] } },
+  });
   await context.db.$transaction([
-    context.db.rolloutTarget.updateMany({ where: { rolloutId: id, state: { in: [TargetState.pending, TargetState.downloading] } }, data: { state: TargetState.cancelled, finishedAt: new Date() } }),
+    context.db.rolloutTarget.updateMany({
+      where: { rolloutId: id, state: { in: [TargetState.pending, TargetState.downloading] } },
+      data: { state: TargetState.cancelled, finishedAt: new Date() },
+    }),
     context.db.rollout.update({ where: { id }, data: { state: RolloutState.cancelled, finishedAt: new Date() } }),
-    context.db.hypervisorImage.deleteMany({ where: { imageId: rollout.imageId, hypervisorName: { in: open.map((t) => t.hypervisorName) }, state: { in: [CellState.pending, CellState.downloading] } } }),
+    context.db.hypervisorImage.deleteMany({
+      where: {
+        imageId: rollout.imageId,
+        hypervisorName: { in: open.map((t) => t.hypervisorName) },
+        state: { in: [CellState.pending, CellState.downloading] },
+      },
+    }),
   ]);
   await Promise.all(
     open
       .filter((target) => target.state === TargetState.downloading)
       .map((target) => context.agents.send(target.hypervisorName, "image:abort", { imageId: rollout.imageId, rolloutId: id })),
   );
-  for (const target of open) context.ui.cellChanged(target.hypervisorName, { imageId: rollout.imageId, state: CellState.absent, bytes: 0, totalBytes: null, error: null });
+  for (const target of open)
+    context.ui.cellChanged(target.hypervisorName, {
+      imageId: rollout.imageId,
+      state: CellState.absent,
+      bytes: 0,
+      totalBytes: null,
+      error: null,
+    });
   readCache(context.db).invalidate("rollouts");
   context.ui.rolloutChanged(id, RolloutState.cancelled);
   context.log.info({ rolloutId: id, open: open.length }, "rollout cancelled");
@@ -92,7 +128,10 @@ export async function retryFailed(context: CommandContext, id: string): Promise<
   const rollout = await context.db.rollout.findUnique({ where: { id } });
   if (!rollout) throw new AppError("NOT_FOUND", `no rollout ${id}`);
   if (rollout.state === RolloutState.cancelled) throw new AppError("ROLLOUT_FINISHED", `rollout ${id} was cancelled`);
-  const { count } = await context.db.rolloutTarget.updateMany({ where: { rolloutId: id, state: TargetState.failed }, data: { state: TargetState.pending, attempts: 0, nextAttemptAt: null, finishedAt: null } });
+  const { count } = await context.db.rolloutTarget.updateMany({
+    where: { rolloutId: id, state: TargetState.failed },
+    data: { state: TargetState.pending, attempts: 0, nextAttemptAt: null, finishedAt: null },
+  });
   if (count > 0) {
     await context.db.rollout.update({ where: { id }, data: { state: RolloutState.running, finishedAt: null } });
     readCache(context.db).invalidate("rollouts");
@@ -103,7 +142,10 @@ export async function retryFailed(context: CommandContext, id: string): Promise<
 }
 
 async function setRunState(context: CommandContext, id: string, from: string, to: string): Promise<void> {
-  const { count } = await context.db.rollout.updateMany({ where: { id, state: from }, data: { state: to, pausedAt: to === RolloutState.paused ? new Date() : null } });
+  const { count } = await context.db.rollout.updateMany({
+    where: { id, state: from },
+    data: { state: to, pausedAt: to === RolloutState.paused ? new Date() : null },
+  });
   if (count === 0) {
     const rollout = await context.db.rollout.findUnique({ where: { id } });
     if (!rollout) throw new AppError("NOT_FOUND", `no rollout ${id}`);
@@ -136,7 +178,9 @@ export async function catchUpHypervisor(context: CommandContext, hello: Pick<Age
     let target = rollout.targets[0];
     if (!target) {
       if (!selectorIncludes(rollout.selector, hypervisor)) continue;
-      target = await context.db.rolloutTarget.create({ data: { rolloutId: rollout.id, hypervisorName: hello.name, state: TargetState.pending } });
+      target = await context.db.rolloutTarget.create({
+        data: { rolloutId: rollout.id, hypervisorName: hello.name, state: TargetState.pending },
+      });
       context.log.info({ hypervisor: hello.name, rolloutId: rollout.id }, "hypervisor joined a running rollout");
     }
     if (target.state !== TargetState.pending && target.state !== TargetState.downloading) continue;

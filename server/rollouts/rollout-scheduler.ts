@@ -47,7 +47,9 @@ export class RolloutScheduler {
     this.reconciling = this.reconciling
       .then(() => reconcileStaleTargets(this.context, this.reconcileMs))
       .then((settled) => void (settled > 0 && this.poke()))
-      .catch((error: Error) => this.context.log.warn({ error: error.message }, "reconciling targets with node inventories failed; will try again"));
+      .catch((error: Error) =>
+        this.context.log.warn({ error: error.message }, "reconciling targets with node inventories failed; will try again"),
+      );
     return this.reconciling;
   }
 
@@ -116,11 +118,22 @@ export class RolloutScheduler {
           { state: TargetState.downloading, lastProgressAt: null, startedAt: { lt: cutoff } },
         ],
       },
-      select: { hypervisorName: true, state: true, proxy: true, attempts: true, nextAttemptAt: true, lastProgressAt: true, startedAt: true, bytes: true, error: true },
+      select: {
+        hypervisorName: true,
+        state: true,
+        proxy: true,
+        attempts: true,
+        nextAttemptAt: true,
+        lastProgressAt: true,
+        startedAt: true,
+        bytes: true,
+        error: true,
+      },
     });
     for (const target of targets) {
       if (target.state !== TargetState.downloading) continue;
-      const last = (this.context.progress.lastSeen(rollout.id, target.hypervisorName) ?? target.lastProgressAt ?? target.startedAt)?.getTime() ?? now;
+      const last =
+        (this.context.progress.lastSeen(rollout.id, target.hypervisorName) ?? target.lastProgressAt ?? target.startedAt)?.getTime() ?? now;
       if (now - last > rollout.nodeTimeoutSeconds * 1000) {
         void this.context.agents.send(target.hypervisorName, "image:abort", { imageId: rollout.imageId, rolloutId: rollout.id });
         const error = { code: "TIMEOUT", message: `no progress for ${rollout.nodeTimeoutSeconds} s` };
@@ -128,9 +141,18 @@ export class RolloutScheduler {
         target.state = TargetState.pending;
       }
     }
-    let waiting = targets.filter((t) => t.state === TargetState.pending && (!t.nextAttemptAt || t.nextAttemptAt.getTime() <= now) && this.context.agents.isOnline(t.hypervisorName));
+    let waiting = targets.filter(
+      (t) =>
+        t.state === TargetState.pending &&
+        (!t.nextAttemptAt || t.nextAttemptAt.getTime() <= now) &&
+        this.context.agents.isOnline(t.hypervisorName),
+    );
     // Before sending again, ask the node's inventory: an image verified on its disk is never fetched twice.
-    const holders = await holdersOf(this.context, rollout.imageId, waiting.filter((t) => t.attempts > 0).map((t) => t.hypervisorName));
+    const holders = await holdersOf(
+      this.context,
+      rollout.imageId,
+      waiting.filter((t) => t.attempts > 0).map((t) => t.hypervisorName),
+    );
     for (const name of holders) await markOnDisk(this.context, rollout.id, name, rollout.image);
     waiting = waiting.filter((t) => !holders.has(t.hypervisorName));
     if (waiting.length === 0) {
@@ -138,13 +160,23 @@ export class RolloutScheduler {
       return;
     }
     const [warmed, downloading] = await Promise.all([
-      db.rolloutTarget.groupBy({ by: ["proxy"], where: { rolloutId: rollout.id, state: TargetState.done, attempts: { gt: 0 }, proxy: { not: null } } }),
-      db.rolloutTarget.groupBy({ by: ["proxy"], where: { rolloutId: rollout.id, state: TargetState.downloading, proxy: { not: null } }, _count: { _all: true } }),
+      db.rolloutTarget.groupBy({
+        by: ["proxy"],
+        where: { rolloutId: rollout.id, state: TargetState.done, attempts: { gt: 0 }, proxy: { not: null } },
+      }),
+      db.rolloutTarget.groupBy({
+        by: ["proxy"],
+        where: { rolloutId: rollout.id, state: TargetState.downloading, proxy: { not: null } },
+        _count: { _all: true },
+      }),
     ]);
     const warm = new Set(warmed.map((row) => row.proxy!));
     const inFlight = new Map(downloading.map((row) => [row.proxy!, row._count._all]));
     const groups = await groupProxies(this.context);
-    const hypervisors = await db.hypervisor.findMany({ where: { name: { in: waiting.map((t) => t.hypervisorName) } }, select: { name: true, proxies: true, group: true } });
+    const hypervisors = await db.hypervisor.findMany({
+      where: { name: { in: waiting.map((t) => t.hypervisorName) } },
+      select: { name: true, proxies: true, group: true },
+    });
     const requests: DispatchRequest[] = [];
     const lastErrors = new Map(waiting.map((t) => [t.hypervisorName, t.error]));
     for (const hypervisor of hypervisors) {
@@ -155,7 +187,9 @@ export class RolloutScheduler {
       inFlight.set(key, busy + 1);
       requests.push({ hypervisor: hypervisor.name, proxy: key, lastError: lastErrors.get(hypervisor.name) ?? null });
     }
-    const chunks = Array.from({ length: Math.ceil(requests.length / DISPATCH_CHUNK) }, (_, i) => requests.slice(i * DISPATCH_CHUNK, (i + 1) * DISPATCH_CHUNK));
+    const chunks = Array.from({ length: Math.ceil(requests.length / DISPATCH_CHUNK) }, (_, i) =>
+      requests.slice(i * DISPATCH_CHUNK, (i + 1) * DISPATCH_CHUNK),
+    );
     await Promise.all(chunks.map((chunk) => dispatchTargets(this.context, rollout, chunk)));
   }
 }

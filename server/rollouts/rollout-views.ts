@@ -41,6 +41,13 @@ export function toRolloutView(rollout: Rollout & { targets: RolloutTarget[] }): 
     perProxy: [...perProxy.values()].sort((a, b) => a.proxy.localeCompare(b.proxy)),
     hypervisors: rollout.targets
       .sort((a, b) => a.hypervisorName.localeCompare(b.hypervisorName))
-      .map((target) => ({ name: target.hypervisorName, state: target.state, bytes: Number(target.bytes), error: target.error, attempts: target.attempts, proxy: target.proxy })),
+      .map((target) => ({
+        name: target.hypervisorName,
+        state: target.state,
+        bytes: Number(target.bytes),
+        error: target.error,
+        attempts: target.attempts,
+        proxy: target.proxy,
+      })),
   };
 }

@@ -5,7 +5,13 @@ import { toCellView } from "../hypervisors/hypervisor-views.ts";
 
 type CellData = { state: CellState; bytes?: bigint; verified?: boolean; error?: string | null; fileMtime?: Date };
 
-export async function setCell(context: Pick<AppContext, "db" | "ui">, hypervisor: string, imageId: string, data: CellData, totalBytes: number | null): Promise<void> {
+export async function setCell(
+  context: Pick<AppContext, "db" | "ui">,
+  hypervisor: string,
+  imageId: string,
+  data: CellData,
+  totalBytes: number | null,
+): Promise<void> {
   const row = await context.db.hypervisorImage.upsert({
     where: { hypervisorName_imageId: { hypervisorName: hypervisor, imageId } },
     create: { hypervisorName: hypervisor, imageId, ...data },
@@ -18,7 +24,13 @@ export async function setCell(context: Pick<AppContext, "db" | "ui">, hypervisor
  * setCell for many hypervisors and one image: an UPDATE and an INSERT for the missing rows, not
  * one upsert each (10,000 of those are minutes of work when a big rollout starts or ends).
  */
-export async function setCells(context: Pick<AppContext, "db" | "ui">, hypervisors: string[], imageId: string, data: CellData, totalBytes: number | null): Promise<void> {
+export async function setCells(
+  context: Pick<AppContext, "db" | "ui">,
+  hypervisors: string[],
+  imageId: string,
+  data: CellData,
+  totalBytes: number | null,
+): Promise<void> {
   const names = [...new Set(hypervisors)];
   if (names.length <= 1) return names.length ? setCell(context, names[0], imageId, data, totalBytes) : undefined;
   const select = { hypervisorName: true, imageId: true, state: true, bytes: true, error: true } as const;

@@ -5,7 +5,17 @@ import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { setCell } from "./set-cell.ts";
 
 /** Worth another attempt: network, proxy or data trouble that another try (or proxy) may not hit. */
-const RETRYABLE = new Set(["FETCH_FAILED", "HTTP_ERROR", "TIMEOUT", "HASH_MISMATCH", "DECOMPRESS_FAILED", "SIZE_MISMATCH", "WRITE_FAILED", "NOT_READY", "BUSY"]);
+const RETRYABLE = new Set([
+  "FETCH_FAILED",
+  "HTTP_ERROR",
+  "TIMEOUT",
+  "HASH_MISMATCH",
+  "DECOMPRESS_FAILED",
+  "SIZE_MISMATCH",
+  "WRITE_FAILED",
+  "NOT_READY",
+  "BUSY",
+]);
 
 export const retryPolicy = { baseMs: 5_000, maxMs: 300_000 };
 
@@ -23,20 +33,39 @@ export async function failOrRetry(
   totalBytes: number | null,
 ): Promise<"retry" | "failed"> {
   const text = `${error.code}: ${error.message}`;
-  const where = { rolloutId: target.rolloutId, hypervisorName: target.hypervisorName, state: { in: [TargetState.pending, TargetState.downloading] } };
+  const where = {
+    rolloutId: target.rolloutId,
+    hypervisorName: target.hypervisorName,
+    state: { in: [TargetState.pending, TargetState.downloading] },
+  };
   if (RETRYABLE.has(error.code) && target.attempts < rollout.maxAttempts) {
     const delay = backoffMs(target.attempts);
-    const { count } = await context.db.rolloutTarget.updateMany({ where, data: { state: TargetState.pending, error: text, bytes: 0n, nextAttemptAt: new Date(Date.now() + delay) } });
+    const { count } = await context.db.rolloutTarget.updateMany({
+      where,
+      data: { state: TargetState.pending, error: text, bytes: 0n, nextAttemptAt: new Date(Date.now() + delay) },
+    });
     if (count > 0) {
-      context.log.warn({ hypervisor: target.hypervisorName, rolloutId: target.rolloutId, attempt: target.attempts, retryInMs: delay, error: text }, "download failed; will retry");
+      context.log.warn(
+        { hypervisor: target.hypervisorName, rolloutId: target.rolloutId, attempt: target.attempts, retryInMs: delay, error: text },
+        "download failed; will retry",
+      );
       await setCell(context, target.hypervisorName, rollout.imageId, { state: CellState.pending, bytes: 0n, error: text }, totalBytes);
     }
     return "retry";
   }
-  const { count } = await context.db.rolloutTarget.updateMany({ where, data: { state: TargetState.failed, error: text, bytes, finishedAt: new Date() } });
+  const { count } = await context.db.rolloutTarget.updateMany({
+    where,
+    data: { state: TargetState.failed, error: text, bytes, finishedAt: new Date() },
+  });
   if (count > 0) {
     context.log.warn({ hypervisor: target.hypervisorName, rolloutId: target.rolloutId, error: text }, "download failed");
-    await setCell(context, target.hypervisorName, rollout.imageId, { state: CellState.failed, bytes, verified: false, error: text }, totalBytes);
+    await setCell(
+      context,
+      target.hypervisorName,
+      rollout.imageId,
+      { state: CellState.failed, bytes, verified: false, error: text },
+      totalBytes,
+    );
     await finishRolloutIfDone(context, target.rolloutId);
   }
   return "failed";

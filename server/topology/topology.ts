@@ -14,7 +14,11 @@ export type Topology = {
   groups: { name: string; proxies: string[]; bandwidthMbps: number | null; hypervisors: number; online: number }[];
   ungrouped: number;
 };
-export type TopologyUpdate = { tier1?: Tier1Proxy[]; nodeBandwidthMbps?: number; groups?: { name: string; proxies: string[]; bandwidthMbps?: number | null }[] };
+export type TopologyUpdate = {
+  tier1?: Tier1Proxy[];
+  nodeBandwidthMbps?: number;
+  groups?: { name: string; proxies: string[]; bandwidthMbps?: number | null }[];
+};
 
 type TopologyContext = Pick<AppContext, "db" | "agents" | "log" | "ui" | "publicUrl">;
 
@@ -26,14 +30,22 @@ export async function getTopology(context: Pick<AppContext, "db">): Promise<Topo
     context.db.hypervisor.groupBy({ by: ["group", "online"], _count: { _all: true } }),
   ]);
   const count = (group: string | null, online?: boolean) =>
-    counts.filter((row) => row.group === group && (online === undefined || row.online === online)).reduce((sum, row) => sum + row._count._all, 0);
+    counts
+      .filter((row) => row.group === group && (online === undefined || row.online === online))
+      .reduce((sum, row) => sum + row._count._all, 0);
   const names = new Set([...groups.map((g) => g.name), ...counts.map((row) => row.group).filter((g): g is string => g !== null)]);
   return {
     tier1: (setting?.value as Tier1Proxy[] | undefined) ?? [],
     nodeBandwidthMbps: (nodeSetting?.value as number | undefined) ?? 1000,
     groups: [...names].sort().map((name) => {
       const group = groups.find((g) => g.name === name);
-      return { name, proxies: group?.proxies ?? [], bandwidthMbps: group?.bandwidthMbps ?? null, hypervisors: count(name), online: count(name, true) };
+      return {
+        name,
+        proxies: group?.proxies ?? [],
+        bandwidthMbps: group?.bandwidthMbps ?? null,
+        hypervisors: count(name),
+        online: count(name, true),
+      };
     }),
     ungrouped: count(null),
   };
@@ -41,11 +53,19 @@ export async function getTopology(context: Pick<AppContext, "db">): Promise<Topo
 
 export async function updateTopology(context: TopologyContext, update: TopologyUpdate): Promise<Topology> {
   if (update.tier1) {
-    await context.db.setting.upsert({ where: { key: "topology.tier1" }, create: { key: "topology.tier1", value: update.tier1 }, update: { value: update.tier1 } });
+    await context.db.setting.upsert({
+      where: { key: "topology.tier1" },
+      create: { key: "topology.tier1", value: update.tier1 },
+      update: { value: update.tier1 },
+    });
   }
   if (update.nodeBandwidthMbps !== undefined) {
     const key = "model.nodeBandwidthMbps";
-    await context.db.setting.upsert({ where: { key }, create: { key, value: update.nodeBandwidthMbps }, update: { value: update.nodeBandwidthMbps } });
+    await context.db.setting.upsert({
+      where: { key },
+      create: { key, value: update.nodeBandwidthMbps },
+      update: { value: update.nodeBandwidthMbps },
+    });
   }
   for (const group of update.groups ?? []) {
     const data = { proxies: group.proxies, bandwidthMbps: group.bandwidthMbps ?? null };
@@ -58,7 +78,10 @@ export async function updateTopology(context: TopologyContext, update: TopologyU
 
 export async function setHypervisorGroup(context: TopologyContext, name: string, group: string | null): Promise<void> {
   if (!HYPERVISOR_NAME_PATTERN.test(name)) throw new AppError("NOT_FOUND", "no hypervisor of that name");
-  const { count } = await context.db.hypervisor.updateMany({ where: { name }, data: { group, groupSetBy: group === null ? null : "operator" } });
+  const { count } = await context.db.hypervisor.updateMany({
+    where: { name },
+    data: { group, groupSetBy: group === null ? null : "operator" },
+  });
   if (count === 0) throw new AppError("NOT_FOUND", `no hypervisor ${name}`);
   const row = await context.db.hypervisor.findUnique({ where: { name } });
   if (row) context.ui.hypervisorChanged(toHypervisorHeader(row)); // the heatmap regroups live
@@ -73,7 +96,10 @@ export async function setImagePinned(context: TopologyContext, imageId: string, 
 
 async function pushSettings(context: TopologyContext): Promise<void> {
   readCache(context.db).invalidate("topology");
-  const online = await context.db.hypervisor.findMany({ where: { name: { in: context.agents.onlineNames() } }, select: { name: true, group: true } });
+  const online = await context.db.hypervisor.findMany({
+    where: { name: { in: context.agents.onlineNames() } },
+    select: { name: true, group: true },
+  });
   const settings = new Map(await Promise.all(online.map(async (h) => [h.name, await agentSettings(context, h)] as const)));
   context.agents.broadcastSettings((name) => settings.get(name) ?? null);
 }

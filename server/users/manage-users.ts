@@ -26,13 +26,23 @@ export async function createUser(deps: UserDeps, user: { name: string; role: Rol
   if (user.name.toLowerCase() === BOOTSTRAP_ADMIN) throw new AppError("CONFLICT", `${BOOTSTRAP_ADMIN} is the bootstrap account`);
   const existing = await deps.db.user.findFirst({ where: { name: { equals: user.name, mode: "insensitive" } } });
   if (existing) throw new AppError("CONFLICT", `user ${existing.name} already exists`);
-  const row = await deps.db.user.create({ data: { name: user.name, source: "local", role: user.role, passwordHash: await hashPassword(user.password) } });
+  const row = await deps.db.user.create({
+    data: { name: user.name, source: "local", role: user.role, passwordHash: await hashPassword(user.password) },
+  });
   return toUserView(row, BOOTSTRAP_ADMIN);
 }
 
-export async function updateUser(deps: UserDeps, name: string, change: { role?: Role; disabled?: boolean; password?: string }): Promise<UserView> {
+export async function updateUser(
+  deps: UserDeps,
+  name: string,
+  change: { role?: Role; disabled?: boolean; password?: string },
+): Promise<UserView> {
   const row = await findUser(deps.db, name);
-  if (row.name === BOOTSTRAP_ADMIN) throw new AppError("CONFLICT", `${BOOTSTRAP_ADMIN} is the bootstrap account: its password is PRECACHE_ADMIN_PASSWORD and it stays admin`);
+  if (row.name === BOOTSTRAP_ADMIN)
+    throw new AppError(
+      "CONFLICT",
+      `${BOOTSTRAP_ADMIN} is the bootstrap account: its password is PRECACHE_ADMIN_PASSWORD and it stays admin`,
+    );
   if (row.source === "keystone" && (change.password !== undefined || change.role !== undefined)) {
     throw new AppError("CONFLICT", `${row.name} signs in through Keystone: its password and role live there`);
   }

@@ -52,12 +52,15 @@ export async function startFakeGlance(options: FakeGlanceOptions = {}): Promise<
         const reply = keystone.issueToken(parseJson(Buffer.concat(chunks)));
         return sendJson(res, reply.status, reply.body, reply.headers);
       }
-      const pathname = url.pathname.startsWith(`${INTERNAL_PREFIX}/`)
-        ? url.pathname.slice(INTERNAL_PREFIX.length)
-        : url.pathname;
+      const pathname = url.pathname.startsWith(`${INTERNAL_PREFIX}/`) ? url.pathname.slice(INTERNAL_PREFIX.length) : url.pathname;
       if (!pathname.startsWith("/v2/")) return sendText(res, 404, "404 Not Found", "The resource could not be found.");
       if (requireToken && !keystone?.isValid(header(req, "x-auth-token"))) {
-        return sendText(res, 401, "401 Unauthorized", "This server could not verify that you are authorized to access the document you requested.");
+        return sendText(
+          res,
+          401,
+          "401 Unauthorized",
+          "This server could not verify that you are authorized to access the document you requested.",
+        );
       }
       if (req.method !== "GET") return sendText(res, 405, "405 Method Not Allowed", "Method not allowed here.");
       const match = /^\/v2\/images(?:\/([^/]+)(\/file)?)?$/.exec(pathname);

@@ -41,9 +41,7 @@ export function fakeImage(overrides: Partial<FakeImage> = {}): FakeImage {
     visibility: "shared",
     protected: false,
     os_hidden: false,
-    ...(data
-      ? glanceHashes(data)
-      : { checksum: null, os_hash_algo: null, os_hash_value: null, size: null }),
+    ...(data ? glanceHashes(data) : { checksum: null, os_hash_algo: null, os_hash_value: null, size: null }),
     // Raw unless a test says otherwise (a qcow2 record should carry real qcow2 bytes).
     virtual_size: data ? data.length : null,
     disk_format: data ? "raw" : null,

@@ -93,11 +93,7 @@ export class FakeKeystone {
 
   private checkApplicationCredential(auth: AuthRequest): boolean {
     const credential = auth.identity?.application_credential;
-    return Boolean(
-      this.config.appCredId &&
-        credential?.id === this.config.appCredId &&
-        credential.secret === this.config.appCredSecret,
-    );
+    return Boolean(this.config.appCredId && credential?.id === this.config.appCredId && credential.secret === this.config.appCredSecret);
   }
 
   private domain(name: string) {

@@ -11,7 +11,12 @@ export class AgentPool {
   /** Names that completed a hello: the REST cases use them as known hypervisors. */
   readonly names: string[] = [];
 
-  constructor(private readonly url: string, private readonly token: string, private readonly prefix: string, size: number) {
+  constructor(
+    private readonly url: string,
+    private readonly token: string,
+    private readonly prefix: string,
+    size: number,
+  ) {
     this.slots = Array.from({ length: size }, () => null);
   }
 
@@ -37,13 +42,20 @@ export class AgentPool {
   }
 
   close(): void {
-    for (const slot of this.slots) void slot?.then((agent) => agent.close(), () => undefined);
+    for (const slot of this.slots)
+      void slot?.then(
+        (agent) => agent.close(),
+        () => undefined,
+      );
   }
 
   private agent(slot: number): Promise<RawAgent> {
     const current = this.slots[slot];
     if (current) {
-      return current.then((agent) => (agent.socket.connected ? agent : this.replace(slot)), () => this.replace(slot));
+      return current.then(
+        (agent) => (agent.socket.connected ? agent : this.replace(slot)),
+        () => this.replace(slot),
+      );
     }
     return this.replace(slot);
   }
@@ -63,7 +75,10 @@ export class AgentPool {
   }
 
   private drop(slot: number): SocketOutcome {
-    void this.slots[slot]?.then((agent) => agent.close(), () => undefined);
+    void this.slots[slot]?.then(
+      (agent) => agent.close(),
+      () => undefined,
+    );
     this.slots[slot] = null;
     return "disconnected";
   }

@@ -7,14 +7,28 @@ import { AGENT_NAMESPACE, PROTOCOL_VERSION, type AgentHello } from "../../protoc
 export type RawAgent = { socket: Socket; name: string; close(): void };
 
 export function helloFor(name: string, overrides: Partial<AgentHello> = {}): AgentHello {
-  return { protocol: PROTOCOL_VERSION, name, version: "fuzz", cacheDir: "/var/lib/nova/instances/_base", freeBytes: 1e12, proxies: [], inventory: [], active: [], ...overrides };
+  return {
+    protocol: PROTOCOL_VERSION,
+    name,
+    version: "fuzz",
+    cacheDir: "/var/lib/nova/instances/_base",
+    freeBytes: 1e12,
+    proxies: [],
+    inventory: [],
+    active: [],
+    ...overrides,
+  };
 }
 
 /** Connects to /agent as `name`; rejects with the server's reason when the connection is refused. */
 export async function connectAgent(url: string, name: string, token: string, timeoutMs = 10_000): Promise<RawAgent> {
   const socket = io(url + AGENT_NAMESPACE, { auth: { name, token }, transports: ["websocket"], reconnection: false, timeout: timeoutMs });
-  socket.on("image:precache", (_command: unknown, ack?: (answer: unknown) => void) => ack?.({ ok: false, error: { code: "TEST_AGENT", message: "not downloading" } }));
-  socket.on("image:delete", (_command: unknown, ack?: (answer: unknown) => void) => ack?.({ ok: true, data: { deleted: false, freedBytes: 0 } }));
+  socket.on("image:precache", (_command: unknown, ack?: (answer: unknown) => void) =>
+    ack?.({ ok: false, error: { code: "TEST_AGENT", message: "not downloading" } }),
+  );
+  socket.on("image:delete", (_command: unknown, ack?: (answer: unknown) => void) =>
+    ack?.({ ok: true, data: { deleted: false, freedBytes: 0 } }),
+  );
   socket.on("image:abort", (_command: unknown, ack?: (answer: unknown) => void) => ack?.({ ok: true, data: { aborted: false } }));
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", () => resolve());
@@ -27,7 +41,11 @@ export async function connectAgent(url: string, name: string, token: string, tim
 }
 
 /** Emits a hello and waits for its ack; `{ disconnected }` when the server drops the connection instead. */
-export async function sayHello(agent: RawAgent, hello: unknown, timeoutMs = 10_000): Promise<{ ok: boolean; data?: any; error?: any } | { disconnected: string }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function sayHello(
+  agent: RawAgent,
+  hello: unknown,
+  timeoutMs = 10_000,
+): Promise<{ ok: boolean; data?: any; error?: any } | { disconnected: string }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no hello ack within ${timeoutMs} ms`)), timeoutMs);
     const onDisconnect = (reason: string) => {

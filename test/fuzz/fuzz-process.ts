@@ -27,13 +27,16 @@ export async function startFuzzServer(vars: Record<string, string>, startTimeout
   let pending = "";
   const errorLines: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`fuzz server did not start within ${startTimeoutMs} ms:\n${output.slice(-3000)}`)), startTimeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`fuzz server did not start within ${startTimeoutMs} ms:\n${output.slice(-3000)}`)),
+      startTimeoutMs,
+    );
     child.stdout!.on("data", (chunk: Buffer) => {
       pending += chunk.toString("utf8");
       const lines = pending.split("\n");
       pending = lines.pop()!;
       for (const line of lines) {
-        if (output.length < 1_000_000) output += line + "\n";
+        if (output.length < 1_000_000) output += `${line}\n`;
         const started = /^FUZZ_SERVER_URL (\S+)/.exec(line);
         if (started) {
           clearTimeout(timer);

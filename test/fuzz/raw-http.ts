@@ -16,7 +16,13 @@ export function rawExchange(port: number, request: string | Buffer, timeoutMs = 
       clearTimeout(timer);
       socket.destroy();
       const match = /^HTTP\/1\.[01] (\d{3})/.exec(received);
-      resolve({ status: match ? Number(match[1]) : null, head: received.split("\r\n\r\n")[0], isClosed, isTimedOut, ms: Date.now() - started });
+      resolve({
+        status: match ? Number(match[1]) : null,
+        head: received.split("\r\n\r\n")[0],
+        isClosed,
+        isTimedOut,
+        ms: Date.now() - started,
+      });
     };
     const timer = setTimeout(() => finish(false, true), timeoutMs);
     socket.on("data", (chunk) => {

@@ -13,7 +13,15 @@ export type RestCase =
 
 const MIB = 1024 * 1024;
 const METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS", "FUZZ"];
-const CONTENT_TYPES = ["application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json; charset=latin1", "*/*"];
+const CONTENT_TYPES = [
+  "application/json",
+  "application/json; charset=utf-8",
+  "text/plain",
+  "application/x-www-form-urlencoded",
+  "multipart/form-data; boundary=x",
+  "application/json; charset=latin1",
+  "*/*",
+];
 
 export function restCase(rng: Rng, templates: readonly RouteTemplate[], known: KnownValues, apiToken: string): RestCase {
   if (rng.chance(0.06)) return rawCase(rng, templates, known);
@@ -24,7 +32,7 @@ export function restCase(rng: Rng, templates: readonly RouteTemplate[], known: K
   const auth = rng.next();
   if (auth < 0.7) headers.authorization = `Bearer ${apiToken}`;
   else if (auth < 0.8) headers.authorization = `Bearer ${asHeader(randomString(rng, 40))}`;
-  else if (auth < 0.85) headers.authorization = rng.pick(["Basic YWRtaW46eA==", "Bearer", "bearer  " + apiToken, apiToken]);
+  else if (auth < 0.85) headers.authorization = rng.pick(["Basic YWRtaW46eA==", "Bearer", `bearer  ${apiToken}`, apiToken]);
   if (rng.chance(0.1)) headers.cookie = `precache_session=${asHeader(randomString(rng, 60))}`;
   if (rng.chance(0.1)) headers.origin = rng.pick(["http://evil.example", "null", "http://127.0.0.1:1"]);
   // An unknown method is refused by Node's parser, which closes at once: a body would only race that.
@@ -43,7 +51,7 @@ function templatePath(rng: Rng, parts: PathPart[], known: KnownValues): string {
   const roll = rng.next();
   if (roll < 0.05) path += `/${encodeSegment(rng, randomString(rng, 10))}`;
   else if (roll < 0.08) path = path.replace(/\/(?=[^/]*$)/, rng.pick(["//", "/./", "/../", "/%2f"]));
-  else if (roll < 0.11) path += rng.pick(["?", "?x=%zz", "#frag", "?" + "a=1&".repeat(200), "/"]);
+  else if (roll < 0.11) path += rng.pick(["?", "?x=%zz", "#frag", `?${"a=1&".repeat(200)}`, "/"]);
   return path;
 }
 
@@ -70,7 +78,9 @@ function encodeSegment(rng: Rng, value: string): string {
   for (const unit of value) {
     const code = unit.codePointAt(0)!;
     if (/^[A-Za-z0-9._~-]$/.test(unit)) encoded += unit;
-    else if (code >= 0xd800 && code <= 0xdfff) encoded += `%${(0xe0 | (code >> 12)).toString(16)}%${(0x80 | ((code >> 6) & 0x3f)).toString(16)}%${(0x80 | (code & 0x3f)).toString(16)}`.toUpperCase();
+    else if (code >= 0xd800 && code <= 0xdfff)
+      encoded +=
+        `%${(0xe0 | (code >> 12)).toString(16)}%${(0x80 | ((code >> 6) & 0x3f)).toString(16)}%${(0x80 | (code & 0x3f)).toString(16)}`.toUpperCase();
     else encoded += [...Buffer.from(unit, "utf8")].map((byte) => `%${byte.toString(16).padStart(2, "0").toUpperCase()}`).join("");
   }
   if (roll > 0.85) encoded += rng.pick(["%", "%z", "%G0", "%E0%A4", "%C0%80", "%FF"]);
@@ -78,7 +88,17 @@ function encodeSegment(rng: Rng, value: string): string {
 }
 
 function randomPath(rng: Rng): string {
-  const prefix = rng.pick(["/api/", "/api", "/artifacts/", "/", "/api/images/", "/api/hypervisors/", "/api/rollouts/", "/socket.io/", "/_next/"]);
+  const prefix = rng.pick([
+    "/api/",
+    "/api",
+    "/artifacts/",
+    "/",
+    "/api/images/",
+    "/api/hypervisors/",
+    "/api/rollouts/",
+    "/socket.io/",
+    "/_next/",
+  ]);
   const segments = Array.from({ length: rng.int(0, 4) }, () => encodeSegment(rng, randomString(rng, 20)));
   return prefix + segments.join("/");
 }
@@ -90,10 +110,23 @@ function sampleBody(path: string, known: KnownValues): unknown {
   if (path.endsWith("/group")) return { group: known.groups[0] ?? "rack-1" };
   if (path.endsWith("/pin")) return { pinned: true };
   if (path === "/api/session") return { password: "not-the-password" };
-  if (path === "/api/rollouts") return { imageId: image, hypervisors: [hypervisor], strategy: "waves", maxAttempts: 1, perProxyConcurrency: 2, nodeTimeoutSeconds: 60, bandwidthMbps: 100 };
+  if (path === "/api/rollouts")
+    return {
+      imageId: image,
+      hypervisors: [hypervisor],
+      strategy: "waves",
+      maxAttempts: 1,
+      perProxyConcurrency: 2,
+      nodeTimeoutSeconds: 60,
+      bandwidthMbps: 100,
+    };
   if (path === "/api/cleanup") return { imageId: image, hypervisors: [hypervisor], removeArtifact: false, purgeProxies: false };
   if (path === "/api/topology") {
-    return { tier1: [{ url: "http://squid-t1:3128", bandwidthMbps: 1000 }], nodeBandwidthMbps: 1000, groups: [{ name: "rack-1", proxies: ["http://squid-r1:3128"], bandwidthMbps: 1000 }] };
+    return {
+      tier1: [{ url: "http://squid-t1:3128", bandwidthMbps: 1000 }],
+      nodeBandwidthMbps: 1000,
+      groups: [{ name: "rack-1", proxies: ["http://squid-r1:3128"], bandwidthMbps: 1000 }],
+    };
   }
   return {};
 }
@@ -106,7 +139,10 @@ function randomBody(rng: Rng, template: RouteTemplate | null, known: KnownValues
   if (roll < 0.7) return Buffer.from(JSON.stringify(mutate(rng, sample)) ?? "null");
   if (roll < 0.82) return Buffer.from(JSON.stringify(randomJson(rng, 4)) ?? "null");
   if (roll < 0.9) return Buffer.from(JSON.stringify(sample).slice(0, rng.int(0, 20)) + randomString(rng, 10));
-  if (roll < 0.95) return Buffer.from(rng.pick(["[".repeat(100_000), '{"a":'.repeat(50_000), "\u0000", "\ufeff{}", '{"__proto__":{"x":1}}', '{"imageId":"\\ud800"}']));
+  if (roll < 0.95)
+    return Buffer.from(
+      rng.pick(["[".repeat(100_000), '{"a":'.repeat(50_000), "\u0000", "\ufeff{}", '{"__proto__":{"x":1}}', '{"imageId":"\\ud800"}']),
+    );
   return Buffer.alloc(0);
 }
 
@@ -126,21 +162,49 @@ function asHeader(value: string): string {
  */
 function rawCase(rng: Rng, templates: readonly RouteTemplate[], known: KnownValues): RestCase {
   const template = rng.pick(templates);
-  const validPath = template.parts.map((part) => ("literal" in part ? part.literal : encodeSegment(rng, paramValue(rng, part, known)))).join("");
+  const validPath = template.parts
+    .map((part) => ("literal" in part ? part.literal : encodeSegment(rng, paramValue(rng, part, known))))
+    .join("");
   const randomBytes = (length: number) => Buffer.from(Array.from({ length }, () => rng.int(0, 255)));
   const roll = rng.next();
   let head: Buffer;
   if (roll < 0.35) {
-    const target = rng.chance(0.5) ? Buffer.from(rng.pick(["//", "//[", "http://[", "*", "/\\evil", "http://x/api/health", "//api/health", "/%", "/api/hypervisors/%FF", "?", "#"])) : randomBytes(rng.int(1, 40));
+    const target = rng.chance(0.5)
+      ? Buffer.from(
+          rng.pick([
+            "//",
+            "//[",
+            "http://[",
+            "*",
+            "/\\evil",
+            "http://x/api/health",
+            "//api/health",
+            "/%",
+            "/api/hypervisors/%FF",
+            "?",
+            "#",
+          ]),
+        )
+      : randomBytes(rng.int(1, 40));
     head = Buffer.concat([Buffer.from(`${rng.pick(METHODS)} `), target, Buffer.from(" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")]);
   } else if (roll < 0.55) {
-    head = Buffer.concat([Buffer.from(`GET ${validPath} HTTP/1.1\r\nHost: x\r\n`), randomBytes(rng.int(1, 30)), Buffer.from(": v\r\nConnection: close\r\n\r\n")]);
+    head = Buffer.concat([
+      Buffer.from(`GET ${validPath} HTTP/1.1\r\nHost: x\r\n`),
+      randomBytes(rng.int(1, 30)),
+      Buffer.from(": v\r\nConnection: close\r\n\r\n"),
+    ]);
   } else if (roll < 0.7) {
-    head = Buffer.from(`GET ${validPath} ${rng.pick(["HTTP/9.9", "HTTP/1", "FTP/1.1", "HTTP/1.1 extra", ""])}\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    head = Buffer.from(
+      `GET ${validPath} ${rng.pick(["HTTP/9.9", "HTTP/1", "FTP/1.1", "HTTP/1.1 extra", ""])}\r\nHost: x\r\nConnection: close\r\n\r\n`,
+    );
   } else if (roll < 0.85) {
-    head = Buffer.from(`POST ${validPath} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${rng.pick(["zz", "-1", "2;\u0000", "0x2", " 2"])}\r\n{}\r\n0\r\n\r\n`);
+    head = Buffer.from(
+      `POST ${validPath} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${rng.pick(["zz", "-1", "2;\u0000", "0x2", " 2"])}\r\n{}\r\n0\r\n\r\n`,
+    );
   } else {
-    head = Buffer.from(`POST ${validPath} HTTP/1.1\r\nHost: x\r\nContent-Length: ${rng.pick(["-1", "1e3", "abc", "2, 3", "99999999999999999999"])}\r\nConnection: close\r\n\r\n{}`);
+    head = Buffer.from(
+      `POST ${validPath} HTTP/1.1\r\nHost: x\r\nContent-Length: ${rng.pick(["-1", "1e3", "abc", "2, 3", "99999999999999999999"])}\r\nConnection: close\r\n\r\n{}`,
+    );
   }
   return { kind: "raw", request: head };
 }

@@ -53,7 +53,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     if (now !== null) rss.peakMiB = Math.max(rss.peakMiB ?? 0, now);
   };
   const sampler = setInterval(sampleRss, 250);
-  const fail = (index: number, problem: string, described: string) => failures.length < 50 && failures.push({ seed: options.seed, index, problem, case: described });
+  const fail = (index: number, problem: string, described: string) =>
+    failures.length < 50 && failures.push({ seed: options.seed, index, problem, case: described });
 
   let isRunning = true;
   const healthAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -111,7 +112,16 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   pool.close();
   agent.destroy();
   healthAgent.destroy();
-  return { seed: options.seed, cases: indices.length, seconds: (performance.now() - started) / 1000, statuses, maxLatencyMs: Math.round(maxLatencyMs), slowestHealthMs: Math.round(slowestHealthMs), rss, failures };
+  return {
+    seed: options.seed,
+    cases: indices.length,
+    seconds: (performance.now() - started) / 1000,
+    statuses,
+    maxLatencyMs: Math.round(maxLatencyMs),
+    slowestHealthMs: Math.round(slowestHealthMs),
+    rss,
+    failures,
+  };
 }
 
 type Answer = { status: number | null; error?: string; text: string; ms: number };
@@ -153,17 +163,24 @@ async function rawAnswer(url: string, bytes: Buffer): Promise<Answer> {
 }
 
 async function discover(url: string, token: string): Promise<KnownValues> {
-  const images = await fetch(`${url}/api/images`, { headers: { authorization: `Bearer ${token}` } }).then((response) => response.json() as Promise<{ images: { id: string }[] }>);
+  const images = await fetch(`${url}/api/images`, { headers: { authorization: `Bearer ${token}` } }).then(
+    (response) => response.json() as Promise<{ images: { id: string }[] }>,
+  );
   return { imageIds: images.images.map((image) => image.id), hypervisors: [], rolloutIds: [], groups: ["rack-1"] };
 }
 
 function describe(value: unknown): string {
-  const text = JSON.stringify(value, (_key, item) => (typeof item === "string" && item.length > 200 ? `${item.slice(0, 200)}…(${item.length} chars)` : item));
+  const text = JSON.stringify(value, (_key, item) =>
+    typeof item === "string" && item.length > 200 ? `${item.slice(0, 200)}…(${item.length} chars)` : item,
+  );
   return text.length > 1500 ? `${text.slice(0, 1500)}…` : text;
 }
 
 function describeRest(built: RestCase): string {
   if (built.kind === "raw") return describe({ raw: built.request.toString("latin1") });
-  const body = built.body && built.body.length > 300 ? `${built.body.subarray(0, 300).toString("utf8")}…(${built.body.length} bytes)` : built.body?.toString("utf8");
+  const body =
+    built.body && built.body.length > 300
+      ? `${built.body.subarray(0, 300).toString("utf8")}…(${built.body.length} bytes)`
+      : built.body?.toString("utf8");
   return describe({ method: built.method, path: built.path, headers: built.headers, body });
 }

@@ -8,7 +8,13 @@ import { PrecacheAgent } from "../../agent/precache-agent.ts";
 
 export type Fleet = { agents: PrecacheAgent[]; root: string; stop(): Promise<void> };
 
-export async function startFleet(options: { server: string; token: string; count: number; groups: string[]; batch?: number }): Promise<Fleet> {
+export async function startFleet(options: {
+  server: string;
+  token: string;
+  count: number;
+  groups: string[];
+  batch?: number;
+}): Promise<Fleet> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "precache-fleet-"));
   const log = pino({ level: "silent" });
   const agents = Array.from({ length: options.count }, (_, index) => {

@@ -24,7 +24,13 @@ process.once("exit", () => {
   for (const child of live) child.kill("SIGKILL");
 });
 
-export function startAgentProcess(options: { server: string; name: string; proxies: string[]; root?: string; token?: string | null }): AgentProcess {
+export function startAgentProcess(options: {
+  server: string;
+  name: string;
+  proxies: string[];
+  root?: string;
+  token?: string | null;
+}): AgentProcess {
   // The cache dir sits in a temp dir of its own, so the state dir beside it goes with it.
   const root = options.root ?? fs.mkdtempSync(path.join(os.tmpdir(), `precache-${options.name}-`));
   const cacheDir = path.join(root, options.name, "_base");
@@ -44,7 +50,10 @@ export function startAgentProcess(options: { server: string; name: string; proxi
     child.stdout!.on("data", append);
     child.stderr!.on("data", append);
   };
-  const exited = () => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once("exit", () => resolve())));
+  const exited = () =>
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => child.once("exit", () => resolve()));
   launch(options.token === undefined ? AGENT_TOKEN : options.token);
   return {
     name: options.name,

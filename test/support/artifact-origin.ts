@@ -20,7 +20,9 @@ export type ArtifactOrigin = {
 };
 export type ServedImage = { imageId: string; url: string; data: Buffer; sha512: string; compressedSize: number };
 
-export async function startArtifactOrigin(options: { keepAliveTimeoutMs?: number } = {}): Promise<ArtifactOrigin & { publish(data: Buffer): ServedImage }> {
+export async function startArtifactOrigin(
+  options: { keepAliveTimeoutMs?: number } = {},
+): Promise<ArtifactOrigin & { publish(data: Buffer): ServedImage }> {
   const artifactDir = fs.mkdtempSync(path.join(os.tmpdir(), "precache-origin-"));
   const gets: { range: string | null }[] = [];
   let sent = 0;
@@ -48,7 +50,13 @@ export async function startArtifactOrigin(options: { keepAliveTimeoutMs?: number
       const file = artifactFile(artifactDir, imageId, sha256);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, gz);
-      return { imageId, url: `${url}/artifacts/${imageId}/${sha256}.gz`, data, sha512: crypto.createHash("sha512").update(data).digest("hex"), compressedSize: gz.length };
+      return {
+        imageId,
+        url: `${url}/artifacts/${imageId}/${sha256}.gz`,
+        data,
+        sha512: crypto.createHash("sha512").update(data).digest("hex"),
+        compressedSize: gz.length,
+      };
     },
     async close() {
       server.closeAllConnections();

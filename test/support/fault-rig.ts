@@ -32,7 +32,12 @@ export type FaultRig = {
   close(): Promise<void>;
 };
 
-export type RolloutView = { id: string; state: string; counts: Record<string, number>; hypervisors: { name: string; state: string; error: string | null; attempts: number }[] };
+export type RolloutView = {
+  id: string;
+  state: string;
+  counts: Record<string, number>;
+  hypervisors: { name: string; state: string; error: string | null; attempts: number }[];
+};
 
 export async function startFaultRig(options: { agents: number; imageMiB: number; vars?: Record<string, string> }): Promise<FaultRig> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "precache-faults-"));
@@ -43,7 +48,9 @@ export async function startFaultRig(options: { agents: number; imageMiB: number;
   fs.writeFileSync(path.join(dataDir, "images", "fault-image.raw"), data);
   const server = await startServerProcess({ dataDir, vars: options.vars });
   const squid = await startSquid({ name: "faults" });
-  const agents = Array.from({ length: options.agents }, (_, index) => startAgentProcess({ server: server.url, name: `hv-fault-${index}`, proxies: [squid.url], root }));
+  const agents = Array.from({ length: options.agents }, (_, index) =>
+    startAgentProcess({ server: server.url, name: `hv-fault-${index}`, proxies: [squid.url], root }),
+  );
 
   const image = (await server.api("GET", "/api/images")).body.images.find((entry: { name: string }) => entry.name === "fault-image.raw");
   await server.api("POST", `/api/images/${image.id}/publish`, {});
@@ -60,7 +67,11 @@ export async function startFaultRig(options: { agents: number; imageMiB: number;
     image: { id: image.id, data, sha512: image.osHashValue },
     artifact,
     async startRollout(body = {}) {
-      const created = await server.api("POST", "/api/rollouts", { imageId: image.id, hypervisors: agents.map((agent) => agent.name), ...body });
+      const created = await server.api("POST", "/api/rollouts", {
+        imageId: image.id,
+        hypervisors: agents.map((agent) => agent.name),
+        ...body,
+      });
       if (created.status !== 201) throw new Error(`rollout answered ${created.status}: ${JSON.stringify(created.body)}`);
       return created.body.rollout.id;
     },
@@ -68,24 +79,34 @@ export async function startFaultRig(options: { agents: number; imageMiB: number;
       return (await server.api("GET", `/api/rollouts/${id}`)).body.rollout;
     },
     async waitRollout(id, timeoutMs) {
-      return waitFor(`rollout ${id} to end`, async () => {
-        const view = await rig.rollout(id);
-        return view.state === "running" ? undefined : view;
-      }, timeoutMs);
+      return waitFor(
+        `rollout ${id} to end`,
+        async () => {
+          const view = await rig.rollout(id);
+          return view.state === "running" ? undefined : view;
+        },
+        timeoutMs,
+      );
     },
     partBytes(agent) {
       try {
-        return fs.statSync(path.join(agent.cacheDir, baseFileName(image.id) + ".part")).size;
+        return fs.statSync(path.join(agent.cacheDir, `${baseFileName(image.id)}.part`)).size;
       } catch {
         return 0;
       }
     },
     async waitOnline(names, timeoutMs = 30_000) {
-      await waitFor(`${names.join(", ")} online`, async () => {
-        const { body } = await server.api("GET", "/api/hypervisors");
-        const online = new Set(body.hypervisors.filter((entry: { online: boolean }) => entry.online).map((entry: { name: string }) => entry.name));
-        return names.every((name) => online.has(name)) ? true : undefined;
-      }, timeoutMs);
+      await waitFor(
+        `${names.join(", ")} online`,
+        async () => {
+          const { body } = await server.api("GET", "/api/hypervisors");
+          const online = new Set(
+            body.hypervisors.filter((entry: { online: boolean }) => entry.online).map((entry: { name: string }) => entry.name),
+          );
+          return names.every((name) => online.has(name)) ? true : undefined;
+        },
+        timeoutMs,
+      );
     },
     async deliveredBytes(deliveries) {
       // Squid logs a transaction when it ends: give the last one a moment.
@@ -111,6 +132,9 @@ export async function startFaultRig(options: { agents: number; imageMiB: number;
       fs.rmSync(root, { recursive: true, force: true });
     },
   };
-  await rig.waitOnline(agents.map((agent) => agent.name), 60_000);
+  await rig.waitOnline(
+    agents.map((agent) => agent.name),
+    60_000,
+  );
   return rig;
 }

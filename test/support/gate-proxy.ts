@@ -17,7 +17,7 @@ export type GateProxy = {
 export async function startGateProxy(): Promise<GateProxy> {
   const requests: string[] = [];
   let mode: GateMode | null = null;
-  let held: (() => void)[] = [];
+  const held: (() => void)[] = [];
   const server = http.createServer((request, response) => {
     const url = request.url ?? "";
     requests.push(url);
@@ -46,9 +46,10 @@ export async function startGateProxy(): Promise<GateProxy> {
       // Later requests (a retry) are forwarded.
       mode = "forward";
     },
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

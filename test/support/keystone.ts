@@ -36,7 +36,9 @@ process.once("exit", () => {
 
 /** Skip reason, or null when Keystone is installed (under CI a missing one fails instead). */
 export function keystoneSkipReason(): string | null {
-  const missing = [KEYSTONE_MANAGE, KEYSTONE_WSGI, UWSGI, "/usr/lib/uwsgi/plugins/python3_plugin.so"].filter((file) => !fs.existsSync(file));
+  const missing = [KEYSTONE_MANAGE, KEYSTONE_WSGI, UWSGI, "/usr/lib/uwsgi/plugins/python3_plugin.so"].filter(
+    (file) => !fs.existsSync(file),
+  );
   if (missing.length === 0) return null;
   const reason = `Keystone not installed (${missing.join(", ")} missing): apt-get install -y --no-install-recommends keystone uwsgi uwsgi-plugin-python3`;
   if (process.env.CI === "true" || process.env.CI === "1") throw new Error(`CI=true requires a real Keystone: ${reason}`);
@@ -69,21 +71,43 @@ export async function startKeystone(): Promise<RunningKeystone> {
   const owner = ["--keystone-user", "root", "--keystone-group", "root"];
   await manage("db_sync");
   // One sqlite file shared by keystone-manage and uwsgi: WAL keeps readers off writers' locks.
-  await run("python3", ["-c", `import sqlite3; sqlite3.connect(${JSON.stringify(`${dir}/keystone.db`)}).execute("pragma journal_mode=wal")`]);
+  await run("python3", [
+    "-c",
+    `import sqlite3; sqlite3.connect(${JSON.stringify(`${dir}/keystone.db`)}).execute("pragma journal_mode=wal")`,
+  ]);
   await manage("fernet_setup", ...owner);
   await manage("credential_setup", ...owner);
   await manage(
     "bootstrap",
-    "--bootstrap-password", KEYSTONE_ADMIN_PASSWORD,
-    "--bootstrap-admin-url", base,
-    "--bootstrap-public-url", base,
-    "--bootstrap-internal-url", base,
-    "--bootstrap-region-id", "RegionOne",
+    "--bootstrap-password",
+    KEYSTONE_ADMIN_PASSWORD,
+    "--bootstrap-admin-url",
+    base,
+    "--bootstrap-public-url",
+    base,
+    "--bootstrap-internal-url",
+    base,
+    "--bootstrap-region-id",
+    "RegionOne",
   );
   let output = "";
   const child = spawn(
     UWSGI,
-    ["--plugins", "python3", "--http-socket", `127.0.0.1:${port}`, "--wsgi-file", KEYSTONE_WSGI, "--master", "--lazy-apps", "--processes", "1", "--threads", "1", "--die-on-term"],
+    [
+      "--plugins",
+      "python3",
+      "--http-socket",
+      `127.0.0.1:${port}`,
+      "--wsgi-file",
+      KEYSTONE_WSGI,
+      "--master",
+      "--lazy-apps",
+      "--processes",
+      "1",
+      "--threads",
+      "1",
+      "--die-on-term",
+    ],
     { env: { ...process.env, OS_KEYSTONE_CONFIG_FILES: config }, detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
   live.add(child);
@@ -115,7 +139,10 @@ export async function startKeystone(): Promise<RunningKeystone> {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
         auth: {
-          identity: { methods: ["password"], password: { user: { name: "admin", domain: { id: "default" }, password: KEYSTONE_ADMIN_PASSWORD } } },
+          identity: {
+            methods: ["password"],
+            password: { user: { name: "admin", domain: { id: "default" }, password: KEYSTONE_ADMIN_PASSWORD } },
+          },
           scope: { project: { name: "admin", domain: { id: "default" } } },
         },
       }),

@@ -19,7 +19,7 @@ export type ProductionServer = {
 };
 
 /** One REST call with a bearer token; rejects naming the route and the server's answer on an error status. */
-export async function callApi(url: string, token: string, method: string, route: string, body?: unknown): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function callApi(url: string, token: string, method: string, route: string, body?: unknown): Promise<any> {
   const response = await fetch(url + route, {
     method,
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },

@@ -6,7 +6,14 @@ export type RawAgent = { socket: Socket; hello(name: string, extra?: Record<stri
 
 /** Resolves once connected; rejects with the server's refusal (`error.data.code`) otherwise. */
 export function connectRawAgent(serverUrl: string, auth: unknown, options: { ca?: string } = {}): Promise<RawAgent> {
-  const socket = io(serverUrl + AGENT_NAMESPACE, { auth: auth as Record<string, unknown>, transports: ["websocket"], forceNew: true, reconnection: false, timeout: 5000, ...options });
+  const socket = io(serverUrl + AGENT_NAMESPACE, {
+    auth: auth as Record<string, unknown>,
+    transports: ["websocket"],
+    forceNew: true,
+    reconnection: false,
+    timeout: 5000,
+    ...options,
+  });
   return new Promise((resolve, reject) => {
     socket.once("connect", () =>
       resolve({
@@ -20,12 +27,24 @@ export function connectRawAgent(serverUrl: string, auth: unknown, options: { ca?
       reject(error);
     });
     // A CONNECT packet the server cannot even parse ends the transport instead.
-    socket.io.once("close", (reason) => setTimeout(() => reject(Object.assign(new Error(`closed: ${reason}`), { data: { code: "CLOSED" } })), 200));
+    socket.io.once("close", (reason) =>
+      setTimeout(() => reject(Object.assign(new Error(`closed: ${reason}`), { data: { code: "CLOSED" } })), 200),
+    );
   });
 }
 
 export function helloPayload(name: string, extra: Record<string, unknown> = {}) {
-  return { protocol: PROTOCOL_VERSION, name, version: "raw", cacheDir: "/nowhere", freeBytes: 2 ** 40, proxies: [], inventory: [], active: [], ...extra };
+  return {
+    protocol: PROTOCOL_VERSION,
+    name,
+    version: "raw",
+    cacheDir: "/nowhere",
+    freeBytes: 2 ** 40,
+    proxies: [],
+    inventory: [],
+    active: [],
+    ...extra,
+  };
 }
 
 /** The refusal code a connection attempt ended with (null if it was accepted, and then closed). */

@@ -14,7 +14,7 @@ export type ServerProcess = {
   pid(): number;
   /** Everything the current and earlier processes printed (stdout and stderr), capped. */
   output(): string;
-  api<T = any>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  api<T = any>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** SIGKILL and wait for the exit: a crash, no graceful close, nothing flushed. */
   kill(): Promise<void>;
   /** Starts a new process with the same port, data dir and variables (after kill or stop). */
@@ -33,10 +33,18 @@ process.once("exit", () => {
   for (const child of live) child.kill("SIGKILL");
 });
 
-export async function startServerProcess(options: { vars?: Record<string, string>; dataDir?: string; port?: number; startTimeoutMs?: number } = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  options: { vars?: Record<string, string>; dataDir?: string; port?: number; startTimeoutMs?: number } = {},
+): Promise<ServerProcess> {
   const port = options.port ?? (await freePort());
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "precache-server-"));
-  const vars = { PORT: String(port), PRECACHE_DATA_DIR: dataDir, PRECACHE_API_TOKEN: API_TOKEN, PRECACHE_AGENT_TOKEN: AGENT_TOKEN, ...options.vars };
+  const vars = {
+    PORT: String(port),
+    PRECACHE_DATA_DIR: dataDir,
+    PRECACHE_API_TOKEN: API_TOKEN,
+    PRECACHE_AGENT_TOKEN: AGENT_TOKEN,
+    ...options.vars,
+  };
   const url = `http://127.0.0.1:${port}`;
   let output = "";
   let child: ChildProcess;
@@ -45,7 +53,11 @@ export async function startServerProcess(options: { vars?: Record<string, string
   };
 
   async function launch(): Promise<void> {
-    child = spawn(process.execPath, ["--import", "tsx", "test/support/server-process-main.ts"], { cwd: ROOT, env: { ...process.env, ...vars }, stdio: ["ignore", "pipe", "pipe"] });
+    child = spawn(process.execPath, ["--import", "tsx", "test/support/server-process-main.ts"], {
+      cwd: ROOT,
+      env: { ...process.env, ...vars },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     live.add(child);
     child.once("exit", () => live.delete(child));
     const started = child;
@@ -69,7 +81,10 @@ export async function startServerProcess(options: { vars?: Record<string, string
     output = output.replaceAll(`PRECACHE_SERVER_URL ${url}`, `(started) ${url}`);
   }
 
-  const exited = () => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once("exit", () => resolve())));
+  const exited = () =>
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => child.once("exit", () => resolve()));
   await launch();
   return {
     url,

@@ -169,7 +169,11 @@ async function launchSquid(options: SquidOptions, port: number): Promise<Running
     async accessLog() {
       const text = await fs.promises.readFile(accessLogFile, "utf8").catch(() => "");
       // Drop the lines our readiness probe leaves (a connection that never sent a request).
-      return text.split("\n").filter(Boolean).map(parseAccessLine).filter((entry) => entry.url !== "error:transaction-end-before-headers");
+      return text
+        .split("\n")
+        .filter(Boolean)
+        .map(parseAccessLine)
+        .filter((entry) => entry.url !== "error:transaction-end-before-headers");
     },
     async stop() {
       await end("SIGTERM");
@@ -193,8 +197,12 @@ export async function artifactEntries(squid: RunningSquid, url: string, atLeast:
     const entries = all.filter((entry) => entry.url === url);
     if (entries.length >= atLeast) return entries;
     if (Date.now() > deadline) {
-      const lines = all.map((entry) => `${entry.result}/${entry.status} ${entry.method} ${entry.url} ${entry.hierarchy} range=${entry.range}`);
-      throw new Error(`squid ${squid.name}: expected at least ${atLeast} requests for ${url} within ${timeoutMs} ms, access log has:\n${lines.join("\n") || "(nothing)"}`);
+      const lines = all.map(
+        (entry) => `${entry.result}/${entry.status} ${entry.method} ${entry.url} ${entry.hierarchy} range=${entry.range}`,
+      );
+      throw new Error(
+        `squid ${squid.name}: expected at least ${atLeast} requests for ${url} within ${timeoutMs} ms, access log has:\n${lines.join("\n") || "(nothing)"}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -232,17 +240,28 @@ function squidConfig(o: SquidOptions & { port: number; dir: string; cacheDir: st
   ];
   if (o.parent) {
     // no-digest / no-netdb-exchange: no background requests to the parent, so its log holds only ours.
-    lines.push(`cache_peer ${o.parent.host} parent ${o.parent.port} 0 no-query no-digest no-netdb-exchange default`, `never_direct allow all`);
+    lines.push(
+      `cache_peer ${o.parent.host} parent ${o.parent.port} 0 no-query no-digest no-netdb-exchange default`,
+      `never_direct allow all`,
+    );
   }
   lines.push(...(o.extraConfig ?? []));
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 function parseAccessLine(line: string): AccessEntry {
   const fields = line.split("\t");
   if (fields.length !== 8) throw new Error(`unparsable squid access log line: ${line}`);
   const [, result, status, bytes, method, url, hierarchy, range] = fields;
-  return { result, status: Number(status), bytes: Number(bytes), method, url, hierarchy, range: range === "-" || range === "" ? null : range };
+  return {
+    result,
+    status: Number(status),
+    bytes: Number(bytes),
+    method,
+    url,
+    hierarchy,
+    range: range === "-" || range === "" ? null : range,
+  };
 }
 
 function handToSquidUser(dir: string): void {
@@ -264,7 +283,6 @@ function userIds(name: string): { uid: number; gid: number } {
   const [, , uid, gid] = line.split(":");
   return { uid: Number(uid), gid: Number(gid) };
 }
-
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -38,7 +38,10 @@ export async function startTestAgent(serverUrl: string, name: string, options: T
       progressIntervalMs: 200,
       rescanIntervalMs: 60_000,
     },
-    { log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), ...(options.outboxTiming ? { outboxTiming: options.outboxTiming } : {}) },
+    {
+      log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+      ...(options.outboxTiming ? { outboxTiming: options.outboxTiming } : {}),
+    },
   );
   await agent.start();
   if (options.waitReady !== false) await agent.whenReady();

@@ -22,11 +22,43 @@ export async function startTlsProxy(backendUrl: string): Promise<TlsProxy> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "precache-tls-"));
   const file = (name: string) => path.join(dir, name);
   const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Precache test CA", "-keyout", file("ca.key"), "-out", file("ca.pem"));
+  openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=Precache test CA",
+    "-keyout",
+    file("ca.key"),
+    "-out",
+    file("ca.pem"),
+  );
   openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", file("server.key"), "-out", file("server.csr"));
   fs.writeFileSync(file("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  openssl("x509", "-req", "-in", file("server.csr"), "-CA", file("ca.pem"), "-CAkey", file("ca.key"), "-CAcreateserial", "-days", "2", "-extfile", file("san.ext"), "-out", file("server.crt"));
-  fs.writeFileSync(file("server.pem"), fs.readFileSync(file("server.crt"), "utf8") + fs.readFileSync(file("server.key"), "utf8"), { mode: 0o600 });
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    file("server.csr"),
+    "-CA",
+    file("ca.pem"),
+    "-CAkey",
+    file("ca.key"),
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    file("san.ext"),
+    "-out",
+    file("server.crt"),
+  );
+  fs.writeFileSync(file("server.pem"), fs.readFileSync(file("server.crt"), "utf8") + fs.readFileSync(file("server.key"), "utf8"), {
+    mode: 0o600,
+  });
   const port = await freePort();
   const backend = new URL(backendUrl);
   fs.writeFileSync(
