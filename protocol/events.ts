@@ -117,6 +117,15 @@ export const imagePrecache = z.object({
   diskFormat: z.string().nullable().default(null),
   /** A broken transfer resumes (Range, same byte) until this long passes without a new byte. */
   retryBudgetSeconds: z.number().int().positive().max(86_400).default(DEFAULT_RETRY_BUDGET_SECONDS),
+  /**
+   * The artifact is sealed (protocol/sealed-stream.ts): its 32-byte key, base64. Sent only over
+   * this authenticated channel, only to rollout targets; never logged, stored or shown.
+   */
+  sealedKey: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, "sealed key: base64 of 32 bytes")
+    .nullable()
+    .default(null),
 });
 export type ImagePrecache = z.infer<typeof imagePrecache>;
 
@@ -202,6 +211,8 @@ export type ArtifactView = {
   compressedSize: number | null;
   sha256: string | null;
   url: string | null;
+  /** Sealed with a per-artifact key: what Squid caches is ciphertext, only rollout targets get the key. */
+  encrypted: boolean;
   error: string | null;
 };
 

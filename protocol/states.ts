@@ -32,6 +32,8 @@ export const AgentErrorCode = {
   fetchFailed: "FETCH_FAILED",
   httpError: "HTTP_ERROR",
   decompressFailed: "DECOMPRESS_FAILED",
+  /** A sealed (encrypted) artifact failed authentication: tampered, truncated, reordered, or the wrong key. */
+  decryptFailed: "DECRYPT_FAILED",
   sizeMismatch: "SIZE_MISMATCH",
   hashMismatch: "HASH_MISMATCH",
   unsupportedHash: "UNSUPPORTED_HASH",

@@ -2,6 +2,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { AppError } from "./errors.ts";
+import { decodeKek, decodeKekList } from "./keys/kek-material.ts";
 
 const flag = z
   .enum(["0", "1", "true", "false", ""])
@@ -72,6 +73,31 @@ const schema = z.object({
     (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
     z.coerce.number().int().min(1).max(36_500).default(365),
   ),
+  /** Key-encryption key for artifact keys (base64, 32 bytes); else PRECACHE_KEK_FILE, else generated in the data dir. */
+  PRECACHE_KEK: z
+    .string()
+    .optional()
+    .refine((value) => !value || decodeKek(value) !== null, { message: "must be base64 of 32 bytes (openssl rand -base64 32)" }),
+  PRECACHE_KEK_FILE: z.string().optional(),
+  /** KEKs being rotated out: still unwrap, and keys under them are rewrapped with the current KEK at start. */
+  PRECACHE_KEK_PREVIOUS: z
+    .string()
+    .optional()
+    .refine((value) => !value || decodeKekList(value) !== null, { message: "must be comma-separated base64 keys of 32 bytes" }),
+  /** Seal public images' artifacts too (private, shared and community ones always are). */
+  PRECACHE_ENCRYPT_ALL_ARTIFACTS: flag,
+  /** Only these owners' (Glance project ids) non-public images may be published; unset = any. */
+  PRECACHE_ALLOWED_PROJECTS: z
+    .string()
+    .optional()
+    .transform((value) =>
+      value
+        ? value
+            .split(",")
+            .map((entry) => entry.trim())
+            .filter(Boolean)
+        : undefined,
+    ),
   GLANCE_URL: httpUrl("a Glance endpoint, e.g. http://glance:9292"),
   OS_CLOUD: z.string().optional(),
   OS_CLIENT_CONFIG_FILE: z.string().optional(),

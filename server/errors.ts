@@ -15,6 +15,8 @@ export const errorStatus = {
   ARTIFACT_NOT_READY: 409,
   PUBLISH_IN_PROGRESS: 409,
   NO_TARGETS: 409,
+  /** PRECACHE_ALLOWED_PROJECTS does not list the owner of this non-public image. */
+  PROJECT_NOT_ALLOWED: 403,
   ROLLOUT_FINISHED: 409,
   GLANCE_UNREACHABLE: 502,
   GLANCE_AUTH_FAILED: 502,
@@ -25,6 +27,8 @@ export const errorStatus = {
   DISK_FULL: 507,
   DATABASE_UNAVAILABLE: 503,
   CONFIG_INVALID: 500,
+  /** A sealed artifact's key is wrapped with a KEK this server no longer has (rotation without PRECACHE_KEK_PREVIOUS). */
+  KEY_UNAVAILABLE: 500,
   INTERNAL: 500,
 } as const;
 

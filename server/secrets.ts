@@ -6,9 +6,17 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { Env } from "./env.ts";
 import { AppError } from "./errors.ts";
+import { type ArtifactKeyRing, loadArtifactKeyRing } from "./keys/artifact-key-ring.ts";
 import { writeSecretFile } from "./secure-data-dir.ts";
 
-export type Secrets = { agentToken: string; apiToken: string; adminPassword: string; sessionSecret: string };
+export type Secrets = {
+  agentToken: string;
+  apiToken: string;
+  adminPassword: string;
+  sessionSecret: string;
+  /** Wraps and unwraps the keys of sealed (private images') artifacts. */
+  artifactKeys: ArtifactKeyRing;
+};
 
 export function loadSecrets(env: Env, log: Logger): Secrets {
   const missing = [!env.PRECACHE_AGENT_TOKEN && "PRECACHE_AGENT_TOKEN", !env.PRECACHE_API_TOKEN && "PRECACHE_API_TOKEN"].filter(
@@ -22,7 +30,7 @@ export function loadSecrets(env: Env, log: Logger): Secrets {
   }
   const file = path.join(env.dataDir, "secrets.json");
   const stored = readStored(file);
-  const generated: Secrets = {
+  const generated: Omit<Secrets, "artifactKeys"> = {
     agentToken: stored.agentToken ?? randomSecret(),
     apiToken: stored.apiToken ?? randomSecret(),
     adminPassword: stored.adminPassword ?? randomSecret().slice(0, 16),
@@ -35,6 +43,7 @@ export function loadSecrets(env: Env, log: Logger): Secrets {
     apiToken: env.PRECACHE_API_TOKEN ?? generated.apiToken,
     adminPassword: env.PRECACHE_ADMIN_PASSWORD ?? env.PRECACHE_API_TOKEN ?? generated.adminPassword,
     sessionSecret: env.PRECACHE_SESSION_SECRET ?? generated.sessionSecret,
+    artifactKeys: loadArtifactKeyRing(env, log),
   };
   if (missing.length) {
     log.warn(

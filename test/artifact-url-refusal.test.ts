@@ -38,6 +38,7 @@ describe("artifact URLs outside the announced origin", () => {
       hash: { algo: "sha512", value: crypto.createHash("sha512").update(data).digest("hex") },
       jitterMs: 0,
       bandwidthBytesPerSecond: null,
+      sealedKey: null,
       retryBudgetSeconds: 600,
       refreshCache: false,
       diskFormat: "raw",

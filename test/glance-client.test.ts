@@ -107,6 +107,7 @@ describe("GlanceClient without authentication", () => {
       osHashAlgo: "sha512",
       osHashValue: createHash("sha512").update(payload).digest("hex"),
       visibility: "shared",
+      owner: "5f2d1a1c3b7e4c0d9a8b7c6d5e4f3a2b",
       updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     expect(images.find((image) => image.name === "uploading")).toMatchObject({ size: null, checksum: null, diskFormat: null });

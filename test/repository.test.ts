@@ -77,6 +77,7 @@ function sourceImage(overrides: Partial<SourceImage> = {}): SourceImage {
     osHashAlgo: "sha512",
     osHashValue: "a".repeat(128),
     visibility: "public",
+    owner: null,
     updatedAt: "2026-01-01T00:00:00Z",
     ...overrides,
   };

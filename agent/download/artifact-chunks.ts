@@ -23,6 +23,11 @@ export type ArtifactFetchOptions = {
   bandwidthBytesPerSecond?: number | null;
   /** Overrides of the resume policy (budget, backoff). */
   resume?: Partial<ResumePolicy>;
+  /**
+   * Where a resumed request starts, at or before the bytes already received (a sealed artifact's
+   * chunk boundary); what it re-sends up to them is skipped. Default: exactly where it broke.
+   */
+  resumeFrom?: (receivedBytes: number) => number;
 };
 
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
@@ -115,7 +120,8 @@ async function* fetchFrom(
   pacer: Pacer | null,
 ): AsyncGenerator<Buffer, Attempt> {
   const idle = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-  options.onRoute?.(route.label, progress.offset);
+  const start = progress.offset > 0 ? Math.min(progress.offset, Math.max(0, options.resumeFrom?.(progress.offset) ?? progress.offset)) : 0;
+  options.onRoute?.(route.label, start);
   let response: Dispatcher.ResponseData;
   try {
     response = await request(options.url, {
@@ -125,7 +131,7 @@ async function* fetchFrom(
       headersTimeout: idle,
       bodyTimeout: idle,
       headers: {
-        ...(progress.offset > 0 ? { range: `bytes=${progress.offset}-` } : {}),
+        ...(progress.offset > 0 ? { range: `bytes=${start}-` } : {}),
         // A cached copy that failed verification is replaced, not served again.
         ...(options.refreshCache ? { "cache-control": "no-cache", pragma: "no-cache" } : {}),
       },
@@ -144,8 +150,8 @@ async function* fetchFrom(
     throw new AgentError("HTTP_ERROR", `GET ${options.url} via ${route.label} answered HTTP ${statusCode}`);
   }
   progress.totalBytes ??= contentTotal(response.headers, statusCode);
-  // A 200 to a ranged request restarts at byte 0: skip what we already have.
-  let skip = statusCode === 200 ? progress.offset : 0;
+  // A 200 to a ranged request restarts at byte 0: skip what we already have (a 206 from `start`).
+  let skip = statusCode === 200 ? progress.offset : progress.offset - start;
   const body = (response.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   let isFinished = false;
   try {

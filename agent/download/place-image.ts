@@ -1,4 +1,4 @@
-// fetch (through Squid) → gunzip → hash → <sha1(id)>.part (created exclusively, never through a
+// fetch (through Squid) → (open sealed chunks) → gunzip → hash → <sha1(id)>.part (created exclusively, never through a
 // symlink) → fsync → verify → inspect the format → (convert to raw for nova's force_raw_images)
 // → rename, unless nova's name is in use. Nothing appears under the final name unless it is
 // complete, matches Glance's hash and is safely the format Glance declares.
@@ -14,6 +14,7 @@ import { assertReplaceable, assertSameFile, openPartFile, writeInto } from "./ca
 import { baseFileName, baseFilePath, partFilePath } from "./cache-paths.ts";
 import { needsConversion } from "../../protocol/disk-formats.ts";
 import { convertToRaw } from "./convert-to-raw.ts";
+import { createSealedReader } from "./sealed-reader.ts";
 import { freeBytes } from "./free-space.ts";
 import { fsyncPath } from "./fsync-path.ts";
 import { fileImageBytes } from "./image-bytes.ts";
@@ -44,6 +45,8 @@ export type PlaceImageOptions = {
   diskFormat?: string | null;
   /** nova's force_raw_images (default True there): nova treats every base file as raw. */
   forceRawImages?: boolean;
+  /** The artifact is sealed with this key (base64): it is opened chunk by chunk before gunzip. */
+  sealedKey?: string | null;
 };
 
 /** `bytes` is the size of the placed file: the raw size when the image was converted. */
@@ -138,6 +141,7 @@ async function download(options: PlaceImageOptions, part: FileHandle): Promise<{
     },
   });
   const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 });
+  const sealed = options.sealedKey ? createSealedReader(options.sealedKey) : null;
   try {
     await pipeline(
       [
@@ -151,8 +155,10 @@ async function download(options: PlaceImageOptions, part: FileHandle): Promise<{
           refreshCache: options.refreshCache,
           bandwidthBytesPerSecond: options.bandwidthBytesPerSecond,
           resume: options.retryBudgetSeconds === undefined ? undefined : { budgetMs: options.retryBudgetSeconds * 1000 },
+          resumeFrom: sealed?.resumeFrom,
         }),
         countCompressed,
+        ...(sealed ? [sealed.opening] : []),
         gunzip,
         hashAndCount,
         writeInto(part),

@@ -38,6 +38,7 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
         diskFormat: command.diskFormat,
         forceRawImages: agent.config.forceRawImages,
         retryBudgetSeconds: command.retryBudgetSeconds,
+        sealedKey: command.sealedKey,
         signal: controller.signal,
         onProgress(bytes) {
           download.bytes = bytes;

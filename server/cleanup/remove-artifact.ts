@@ -5,6 +5,7 @@ import path from "node:path";
 import { ProxyAgent, request } from "undici";
 import type { AppContext } from "../context.ts";
 import { artifactUrl } from "../images/image-views.ts";
+import { sealedArtifactFile } from "../publish/artifact-paths.ts";
 import { getTopology } from "../topology/topology.ts";
 
 export type ProxyPurge = { proxy: string; status: number | null; error: string | null };
@@ -18,9 +19,11 @@ export async function removeArtifact(
   if (!artifact) return { removed: false, purges: [] };
   const purges =
     options.purge && artifact.sha256
-      ? await purgeEverywhere(context, artifactUrl(context.publicUrl, imageId, artifact.sha256, artifact.codec))
+      ? await purgeEverywhere(context, artifactUrl(context.publicUrl, { ...artifact, sha256: artifact.sha256 }))
       : [];
   await fs.promises.rm(path.join(context.env.artifactDir, imageId), { recursive: true, force: true });
+  if (artifact.encrypted && artifact.sha256)
+    await fs.promises.rm(sealedArtifactFile(context.env.artifactDir, artifact.sha256), { force: true });
   await context.db.artifact.delete({ where: { imageId } });
   context.log.info({ imageId, purges }, "artifact removed from the origin");
   return { removed: true, purges };

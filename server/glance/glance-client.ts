@@ -32,6 +32,7 @@ const glanceImageSchema = z.object({
   os_hash_algo: optionalText,
   os_hash_value: optionalText,
   visibility: optionalText,
+  owner: optionalText,
   updated_at: optionalText,
 });
 
@@ -172,6 +173,7 @@ function toSourceImage(image: z.infer<typeof glanceImageSchema>): SourceImage {
     osHashAlgo: image.os_hash_algo,
     osHashValue: image.os_hash_value,
     visibility: image.visibility,
+    owner: image.owner,
     updatedAt: image.updated_at,
   };
 }

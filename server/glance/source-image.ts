@@ -15,6 +15,8 @@ export type SourceImage = {
   osHashAlgo: string | null;
   osHashValue: string | null;
   visibility: string | null;
+  /** Glance's owner: the project the image belongs to; null where there are no projects (a directory). */
+  owner: string | null;
   updatedAt: string | null;
 };
 

@@ -93,7 +93,10 @@ function toImage(name: string, stat: fs.Stats, hashes: FileFacts): SourceImage {
     checksum: hashes.md5,
     osHashAlgo: "sha512",
     osHashValue: hashes.sha512,
-    visibility: "private",
+    // The operator's own files, not a tenant's: no project owns them, so they publish plain
+    // (PRECACHE_ENCRYPT_ALL_ARTIFACTS seals them too).
+    visibility: "public",
+    owner: null,
     updatedAt: stat.mtime.toISOString(),
   };
 }

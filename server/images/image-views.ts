@@ -1,6 +1,8 @@
 // Database rows → the JSON shapes of the public contract (DESIGN §6).
 import type { ArtifactView } from "../../protocol/events.ts";
 import type { Artifact, Image } from "../db/generated/client.ts";
+import { mustSeal } from "../publish/seal-policy.ts";
+import { artifactUrlPath, type StoredArtifact } from "../publish/artifact-paths.ts";
 
 export type ImageView = {
   id: string;
@@ -12,11 +14,16 @@ export type ImageView = {
   osHashValue: string | null;
   checksum: string | null;
   updatedAt: string | null;
+  /** Glance's owner (project id) and visibility: who may see the image in Glance. */
+  owner: string | null;
+  visibility: string | null;
+  /** Whether publishing seals the artifact (encrypted, key only to rollout targets). */
+  willEncrypt: boolean;
   artifact: ArtifactView | null;
 };
 
-export function artifactUrl(publicUrl: string, imageId: string, sha256: string, codec: string): string {
-  return `${publicUrl}/artifacts/${imageId}/${sha256}.${codec === "gzip" ? "gz" : codec}`;
+export function artifactUrl(publicUrl: string, artifact: StoredArtifact): string {
+  return `${publicUrl}${artifactUrlPath(artifact)}`;
 }
 
 export function toArtifactView(artifact: Artifact, publicUrl: string): ArtifactView {
@@ -28,12 +35,13 @@ export function toArtifactView(artifact: Artifact, publicUrl: string): ArtifactV
     sourceSize: artifact.sourceSize === null ? null : Number(artifact.sourceSize),
     compressedSize: artifact.compressedSize === null ? null : Number(artifact.compressedSize),
     sha256: artifact.sha256,
-    url: artifact.state === "ready" && artifact.sha256 ? artifactUrl(publicUrl, artifact.imageId, artifact.sha256, artifact.codec) : null,
+    url: artifact.state === "ready" && artifact.sha256 ? artifactUrl(publicUrl, { ...artifact, sha256: artifact.sha256 }) : null,
+    encrypted: artifact.encrypted,
     error: artifact.error,
   };
 }
 
-export function toImageView(image: Image & { artifact: Artifact | null }, publicUrl: string): ImageView {
+export function toImageView(image: Image & { artifact: Artifact | null }, publicUrl: string, encryptAll = false): ImageView {
   return {
     id: image.id,
     name: image.name,
@@ -44,6 +52,9 @@ export function toImageView(image: Image & { artifact: Artifact | null }, public
     osHashValue: image.osHashValue,
     checksum: image.checksum,
     updatedAt: image.glanceUpdatedAt,
+    owner: image.owner,
+    visibility: image.visibility,
+    willEncrypt: mustSeal(image, encryptAll),
     artifact: image.artifact ? toArtifactView(image.artifact, publicUrl) : null,
   };
 }

@@ -34,6 +34,7 @@ export async function syncImages(
       osHashAlgo: image.osHashAlgo,
       osHashValue: image.osHashValue,
       visibility: image.visibility,
+      owner: image.owner,
       glanceUpdatedAt: image.updatedAt,
       source: context.source.kind,
       syncedAt: new Date(),

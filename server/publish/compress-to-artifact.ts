@@ -1,4 +1,4 @@
-// Streams image data → (source hash check) → parallel gzip → sha256 → temp file, then fsyncs
+// Streams image data → (source hash check) → parallel gzip → (seal) → sha256 → temp file, then fsyncs
 // and renames into its content-addressed name. The image never sits whole in memory.
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -7,7 +7,8 @@ import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { AppError, toDiskError } from "../errors.ts";
 import { fsyncPath } from "../../agent/download/fsync-path.ts";
-import { artifactFile } from "./artifact-paths.ts";
+import { artifactFile, sealedArtifactDir, sealedArtifactFile } from "./artifact-paths.ts";
+import { createSealingStream } from "./encrypt-artifact.ts";
 import { createParallelGzip } from "./parallel-gzip.ts";
 
 export type CompressOptions = {
@@ -19,12 +20,14 @@ export type CompressOptions = {
   expectedHash?: { algo: string; value: string } | null;
   onProgress?: (bytesRead: number) => void;
   signal?: AbortSignal;
+  /** Seal (encrypt) the gzip stream with this artifact key: the file is then named by the ciphertext alone. */
+  sealWith?: Buffer | null;
 };
 
 export type CompressedArtifact = { path: string; sha256: string; compressedSize: number; sourceSize: number };
 
 export async function compressToArtifact(options: CompressOptions): Promise<CompressedArtifact> {
-  const dir = path.join(options.artifactDir, options.imageId);
+  const dir = options.sealWith ? sealedArtifactDir(options.artifactDir) : path.join(options.artifactDir, options.imageId);
   await fs.promises.mkdir(dir, { recursive: true });
   const temp = path.join(dir, `.tmp-${crypto.randomBytes(6).toString("hex")}.gz`);
   const sourceHash = options.expectedHash ? crypto.createHash(options.expectedHash.algo) : null;
@@ -51,6 +54,7 @@ export async function compressToArtifact(options: CompressOptions): Promise<Comp
       options.source,
       readSide,
       createParallelGzip({ level: options.level }),
+      ...(options.sealWith ? [createSealingStream({ key: options.sealWith })] : []),
       writeSide,
       fs.createWriteStream(temp, { mode: 0o644, highWaterMark: 1 << 20 }),
       ...(options.signal ? [{ signal: options.signal }] : []),
@@ -66,7 +70,9 @@ export async function compressToArtifact(options: CompressOptions): Promise<Comp
       }
     }
     const sha256 = artifactHash.digest("hex");
-    const finalPath = artifactFile(options.artifactDir, options.imageId, sha256);
+    const finalPath = options.sealWith
+      ? sealedArtifactFile(options.artifactDir, sha256)
+      : artifactFile(options.artifactDir, options.imageId, sha256);
     await fs.promises.rename(temp, finalPath);
     return { path: finalPath, sha256, compressedSize, sourceSize };
   } catch (error) {

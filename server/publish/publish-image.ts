@@ -7,11 +7,13 @@ import type { Artifact } from "../db/generated/client.ts";
 import { AppError } from "../errors.ts";
 import { freeBytes } from "../../agent/download/free-space.ts";
 import { toArtifactView } from "../images/image-views.ts";
-import { artifactFile } from "./artifact-paths.ts";
+import { storedArtifactFile } from "./artifact-paths.ts";
 import { compressToArtifact } from "./compress-to-artifact.ts";
+import { newArtifactKey } from "./encrypt-artifact.ts";
+import { assertPublishAllowed, mustSeal } from "./seal-policy.ts";
 
 export type PublishOptions = { imageId: string; codec?: "gzip"; level?: number };
-export type PublishContext = Pick<AppContext, "db" | "source" | "env" | "log" | "ui" | "publicUrl" | "tasks" | "publishing">;
+export type PublishContext = Pick<AppContext, "db" | "source" | "env" | "log" | "ui" | "publicUrl" | "tasks" | "publishing" | "secrets">;
 
 export async function publishImage(context: PublishContext, options: PublishOptions): Promise<{ artifact: Artifact; reused: boolean }> {
   const level = options.level ?? 6;
@@ -21,6 +23,8 @@ export async function publishImage(context: PublishContext, options: PublishOpti
   if (image.status !== "active") {
     throw new AppError("IMAGE_NOT_ACTIVE", `image ${image.id} is ${image.status}; only active images can be published`);
   }
+  assertPublishAllowed(image, context.env);
+  const isSealed = mustSeal(image, context.env.PRECACHE_ENCRYPT_ALL_ARTIFACTS);
   const sourceKey = sourceKeyOf(image);
   const current = image.artifact;
   if (current && context.publishing.has(image.id)) return { artifact: current, reused: true };
@@ -29,9 +33,12 @@ export async function publishImage(context: PublishContext, options: PublishOpti
     current.sourceKey === sourceKey &&
     current.codec === codec &&
     current.level === level &&
+    current.encrypted === isSealed &&
     current.sha256
   ) {
-    if (fs.existsSync(artifactFile(context.env.artifactDir, image.id, current.sha256))) return { artifact: current, reused: true };
+    if (fs.existsSync(storedArtifactFile(context.env.artifactDir, { ...current, sha256: current.sha256 }))) {
+      return { artifact: current, reused: true };
+    }
   }
   const size = image.size === null ? null : Number(image.size);
   await fs.promises.mkdir(context.env.artifactDir, { recursive: true });
@@ -52,6 +59,9 @@ export async function publishImage(context: PublishContext, options: PublishOpti
     bytesRead: 0n,
     compressedSize: null,
     sha256: null,
+    encrypted: isSealed,
+    wrappedKey: null,
+    keyId: null,
     error: null,
     startedAt: new Date(),
     finishedAt: null,
@@ -62,7 +72,9 @@ export async function publishImage(context: PublishContext, options: PublishOpti
     update: fields,
   });
   context.ui.artifactChanged(image.id, toArtifactView(artifact, context.publicUrl));
-  const previous = current?.sha256 ?? null;
+  const previous = current?.sha256 ? { ...current, sha256: current.sha256 } : null;
+  // Made here and held only in memory until the artifact's sha256 is known; then stored wrapped.
+  const artifactKey = isSealed ? newArtifactKey() : null;
   const hash =
     image.osHashAlgo && image.osHashValue
       ? { algo: image.osHashAlgo, value: image.osHashValue }
@@ -79,6 +91,7 @@ export async function publishImage(context: PublishContext, options: PublishOpti
         artifactDir: context.env.artifactDir,
         level,
         expectedHash: hash,
+        sealWith: artifactKey,
         onProgress(bytesRead) {
           const now = Date.now();
           if (now - lastWrite < 1000) return;
@@ -97,13 +110,20 @@ export async function publishImage(context: PublishContext, options: PublishOpti
           sourceSize: BigInt(result.sourceSize),
           compressedSize: BigInt(result.compressedSize),
           sha256: result.sha256,
+          ...(artifactKey ? context.secrets.artifactKeys.wrap(artifactKey, result.sha256) : {}),
           finishedAt: new Date(),
         },
       });
-      if (previous && previous !== result.sha256)
-        await fs.promises.rm(artifactFile(context.env.artifactDir, image.id, previous), { force: true });
+      if (previous && previous.sha256 !== result.sha256)
+        await fs.promises.rm(storedArtifactFile(context.env.artifactDir, previous), { force: true });
       context.log.info(
-        { imageId: image.id, sourceSize: result.sourceSize, compressedSize: result.compressedSize, sha256: result.sha256 },
+        {
+          imageId: image.id,
+          sourceSize: result.sourceSize,
+          compressedSize: result.compressedSize,
+          sha256: result.sha256,
+          encrypted: isSealed,
+        },
         "image published",
       );
       context.ui.artifactChanged(image.id, toArtifactView(done, context.publicUrl));

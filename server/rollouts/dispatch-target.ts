@@ -5,14 +5,15 @@ import { CellState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
 import type { Artifact, Image, Rollout } from "../db/generated/client.ts";
 import { artifactUrl } from "../images/image-views.ts";
+import { KEY_REFUSED, artifactKeyForTargets } from "../keys/artifact-key-for-targets.ts";
 import { setCell, setCells } from "./set-cell.ts";
 import { failOrRetry } from "./target-retry.ts";
 
-export type DispatchContext = Pick<AppContext, "db" | "agents" | "ui" | "log" | "publicUrl">;
+export type DispatchContext = Pick<AppContext, "db" | "agents" | "ui" | "log" | "publicUrl" | "secrets">;
 export type RolloutWithImage = Rollout & { image: Image & { artifact: Artifact | null } };
 
 /** Errors that mean the bytes were bad: the retry must not be served the same cached copy. */
-const DATA_ERRORS = /^(HASH_MISMATCH|DECOMPRESS_FAILED|SIZE_MISMATCH):/;
+const DATA_ERRORS = /^(HASH_MISMATCH|DECOMPRESS_FAILED|DECRYPT_FAILED|SIZE_MISMATCH):/;
 
 export function precacheCommand(
   context: Pick<AppContext, "publicUrl">,
@@ -29,7 +30,7 @@ export function precacheCommand(
   return {
     rolloutId: rollout.id,
     imageId: image.id,
-    artifactUrl: artifactUrl(context.publicUrl, image.id, artifact.sha256, artifact.codec),
+    artifactUrl: artifactUrl(context.publicUrl, { ...artifact, sha256: artifact.sha256 }),
     codec: "gzip",
     compressedSize: artifact.compressedSize === null ? null : Number(artifact.compressedSize),
     imageSize: image.size === null ? null : Number(image.size),
@@ -39,6 +40,7 @@ export function precacheCommand(
     refreshCache: lastError !== null && DATA_ERRORS.test(lastError),
     diskFormat: image.diskFormat,
     retryBudgetSeconds: rollout.retryBudgetSeconds,
+    sealedKey: null, // added per target by dispatchTargets, only for those that may hold it
   };
 }
 
@@ -86,6 +88,11 @@ export async function dispatchTargets(context: DispatchContext, rollout: Rollout
     for (const row of rows) claimed.add(row.hypervisorName);
   }
   const sending = requests.filter((request) => claimed.has(request.hypervisor));
+  const sealed = await artifactKeyForTargets(
+    context,
+    rollout.image.artifact!,
+    sending.map((request) => request.hypervisor),
+  );
   await setCells(
     context,
     sending.map((request) => request.hypervisor),
@@ -94,8 +101,21 @@ export async function dispatchTargets(context: DispatchContext, rollout: Rollout
     first.imageSize,
   );
   await Promise.all(
-    sending.map((request) => sendCommand(context, rollout, request.hypervisor, precacheCommand(context, rollout, request.lastError)!)),
+    sending.map((request) => {
+      if (sealed && !sealed.holders.has(request.hypervisor)) return refuseKey(context, rollout, request.hypervisor, first.imageSize);
+      const command = precacheCommand(context, rollout, request.lastError)!;
+      return sendCommand(context, rollout, request.hypervisor, sealed ? { ...command, sealedKey: sealed.key } : command);
+    }),
   );
+}
+
+/** A claimed target that may not hold the key of a sealed artifact: a failed attempt, nothing sent. */
+async function refuseKey(context: DispatchContext, rollout: RolloutWithImage, hypervisor: string, size: number | null): Promise<void> {
+  context.log.warn({ hypervisor, rolloutId: rollout.id, imageId: rollout.imageId }, KEY_REFUSED.message);
+  const target = await context.db.rolloutTarget.findUnique({
+    where: { rolloutId_hypervisorName: { rolloutId: rollout.id, hypervisorName: hypervisor } },
+  });
+  if (target) await failOrRetry(context, target, rollout, KEY_REFUSED, 0n, size);
 }
 
 /** Sends a claimed target its command; an agent that went away puts it back, a refusal counts as a failed attempt. */
