@@ -22,6 +22,7 @@ import { seedSampleImage } from "./images/seed-sample-image.ts";
 import { syncImages } from "./images/sync-images.ts";
 import { createLogger } from "./log.ts";
 import { resumeInterruptedPublishes } from "./publish/publish-image.ts";
+import { rewrapArtifactKeys } from "./keys/rewrap-artifact-keys.ts";
 import { AgentHub } from "./realtime/agent-hub.ts";
 import { UiHub } from "./realtime/ui-hub.ts";
 import { ProgressBuffer } from "./rollouts/progress-buffer.ts";
@@ -113,6 +114,7 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   await syncImages(context).catch((error: Error) =>
     log.error({ error: error.message, source: source.describe() }, "image sync failed; will retry"),
   );
+  await rewrapArtifactKeys(context);
   await resumeInterruptedPublishes(context);
   context.progress.start();
   context.scheduler.start();

@@ -97,7 +97,9 @@ export async function handleApi(context: AppContext, req: IncomingMessage, res: 
     // With the database down the audit write fails too; the caller still gets its answer.
     if (audited && !outage) {
       const message = isAppError(error) ? `${error.code}: ${error.message}` : "internal error";
-      await audit(context, audited.route, audited.request, "failed", undefined, { error: message.slice(0, 500) }).catch(
+      // A refusal (403, e.g. PROJECT_NOT_ALLOWED) is a denial, not a failure of the action.
+      const outcome = isAppError(error) && error.status === 403 ? "denied" : "failed";
+      await audit(context, audited.route, audited.request, outcome, undefined, { error: message.slice(0, 500) }).catch(
         (auditError: unknown) => context.log.error({ err: auditError }, "audit record of a failed request could not be written"),
       );
     }
