@@ -7,7 +7,8 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
-import { artifactFile } from "../../server/publish/artifact-paths.ts";
+import { artifactFile, artifactUrlPath, sealedArtifactFile } from "../../server/publish/artifact-paths.ts";
+import { createSealingStream, newArtifactKey } from "../../server/publish/encrypt-artifact.ts";
 import { serveArtifact } from "../../server/origin/serve-artifact.ts";
 
 export type ArtifactOrigin = {
@@ -19,10 +20,24 @@ export type ArtifactOrigin = {
   close(): Promise<void>;
 };
 export type ServedImage = { imageId: string; url: string; data: Buffer; sha512: string; compressedSize: number };
+export type SealedImage = ServedImage & { sealedKey: string };
+
+/** gzip → seal, as the publisher does for a private image: the artifact bytes and their key. */
+export async function sealedArtifact(data: Buffer, chunkBytes?: number): Promise<{ sealed: Buffer; key: Buffer }> {
+  const key = newArtifactKey();
+  const sealing = createSealingStream({ key, chunkBytes });
+  const out: Buffer[] = [];
+  sealing.on("data", (chunk: Buffer) => out.push(chunk));
+  await new Promise<void>((resolve, reject) => {
+    sealing.on("end", resolve).on("error", reject);
+    sealing.end(zlib.gzipSync(data, { level: 1 }));
+  });
+  return { sealed: Buffer.concat(out), key };
+}
 
 export async function startArtifactOrigin(
   options: { keepAliveTimeoutMs?: number } = {},
-): Promise<ArtifactOrigin & { publish(data: Buffer): ServedImage }> {
+): Promise<ArtifactOrigin & { publish(data: Buffer): ServedImage; publishSealed(data: Buffer): Promise<SealedImage> }> {
   const artifactDir = fs.mkdtempSync(path.join(os.tmpdir(), "precache-origin-"));
   const gets: { range: string | null }[] = [];
   let sent = 0;
@@ -56,6 +71,21 @@ export async function startArtifactOrigin(
         data,
         sha512: crypto.createHash("sha512").update(data).digest("hex"),
         compressedSize: gz.length,
+      };
+    },
+    async publishSealed(data) {
+      const { sealed, key } = await sealedArtifact(data);
+      const sha256 = crypto.createHash("sha256").update(sealed).digest("hex");
+      const file = sealedArtifactFile(artifactDir, sha256);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, sealed);
+      return {
+        imageId: crypto.randomUUID(),
+        url: url + artifactUrlPath({ imageId: "", sha256, codec: "gzip", encrypted: true }),
+        data,
+        sha512: crypto.createHash("sha512").update(data).digest("hex"),
+        compressedSize: sealed.length,
+        sealedKey: key.toString("base64"),
       };
     },
     async close() {
