@@ -15,6 +15,7 @@ import {
   type ImageRow,
 } from "../lib/queries";
 import { AppShell } from "./AppShell";
+import { EncryptedBadge, EncryptionNote, ImageOwnership } from "./ImageAccess";
 
 export function ImagesPage() {
   return (
@@ -98,6 +99,7 @@ function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: { id: str
         <div className="muted" style={{ fontSize: 12 }}>
           {image.id}
         </div>
+        <ImageOwnership image={image} />
       </td>
       <td>
         <span className="badge">{image.status}</span> <span className="muted">{image.diskFormat}</span>
@@ -120,6 +122,7 @@ function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: { id: str
                 gzip -{artifact.level}, {formatBytes(artifact.compressedSize)}
               </span>
             )}
+            <EncryptedBadge image={image} />
             {artifact.error && <span className="error">{artifact.error}</span>}
           </div>
         )}
@@ -169,6 +172,7 @@ function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: { id: str
             Clean up
           </button>
         </div>
+        <EncryptionNote image={image} />
         {error && (
           <div className="error" role="alert">
             {error.message}
