@@ -1,5 +1,6 @@
 // Publish: compress an image at gzip -6 through Precache's publisher (parallel gzip members,
-// source hash check, artifact sha256, fsync), against `gzip -6` and `pigz -6` on the same file.
+// source hash check, artifact sha256, fsync), against `gzip -6` and `pigz -6` on the same file,
+// and the sealed publish of a private image (the same, then encrypted) against the plain one.
 // Rounds run the three contenders in turn (a different one first each round) and each figure is
 // the median over the rounds: a noisy neighbour then costs all three, not one.
 // `npm run bench -- publish [MiB] [--rounds N] [--all-compressible]` (1024 MiB and 3 rounds by
@@ -8,12 +9,14 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { compressToArtifact } from "../server/publish/compress-to-artifact.ts";
+import { newArtifactKey } from "../server/publish/encrypt-artifact.ts";
 import { BENCH_DIR, hasCommand, imageInput, machine, median, mibPerSecond, sh, timed } from "./bench-support.ts";
 
 export async function run(args: string[]): Promise<void> {
   const roundsAt = args.indexOf("--rounds");
   const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 3;
-  const mib = Number(args.find((arg, index) => /^\d+$/.test(arg) && index !== roundsAt + 1) ?? 1024);
+  // The size is the first number that is not --rounds' value (without --rounds, any first number).
+  const mib = Number(args.find((arg, index) => /^\d+$/.test(arg) && (roundsAt < 0 || index !== roundsAt + 1)) ?? 1024);
   const bytes = mib * 2 ** 20;
   console.log(`machine: ${machine()}`);
   const isAllCompressible = args.includes("--all-compressible");
@@ -33,6 +36,13 @@ export async function run(args: string[]): Promise<void> {
       fs.rmSync(path.join(out, "bench"), { recursive: true, force: true });
       const source = fs.createReadStream(input, { highWaterMark: 1 << 20 });
       return (await timed(() => compressToArtifact({ imageId: "bench", source, artifactDir: out, level: 6, expectedHash }))).seconds;
+    },
+    sealed: async () => {
+      fs.rmSync(path.join(out, "_sealed"), { recursive: true, force: true });
+      const source = fs.createReadStream(input, { highWaterMark: 1 << 20 });
+      const sealWith = newArtifactKey();
+      return (await timed(() => compressToArtifact({ imageId: "bench", source, artifactDir: out, level: 6, expectedHash, sealWith })))
+        .seconds;
     },
   };
   const names = Object.keys(contenders);
@@ -60,6 +70,9 @@ export async function run(args: string[]): Promise<void> {
   row("gzip -6", gzip.seconds, gzipSize);
   if (pigz) row("pigz -6", pigz.seconds, fs.statSync(`${out}/pigz.gz`).size);
   row("precache publish (gzip -6)", precache.seconds, precache.value.compressedSize);
+  const sealedSeconds = median(times.sealed);
+  const sealedFile = fs.readdirSync(path.join(out, "_sealed"))[0];
+  row("precache publish, sealed", sealedSeconds, fs.statSync(path.join(out, "_sealed", sealedFile)).size);
   const sizeRatio = precache.value.compressedSize / gzipSize;
   console.log(`output size vs gzip -6: ${sizeRatio.toFixed(4)} (target ≤ 1.01 → ${sizeRatio <= 1.01 ? "met" : "MISSED"})`);
   const vsGzip = gzip.seconds / precache.seconds;
@@ -68,5 +81,7 @@ export async function run(args: string[]): Promise<void> {
     `targets: ≥ 1.8× gzip -6 → ${vsGzip >= 1.8 ? "met" : "MISSED"}; ≥ 1.0× pigz -6 → ${vsPigz === null ? "n/a (no pigz)" : vsPigz >= 1.0 ? "met" : "MISSED"}`,
   );
   fs.rmSync(out, { recursive: true, force: true });
+  const sealedVsPlain = precache.seconds / sealedSeconds;
+  console.log(`sealed ≥ 0.9× plain publish → ${sealedVsPlain >= 0.9 ? "met" : "MISSED"} (${sealedVsPlain.toFixed(2)}×)`);
   console.log(`ratio: ${vsGzip.toFixed(2)} vs gzip -6, ${vsPigz === null ? "n/a" : vsPigz.toFixed(2)} vs pigz -6`);
 }

@@ -46,7 +46,6 @@ export function createOpeningStream(options: OpenOptions): Transform {
   return new Transform({
     transform(piece: Buffer, _encoding, done: TransformCallback) {
       queue.push(piece);
-      const out: Buffer[] = [];
       try {
         if (!header && queue.length >= HEADER_BYTES) {
           header = readHeader(queue.take(HEADER_BYTES));
@@ -55,12 +54,12 @@ export function createOpeningStream(options: OpenOptions): Transform {
         if (header) {
           const stride = header.chunkBytes + TAG_BYTES;
           // Strictly more than a chunk queued: this chunk is not the last, so it must open as not-last.
-          while (queue.length > stride) out.push(open(queue.take(stride), false));
+          while (queue.length > stride) this.push(open(queue.take(stride), false));
         }
       } catch (error) {
         return done(error as Error);
       }
-      done(null, out.length ? Buffer.concat(out) : undefined);
+      done();
     },
     flush(done: TransformCallback) {
       try {
