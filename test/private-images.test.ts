@@ -9,6 +9,7 @@ import fs from "node:fs";
 import { Readable } from "node:stream";
 import { buffer } from "node:stream/consumers";
 import zlib from "node:zlib";
+import pino from "pino";
 import { ProxyAgent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { baseFilePath } from "../agent/download/cache-paths.ts";
@@ -51,6 +52,8 @@ describe.skipIf(skip)("private images: sealed artifacts through real Glance, Key
   const image = crypto.randomBytes(3 * 1024 * 1024 + 12345);
   let imageId: string;
   let otherImageId: string;
+  /** Every line the server logs, at debug: the artifact key must be in none of them. */
+  const serverLog: string[] = [];
 
   beforeAll(async () => {
     keystone = await startKeystone();
@@ -61,16 +64,20 @@ describe.skipIf(skip)("private images: sealed artifacts through real Glance, Key
     otherImageId = await glance.uploadImage(otherTenant, { name: "tenant-b-image", data: crypto.randomBytes(4096), visibility: "shared" });
     tier1 = await startSquid({ name: "private-t1" });
     tier2 = await startSquid({ name: "private-t2", parent: { host: "127.0.0.1", port: tier1.port } });
-    server = await startTestServer({
-      OS_AUTH_URL: keystone.url,
-      OS_USERNAME: "admin",
-      OS_PASSWORD: KEYSTONE_ADMIN_PASSWORD,
-      OS_PROJECT_NAME: "admin",
-      OS_USER_DOMAIN_NAME: "Default",
-      OS_PROJECT_DOMAIN_NAME: "Default",
-      OS_REGION_NAME: "RegionOne",
-      PRECACHE_ALLOWED_PROJECTS: tenant.projectId,
-    });
+    server = await startTestServer(
+      {
+        OS_AUTH_URL: keystone.url,
+        OS_USERNAME: "admin",
+        OS_PASSWORD: KEYSTONE_ADMIN_PASSWORD,
+        OS_PROJECT_NAME: "admin",
+        OS_USER_DOMAIN_NAME: "Default",
+        OS_PROJECT_DOMAIN_NAME: "Default",
+        OS_REGION_NAME: "RegionOne",
+        PRECACHE_ALLOWED_PROJECTS: tenant.projectId,
+        LOG_LEVEL: "debug",
+      },
+      { log: pino({ level: "debug" }, { write: (line: string) => void serverLog.push(line) }) },
+    );
     for (const name of TARGETS) agents.push(await startTestAgent(server.url, name, { proxies: [tier2.url] }));
   }, 300_000);
   afterAll(async () => {
@@ -101,9 +108,13 @@ describe.skipIf(skip)("private images: sealed artifacts through real Glance, Key
     const rollout = await rolloutAndWait(server, { imageId, hypervisors: TARGETS }, 120_000);
     expect(rollout.state).toBe("done");
     for (const agent of agents) expect(fs.readFileSync(baseFilePath(agent.config.cacheDir, imageId)).equals(image)).toBe(true);
-    // Nothing of the key reached an operator's view.
+    // Nothing of the key reached an operator's view or the server's log.
     const { body } = await server.api("GET", `/api/images/${imageId}`);
     expect(JSON.stringify(body)).not.toMatch(/wrappedKey|keyId|sealedKey/);
+    const row = await server.context.db.artifact.findUniqueOrThrow({ where: { imageId } });
+    const key = server.context.secrets.artifactKeys.unwrap({ keyId: row.keyId!, wrappedKey: row.wrappedKey! }, row.sha256!);
+    expect(serverLog.length).toBeGreaterThan(10);
+    expect(serverLog.filter((line) => line.includes(key.toString("base64")) || line.includes(key.toString("hex")))).toEqual([]);
   });
 
   it("serves anyone without credentials only ciphertext, from the origin and through Squid", async () => {

@@ -56,7 +56,9 @@ describe("artifact key ring", () => {
     const stored = loadArtifactKeyRing({ dataDir }, log).wrap(artifactKey, sha(3));
     const file = path.join(dataDir, GENERATED_KEK_FILE);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    fs.chmodSync(file, 0o644);
     expect(loadArtifactKeyRing({ dataDir }, log).unwrap(stored, sha(3)).equals(artifactKey)).toBe(true);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
   });
 
   it("prefers PRECACHE_KEK, then PRECACHE_KEK_FILE", () => {

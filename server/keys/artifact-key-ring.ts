@@ -79,7 +79,10 @@ function readCurrentKek(env: Pick<Env, "PRECACHE_KEK" | "PRECACHE_KEK_FILE" | "d
   if (env.PRECACHE_KEK) return decodeKek(env.PRECACHE_KEK)!; // validated by env.ts
   if (env.PRECACHE_KEK_FILE) return readKekFile(env.PRECACHE_KEK_FILE);
   const file = path.join(env.dataDir, GENERATED_KEK_FILE);
-  if (fs.existsSync(file)) return readKekFile(file);
+  if (fs.existsSync(file)) {
+    fs.chmodSync(file, 0o600); // like secrets.json: a copy with loose modes is tightened at start
+    return readKekFile(file);
+  }
   fs.mkdirSync(env.dataDir, { recursive: true, mode: 0o700 });
   writeSecretFile(file, `${crypto.randomBytes(KEK_BYTES).toString("base64")}\n`);
   log.warn(
