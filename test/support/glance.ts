@@ -3,13 +3,14 @@
 // keystone, [keystone_authtoken]). Registered in Keystone's catalog as the `image` service, so
 // Precache finds it the way it finds a production Glance. Missing Glance: a printed skip on a
 // laptop, a failure under CI=true.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { RunningKeystone } from "./keystone.ts";
 import { freePort } from "./production-server.ts";
+import { spawnService, waitForService } from "./service-process.ts";
 
 const run = promisify(execFile);
 const GLANCE_API = "/usr/bin/glance-api";
@@ -28,11 +29,6 @@ export type RunningGlance = {
   uploadImage(tenant: GlanceTenant, image: { name: string; data: Buffer; visibility: string; diskFormat?: string }): Promise<string>;
   stop(): Promise<void>;
 };
-
-const live = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const child of live) killGroup(child, "SIGKILL");
-});
 
 export function glanceSkipReason(): string | null {
   const missing = [GLANCE_API, GLANCE_MANAGE, PASTE_CONFIG].filter((file) => !fs.existsSync(file));
@@ -92,26 +88,12 @@ export async function startGlance(keystone: RunningKeystone): Promise<RunningGla
     ].join("\n"),
   );
   await run(GLANCE_MANAGE, ["--config-file", config, "db_sync"], { timeout: 180_000 });
-  let output = "";
-  const child = spawn(GLANCE_API, ["--config-file", config], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  live.add(child);
-  child.stdout!.on("data", (chunk) => (output = (output + chunk).slice(-20_000)));
-  child.stderr!.on("data", (chunk) => (output = (output + chunk).slice(-20_000)));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      killGroup(child, "SIGTERM");
-      const timer = setTimeout(() => killGroup(child, "SIGKILL"), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    live.delete(child);
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
+  const service = spawnService(GLANCE_API, ["--config-file", config], { dir });
+  const output = service.output;
   try {
-    await waitForGlance(url, child, () => output);
+    await waitForService("glance-api", `${url}/healthcheck`, service);
   } catch (error) {
-    await stop();
+    await service.stop();
     throw error;
   }
   return {
@@ -143,7 +125,8 @@ export async function startGlance(keystone: RunningKeystone): Promise<RunningGla
         });
       }
       if (!created) throw new Error("unreachable");
-      if (created.status !== 201) throw new Error(`glance create image: ${created.status} ${await created.text()}\n${output.slice(-3000)}`);
+      if (created.status !== 201)
+        throw new Error(`glance create image: ${created.status} ${await created.text()}\n${output().slice(-3000)}`);
       const { id } = (await created.json()) as { id: string };
       const uploaded = await fetch(`${url}/v2/images/${id}/file`, {
         method: "PUT",
@@ -153,7 +136,7 @@ export async function startGlance(keystone: RunningKeystone): Promise<RunningGla
       if (uploaded.status !== 204) throw new Error(`glance upload: ${uploaded.status} ${await uploaded.text()}`);
       return id;
     },
-    stop,
+    stop: service.stop,
   };
 }
 
@@ -192,24 +175,4 @@ function keystoneAdmin(keystone: RunningKeystone) {
       }
     },
   };
-}
-
-async function waitForGlance(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`glance-api exited with ${child.exitCode}:\n${output().slice(-3000)}`);
-    const response = await fetch(`${url}/healthcheck`, { signal: AbortSignal.timeout(5000) }).catch(() => null);
-    if (response?.ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`glance did not answer at ${url} within 90 s:\n${output().slice(-3000)}`);
-}
-
-/** glance-api forks a worker: signal the whole process group it leads. */
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    child.kill(signal);
-  }
 }

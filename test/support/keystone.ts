@@ -1,12 +1,13 @@
 // A real Keystone (Debian's package) for tests: sqlite database and key repositories in a temp
 // dir, served by uwsgi on 127.0.0.1 and a free port (DESIGN §8). One per test file: cold start
 // takes about 20 s. Missing Keystone: a printed skip on a laptop, a failure under CI=true.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { freePort } from "./production-server.ts";
+import { spawnService, waitForService } from "./service-process.ts";
 
 const run = promisify(execFile);
 const KEYSTONE_MANAGE = "/usr/bin/keystone-manage";
@@ -28,11 +29,6 @@ export type RunningKeystone = {
   createUser(projectId: string, user: KeystoneUser): Promise<string>;
   stop(): Promise<void>;
 };
-
-const live = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const child of live) killGroup(child, "SIGKILL");
-});
 
 /** Skip reason, or null when Keystone is installed (under CI a missing one fails instead). */
 export function keystoneSkipReason(): string | null {
@@ -90,8 +86,7 @@ export async function startKeystone(): Promise<RunningKeystone> {
     "--bootstrap-region-id",
     "RegionOne",
   );
-  let output = "";
-  const child = spawn(
+  const service = spawnService(
     UWSGI,
     [
       "--plugins",
@@ -108,25 +103,15 @@ export async function startKeystone(): Promise<RunningKeystone> {
       "1",
       "--die-on-term",
     ],
-    { env: { ...process.env, OS_KEYSTONE_CONFIG_FILES: config }, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+    {
+      dir,
+      env: { ...process.env, OS_KEYSTONE_CONFIG_FILES: config },
+    },
   );
-  live.add(child);
-  child.stdout!.on("data", (chunk) => (output = (output + chunk).slice(-20_000)));
-  child.stderr!.on("data", (chunk) => (output = (output + chunk).slice(-20_000)));
   const url = `http://127.0.0.1:${port}/v3`;
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      killGroup(child, "SIGTERM");
-      const timer = setTimeout(() => killGroup(child, "SIGKILL"), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    live.delete(child);
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
+  const stop = service.stop;
   try {
-    await waitForKeystone(url, child, () => output);
+    await waitForService("keystone (uwsgi)", url, service);
   } catch (error) {
     await stop();
     throw error;
@@ -179,24 +164,4 @@ export async function startKeystone(): Promise<RunningKeystone> {
     },
     stop,
   };
-}
-
-async function waitForKeystone(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`uwsgi exited with ${child.exitCode}:\n${output().slice(-3000)}`);
-    const response = await fetch(url, { signal: AbortSignal.timeout(5000) }).catch(() => null);
-    if (response?.ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`keystone did not answer at ${url} within 90 s:\n${output().slice(-3000)}`);
-}
-
-/** uwsgi's master forks workers: signal the whole process group it leads. */
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    child.kill(signal);
-  }
 }
