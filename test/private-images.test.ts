@@ -48,7 +48,7 @@ describe.skipIf(skip)("private images: sealed artifacts through real Glance, Key
   let tier1: RunningSquid;
   let tier2: RunningSquid;
   const agents: PrecacheAgent[] = [];
-  const raw: RawAgent[] = [];
+  const raw: (RawAgent & { commands: ImagePrecache[] })[] = [];
   const image = crypto.randomBytes(3 * 1024 * 1024 + 12345);
   let imageId: string;
   let otherImageId: string;
@@ -157,6 +157,15 @@ describe.skipIf(skip)("private images: sealed artifacts through real Glance, Key
     expect(revokedTarget).toMatchObject({ state: "failed", error: expect.stringMatching(/^KEY_REFUSED/) });
     expect(revoked.commands).toEqual([]);
     expect(outsider.commands).toEqual([]);
+  });
+
+  it("fails a rollout at once, naming the fix, when the artifact's KEK is gone (rotated without PRECACHE_KEK_PREVIOUS)", async () => {
+    await server.context.db.artifact.update({ where: { imageId }, data: { keyId: "kek-0000000000000000" } });
+    const outsider = raw[0]; // enrolled and connected, and without the image
+    const rollout = await rolloutAndWait(server, { imageId, hypervisors: ["hv-outsider"] });
+    expect(outsider.commands).toEqual([]);
+    expect(rollout.state).toBe("failed");
+    expect(rollout.hypervisors[0].error).toMatch(/^KEY_UNAVAILABLE: .*kek-0000000000000000.*PRECACHE_KEK_PREVIOUS/);
   });
 
   it("refuses to publish a non-public image of a project PRECACHE_ALLOWED_PROJECTS does not list, and audits it", async () => {

@@ -6,24 +6,24 @@ import type { AppContext } from "../context.ts";
 import type { Artifact } from "../db/generated/client.ts";
 import { AppError } from "../errors.ts";
 
-export type TargetKey = { key: string; holders: Set<string> };
-
-/** null for a plain artifact; else the key (base64) and which of `hypervisors` may be sent it. */
-export async function artifactKeyForTargets(
-  context: Pick<AppContext, "db" | "secrets">,
-  artifact: Artifact,
-  hypervisors: string[],
-): Promise<TargetKey | null> {
+/** The key (base64) of a sealed artifact, null for a plain one; KEY_UNAVAILABLE if it cannot be unwrapped. */
+export function artifactKeyOf(context: Pick<AppContext, "secrets">, artifact: Artifact): string | null {
   if (!artifact.encrypted) return null;
   if (!artifact.sha256 || !artifact.wrappedKey || !artifact.keyId) {
     throw new AppError("KEY_UNAVAILABLE", `sealed artifact of image ${artifact.imageId} has no stored key: publish it again`);
   }
-  const key = context.secrets.artifactKeys.unwrap({ keyId: artifact.keyId, wrappedKey: artifact.wrappedKey }, artifact.sha256);
+  return context.secrets.artifactKeys
+    .unwrap({ keyId: artifact.keyId, wrappedKey: artifact.wrappedKey }, artifact.sha256)
+    .toString("base64");
+}
+
+/** Which of `hypervisors` may be sent a key right now: enrolled, credential not revoked. */
+export async function keyHolders(context: Pick<AppContext, "db">, hypervisors: string[]): Promise<Set<string>> {
   const trusted = await context.db.agentCredential.findMany({
     where: { hypervisorName: { in: hypervisors }, revokedAt: null },
     select: { hypervisorName: true },
   });
-  return { key: key.toString("base64"), holders: new Set(trusted.map((row) => row.hypervisorName)) };
+  return new Set(trusted.map((row) => row.hypervisorName));
 }
 
 export const KEY_REFUSED = {

@@ -5,7 +5,8 @@ import { CellState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
 import type { Artifact, Image, Rollout } from "../db/generated/client.ts";
 import { artifactUrl } from "../images/image-views.ts";
-import { KEY_REFUSED, artifactKeyForTargets } from "../keys/artifact-key-for-targets.ts";
+import { isAppError } from "../errors.ts";
+import { KEY_REFUSED, artifactKeyOf, keyHolders } from "../keys/artifact-key-for-targets.ts";
 import { setCell, setCells } from "./set-cell.ts";
 import { failOrRetry } from "./target-retry.ts";
 
@@ -63,6 +64,17 @@ export async function dispatchTarget(
 export async function dispatchTargets(context: DispatchContext, rollout: RolloutWithImage, requests: DispatchRequest[]): Promise<void> {
   const first = precacheCommand(context, rollout);
   if (!first) return;
+  let sealedKey: string | null;
+  try {
+    sealedKey = artifactKeyOf(context, rollout.image.artifact!);
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    // Nothing can open this artifact (its KEK is gone): fail the targets now, naming the fix.
+    context.log.error({ rolloutId: rollout.id, imageId: rollout.imageId, error: error.message }, "artifact key unavailable");
+    const failure = { code: error.code, message: error.message };
+    for (const request of requests) await failTarget(context, rollout, request.hypervisor, failure, first.imageSize);
+    return;
+  }
   const now = new Date();
   const byProxy = new Map<string, string[]>();
   for (const request of requests) {
@@ -88,11 +100,12 @@ export async function dispatchTargets(context: DispatchContext, rollout: Rollout
     for (const row of rows) claimed.add(row.hypervisorName);
   }
   const sending = requests.filter((request) => claimed.has(request.hypervisor));
-  const sealed = await artifactKeyForTargets(
-    context,
-    rollout.image.artifact!,
-    sending.map((request) => request.hypervisor),
-  );
+  const holders = sealedKey
+    ? await keyHolders(
+        context,
+        sending.map((request) => request.hypervisor),
+      )
+    : null;
   await setCells(
     context,
     sending.map((request) => request.hypervisor),
@@ -102,20 +115,28 @@ export async function dispatchTargets(context: DispatchContext, rollout: Rollout
   );
   await Promise.all(
     sending.map((request) => {
-      if (sealed && !sealed.holders.has(request.hypervisor)) return refuseKey(context, rollout, request.hypervisor, first.imageSize);
+      if (holders && !holders.has(request.hypervisor)) {
+        context.log.warn({ hypervisor: request.hypervisor, rolloutId: rollout.id, imageId: rollout.imageId }, KEY_REFUSED.message);
+        return failTarget(context, rollout, request.hypervisor, KEY_REFUSED, first.imageSize);
+      }
       const command = precacheCommand(context, rollout, request.lastError)!;
-      return sendCommand(context, rollout, request.hypervisor, sealed ? { ...command, sealedKey: sealed.key } : command);
+      return sendCommand(context, rollout, request.hypervisor, { ...command, sealedKey });
     }),
   );
 }
 
-/** A claimed target that may not hold the key of a sealed artifact: a failed attempt, nothing sent. */
-async function refuseKey(context: DispatchContext, rollout: RolloutWithImage, hypervisor: string, size: number | null): Promise<void> {
-  context.log.warn({ hypervisor, rolloutId: rollout.id, imageId: rollout.imageId }, KEY_REFUSED.message);
+/** A target that cannot be sent its command (no key for it, or none at all): a failed attempt, nothing sent. */
+async function failTarget(
+  context: DispatchContext,
+  rollout: RolloutWithImage,
+  hypervisor: string,
+  error: { code: string; message: string },
+  size: number | null,
+): Promise<void> {
   const target = await context.db.rolloutTarget.findUnique({
     where: { rolloutId_hypervisorName: { rolloutId: rollout.id, hypervisorName: hypervisor } },
   });
-  if (target) await failOrRetry(context, target, rollout, KEY_REFUSED, 0n, size);
+  if (target) await failOrRetry(context, target, rollout, error, 0n, size);
 }
 
 /** Sends a claimed target its command; an agent that went away puts it back, a refusal counts as a failed attempt. */
