@@ -52,6 +52,7 @@ describe.skipIf(skip)("private images: sealed artifacts through real Glance, Key
   const image = crypto.randomBytes(3 * 1024 * 1024 + 12345);
   let imageId: string;
   let otherImageId: string;
+  let madePrivateId: string;
   /** Every line the server logs, at debug: the artifact key must be in none of them. */
   const serverLog: string[] = [];
 
@@ -61,6 +62,7 @@ describe.skipIf(skip)("private images: sealed artifacts through real Glance, Key
     tenant = await glance.createTenant("tenant-a");
     const otherTenant = await glance.createTenant("tenant-b");
     imageId = await glance.uploadImage(tenant, { name: "tenant-a-secret-image", data: image, visibility: "private" });
+    madePrivateId = await glance.uploadImage(tenant, { name: "made-private", data: crypto.randomBytes(8192), visibility: "private" });
     otherImageId = await glance.uploadImage(otherTenant, { name: "tenant-b-image", data: crypto.randomBytes(4096), visibility: "shared" });
     tier1 = await startSquid({ name: "private-t1" });
     tier2 = await startSquid({ name: "private-t2", parent: { host: "127.0.0.1", port: tier1.port } });
@@ -166,6 +168,24 @@ describe.skipIf(skip)("private images: sealed artifacts through real Glance, Key
     expect(outsider.commands).toEqual([]);
     expect(rollout.state).toBe("failed");
     expect(rollout.hypervisors[0].error).toMatch(/^KEY_UNAVAILABLE: .*kek-0000000000000000.*PRECACHE_KEK_PREVIOUS/);
+  });
+
+  it("withdraws a plain artifact from the origin once Glance says its image is not public", async () => {
+    // As if it had been public when published: the next sync reads Glance's "private" again.
+    await server.context.db.image.update({ where: { id: madePrivateId }, data: { visibility: "public" } });
+    const plain = await publishAndWait(server, madePrivateId);
+    expect(plain.encrypted).toBe(false);
+    const served = await request(plain.url);
+    await served.body.dump();
+    expect(served.statusCode).toBe(200);
+    expect((await server.api("POST", "/api/images/sync")).status).toBe(200);
+    const { body } = await server.api("GET", `/api/images/${madePrivateId}`);
+    expect(body.image).toMatchObject({ visibility: "private", willEncrypt: true, artifact: { state: "failed", url: null } });
+    expect(body.image.artifact.error).toMatch(/withdrawn .*publish it again to seal it/);
+    const gone = await request(plain.url);
+    await gone.body.dump();
+    expect(gone.statusCode).toBe(404);
+    expect((await publishAndWait(server, madePrivateId)).encrypted).toBe(true);
   });
 
   it("refuses to publish a non-public image of a project PRECACHE_ALLOWED_PROJECTS does not list, and audits it", async () => {

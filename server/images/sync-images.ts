@@ -4,6 +4,7 @@ import type { AppContext } from "../context.ts";
 import { readCache } from "../db/read-cache.ts";
 import { isKeystoneError } from "../glance/keystone-auth.ts";
 import type { DependencyHealth, DependencyStatus } from "../health/dependency-health.ts";
+import { withdrawExposedArtifacts } from "../publish/withdraw-exposed-artifacts.ts";
 
 /** The last sync as the Images page shows it: whether the list is current and since when it is not. */
 export type SourceSyncView = {
@@ -17,7 +18,7 @@ export type SourceSyncView = {
 };
 
 export async function syncImages(
-  context: Pick<AppContext, "db" | "source" | "log" | "health">,
+  context: Pick<AppContext, "db" | "source" | "log" | "health" | "env">,
 ): Promise<{ count: number; removed: number }> {
   const images = await readSource(context);
   const seen = new Set<string>();
@@ -45,6 +46,7 @@ export async function syncImages(
     where: { id: { notIn: [...seen] }, status: { not: "deleted" } },
     data: { status: "deleted" },
   });
+  await withdrawExposedArtifacts(context);
   readCache(context.db).invalidate("images");
   context.log.info({ source: context.source.describe(), count: images.length, removed }, "images synced");
   return { count: images.length, removed };
