@@ -1,11 +1,11 @@
 // An image that was public when it was published and is not any more (or a private one published
 // plain by a version before sealed artifacts) must stop being served in clear. After each sync its
 // plain artifact leaves the origin and is marked failed, naming the fix: publish again, sealed.
-// Squids may still hold a copy until it is PURGEd (POST /api/cleanup with purgeProxies).
+// Squids may still hold a copy until it is evicted or PURGEd: the log names its path for that.
 import fs from "node:fs";
 import { ArtifactState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
-import { storedArtifactFile } from "./artifact-paths.ts";
+import { artifactUrlPath, storedArtifactFile } from "./artifact-paths.ts";
 
 export async function withdrawExposedArtifacts(context: Pick<AppContext, "db" | "env" | "log">): Promise<number> {
   const exposed = await context.db.artifact.findMany({
@@ -13,11 +13,14 @@ export async function withdrawExposedArtifacts(context: Pick<AppContext, "db" | 
     include: { image: { select: { name: true, visibility: true } } },
   });
   for (const artifact of exposed) {
-    if (artifact.sha256)
-      await fs.promises.rm(storedArtifactFile(context.env.artifactDir, { ...artifact, sha256: artifact.sha256 }), { force: true });
+    const stored = artifact.sha256 ? { ...artifact, sha256: artifact.sha256 } : null;
+    if (stored) await fs.promises.rm(storedArtifactFile(context.env.artifactDir, stored), { force: true });
     const error = `image ${artifact.image.name} is ${artifact.image.visibility ?? "no longer public"}: its plain artifact was withdrawn from the origin; publish it again to seal it`;
     await context.db.artifact.update({ where: { imageId: artifact.imageId }, data: { state: ArtifactState.failed, error } });
-    context.log.warn({ imageId: artifact.imageId }, error);
+    context.log.warn(
+      { imageId: artifact.imageId, path: stored ? artifactUrlPath(stored) : null },
+      `${error} (PURGE this path from the Squids)`,
+    );
   }
   return exposed.length;
 }
