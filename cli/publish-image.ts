@@ -11,6 +11,7 @@ type Artifact = {
   compressedSize: number | null;
   sha256: string | null;
   url: string | null;
+  encrypted?: boolean;
   error: string | null;
   level: number;
 };
@@ -91,7 +92,9 @@ function report(image: Image, artifact: Artifact, reused: boolean, begin?: numbe
   console.log(
     `${image.name} (${image.id}): ${reused ? "already published" : `published${took}`}, gzip -${artifact.level}, ${artifact.sourceSize} → ${artifact.compressedSize} bytes (${ratio}:1)`,
   );
-  console.log(`artifact: ${artifact.url}`);
+  console.log(
+    `artifact: ${artifact.url}${artifact.encrypted ? " (encrypted: the image is not public; only rollout targets get the key)" : ""}`,
+  );
 }
 
 function storedToken(): string {
