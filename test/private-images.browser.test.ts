@@ -5,7 +5,7 @@ import crypto from "node:crypto";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeGlance, type FakeGlance } from "./fake-glance/fake-glance.ts";
-import { chromiumAvailable, launchChromium } from "./support/chromium.ts";
+import { chromiumAvailable, launchChromium, signInWithPassword } from "./support/chromium.ts";
 import { callApi, startProductionServer, type ProductionServer } from "./support/production-server.ts";
 
 const PASSWORD = "private images page password";
@@ -40,12 +40,7 @@ describe.skipIf(!chromiumAvailable())("private images on the Images page in Chro
 
   it("shows project and visibility, says a private image will be encrypted, then that it is", async () => {
     const page = await browser.newPage();
-    await page.goto(`${server.url}/images`);
-    await page.waitForURL("**/login");
-    await page.waitForLoadState("networkidle");
-    await page.fill("#password", PASSWORD);
-    await page.click("button[type=submit]");
-    await page.waitForURL("**/images");
+    await signInWithPassword(page, server.url, PASSWORD);
     const privateRow = page.getByTestId("image-tenant-private");
     const publicRow = page.getByTestId("image-everyone");
     await expect

@@ -1,6 +1,6 @@
 // Debian's Chromium driven by playwright-core; never a downloaded browser.
 import fs from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 
 export const CHROMIUM_PATH = "/usr/bin/chromium";
 
@@ -26,4 +26,14 @@ export function launchChromium(): Promise<Browser> {
       "--disable-quic",
     ],
   });
+}
+
+/** Opens `path` on the dashboard, is sent to the login page, signs in with the password and waits to be back. */
+export async function signInWithPassword(page: Page, serverUrl: string, password: string, path = "/images"): Promise<void> {
+  await page.goto(serverUrl + path);
+  await page.waitForURL("**/login");
+  await page.waitForLoadState("networkidle");
+  await page.fill("#password", password);
+  await page.click("button[type=submit]");
+  await page.waitForURL(`**${path}`);
 }
