@@ -29,6 +29,18 @@ export async function timed<T>(run: () => Promise<T>): Promise<{ seconds: number
   return { seconds: (performance.now() - started) / 1000, value };
 }
 
+/**
+ * timed(), also recording this process's CPU-seconds (user + system, all its threads) into
+ * `cpuSeconds`: what a pipeline costs, which a busy machine blurs far less than wall time.
+ */
+export async function cpuTimed<T>(cpuSeconds: number[], run: () => Promise<T>): Promise<{ seconds: number; value: T }> {
+  const before = process.cpuUsage();
+  const result = await timed(run);
+  const used = process.cpuUsage(before);
+  cpuSeconds.push((used.user + used.system) / 1e6);
+  return result;
+}
+
 /** Runs a shell pipeline; rejects with its stderr on failure. */
 export function sh(script: string): Promise<void> {
   return new Promise((resolve, reject) => {

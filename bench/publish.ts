@@ -10,7 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { compressToArtifact } from "../server/publish/compress-to-artifact.ts";
 import { newArtifactKey } from "../server/publish/encrypt-artifact.ts";
-import { BENCH_DIR, hasCommand, imageInput, machine, median, mibPerSecond, sh, timed } from "./bench-support.ts";
+import { BENCH_DIR, cpuTimed, hasCommand, imageInput, machine, median, mibPerSecond, sh, timed } from "./bench-support.ts";
 
 export async function run(args: string[]): Promise<void> {
   const roundsAt = args.indexOf("--rounds");
@@ -29,20 +29,26 @@ export async function run(args: string[]): Promise<void> {
   const expectedHash = { algo: "sha512", value: sha512.digest("hex") };
   await sh(`cat ${input} > /dev/null`); // same page-cache state for every contender
 
+  // CPU-seconds of the two in-process publishes (gzip workers included): what sealing adds.
+  const cpu = { plain: [] as number[], sealed: [] as number[] };
   const contenders: Record<string, () => Promise<number>> = {
     gzip: async () => (await timed(() => sh(`gzip -6 -c ${input} > ${out}/gzip.gz`))).seconds,
     ...(hasCommand("pigz") ? { pigz: async () => (await timed(() => sh(`pigz -6 -c ${input} > ${out}/pigz.gz`))).seconds } : {}),
     precache: async () => {
       fs.rmSync(path.join(out, "bench"), { recursive: true, force: true });
       const source = fs.createReadStream(input, { highWaterMark: 1 << 20 });
-      return (await timed(() => compressToArtifact({ imageId: "bench", source, artifactDir: out, level: 6, expectedHash }))).seconds;
+      return (await cpuTimed(cpu.plain, () => compressToArtifact({ imageId: "bench", source, artifactDir: out, level: 6, expectedHash })))
+        .seconds;
     },
     sealed: async () => {
       fs.rmSync(path.join(out, "_sealed"), { recursive: true, force: true });
       const source = fs.createReadStream(input, { highWaterMark: 1 << 20 });
       const sealWith = newArtifactKey();
-      return (await timed(() => compressToArtifact({ imageId: "bench", source, artifactDir: out, level: 6, expectedHash, sealWith })))
-        .seconds;
+      return (
+        await cpuTimed(cpu.sealed, () =>
+          compressToArtifact({ imageId: "bench", source, artifactDir: out, level: 6, expectedHash, sealWith }),
+        )
+      ).seconds;
     },
   };
   const names = Object.keys(contenders);
@@ -82,6 +88,10 @@ export async function run(args: string[]): Promise<void> {
   );
   fs.rmSync(out, { recursive: true, force: true });
   const sealedVsPlain = precache.seconds / sealedSeconds;
+  const [cpuPlain, cpuSealed] = [median(cpu.plain), median(cpu.sealed)];
+  console.log(
+    `publish CPU-seconds (median): plain ${cpuPlain.toFixed(2)}, sealed ${cpuSealed.toFixed(2)} (+${(cpuSealed - cpuPlain).toFixed(2)}, ${(cpuPlain / cpuSealed).toFixed(2)}×)`,
+  );
   console.log(`sealed ≥ 0.9× plain publish → ${sealedVsPlain >= 0.9 ? "met" : "MISSED"} (${sealedVsPlain.toFixed(2)}×)`);
   console.log(`ratio: ${vsGzip.toFixed(2)} vs gzip -6, ${vsPigz === null ? "n/a" : vsPigz.toFixed(2)} vs pigz -6`);
 }
