@@ -2,12 +2,13 @@
 // that is enrolled and not revoked, over its authenticated agent socket. Revocation is checked in
 // the database at send time, not only by dropping the socket, because another server process
 // sharing the database notices a revoke only at its next sweep.
-import type { AppContext } from "../context.ts";
 import type { Artifact } from "../db/generated/client.ts";
+import type { Db } from "../db/open-database.ts";
 import { AppError } from "../errors.ts";
+import type { ArtifactKeyRing } from "./artifact-key-ring.ts";
 
 /** The key (base64) of a sealed artifact, null for a plain one; KEY_UNAVAILABLE if it cannot be unwrapped. */
-export function artifactKeyOf(context: Pick<AppContext, "secrets">, artifact: Artifact): string | null {
+export function artifactKeyOf(context: { secrets: { artifactKeys: ArtifactKeyRing } }, artifact: Artifact): string | null {
   if (!artifact.encrypted) return null;
   if (!artifact.sha256 || !artifact.wrappedKey || !artifact.keyId) {
     throw new AppError("KEY_UNAVAILABLE", `sealed artifact of image ${artifact.imageId} has no stored key: publish it again`);
@@ -18,7 +19,7 @@ export function artifactKeyOf(context: Pick<AppContext, "secrets">, artifact: Ar
 }
 
 /** Which of `hypervisors` may be sent a key right now: enrolled, credential not revoked. */
-export async function keyHolders(context: Pick<AppContext, "db">, hypervisors: string[]): Promise<Set<string>> {
+export async function keyHolders(context: { db: Db }, hypervisors: string[]): Promise<Set<string>> {
   const trusted = await context.db.agentCredential.findMany({
     where: { hypervisorName: { in: hypervisors }, revokedAt: null },
     select: { hypervisorName: true },

@@ -1,11 +1,15 @@
 // KEK rotation, second half: at start every stored artifact key not under the current KEK is
 // unwrapped with a previous one (PRECACHE_KEK_PREVIOUS) and wrapped again with the current one.
-// Once a start has logged "0 left", the previous KEK can be dropped from the environment.
-import type { AppContext } from "../context.ts";
+// Once every server has started and logged `left: 0`, the previous KEK can leave the environment.
+import type { Logger } from "pino";
+import type { Db } from "../db/open-database.ts";
+import type { ArtifactKeyRing } from "./artifact-key-ring.ts";
 
-export async function rewrapArtifactKeys(
-  context: Pick<AppContext, "db" | "log" | "secrets">,
-): Promise<{ rewrapped: number; left: number }> {
+export async function rewrapArtifactKeys(context: {
+  db: Db;
+  log: Logger;
+  secrets: { artifactKeys: ArtifactKeyRing };
+}): Promise<{ rewrapped: number; left: number }> {
   const ring = context.secrets.artifactKeys;
   const stale = await context.db.artifact.findMany({
     where: { encrypted: true, wrappedKey: { not: null }, keyId: { not: ring.currentId } },

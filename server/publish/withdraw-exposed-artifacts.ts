@@ -4,10 +4,12 @@
 // Squids may still hold a copy until it is evicted or PURGEd: the log names its path for that.
 import fs from "node:fs";
 import { ArtifactState } from "../../protocol/states.ts";
-import type { AppContext } from "../context.ts";
+import type { Logger } from "pino";
+import type { Db } from "../db/open-database.ts";
+import type { Env } from "../env.ts";
 import { artifactUrlPath, storedArtifactFile } from "./artifact-paths.ts";
 
-export async function withdrawExposedArtifacts(context: Pick<AppContext, "db" | "env" | "log">): Promise<number> {
+export async function withdrawExposedArtifacts(context: { db: Db; env: Pick<Env, "artifactDir">; log: Logger }): Promise<number> {
   const exposed = await context.db.artifact.findMany({
     where: { encrypted: false, state: ArtifactState.ready, image: { OR: [{ visibility: { not: "public" } }, { visibility: null }] } },
     include: { image: { select: { name: true, visibility: true } } },
