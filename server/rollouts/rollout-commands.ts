@@ -20,7 +20,13 @@ export async function getRollout(context: Pick<AppContext, "db">, id: string): P
   const view = toRolloutView(rollout);
   return {
     ...view,
-    model: await modelFor(context, view, Number(rollout.image.artifact?.compressedSize ?? 0), Number(rollout.image.size ?? 0)),
+    model: await modelFor(
+      context,
+      view,
+      Number(rollout.image.artifact?.compressedSize ?? 0),
+      Number(rollout.image.size ?? 0),
+      rollout.jitterMs / 1000,
+    ),
   };
 }
 
@@ -38,6 +44,7 @@ async function modelFor(
   view: RolloutView,
   artifactBytes: number,
   imageBytes: number,
+  jitterSeconds: number,
 ): Promise<RolloutModelView> {
   const [groups, nodeSetting] = await Promise.all([
     context.db.hypervisorGroup.findMany(),
@@ -54,7 +61,14 @@ async function modelFor(
     imageBytes,
     artifactBytes,
     proxies: proxies.length,
-    totalSeconds: modelRolloutSeconds({ artifactBytes, nodes: total, proxyBandwidthBps: proxies, nodeBandwidthBps: nodeBps }),
+    totalSeconds: modelRolloutSeconds({
+      artifactBytes,
+      nodes: total,
+      proxyBandwidthBps: proxies,
+      nodeBandwidthBps: nodeBps,
+      strategy: view.strategy === "jitter" ? "jitter" : "waves",
+      jitterSeconds,
+    }),
     etaSeconds: modelRolloutSeconds({ artifactBytes, nodes: remaining, proxyBandwidthBps: proxies, nodeBandwidthBps: nodeBps }),
   };
 }
