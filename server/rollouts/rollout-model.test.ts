@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LINK_GOODPUT, modelRolloutSeconds } from "./rollout-model.ts";
+import { LINK_GOODPUT, modelPeerRolloutSeconds, modelRolloutSeconds } from "./rollout-model.ts";
 
 const MBIT = 1e6;
 // 8 MiB per node: 67.1 Mbit.
@@ -31,5 +31,39 @@ describe("rollout time model", () => {
   it("has no answer without proxy bandwidths, and zero for no nodes", () => {
     expect(modelRolloutSeconds({ ...base, proxyBandwidthBps: [] })).toBeNull();
     expect(modelRolloutSeconds({ ...base, nodes: 0 })).toBe(0);
+  });
+});
+
+describe("peer tier model", () => {
+  it("doubles the holders every round with fanout 1, after one copy through the proxy", () => {
+    const seconds = modelPeerRolloutSeconds({
+      artifactBytes: base.artifactBytes,
+      groupNodes: [8, 8],
+      proxyBandwidthBps: 40 * MBIT,
+      nodeBandwidthBps: 100 * MBIT,
+      seeds: 1,
+      fanout: 1,
+    })!;
+    // 1 → 2 → 4 → 8 holders: three rounds over 100 Mbit/s links.
+    expect(seconds).toBeCloseTo(bits / proxyGoodput + (3 * bits) / (100 * MBIT * LINK_GOODPUT), 6);
+  });
+
+  it("beats the proxy-bound time by far on the testbed's default shape", () => {
+    const artifactBytes = 22 * 2 ** 20;
+    const peers = modelPeerRolloutSeconds({
+      artifactBytes,
+      groupNodes: [25, 25, 25, 25],
+      proxyBandwidthBps: 40 * MBIT,
+      nodeBandwidthBps: 100 * MBIT,
+      seeds: 1,
+      fanout: 1,
+    })!;
+    const squid = modelRolloutSeconds({
+      artifactBytes,
+      nodes: 100,
+      proxyBandwidthBps: Array(4).fill(40 * MBIT),
+      nodeBandwidthBps: 100 * MBIT,
+    })!;
+    expect(peers).toBeLessThan(squid / 4);
   });
 });

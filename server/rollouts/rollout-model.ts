@@ -39,3 +39,45 @@ export function modelRolloutSeconds(input: ModelInput): number | null {
   const jitter = input.jitterSeconds;
   return Math.max(jitter / (nodes + 1) + proxyBound, (jitter * nodes) / (nodes + 1) + oneCopy);
 }
+
+export type PeerModelInput = {
+  artifactBytes: number;
+  /** Nodes behind each group's proxy (one entry per group). */
+  groupNodes: number[];
+  /** Bits per second each group's proxy can send. */
+  proxyBandwidthBps: number;
+  nodeBandwidthBps: number;
+  /** Nodes per group that fetch through the proxy (the tree's roots). */
+  seeds: number;
+  /** Downloads one holder serves at once. */
+  fanout: number;
+};
+
+/**
+ * The peer tier: per group, the seeds fetch through the proxy (sharing it), then every holder
+ * serves `fanout` nodes at once over its own link, so holders multiply by (1 + fanout) per
+ * round; a round moves one copy over a node link split `fanout` ways. Groups run in parallel.
+ */
+export function modelPeerRolloutSeconds(input: PeerModelInput): number | null {
+  if (input.proxyBandwidthBps <= 0 || input.nodeBandwidthBps <= 0) return null;
+  const bits = input.artifactBytes * 8;
+  const nodeBps = input.nodeBandwidthBps * LINK_GOODPUT;
+  const proxyBps = input.proxyBandwidthBps * LINK_GOODPUT;
+  const fanout = Math.max(1, input.fanout);
+  let slowest = 0;
+  for (const nodes of input.groupNodes) {
+    if (nodes === 0) continue;
+    const seeds = Math.min(nodes, Math.max(1, input.seeds));
+    let seconds = (bits * seeds) / Math.min(proxyBps, nodeBps * seeds);
+    let holders = seeds;
+    while (holders < nodes) {
+      const served = Math.min(nodes - holders, holders * fanout);
+      // A holder with fewer than `fanout` downloads gives each a larger share of its link.
+      const perHolder = Math.ceil(served / holders);
+      seconds += (bits * perHolder) / nodeBps;
+      holders += served;
+    }
+    slowest = Math.max(slowest, seconds);
+  }
+  return slowest;
+}
