@@ -44,6 +44,11 @@ export type PlaceImageOptions = {
   diskFormat?: string | null;
   /** nova's force_raw_images (default True there): nova treats every base file as raw. */
   forceRawImages?: boolean;
+  /** Peers of the group holding the artifact, tried before the proxies (see artifact-chunks.ts). */
+  peers?: { name: string; url: string; token: string }[];
+  onSourceBytes?: (source: string, bytes: number) => void;
+  /** Sees every compressed byte in order (the peer spool keeps a copy). */
+  onCompressedChunk?: (chunk: Buffer) => void;
 };
 
 /** `bytes` is the size of the placed file: the raw size when the image was converted. */
@@ -126,6 +131,7 @@ async function download(options: PlaceImageOptions, part: FileHandle): Promise<{
   const countCompressed = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       compressedBytes += chunk.length;
+      options.onCompressedChunk?.(chunk);
       done(null, chunk);
     },
   });
@@ -151,6 +157,8 @@ async function download(options: PlaceImageOptions, part: FileHandle): Promise<{
           refreshCache: options.refreshCache,
           bandwidthBytesPerSecond: options.bandwidthBytesPerSecond,
           resume: options.retryBudgetSeconds === undefined ? undefined : { budgetMs: options.retryBudgetSeconds * 1000 },
+          peers: options.peers,
+          onSourceBytes: options.onSourceBytes,
         }),
         countCompressed,
         gunzip,
