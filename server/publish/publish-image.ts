@@ -5,7 +5,7 @@ import { ArtifactState } from "../../protocol/states.ts";
 import { track, type AppContext } from "../context.ts";
 import type { Artifact } from "../db/generated/client.ts";
 import { AppError } from "../errors.ts";
-import { freeBytes } from "../../agent/download/free-space.ts";
+import { freeBytes } from "../../shared/files.ts";
 import { toArtifactView } from "../images/image-views.ts";
 import { artifactFile } from "./artifact-paths.ts";
 import { compressToArtifact } from "./compress-to-artifact.ts";
