@@ -8,7 +8,7 @@ import { artifactUrl } from "../images/image-views.ts";
 import { setCell, setCells } from "./set-cell.ts";
 import { failOrRetry } from "./target-retry.ts";
 
-export type DispatchContext = Pick<AppContext, "db" | "agents" | "ui" | "log" | "publicUrl">;
+export type DispatchContext = Pick<AppContext, "db" | "agents" | "events" | "log" | "publicUrl">;
 export type RolloutWithImage = Rollout & { image: Image & { artifact: Artifact | null } };
 
 /** Errors that mean the bytes were bad: the retry must not be served the same cached copy. */

@@ -1,5 +1,5 @@
 // Drives every running rollout from the database, once a second and whenever something
-// happens. Waves: each proxy first gets ONE download (its warm-up: the Squid fetches the
+// happens (a subscriber of domain events pokes it). Waves: each proxy first gets ONE download (its warm-up: the Squid fetches the
 // artifact once), then up to `perProxyConcurrency` at a time. All state is in the database,
 // so a restarted server simply carries on.
 import { RolloutState, TargetState } from "../../protocol/states.ts";
@@ -19,6 +19,9 @@ const DISPATCH_CHUNK = 500;
 /** How often downloading targets are checked against what their nodes hold (a lost result). */
 export const DEFAULT_RECONCILE_MS = 30_000;
 
+/** What a pass reads and writes through; the app context, or a test's, satisfies it. */
+export type SchedulerContext = DispatchContext & Pick<AppContext, "progress">;
+
 export class RolloutScheduler {
   private timer: NodeJS.Timeout | null = null;
   private isTicking = false;
@@ -30,7 +33,7 @@ export class RolloutScheduler {
   private reconciling: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly context: DispatchContext & Pick<AppContext, "tasks" | "progress">,
+    private readonly context: SchedulerContext,
     private readonly reconcileMs = DEFAULT_RECONCILE_MS,
   ) {}
 
