@@ -65,6 +65,7 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   const access = createAccess(env, database.prisma);
   const health = new DependencyHealth(["database", "imageSource", ...(source.usesKeystone ? (["keystone"] as const) : [])]);
   const databaseWatch = watchDatabase(database.prisma, health);
+  const events = new DomainEvents();
   const services = {
     env,
     log,
@@ -75,7 +76,7 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
     publicUrl: "",
     agents: new AgentHub(log),
     health,
-    events: new DomainEvents(),
+    events,
     tasks: new Set<Promise<unknown>>(),
     publishing: new Map<string, Promise<unknown>>(),
   };
@@ -84,7 +85,7 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   const context: AppContext = Object.assign(services, { cache: new ReadCache(services), progress: new ProgressBuffer(services) });
   const ui = new UiHub(log, { secrets, access });
   const scheduler = new RolloutScheduler(context, env.PRECACHE_RECONCILE_SECONDS * 1000);
-  wireSubscribers(context.events, { ui, cache: context.cache, scheduler });
+  wireSubscribers(events, { ui, cache: context.cache, scheduler });
 
   const server = http.createServer(createRequestListener(context, env.artifactDir, options.pages));
   // Messages larger than the largest legitimate one (a hello at the inventory cap) are dropped

@@ -7,7 +7,7 @@ import type { Access } from "./auth/access.ts";
 import type { Db } from "./db/open-database.ts";
 import type { ReadCache } from "./db/read-cache.ts";
 import type { Env } from "./env.ts";
-import type { DomainEvents } from "./events/domain-events.ts";
+import type { EventPublisher } from "./events/domain-events.ts";
 import type { ImageSource } from "./glance/source-image.ts";
 import type { DependencyHealth } from "./health/dependency-health.ts";
 import type { AgentHub } from "./realtime/agent-hub.ts";
@@ -27,8 +27,8 @@ export type AppContext = {
   agents: AgentHub;
   /** Whether the database, image source and Keystone worked the last time they were used. */
   health: DependencyHealth;
-  /** Where state changes are published (domain functions only publish; app.ts wires subscribers). */
-  events: DomainEvents;
+  /** Where state changes are published; only app.ts subscribes (server/events/wire-subscribers.ts). */
+  events: EventPublisher;
   /** Short-lived copies of reads every agent event repeats; forgets what events say changed. */
   cache: ReadCache;
   /** Download progress, batched into the database every few seconds. */
