@@ -22,7 +22,7 @@ import { AgentRefusal } from "../protocol/agents.ts";
 import { toErrorPayload } from "./agent-error.ts";
 import type { AgentConfig } from "./agent-config.ts";
 import { defaultStateDir, prepareStateDir, readCredentialSync, saveCredential } from "./credential-store.ts";
-import { freeBytes } from "./download/free-space.ts";
+import { freeBytes } from "../shared/files.ts";
 import { deleteImage } from "./handlers/delete-image.ts";
 import type { AgentContext, RunningDownload } from "./handlers/agent-context.ts";
 import { precacheImage } from "./handlers/precache-image.ts";

@@ -14,8 +14,7 @@ import { assertReplaceable, assertSameFile, openPartFile, writeInto } from "./ca
 import { baseFileName, baseFilePath, partFilePath } from "./cache-paths.ts";
 import { needsConversion } from "../../protocol/disk-formats.ts";
 import { convertToRaw } from "./convert-to-raw.ts";
-import { freeBytes } from "./free-space.ts";
-import { fsyncPath } from "./fsync-path.ts";
+import { freeBytes, fsyncPath } from "../../shared/files.ts";
 import { fileImageBytes } from "./image-bytes.ts";
 import { checkImageFormat } from "./inspect-image.ts";
 

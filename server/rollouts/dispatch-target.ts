@@ -5,10 +5,11 @@ import { CellState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
 import type { Artifact, Image, Rollout } from "../db/generated/client.ts";
 import { artifactUrl } from "../images/image-views.ts";
+import { downloadPacing } from "./plan-wave.ts";
 import { setCell, setCells } from "./set-cell.ts";
 import { failOrRetry } from "./target-retry.ts";
 
-export type DispatchContext = Pick<AppContext, "db" | "agents" | "ui" | "log" | "publicUrl">;
+export type DispatchContext = Pick<AppContext, "db" | "agents" | "events" | "log" | "publicUrl">;
 export type RolloutWithImage = Rollout & { image: Image & { artifact: Artifact | null } };
 
 /** Errors that mean the bytes were bad: the retry must not be served the same cached copy. */
@@ -34,8 +35,7 @@ export function precacheCommand(
     compressedSize: artifact.compressedSize === null ? null : Number(artifact.compressedSize),
     imageSize: image.size === null ? null : Number(image.size),
     hash: hash as ImagePrecache["hash"],
-    jitterMs: rollout.strategy === "jitter" ? rollout.jitterMs : 0,
-    bandwidthBytesPerSecond: rollout.bandwidthBytesPerSecond === null ? null : Number(rollout.bandwidthBytesPerSecond),
+    ...downloadPacing(rollout),
     refreshCache: lastError !== null && DATA_ERRORS.test(lastError),
     diskFormat: image.diskFormat,
     retryBudgetSeconds: rollout.retryBudgetSeconds,

@@ -2,23 +2,19 @@
 import type { DownloadFinished, DownloadFinishedResult, DownloadProgress } from "../../protocol/events.ts";
 import { CellState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
-import { readCache } from "../db/read-cache.ts";
 import { DispatchedTargets } from "./dispatched-targets.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { setCell, setCells } from "./set-cell.ts";
 import { failOrRetry } from "./target-retry.ts";
 
-type RecordContext = Pick<AppContext, "db" | "ui" | "log" | "scheduler" | "progress">;
+type RecordContext = Pick<AppContext, "db" | "cache" | "events" | "log" | "progress">;
 
 export async function recordProgress(context: RecordContext, hypervisor: string, progress: DownloadProgress): Promise<void> {
   if (!(await wasDispatched(context, hypervisor, progress, false))) return ignore(context, hypervisor, progress, "progress");
   context.progress.add(progress.rolloutId, hypervisor, progress.bytes);
-  context.ui.cellChanged(hypervisor, {
-    imageId: progress.imageId,
-    state: CellState.downloading,
-    bytes: progress.bytes,
-    totalBytes: progress.totalBytes,
-    error: null,
+  context.events.publish("cellChanged", {
+    hypervisor,
+    cell: { imageId: progress.imageId, state: CellState.downloading, bytes: progress.bytes, totalBytes: progress.totalBytes, error: null },
   });
 }
 
@@ -46,7 +42,7 @@ export async function recordFinished(
 }
 
 async function recordFailure(context: RecordContext, hypervisor: string, result: DownloadFinished): Promise<boolean> {
-  const image = await readCache(context.db).imageById(result.imageId);
+  const image = await context.cache.imageById(result.imageId);
   const size = image?.size == null ? null : Number(image.size);
   const target = await context.db.rolloutTarget.findUnique({
     where: { rolloutId_hypervisorName: { rolloutId: result.rolloutId, hypervisorName: hypervisor } },
@@ -57,7 +53,7 @@ async function recordFailure(context: RecordContext, hypervisor: string, result:
   // Only the attempt in flight: a failure re-sent after it was applied must not count twice.
   if (target?.state === TargetState.downloading) {
     await failOrRetry(context, target, target.rollout, error, BigInt(result.bytes), size);
-    context.scheduler.poke();
+    context.events.publish("targetsChanged", {});
     return true;
   }
   // Settled meanwhile: still show the operator the error on the node's cell, unless the image is there.
@@ -177,7 +173,7 @@ async function writeSuccesses(context: RecordContext, successes: Success[]): Pro
   }
   const finishedRollouts = new Set<string>();
   for (const group of groups.values()) {
-    const image = await readCache(context.db).imageById(group.imageId);
+    const image = await context.cache.imageById(group.imageId);
     const size = image?.size == null ? null : Number(image.size);
     const bytes = BigInt(group.bytes);
     await setCells(
@@ -199,7 +195,7 @@ async function writeSuccesses(context: RecordContext, successes: Success[]): Pro
   }
   for (const rolloutId of finishedRollouts) await finishRolloutIfDone(context, rolloutId);
   for (const { hypervisor, result } of successes) logFinished(context, hypervisor, result);
-  context.scheduler.poke();
+  context.events.publish("targetsChanged", {});
 }
 
 function logFinished(context: RecordContext, hypervisor: string, result: DownloadFinished): void {

@@ -4,7 +4,6 @@ import type { AgentHello } from "../../protocol/events.ts";
 import { baseFileName } from "../../agent/download/cache-paths.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
-import { readCache } from "../db/read-cache.ts";
 import { selectorIncludes } from "./create-rollout.ts";
 import { setCell } from "./set-cell.ts";
 import { toRolloutView, type RolloutView } from "./rollout-views.ts";
@@ -81,7 +80,7 @@ export async function listRollouts(context: Pick<AppContext, "db">, limit = 50):
   });
 }
 
-type CommandContext = Pick<AppContext, "db" | "ui" | "log" | "agents" | "scheduler">;
+type CommandContext = Pick<AppContext, "db" | "cache" | "events" | "log" | "agents">;
 
 export async function pauseRollout(context: CommandContext, id: string): Promise<RolloutView> {
   await setRunState(context, id, RolloutState.running, RolloutState.paused);
@@ -90,7 +89,6 @@ export async function pauseRollout(context: CommandContext, id: string): Promise
 
 export async function resumeRollout(context: CommandContext, id: string): Promise<RolloutView> {
   await setRunState(context, id, RolloutState.paused, RolloutState.running);
-  context.scheduler.poke();
   return getRollout(context, id);
 }
 
@@ -124,15 +122,11 @@ export async function cancelRollout(context: CommandContext, id: string): Promis
       .map((target) => context.agents.send(target.hypervisorName, "image:abort", { imageId: rollout.imageId, rolloutId: id })),
   );
   for (const target of open)
-    context.ui.cellChanged(target.hypervisorName, {
-      imageId: rollout.imageId,
-      state: CellState.absent,
-      bytes: 0,
-      totalBytes: null,
-      error: null,
+    context.events.publish("cellChanged", {
+      hypervisor: target.hypervisorName,
+      cell: { imageId: rollout.imageId, state: CellState.absent, bytes: 0, totalBytes: null, error: null },
     });
-  readCache(context.db).invalidate("rollouts");
-  context.ui.rolloutChanged(id, RolloutState.cancelled);
+  context.events.publish("rolloutChanged", { rolloutId: id, state: RolloutState.cancelled });
   context.log.info({ rolloutId: id, open: open.length }, "rollout cancelled");
   return getRollout(context, id);
 }
@@ -148,9 +142,7 @@ export async function retryFailed(context: CommandContext, id: string): Promise<
   });
   if (count > 0) {
     await context.db.rollout.update({ where: { id }, data: { state: RolloutState.running, finishedAt: null } });
-    readCache(context.db).invalidate("rollouts");
-    context.ui.rolloutChanged(id, RolloutState.running);
-    context.scheduler.poke();
+    context.events.publish("rolloutChanged", { rolloutId: id, state: RolloutState.running });
   }
   return getRollout(context, id);
 }
@@ -165,7 +157,7 @@ async function setRunState(context: CommandContext, id: string, from: string, to
     if (!rollout) throw new AppError("NOT_FOUND", `no rollout ${id}`);
     throw new AppError("ROLLOUT_FINISHED", `rollout ${id} is ${rollout.state}, not ${from}`);
   }
-  context.ui.rolloutChanged(id, to);
+  context.events.publish("rolloutChanged", { rolloutId: id, state: to });
   context.log.info({ rolloutId: id, state: to }, `rollout ${to}`);
 }
 
@@ -175,7 +167,7 @@ async function setRunState(context: CommandContext, id: string, from: string, to
  * On disk → done; in flight → left alone; otherwise → pending, and the scheduler sends it.
  */
 export async function catchUpHypervisor(context: CommandContext, hello: Pick<AgentHello, "name" | "inventory" | "active">): Promise<void> {
-  if (!(await readCache(context.db).hasOpenRollouts())) return;
+  if (!(await context.cache.hasOpenRollouts())) return;
   const hypervisor = await context.db.hypervisor.findUnique({ where: { name: hello.name } });
   if (!hypervisor) return;
   const running = await context.db.rollout.findMany({
@@ -209,5 +201,5 @@ export async function catchUpHypervisor(context: CommandContext, hello: Pick<Age
     }
     await setCell(context, hello.name, image.id, { state: CellState.pending, bytes: 0n, error: null }, size);
   }
-  context.scheduler.poke();
+  context.events.publish("targetsChanged", {});
 }
