@@ -2,6 +2,7 @@
 // An explicit state machine; commands are refused until the server has accepted our hello.
 import fs from "node:fs";
 import { isIP } from "node:net";
+import path from "node:path";
 import pino, { type Logger } from "pino";
 import { io, type Socket } from "socket.io-client";
 import {
@@ -27,6 +28,7 @@ import { deleteImage } from "./handlers/delete-image.ts";
 import type { AgentContext, RunningDownload } from "./handlers/agent-context.ts";
 import { precacheImage } from "./handlers/precache-image.ts";
 import { abortImage } from "./handlers/abort-image.ts";
+import { PeerTier } from "./peer/peer-tier.ts";
 import { touchPinned } from "./keep-fresh.ts";
 import { removeStaleParts, scanCache } from "./inventory.ts";
 import { DEFAULT_OUTBOX_TIMING, outboxFile, ResultOutbox, type OutboxTiming } from "./result-outbox.ts";
@@ -50,6 +52,7 @@ export class PrecacheAgent implements AgentContext {
   readonly config: AgentConfig;
   readonly log: Logger;
   readonly downloads = new Map<string, RunningDownload>();
+  peer: PeerTier | null = null;
   state: AgentState = AgentState.stopped;
   private socket: AgentSocket | null = null;
   private rescanTimer: NodeJS.Timeout | null = null;
@@ -89,6 +92,8 @@ export class PrecacheAgent implements AgentContext {
       this.outboxTiming,
     );
     await this.outbox.load();
+    if (this.config.peer)
+      this.peer = await PeerTier.start({ ...this.config.peer, spoolDir: path.join(this.stateDir(), "peer-spool") }, this.log);
     const ca = this.config.caFile ? await fs.promises.readFile(this.config.caFile, "utf8") : undefined;
     this.warnIfCleartext();
     this.setState(AgentState.connecting);
@@ -152,6 +157,7 @@ export class PrecacheAgent implements AgentContext {
       this.log.warn({ images: [...this.downloads.keys()] }, "downloads still finishing after abort; stopping anyway");
     // Results still unacknowledged stay in the state dir for the next start.
     this.outbox?.stop();
+    await this.peer?.close();
     this.socket?.disconnect();
     this.socket = null;
     this.setState(AgentState.stopped);
@@ -286,6 +292,7 @@ export class PrecacheAgent implements AgentContext {
       freeBytes: free,
       proxies: this.config.proxies,
       ...(this.config.group ? { group: this.config.group } : {}),
+      ...(this.peer ? { peerUrl: this.peer.url } : {}),
       inventory,
       active,
     } as const;

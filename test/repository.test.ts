@@ -145,7 +145,8 @@ function testContext(db: Db, source: ImageSource = new ListedSource([])) {
     progress: new ProgressBuffer({ db, log }),
     tasks: new Set<Promise<unknown>>(),
     publishing: new Map<string, Promise<unknown>>(),
-  } satisfies Omit<AppContext, "env" | "secrets" | "access">;
+    secrets: { agentToken: "agent", apiToken: "api", adminPassword: "admin", sessionSecret: "session" },
+  } satisfies Omit<AppContext, "env" | "access">;
   const tick = async () => {
     const scheduler = new RolloutScheduler(context); // a fresh one: no minimum gap since a previous tick
     scheduler.poke();

@@ -15,6 +15,7 @@ import {
   groupSubnet,
   nodeAddress,
   nodeName,
+  PEER_PORT,
   SERVER_PORT,
   SQUID_PORT,
   type TestbedShape,
@@ -33,6 +34,8 @@ export type Testbed = {
   /** Directory of the images the server offers (files written before start). */
   imageDir: string;
   tier2Urls: string[];
+  /** Artifact bytes each tier-2 Squid has sent to its nodes so far (from its access log). */
+  squidEgressBytes(): number[];
   teardown(): void;
 };
 
@@ -67,7 +70,9 @@ export async function buildTestbed(shape: TestbedShape, imageFiles: { name: stri
     for (const image of imageFiles) await waitForImage(api, image.name);
     const agents = startAgents(lab, shape, dir, tier2Urls);
     await api.waitForAgents(agents.length);
-    return { lab, api, agents, imageDir, tier2Urls, teardown };
+    const squidEgressBytes = () =>
+      tier2Urls.map((_, group) => artifactBytesSent(path.join(dir, `squid-tier2-${group}`, "logs", "access.log")));
+    return { lab, api, agents, imageDir, tier2Urls, squidEgressBytes, teardown };
   } catch (error) {
     teardown();
     throw error;
@@ -204,6 +209,8 @@ function startAgents(lab: NetnsLab, shape: TestbedShape, root: string, tier2Urls
       fs.mkdirSync(cacheDir, { recursive: true });
       const args = [bundle, "--server", `http://${CORE_ADDRESS}:${SERVER_PORT}`, "--token", TOKENS.agent, "--name", name];
       args.push("--cache-dir", cacheDir, "--proxy", tier2Urls[group], "--group", groupName(group));
+      // Every agent can serve its group; only rollouts with source "peers" use it.
+      args.push("--peer-listen", `${nodeAddress(group, node)}:${PEER_PORT}`);
       const child = lab.spawn(`${lab.prefix}g${group}n${node}`, [process.execPath, ...args], {
         env: { ...process.env, LOG_LEVEL: "warn", PRECACHE_LOG_FORMAT: "json", PRECACHE_AGENT_TOKEN: "" },
       });
@@ -215,4 +222,20 @@ function startAgents(lab: NetnsLab, shape: TestbedShape, root: string, tier2Urls
     }
   }
   return agents;
+}
+
+/** Sum of bytes sent for artifact requests in a Squid access log (our logformat: 4th field). */
+function artifactBytesSent(accessLog: string): number {
+  let text = "";
+  try {
+    text = fs.readFileSync(accessLog, "utf8");
+  } catch {
+    return 0;
+  }
+  let total = 0;
+  for (const line of text.split("\n")) {
+    const fields = line.split("\t");
+    if (fields.length === 8 && fields[5].includes("/artifacts/")) total += Number(fields[3]) || 0;
+  }
+  return total;
 }

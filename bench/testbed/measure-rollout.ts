@@ -9,6 +9,12 @@ import { sleep } from "./testbed-api.ts";
 
 export type RolloutRun = {
   strategy: "waves" | "jitter";
+  source: "squid" | "peers";
+  /** Artifact bytes each group's tier-2 Squid sent during the rollout, and the artifact's size. */
+  squidEgressPerGroup: number[];
+  artifactBytes: number;
+  /** Compressed bytes nodes got from peers, as the server recorded them. */
+  bytesFromPeers: number;
   measuredSeconds: number;
   plannerSeconds: number;
   ratio: number;
@@ -23,6 +29,7 @@ type RolloutAnswer = {
   createdAt: string;
   finishedAt: string | null;
   counts: Record<string, number>;
+  bytesFromPeers: number;
   model: { totalSeconds: number | null };
   hypervisors: { name: string; state: string; error: string | null }[];
 };
@@ -30,14 +37,17 @@ type RolloutAnswer = {
 export async function measureRollout(
   testbed: Testbed,
   imageName: string,
-  options: { strategy: "waves" | "jitter"; jitterSeconds?: number; timeoutSeconds: number },
+  options: { strategy: "waves" | "jitter"; source?: "squid" | "peers"; jitterSeconds?: number; timeoutSeconds: number },
 ): Promise<RolloutRun> {
   const image = await testbed.api.imageByName(imageName);
   if (!image) throw new Error(`image ${imageName} not found`);
   await testbed.api.publish(image.id);
+  const source = options.source ?? "squid";
+  const egressBefore = testbed.squidEgressBytes();
   const body = {
     imageId: image.id,
     strategy: options.strategy,
+    source,
     ...(options.jitterSeconds ? { jitterSeconds: options.jitterSeconds } : {}),
   };
   const { rollout: created } = await testbed.api.call<{ rollout: RolloutAnswer }>("POST", "/api/rollouts", body);
@@ -62,8 +72,19 @@ export async function measureRollout(
   const expected = await sha256(path.join(testbed.imageDir, imageName));
   let verifiedNodes = 0;
   for (const agent of testbed.agents) if (await holdsExactly(agent.cacheDir, expected, image.size)) verifiedNodes += 1;
+  // Squid logs a transfer when it ends, a moment after the client has its last byte.
+  await sleep(1000);
+  const egressAfter = testbed.squidEgressBytes();
+  const { image: published } = await testbed.api.call<{ image: { artifact: { compressedSize: number } } }>(
+    "GET",
+    `/api/images/${image.id}`,
+  );
   return {
     strategy: options.strategy,
+    source,
+    squidEgressPerGroup: egressAfter.map((bytes, group) => bytes - egressBefore[group]),
+    artifactBytes: published.artifact.compressedSize,
+    bytesFromPeers: rollout.bytesFromPeers,
     measuredSeconds,
     plannerSeconds,
     ratio: measuredSeconds / plannerSeconds,

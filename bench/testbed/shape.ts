@@ -32,6 +32,7 @@ export function imageMiBFor(shape: Omit<TestbedShape, "imageMiB">, seconds: numb
 export const CORE_ADDRESS = "10.199.0.1";
 export const SERVER_PORT = 8080;
 export const SQUID_PORT = 3128;
+export const PEER_PORT = 9494;
 
 export function uplink(group: number): { core: string; group: string } {
   return { core: `10.200.${group}.1`, group: `10.200.${group}.2` };

@@ -16,6 +16,7 @@ export async function registerHypervisor(
     online: true,
     version: hello.version,
     cacheDir: hello.cacheDir,
+    peerUrl: hello.peerUrl ?? null,
     freeBytes: BigInt(Math.floor(hello.freeBytes)),
     proxies: hello.proxies,
     lastSeenAt: new Date(),

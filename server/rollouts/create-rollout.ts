@@ -12,6 +12,8 @@ export type CreateRolloutOptions = {
   hypervisors?: string[];
   groups?: string[];
   strategy?: "waves" | "jitter";
+  /** "peers": the peer tier (first nodes of a group through its Squid, the rest from holders). */
+  source?: "squid" | "peers";
   jitterSeconds?: number;
   perProxyConcurrency?: number;
   maxAttempts?: number;
@@ -58,6 +60,7 @@ export async function createRollout(
       imageId: image.id,
       state: RolloutState.running,
       strategy: options.strategy ?? "waves",
+      source: options.source ?? "squid",
       jitterMs: Math.round((options.jitterSeconds ?? 0) * 1000),
       perProxyConcurrency: options.perProxyConcurrency ?? 25,
       maxAttempts: options.maxAttempts ?? 3,

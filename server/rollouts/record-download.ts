@@ -52,6 +52,7 @@ async function recordFailure(context: RecordContext, hypervisor: string, result:
   logFinished(context, hypervisor, result);
   // Only the attempt in flight: a failure re-sent after it was applied must not count twice.
   if (target?.state === TargetState.downloading) {
+    await excludeLyingPeers(context, result);
     await failOrRetry(context, target, target.rollout, error, BigInt(result.bytes), size);
     context.events.publish("targetsChanged", {});
     return true;
@@ -193,6 +194,14 @@ async function writeSuccesses(context: RecordContext, successes: Success[]): Pro
     });
     if (count > 0) finishedRollouts.add(group.rolloutId);
   }
+  for (const { hypervisor, result } of successes) {
+    const fromPeers = peerBytesOf(result);
+    if (fromPeers === 0) continue;
+    await context.db.rolloutTarget.updateMany({
+      where: { rolloutId: result.rolloutId, hypervisorName: hypervisor },
+      data: { peerBytes: BigInt(fromPeers) },
+    });
+  }
   for (const rolloutId of finishedRollouts) await finishRolloutIfDone(context, rolloutId);
   for (const { hypervisor, result } of successes) logFinished(context, hypervisor, result);
   context.events.publish("targetsChanged", {});
@@ -202,5 +211,32 @@ function logFinished(context: RecordContext, hypervisor: string, result: Downloa
   context.log.info(
     { hypervisor, rolloutId: result.rolloutId, ok: result.ok, seconds: result.seconds, error: result.error },
     "download finished",
+  );
+}
+
+/** Errors that mean the bytes were bad (not the network): whoever served them is not trusted again. */
+const BAD_BYTES = new Set(["HASH_MISMATCH", "DECOMPRESS_FAILED", "SIZE_MISMATCH", "INVALID_IMAGE"]);
+
+function peerBytesOf(result: DownloadFinished): number {
+  return (result.sources ?? []).filter((entry) => entry.source.startsWith("peer:")).reduce((sum, entry) => sum + entry.bytes, 0);
+}
+
+/**
+ * Bytes that failed verification came (in part) from peers: the peer tier stops choosing them for
+ * this rollout (the node's retry goes to another holder or its Squid, with a fresh copy).
+ */
+async function excludeLyingPeers(context: RecordContext, result: DownloadFinished): Promise<void> {
+  if (!result.error || !BAD_BYTES.has(result.error.code)) return;
+  const peers = (result.sources ?? [])
+    .filter((entry) => entry.source.startsWith("peer:") && entry.bytes > 0)
+    .map((entry) => entry.source.slice(5));
+  if (peers.length === 0) return;
+  const rollout = await context.db.rollout.findUnique({ where: { id: result.rolloutId }, select: { excludedPeers: true } });
+  const added = peers.filter((peer) => !rollout?.excludedPeers.includes(peer));
+  if (!rollout || added.length === 0) return;
+  await context.db.rollout.update({ where: { id: result.rolloutId }, data: { excludedPeers: { push: added } } });
+  context.log.warn(
+    { rolloutId: result.rolloutId, peers: added, error: result.error.code },
+    "peers served bytes that failed verification: excluded from this rollout",
   );
 }

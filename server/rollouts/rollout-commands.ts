@@ -7,7 +7,8 @@ import { AppError } from "../errors.ts";
 import { selectorIncludes } from "./create-rollout.ts";
 import { setCell } from "./set-cell.ts";
 import { toRolloutView, type RolloutView } from "./rollout-views.ts";
-import { modelRolloutSeconds } from "./rollout-model.ts";
+import { modelPeerRolloutSeconds, modelRolloutSeconds } from "./rollout-model.ts";
+import { PEER_FANOUT, PEER_SEEDS_PER_GROUP } from "./peer-wave.ts";
 import { markOnDisk } from "./reconcile-targets.ts";
 
 export async function getRollout(context: Pick<AppContext, "db">, id: string): Promise<RolloutView & { model: RolloutModelView }> {
@@ -60,14 +61,17 @@ async function modelFor(
     imageBytes,
     artifactBytes,
     proxies: proxies.length,
-    totalSeconds: modelRolloutSeconds({
-      artifactBytes,
-      nodes: total,
-      proxyBandwidthBps: proxies,
-      nodeBandwidthBps: nodeBps,
-      strategy: view.strategy === "jitter" ? "jitter" : "waves",
-      jitterSeconds,
-    }),
+    totalSeconds:
+      view.source === "peers"
+        ? peerModel(artifactBytes, total, proxies, nodeBps)
+        : modelRolloutSeconds({
+            artifactBytes,
+            nodes: total,
+            proxyBandwidthBps: proxies,
+            nodeBandwidthBps: nodeBps,
+            strategy: view.strategy === "jitter" ? "jitter" : "waves",
+            jitterSeconds,
+          }),
     etaSeconds: modelRolloutSeconds({ artifactBytes, nodes: remaining, proxyBandwidthBps: proxies, nodeBandwidthBps: nodeBps }),
   };
 }
@@ -202,4 +206,21 @@ export async function catchUpHypervisor(context: CommandContext, hello: Pick<Age
     await setCell(context, hello.name, image.id, { state: CellState.pending, bytes: 0n, error: null }, size);
   }
   context.events.publish("targetsChanged", {});
+}
+
+/** The peer tier's time: nodes spread evenly over the groups' proxies (the model has no per-group counts). */
+function peerModel(artifactBytes: number, nodes: number, proxies: number[], nodeBps: number): number | null {
+  if (proxies.length === 0) return null;
+  const perGroup = Array.from(
+    { length: proxies.length },
+    (_, index) => Math.floor(nodes / proxies.length) + (index < nodes % proxies.length ? 1 : 0),
+  );
+  return modelPeerRolloutSeconds({
+    artifactBytes,
+    groupNodes: perGroup,
+    proxyBandwidthBps: Math.min(...proxies),
+    nodeBandwidthBps: nodeBps,
+    seeds: PEER_SEEDS_PER_GROUP,
+    fanout: PEER_FANOUT,
+  });
 }

@@ -10,6 +10,7 @@ import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { failOrRetry } from "./target-retry.ts";
 import { holdersOf, markOnDisk, reconcileStaleTargets } from "./reconcile-targets.ts";
 import { hasStalled, isDue, planWave } from "./plan-wave.ts";
+import { planPeerWave } from "./peer-wave.ts";
 
 const TICK_MS = 1000;
 /** A tick reads every open target; under a storm of pokes (1300 agents reconnecting) ticks
@@ -179,10 +180,13 @@ export class RolloutScheduler {
       proxy: proxyKey(effectiveProxies(hypervisor, groups)),
       lastError: lastErrors.get(hypervisor.name) ?? null,
     }));
-    const requests = planWave(rollout, candidates, {
-      warm: new Set(warmed.map((row) => row.proxy!)),
-      downloading: new Map(downloading.map((row) => [row.proxy!, row._count._all])),
-    });
+    const requests =
+      rollout.source === "peers"
+        ? await planPeerWave(this.context, rollout, candidates)
+        : planWave(rollout, candidates, {
+            warm: new Set(warmed.map((row) => row.proxy!)),
+            downloading: new Map(downloading.map((row) => [row.proxy!, row._count._all])),
+          });
     const chunks = Array.from({ length: Math.ceil(requests.length / DISPATCH_CHUNK) }, (_, i) =>
       requests.slice(i * DISPATCH_CHUNK, (i + 1) * DISPATCH_CHUNK),
     );
