@@ -18,7 +18,7 @@ if (unavailable && !isCi) console.warn(`skipping the testbed: ${unavailable} (un
 const skip = (Boolean(unavailable) && !isCi) || shouldSkipSquidTests("testbed");
 
 const SHAPE = { groups: 2, agentsPerGroup: 6, tier2Mbps: 40, nodeMbps: 100, imageMiB: 8 };
-const images = ["waves", "jitter"].map((strategy) => ({ name: `testbed-${strategy}.raw`, bytes: SHAPE.imageMiB * 2 ** 20 }));
+const images = ["waves", "jitter", "peers"].map((strategy) => ({ name: `testbed-${strategy}.raw`, bytes: SHAPE.imageMiB * 2 ** 20 }));
 
 describe.skipIf(skip)("testbed: 2 groups × 6 agents behind 40 Mbit/s Squids", () => {
   let testbed: Testbed;
@@ -34,6 +34,7 @@ describe.skipIf(skip)("testbed: 2 groups × 6 agents behind 40 Mbit/s Squids", (
     for (const child of processes) expect(child.exitCode !== null || child.signalCode !== null || child.killed).toBe(true);
   });
 
+  const squidOnlySeconds: number[] = [];
   for (const strategy of ["waves", "jitter"] as const) {
     it(`${strategy}: the planner's time holds on real links and every node is verified`, async () => {
       const run = await measureRollout(testbed, `testbed-${strategy}.raw`, {
@@ -47,8 +48,22 @@ describe.skipIf(skip)("testbed: 2 groups × 6 agents behind 40 Mbit/s Squids", (
       expect(run.verifiedNodes).toBe(SHAPE.groups * SHAPE.agentsPerGroup);
       expect(run.ratio).toBeGreaterThanOrEqual(0.8);
       expect(run.ratio).toBeLessThanOrEqual(1.25);
+      if (strategy === "waves") squidOnlySeconds.push(run.measuredSeconds);
     }, 300_000);
   }
+
+  it("peers: faster than Squid-only, at most 2 artifacts out of each group's Squid, every node verified", async () => {
+    const run = await measureRollout(testbed, "testbed-peers.raw", { strategy: "waves", source: "peers", timeoutSeconds: 240 });
+    const copies = run.squidEgressPerGroup.map((bytes) => bytes / run.artifactBytes);
+    console.log(
+      `testbed peers: measured ${run.measuredSeconds.toFixed(1)} s (Squid-only ${squidOnlySeconds[0]?.toFixed(1)} s), Squid egress ${copies.map((n) => n.toFixed(2)).join(" / ")} artifacts`,
+    );
+    expect(run.verifiedNodes).toBe(SHAPE.groups * SHAPE.agentsPerGroup);
+    expect(squidOnlySeconds).toHaveLength(1);
+    expect(run.measuredSeconds).toBeLessThan(squidOnlySeconds[0]);
+    for (const copiesOfGroup of copies) expect(copiesOfGroup).toBeLessThanOrEqual(2);
+    expect(run.bytesFromPeers).toBeGreaterThan(0);
+  }, 300_000);
 });
 
 describe.skipIf(skip)("testbed interrupted", () => {

@@ -31,6 +31,13 @@ export async function planPeerWave(
   ]);
   const uploads = new Map<string, number>();
   const squidStarted = new Map<string, number>();
+  const inFlight = new Map<string, number>();
+  const downloading = await db.rolloutTarget.groupBy({
+    by: ["proxy"],
+    where: { rolloutId: rollout.id, state: TargetState.downloading },
+    _count: { _all: true },
+  });
+  for (const row of downloading) if (row.proxy) inFlight.set(row.proxy, row._count._all);
   for (const row of started) {
     if (row.source === "squid" && row.proxy) squidStarted.set(row.proxy, (squidStarted.get(row.proxy) ?? 0) + row._count._all);
   }
@@ -64,6 +71,8 @@ export async function planPeerWave(
     const lastErrors = new Map(group.map((candidate) => [candidate.hypervisor, candidate.lastError]));
     const plan = planPeerSources({
       pending: group.map((candidate) => candidate.hypervisor),
+      retries: new Set(group.filter((candidate) => candidate.lastError !== null).map((candidate) => candidate.hypervisor)),
+      inFlight: inFlight.get(proxy) ?? 0,
       squidStarted: squidStarted.get(proxy) ?? 0,
       seeds: PEER_SEEDS_PER_GROUP,
       holders: holdersByProxy.get(proxy) ?? [],

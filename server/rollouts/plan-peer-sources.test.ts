@@ -10,7 +10,7 @@ describe("peer distribution tree", () => {
   });
 
   it("never sends more than `seeds` nodes to the Squid in the whole rollout", () => {
-    expect(planPeerSources({ ...base, seeds: 2, squidStarted: 2, pending: ["c"] })).toEqual([]);
+    expect(planPeerSources({ ...base, seeds: 2, squidStarted: 2, inFlight: 2, pending: ["c"] })).toEqual([]);
   });
 
   it("gives each holder at most `fanout` downloads, least busy first, with fallbacks", () => {
@@ -22,6 +22,22 @@ describe("peer distribution tree", () => {
     ]);
     const first = plan[0];
     expect(first.source === "peers" && first.peers.map((peer) => peer.name)).toEqual(["h2", "h1"]);
+  });
+
+  it("sends retries to the Squid, and everyone when no holder can come", () => {
+    const plan = planPeerSources({ ...base, squidStarted: 1, holders: [holder("h1")], retries: new Set(["b"]), pending: ["a", "b"] });
+    expect(plan.map((step) => `${step.name}:${step.source}`)).toEqual(["a:peers", "b:squid"]);
+    const stranded = planPeerSources({
+      ...base,
+      squidStarted: 1,
+      holders: [holder("liar")],
+      excluded: new Set(["liar"]),
+      inFlight: 0,
+      pending: ["c"],
+    });
+    expect(stranded).toEqual([{ name: "c", source: "squid" }]);
+    const waiting = planPeerSources({ ...base, squidStarted: 1, holders: [], inFlight: 1, pending: ["c"] });
+    expect(waiting).toEqual([]);
   });
 
   it("leaves out holders that failed a node", () => {

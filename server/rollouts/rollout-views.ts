@@ -10,6 +10,8 @@ export type RolloutView = {
   source: string;
   /** Compressed bytes nodes got from peers: what the Squids did not have to send. */
   bytesFromPeers: number;
+  /** Peers that served bytes that failed verification: no longer chosen in this rollout. */
+  excludedPeers: string[];
   perProxyConcurrency: number;
   createdAt: string;
   finishedAt: string | null;
@@ -50,6 +52,7 @@ export function toRolloutView(rollout: Rollout & { targets: RolloutTarget[] }): 
     strategy: rollout.strategy,
     source: rollout.source,
     bytesFromPeers,
+    excludedPeers: rollout.excludedPeers,
     perProxyConcurrency: rollout.perProxyConcurrency,
     createdAt: rollout.createdAt.toISOString(),
     finishedAt: rollout.finishedAt?.toISOString() ?? null,
