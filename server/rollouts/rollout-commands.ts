@@ -36,6 +36,9 @@ export type RolloutModelView = {
   proxies: number;
   etaSeconds: number | null;
   totalSeconds: number | null;
+  /** The planner for both sources, whichever this rollout uses: Squid only, and the peer tier. */
+  squidSeconds: number | null;
+  peerSeconds: number | null;
 };
 
 /** The seed's model with the bandwidths the operator entered per group (tier 2) and node. */
@@ -57,21 +60,22 @@ async function modelFor(
   const nodeBps = ((nodeSetting?.value as number | undefined) ?? 1000) * 1e6;
   const total = Object.values(view.counts).reduce((a, b) => a + b, 0) - view.counts.cancelled;
   const remaining = view.counts.pending + view.counts.downloading;
+  const squidSeconds = modelRolloutSeconds({
+    artifactBytes,
+    nodes: total,
+    proxyBandwidthBps: proxies,
+    nodeBandwidthBps: nodeBps,
+    strategy: view.strategy === "jitter" ? "jitter" : "waves",
+    jitterSeconds,
+  });
+  const peerSeconds = peerModel(artifactBytes, total, proxies, nodeBps);
   return {
     imageBytes,
     artifactBytes,
     proxies: proxies.length,
-    totalSeconds:
-      view.source === "peers"
-        ? peerModel(artifactBytes, total, proxies, nodeBps)
-        : modelRolloutSeconds({
-            artifactBytes,
-            nodes: total,
-            proxyBandwidthBps: proxies,
-            nodeBandwidthBps: nodeBps,
-            strategy: view.strategy === "jitter" ? "jitter" : "waves",
-            jitterSeconds,
-          }),
+    squidSeconds,
+    peerSeconds,
+    totalSeconds: view.source === "peers" ? peerSeconds : squidSeconds,
     etaSeconds: modelRolloutSeconds({ artifactBytes, nodes: remaining, proxyBandwidthBps: proxies, nodeBandwidthBps: nodeBps }),
   };
 }
