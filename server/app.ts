@@ -29,6 +29,7 @@ import { AgentHub } from "./realtime/agent-hub.ts";
 import { UiHub } from "./realtime/ui-hub.ts";
 import { ProgressBuffer } from "./rollouts/progress-buffer.ts";
 import { RolloutScheduler } from "./rollouts/rollout-scheduler.ts";
+import { Leadership } from "./cluster/leadership.ts";
 import { loadSecrets } from "./secrets.ts";
 import { secureDataDir } from "./secure-data-dir.ts";
 import { shutdownStep } from "./shutdown-step.ts";
@@ -121,7 +122,20 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   );
   await resumeInterruptedPublishes(context);
   context.progress.start();
-  scheduler.start();
+  // Only the leader schedules: with several servers on one Postgres, exactly one at a time.
+  const leadership = new Leadership({
+    databaseUrl: env.DATABASE_URL ?? null,
+    log,
+    onGain: () => {
+      context.health.isLeader = true;
+      scheduler.start();
+    },
+    onLose: async () => {
+      context.health.isLeader = false;
+      await scheduler.stop();
+    },
+  });
+  await leadership.start();
   const auditPruning = await startAuditPruning(context, env.PRECACHE_AUDIT_RETENTION_DAYS);
   const resync = setInterval(
     () => void syncImages(context).catch((error: Error) => log.warn({ error: error.message }, "image sync failed")),
@@ -160,7 +174,7 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
       databaseWatch.stop();
       auditPruning.stop();
       await shutdownStep(log, "local agent", async () => localAgent?.stop());
-      await shutdownStep(log, "scheduler", () => scheduler.stop());
+      await shutdownStep(log, "scheduler", () => leadership.stop());
       await shutdownStep(log, "progress flush", () => context.progress.stop());
       context.agents.close();
       ui.close();
