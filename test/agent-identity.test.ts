@@ -4,7 +4,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { credentialFile, defaultStateDir } from "../agent/credential-store.ts";
 import type { PrecacheAgent } from "../agent/precache-agent.ts";
@@ -109,11 +108,11 @@ for (const backend of backends) {
 
     it("the enrolment token (or a guessed credential) cannot take over an enrolled name; the real node stays connected", async () => {
       const real = await start("hv-real");
-      const socketBefore = (real as unknown as { socket: { id: string } }).socket.id;
+      const socketBefore = real.socket()?.id;
       expect(await refusalOf(server.url, { name: "hv-real", token: AGENT_TOKEN })).toBe("BAD_CREDENTIAL");
       expect(await refusalOf(server.url, { name: "hv-real", credential: "guessed" })).toBe("BAD_CREDENTIAL");
       expect(server.context.agents.isOnline("hv-real")).toBe(true);
-      expect((real as unknown as { socket: { id: string } }).socket.id).toBe(socketBefore);
+      expect(real.socket()?.id).toBe(socketBefore);
     });
 
     it("a stolen-token client cannot forge results for a target not dispatched to it; the real node keeps receiving commands", async () => {
@@ -213,7 +212,7 @@ for (const backend of backends) {
       // It keeps trying (the agent's backoff starts at 100 ms here), and keeps being refused:
       // audited once, not once per attempt.
       let attempts = 0;
-      (agent as unknown as { socket: Socket }).socket.on("connect_error", () => void (attempts += 1));
+      agent.socket()!.on("connect_error", () => void (attempts += 1));
       await waitFor("several refused attempts", () => (attempts >= 4 ? true : undefined), 15_000);
       expect(agent.state).not.toBe("ready");
       expect((await hypervisor(server, "hv-revoked")).online).toBe(false);
