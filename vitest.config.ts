@@ -21,6 +21,8 @@ export default defineConfig({
     pool: "forks",
     fileParallelism: true,
     maxWorkers: 2,
+    // expect.poll waits on real servers and agents here, not on microtasks: 30 s like waitFor.
+    expect: { poll: { timeout: 30_000, interval: 100 } },
     projects: [
       { extends: true, test: { name: "unit", include: BESIDE_THE_CODE, exclude: OPEN_A_DATABASE } },
       { extends: true, test: { name: "integration", include: ["test/**/*.test.ts", ...OPEN_A_DATABASE] } },

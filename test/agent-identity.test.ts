@@ -82,11 +82,12 @@ for (const backend of backends) {
       const port = new URL(server.url).port;
       await server.close();
       server = await startTestServer({ ...vars, PRECACHE_DATA_DIR: dataDir, PORT: port, PRECACHE_AGENT_TOKEN: "a-new-enrolment-token" });
-      await waitFor(
-        "hv-enrol back online with its credential",
-        async () => ((await hypervisor(server, "hv-enrol"))?.online ? true : undefined),
-        20_000,
-      );
+      await expect
+        .poll(async () => (await hypervisor(server, "hv-enrol"))?.online, {
+          message: "hv-enrol back online with its credential",
+          timeout: 20_000,
+        })
+        .toBe(true);
       expect(storedCredential(agent)).toBe(secret);
       expect(await agentView(server, "hv-enrol")).toMatchObject({
         name: "hv-enrol",
@@ -161,7 +162,9 @@ for (const backend of backends) {
       await raw.hello("hv-ghost");
       expect((await hypervisor(server, "hv-leaves")).online).toBe(true);
       raw.close();
-      await waitFor("hv-leaves offline", async () => ((await hypervisor(server, "hv-leaves")).online ? undefined : true), 2000);
+      await expect
+        .poll(async () => (await hypervisor(server, "hv-leaves")).online, { message: "hv-leaves offline", timeout: 2000 })
+        .toBe(false);
       expect(server.context.agents.onlineNames().filter((name) => name === "hv-leaves" || name === "hv-ghost")).toEqual([]);
       expect((await hypervisor(server, "hv-ghost"))?.online ?? false).toBe(false);
     });
@@ -213,7 +216,7 @@ for (const backend of backends) {
       // audited once, not once per attempt.
       let attempts = 0;
       agent.socket()!.on("connect_error", () => void (attempts += 1));
-      await waitFor("several refused attempts", () => (attempts >= 4 ? true : undefined), 15_000);
+      await expect.poll(() => attempts, { message: "several refused attempts", timeout: 15_000 }).toBeGreaterThanOrEqual(4);
       expect(agent.state).not.toBe("ready");
       expect((await hypervisor(server, "hv-revoked")).online).toBe(false);
       const refused = await server.context.db.auditEvent.findMany({ where: { action: "agent.refused", target: "hv-revoked" } });
@@ -222,7 +225,7 @@ for (const backend of backends) {
       expect(await server.context.db.auditEvent.count({ where: { action: "agent.revoke", target: "hv-revoked", outcome: "ok" } })).toBe(1);
 
       expect((await server.api("POST", "/api/agents/hv-revoked/reset")).status).toBe(200);
-      await waitFor("hv-revoked enrolled again", async () => (agent.state === "ready" ? true : undefined), 20_000);
+      await expect.poll(() => agent.state, { message: "hv-revoked enrolled again", timeout: 20_000 }).toBe("ready");
       expect(storedCredential(agent)).not.toBe(before);
       expect(await agentView(server, "hv-revoked")).toMatchObject({ revoked: false, online: true });
       expect(await server.context.db.auditEvent.count({ where: { action: "agent.enrol", target: "hv-revoked" } })).toBe(2);
