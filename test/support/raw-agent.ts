@@ -34,11 +34,14 @@ export function connectRawAgent(serverUrl: string, auth: unknown, options: { ca?
   });
 }
 
-export type RawNode = RawAgent & { commands: { rolloutId: string; imageId: string }[] };
+export type RawNode = RawAgent & {
+  commands: { rolloutId: string; imageId: string }[] /** Issued at enrolment: to connect again. */;
+  credential: string;
+};
 
 /** An enrolled raw node (hello accepted) that accepts every precache command and reports nothing by itself. */
-export async function connectRawNode(serverUrl: string, name: string): Promise<RawNode> {
-  const raw = await connectRawAgent(serverUrl, { name, token: AGENT_TOKEN });
+export async function connectRawNode(serverUrl: string, name: string, credential?: string): Promise<RawNode> {
+  const raw = await connectRawAgent(serverUrl, credential ? { name, credential } : { name, token: AGENT_TOKEN });
   const commands: { rolloutId: string; imageId: string }[] = [];
   raw.socket.on("image:precache", (command, ack) => {
     commands.push(command);
@@ -46,7 +49,7 @@ export async function connectRawNode(serverUrl: string, name: string): Promise<R
   });
   const hello = await raw.hello(name);
   if (!hello.ok) throw new Error(`hello refused: ${hello.error.code}: ${hello.error.message}`);
-  return Object.assign(raw, { commands });
+  return Object.assign(raw, { commands, credential: hello.data.credential ?? credential ?? "" });
 }
 
 export function helloPayload(name: string, extra: Record<string, unknown> = {}) {
