@@ -115,6 +115,8 @@ export class ConnectionManager {
   }
 
   private async sendHello(): Promise<void> {
+    // socket.io may reconnect while stop() drains downloads: a stopping agent takes no commands.
+    if (this.connection.is(AgentState.stopping, AgentState.stopped)) return;
     if (!this.connection.transition(AgentState.handshaking)) return;
     const hello = await this.hooks.hello();
     this.socket
