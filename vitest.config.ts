@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 
-const BESIDE_THE_CODE = ["agent/**/*.test.ts", "server/**/*.test.ts", "protocol/**/*.test.ts", "lib/**/*.test.ts"];
+const BESIDE_THE_CODE = ["agent/**/*.test.ts", "server/**/*.test.ts", "protocol/**/*.test.ts", "shared/**/*.test.ts", "lib/**/*.test.ts"];
 // Tests beside the code that open a database (PGlite, some Postgres too): seconds each to migrate,
 // so they run with the integration tests, not in the fast `unit` project. List new ones here.
 const OPEN_A_DATABASE = [

@@ -6,7 +6,7 @@ import type { Ack } from "../protocol/events.ts";
 import { backoffDelay, INVENTORY_BACKOFF } from "./connection/backoff.ts";
 import type { AgentSocket } from "./connection/connection-manager.ts";
 import { AgentState, type ConnectionState } from "./connection/connection-state.ts";
-import { freeBytes } from "./download/free-space.ts";
+import { freeBytes } from "../shared/files.ts";
 import { scanCache } from "./inventory.ts";
 
 const INVENTORY_ACK_MS = 30_000;

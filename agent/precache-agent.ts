@@ -3,6 +3,7 @@
 // are handlers registered by event name (connection/command-registry.ts), refused before hello.
 import fs from "node:fs";
 import { isIP } from "node:net";
+import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pino, { type Logger } from "pino";
 import {
@@ -23,7 +24,7 @@ import { CommandRegistry } from "./connection/command-registry.ts";
 import { type AgentSocket, ConnectionManager } from "./connection/connection-manager.ts";
 import { AgentState, ConnectionState } from "./connection/connection-state.ts";
 import { defaultStateDir, prepareStateDir, readCredentialSync } from "./credential-store.ts";
-import { freeBytes } from "./download/free-space.ts";
+import { freeBytes } from "../shared/files.ts";
 import { abortImage } from "./handlers/abort-image.ts";
 import type { AgentContext, RunningDownload } from "./handlers/agent-context.ts";
 import { deleteImage } from "./handlers/delete-image.ts";
@@ -31,6 +32,7 @@ import { precacheImage } from "./handlers/precache-image.ts";
 import { removeStaleParts, scanCache } from "./inventory.ts";
 import { InventoryReporter } from "./inventory-reporter.ts";
 import { touchPinned } from "./keep-fresh.ts";
+import { PeerTier } from "./peer/peer-tier.ts";
 import { DEFAULT_OUTBOX_TIMING, outboxFile, ResultOutbox, type OutboxTiming } from "./result-outbox.ts";
 
 export { AgentState } from "./connection/connection-state.ts";
@@ -45,6 +47,7 @@ export class PrecacheAgent implements AgentContext {
   readonly config: AgentConfig;
   readonly log: Logger;
   readonly downloads = new Map<string, RunningDownload>();
+  peer: PeerTier | null = null;
   private readonly connection: ConnectionState;
   private readonly commands: CommandRegistry;
   private link: ConnectionManager | null = null;
@@ -88,6 +91,8 @@ export class PrecacheAgent implements AgentContext {
       this.outboxTiming,
     );
     await this.outbox.load();
+    if (this.config.peer)
+      this.peer = await PeerTier.start({ ...this.config.peer, spoolDir: path.join(this.stateDir(), "peer-spool") }, this.log);
     const ca = this.config.caFile ? await fs.promises.readFile(this.config.caFile, "utf8") : undefined;
     this.warnIfCleartext();
     const link = new ConnectionManager(
@@ -151,6 +156,7 @@ export class PrecacheAgent implements AgentContext {
       this.log.warn({ images: [...this.downloads.keys()] }, "downloads still finishing after abort; stopping anyway");
     // Results still unacknowledged stay in the state dir for the next start.
     this.outbox?.stop();
+    await this.peer?.close();
     this.link?.close();
     this.link = null;
     this.connection.transition(AgentState.stopped);
@@ -235,6 +241,7 @@ export class PrecacheAgent implements AgentContext {
       freeBytes: free,
       proxies: this.config.proxies,
       ...(this.config.group ? { group: this.config.group } : {}),
+      ...(this.peer ? { peerUrl: this.peer.url } : {}),
       inventory,
       active,
     };

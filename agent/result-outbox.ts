@@ -7,7 +7,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { downloadFinished, type Ack, type DownloadFinished, type DownloadFinishedResult } from "../protocol/events.ts";
-import { fsyncPath } from "./download/fsync-path.ts";
+import { fsyncPath } from "../shared/files.ts";
 
 export type OutboxTiming = { ackTimeoutMs: number; firstRetryMs: number; maxRetryMs: number };
 /** Capped at 10 s so a result lands within seconds of a database coming back. */

@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
+import { formatBytes } from "../lib/api.ts";
 
 type Artifact = {
   state: string;
@@ -90,7 +91,7 @@ function report(image: Image, artifact: Artifact, reused: boolean, begin?: numbe
   const ratio = artifact.compressedSize && artifact.sourceSize ? (artifact.sourceSize / artifact.compressedSize).toFixed(2) : "?";
   const took = begin ? ` in ${((Date.now() - begin) / 1000).toFixed(1)} s` : "";
   console.log(
-    `${image.name} (${image.id}): ${reused ? "already published" : `published${took}`}, gzip -${artifact.level}, ${artifact.sourceSize} → ${artifact.compressedSize} bytes (${ratio}:1)`,
+    `${image.name} (${image.id}): ${reused ? "already published" : `published${took}`}, gzip -${artifact.level}, ${formatBytes(artifact.sourceSize)} → ${formatBytes(artifact.compressedSize)} (${ratio}:1)`,
   );
   console.log(`artifact: ${artifact.url}`);
 }

@@ -60,11 +60,13 @@ describe("UI hub: merged, batched deltas", () => {
       totalBytes: 1000,
       error: null,
     });
-    for (let bytes = 0; bytes < 1000; bytes += 10) server.context.ui.cellChanged("hv-batch-a", cell(bytes, "downloading"));
-    server.context.ui.cellChanged("hv-batch-a", cell(1000, "cached"));
-    server.context.ui.cellChanged("hv-batch-b", cell(40, "downloading"));
-    server.context.ui.rolloutChanged("rollout-batch", "running");
-    server.context.ui.rolloutChanged("rollout-batch", "done");
+    const { events } = server.context;
+    for (let bytes = 0; bytes < 1000; bytes += 10)
+      events.publish("cellChanged", { hypervisor: "hv-batch-a", cell: cell(bytes, "downloading") });
+    events.publish("cellChanged", { hypervisor: "hv-batch-a", cell: cell(1000, "cached") });
+    events.publish("cellChanged", { hypervisor: "hv-batch-b", cell: cell(40, "downloading") });
+    events.publish("rolloutChanged", { rolloutId: "rollout-batch", state: "paused" });
+    events.publish("rolloutChanged", { rolloutId: "rollout-batch", state: "cancelled" });
 
     const ours = () => deltas.filter((delta) => delta.cells.some((c) => c.hypervisor.startsWith("hv-batch-")));
     await expect.poll(() => ours().length, { timeout: 5000 }).toBe(1);
@@ -75,6 +77,6 @@ describe("UI hub: merged, batched deltas", () => {
       { hypervisor: "hv-batch-a", ...cell(1000, "cached") },
       { hypervisor: "hv-batch-b", ...cell(40, "downloading") },
     ]);
-    expect(delta.rollouts).toEqual([{ id: "rollout-batch", state: "done" }]);
+    expect(delta.rollouts).toEqual([{ id: "rollout-batch", state: "cancelled" }]);
   });
 });

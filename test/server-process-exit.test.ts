@@ -17,7 +17,7 @@ describe("waiting on a server process", () => {
     const started = Date.now();
     const waited = waitFor("an answer from a crashed server", async () => (await server.api("GET", "/api/images")).body, 20_000);
     await expect(waited).rejects.toBeInstanceOf(StopWaiting);
-    await expect(waited).rejects.toThrow(/server process exited \(SIGKILL\):\n[^]*\(started\) http:\/\/127\.0\.0\.1:/);
+    await expect(waited).rejects.toThrow(/server process exited \(SIGKILL\):\n[\s\S]*\(started\) http:\/\/127\.0\.0\.1:/);
     expect(Date.now() - started).toBeLessThan(5000);
 
     await server.restart();

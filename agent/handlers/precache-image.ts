@@ -24,6 +24,7 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
 
   async function run() {
     let lastReport = 0;
+    const peer = agent.peer?.download(command) ?? null;
     try {
       await startDelay(Math.floor(Math.random() * command.jitterMs), controller.signal);
       const placed = await placeImage({
@@ -40,6 +41,7 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
         forceRawImages: agent.config.forceRawImages,
         retryBudgetSeconds: command.retryBudgetSeconds,
         signal: controller.signal,
+        ...(peer ? { peers: peer.peers, onSourceBytes: peer.onSourceBytes, onCompressedChunk: peer.onCompressedChunk } : {}),
         onProgress(bytes) {
           download.bytes = bytes;
           const now = performance.now();
@@ -55,11 +57,13 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
         { imageId: command.imageId, bytes: placed.bytes, seconds: placed.seconds, convertedFrom: placed.convertedFrom },
         "image placed",
       );
-      await finish({ ok: true, bytes: placed.bytes });
+      await peer?.settle(true);
+      await finish({ ok: true, bytes: placed.bytes, ...(peer ? { sources: peer.sources() } : {}) });
     } catch (error) {
       const payload = toErrorPayload(error);
       agent.log.warn({ imageId: command.imageId, error: payload }, "precache failed");
-      await finish({ ok: false, bytes: download.bytes, error: payload });
+      await peer?.settle(false);
+      await finish({ ok: false, bytes: download.bytes, error: payload, ...(peer ? { sources: peer.sources() } : {}) });
     } finally {
       agent.downloads.delete(command.imageId);
       await agent.reportInventory();
@@ -67,7 +71,12 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
   }
 
   /** Into the outbox (stored) before the download leaves `downloads`, so a hello always lists it somewhere. */
-  async function finish(result: { ok: boolean; bytes: number; error?: { code: string; message: string } }) {
+  async function finish(result: {
+    ok: boolean;
+    bytes: number;
+    error?: { code: string; message: string };
+    sources?: { source: string; bytes: number }[];
+  }) {
     const seconds = (performance.now() - started) / 1000;
     for (const rolloutId of download.rolloutIds) {
       await agent.reportResult({ rolloutId, imageId: command.imageId, seconds, ...result });

@@ -10,7 +10,7 @@ export type CleanupResult = { name: string; ok: boolean; deleted: boolean; freed
 export type CleanupOptions = { imageId: string; hypervisors?: string[]; removeArtifact?: boolean; purgeProxies?: boolean };
 
 export async function cleanupImage(
-  context: Pick<AppContext, "db" | "agents" | "ui" | "log" | "env" | "publicUrl">,
+  context: Pick<AppContext, "db" | "agents" | "events" | "log" | "env" | "publicUrl">,
   options: CleanupOptions,
 ): Promise<{ imageId: string; freedBytes: number; hypervisors: CleanupResult[]; artifact: { removed: boolean; purges: ProxyPurge[] } }> {
   const image = await context.db.image.findUnique({ where: { id: options.imageId } });
@@ -26,7 +26,10 @@ export async function cleanupImage(
       if (!answer.ok) return { name, ok: false, deleted: false, freedBytes: 0, error: `${answer.error.code}: ${answer.error.message}` };
       const data = answer.data as ImageDeleteResult;
       await context.db.hypervisorImage.deleteMany({ where: { hypervisorName: name, imageId: image.id } });
-      context.ui.cellChanged(name, { imageId: image.id, state: CellState.absent, bytes: 0, totalBytes: null, error: null });
+      context.events.publish("cellChanged", {
+        hypervisor: name,
+        cell: { imageId: image.id, state: CellState.absent, bytes: 0, totalBytes: null, error: null },
+      });
       return { name, ok: true, deleted: data.deleted, freedBytes: data.freedBytes, error: null };
     }),
   );

@@ -28,6 +28,7 @@ const rolloutBody = z
     hypervisors: names.optional(),
     groups: z.array(groupName).min(1).max(10_000).optional(),
     strategy: z.enum(["waves", "jitter"]).optional(),
+    source: z.enum(["squid", "peers"]).optional(),
     jitterSeconds: z.number().min(0).max(3600).optional(),
     perProxyConcurrency: z.number().int().min(1).max(10_000).optional(),
     maxAttempts: z.number().int().min(1).max(20).optional(),

@@ -1,7 +1,6 @@
 // Re-reads the image source into the database. Images gone from the source stay, marked
 // "deleted", so cleanup can still find them on hypervisors.
 import type { AppContext } from "../context.ts";
-import { readCache } from "../db/read-cache.ts";
 import { isKeystoneError } from "../glance/keystone-auth.ts";
 import type { DependencyHealth, DependencyStatus } from "../health/dependency-health.ts";
 
@@ -17,7 +16,7 @@ export type SourceSyncView = {
 };
 
 export async function syncImages(
-  context: Pick<AppContext, "db" | "source" | "log" | "health">,
+  context: Pick<AppContext, "db" | "source" | "log" | "health" | "events">,
 ): Promise<{ count: number; removed: number }> {
   const images = await readSource(context);
   const seen = new Set<string>();
@@ -44,7 +43,7 @@ export async function syncImages(
     where: { id: { notIn: [...seen] }, status: { not: "deleted" } },
     data: { status: "deleted" },
   });
-  readCache(context.db).invalidate("images");
+  context.events.publish("imagesChanged", {});
   context.log.info({ source: context.source.describe(), count: images.length, removed }, "images synced");
   return { count: images.length, removed };
 }

@@ -3,7 +3,6 @@
 import { CellState, RolloutState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
-import { readCache } from "../db/read-cache.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { DEFAULT_RETRY_BUDGET_SECONDS } from "../../protocol/events.ts";
 
@@ -13,6 +12,8 @@ export type CreateRolloutOptions = {
   hypervisors?: string[];
   groups?: string[];
   strategy?: "waves" | "jitter";
+  /** "peers": the peer tier (first nodes of a group through its Squid, the rest from holders). */
+  source?: "squid" | "peers";
   jitterSeconds?: number;
   perProxyConcurrency?: number;
   maxAttempts?: number;
@@ -21,7 +22,7 @@ export type CreateRolloutOptions = {
   retryBudgetSeconds?: number;
   bandwidthMbps?: number;
 };
-type RolloutContext = Pick<AppContext, "db" | "ui" | "log" | "scheduler">;
+type RolloutContext = Pick<AppContext, "db" | "events" | "log">;
 
 export async function createRollout(
   context: RolloutContext,
@@ -59,6 +60,7 @@ export async function createRollout(
       imageId: image.id,
       state: RolloutState.running,
       strategy: options.strategy ?? "waves",
+      source: options.source ?? "squid",
       jitterMs: Math.round((options.jitterSeconds ?? 0) * 1000),
       perProxyConcurrency: options.perProxyConcurrency ?? 25,
       maxAttempts: options.maxAttempts ?? 3,
@@ -92,15 +94,17 @@ export async function createRollout(
     }),
   ]);
   for (const name of toSend)
-    context.ui.cellChanged(name, { imageId: image.id, state: CellState.pending, bytes: 0, totalBytes: size, error: null });
+    context.events.publish("cellChanged", {
+      hypervisor: name,
+      cell: { imageId: image.id, state: CellState.pending, bytes: 0, totalBytes: size, error: null },
+    });
   context.log.info(
     { rolloutId: rollout.id, imageId: image.id, targets: names.length, alreadyCached: alreadyThere.size, strategy: rollout.strategy },
     "rollout created",
   );
-  readCache(context.db).invalidate("rollouts");
-  context.ui.rolloutChanged(rollout.id, rollout.state);
+  // Published as running: subscribers start a scheduler pass and forget "no open rollouts".
+  context.events.publish("rolloutChanged", { rolloutId: rollout.id, state: rollout.state });
   await finishRolloutIfDone(context, rollout.id);
-  context.scheduler.poke();
   return { id: rollout.id, state: rollout.state, targets: names.length };
 }
 
