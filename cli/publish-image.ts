@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { setTimeout as sleep } from "node:timers/promises";
 import { formatBytes } from "../lib/api.ts";
 
 type Artifact = {
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
     drawBar(artifact, begin);
     if (artifact.state === "ready") return report(image, artifact, false, begin);
     if (artifact.state === "failed") throw new Error(`publish failed: ${artifact.error}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
   }
 }
 

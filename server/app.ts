@@ -4,6 +4,7 @@ import dns from "node:dns/promises";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { Server as SocketServer } from "socket.io";
 import { AGENT_NAMESPACE, MAX_AGENT_MESSAGE_BYTES, UI_NAMESPACE } from "../protocol/events.ts";
@@ -182,7 +183,7 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
       // half-open agent handshakes): give it a moment, then cut what is left.
       const ioClosed = new Promise<void>((resolve) => io.close(() => resolve()));
       server.closeIdleConnections();
-      await Promise.race([ioClosed, new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
+      await Promise.race([ioClosed, sleep(3000, undefined, { ref: false })]);
       server.closeAllConnections();
       await shutdownStep(log, "background tasks", () => Promise.allSettled([...context.tasks]));
       await shutdownStep(log, "database", () => database.close());

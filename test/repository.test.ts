@@ -27,7 +27,7 @@ import { RolloutScheduler } from "../server/rollouts/rollout-scheduler.ts";
 import { recordFinished, recordProgress } from "../server/rollouts/record-download.ts";
 import { cancelRollout, catchUpHypervisor, getRollout } from "../server/rollouts/rollout-commands.ts";
 import { setHypervisorGroup } from "../server/topology/topology.ts";
-import { renderMetrics } from "../server/http/metrics.ts";
+import { scrapeMetrics } from "../server/http/metrics.ts";
 import { describeEachDatabase, postgresDatabaseExists, postgresSkipReason, assertPostgres, postgresTestUrl } from "./support/databases.ts";
 import { startTestAgent } from "./support/test-agent.ts";
 
@@ -756,13 +756,13 @@ describeEachDatabase("repository", (under) => {
       const rack = uniqueName("metrics-rack");
       await enrol(context, 3, { group: rack });
       const { id } = await createRollout(context, { imageId, groups: [rack] });
-      const text = await renderMetrics(context);
+      const { text } = await scrapeMetrics(context);
       expect(text).toContain(
         `precache_rollout_targets{rollout_id="${id}",image_id="${imageId}",rollout_state="running",state="pending"} 3\n`,
       );
       expect(text).toMatch(/^# TYPE precache_rollout_targets gauge$/m);
       await cancelRollout(context, id);
-      expect(await renderMetrics(context)).not.toContain(`rollout_id="${id}"`);
+      expect((await scrapeMetrics(context)).text).not.toContain(`rollout_id="${id}"`);
     });
 
     it("an operator's group wins over the agent's, and the dashboard hears of it", async () => {

@@ -1,6 +1,7 @@
 // image:precache: accept at once, then jitter → placeImage → download:finished.
 // A second command for an image already in flight joins it instead of starting again. Only
 // artifact URLs under the base the server announced are accepted (INVALID_COMMAND otherwise).
+import { setTimeout as sleep } from "node:timers/promises";
 import { AgentError, toErrorPayload } from "../agent-error.ts";
 import { assertArtifactUrl } from "../download/artifact-url.ts";
 import { placeImage } from "../download/place-image.ts";
@@ -25,7 +26,7 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
     let lastReport = 0;
     const peer = agent.peer?.download(command) ?? null;
     try {
-      await sleep(Math.floor(Math.random() * command.jitterMs), controller.signal);
+      await startDelay(Math.floor(Math.random() * command.jitterMs), controller.signal);
       const placed = await placeImage({
         imageId: command.imageId,
         artifactUrl: command.artifactUrl,
@@ -83,13 +84,10 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(new AgentError("ABORTED", "download aborted during start delay"));
-    });
+/** The start delay spreads a fleet's requests; an abort during it ends the download before any byte. */
+async function startDelay(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0) return;
+  await sleep(ms, undefined, { signal }).catch(() => {
+    throw new AgentError("ABORTED", "download aborted during start delay");
   });
 }

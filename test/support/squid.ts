@@ -2,6 +2,7 @@
 // temp dir, listening on 127.0.0.1 only, run in the foreground as a child of the test process.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import { freePort } from "./production-server.ts";
 import net from "node:net";
 import os from "node:os";
@@ -187,6 +188,29 @@ async function launchSquid(options: SquidOptions, port: number): Promise<Running
       await end("SIGKILL");
     },
   };
+}
+
+/** A plain GET of `url` through the Squid on `port` (a proxy request: absolute URL as the path). */
+export function getThroughSquid(
+  port: number,
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const request = http.get({ host: "127.0.0.1", port, path: url, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      response.on("error", reject);
+    });
+    request.on("error", reject);
+  });
+}
+
+/** What Squid holds for `url` without asking upstream (only-if-cached): the body, or null on a miss. */
+export async function cachedBody(port: number, url: string): Promise<Buffer | null> {
+  const { status, body } = await getThroughSquid(port, url, { "cache-control": "only-if-cached" });
+  return status === 200 ? body : null;
 }
 
 /**
