@@ -7,6 +7,8 @@ const OPEN_A_DATABASE = [
   "server/agents/agent-presence.test.ts",
   "server/agents/refusal-audit.test.ts",
   "server/audit/audit-events.test.ts",
+  "server/cluster/leadership.test.ts",
+  "server/db/migrate-concurrently.test.ts",
   "server/db/read-cache.test.ts",
   "server/rollouts/dispatched-targets.test.ts",
 ];
