@@ -122,13 +122,26 @@ export class PeerServer {
         const piece = Buffer.from(buffer.subarray(0, bytesRead));
         position += bytesRead;
         this.bytesServed += bytesRead;
-        if (!response.write(piece)) await new Promise((resolve) => response.once("drain", resolve).once("close", resolve));
+        if (!response.write(piece)) await drained(response);
       }
       response.end();
     } finally {
       await handle.close();
     }
   }
+}
+
+/** Until the response can take more, or is gone (listeners removed either way: one wait per piece). */
+function drained(response: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off("drain", done);
+      response.off("close", done);
+      resolve();
+    };
+    response.on("drain", done);
+    response.on("close", done);
+  });
 }
 
 function refuse(response: http.ServerResponse, status: number, message: string): void {
