@@ -1,5 +1,6 @@
 // Agent identity as operators see it (GET /api/agents) and the reasons a connection is refused,
 // which the agent reads from its connect_error to decide what to do next.
+import type { ErrorCode } from "./errors.ts";
 
 /** Why the /agent namespace refused a connection (sent as the connect_error's `data.code`). */
 export const AgentRefusal = {
@@ -16,7 +17,7 @@ export const AgentRefusal = {
   /** Another connection already holds this name. */
   nameInUse: "NAME_IN_USE",
   serverError: "SERVER_ERROR",
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 export type AgentRefusal = (typeof AgentRefusal)[keyof typeof AgentRefusal];
 
 export type AgentView = {

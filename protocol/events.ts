@@ -1,6 +1,8 @@
 // The one Socket.io contract between server, agents (namespace /agent) and browsers (namespace /ui).
 // Every receiver validates payloads with these schemas.
 import { z } from "zod";
+import { type ErrorCode, errorCodeSchema } from "./errors.ts";
+import { imageId, rolloutId } from "./ids.ts";
 import type { CellState } from "./states.ts";
 
 export const AGENT_NAMESPACE = "/agent";
@@ -16,13 +18,10 @@ const storedText = (max: number) =>
     .string()
     .max(max)
     .regex(/^[^\0\p{Cs}]*$/u, "no NUL characters or lone surrogates");
-export const errorPayload = z.object({ code: storedText(64), message: storedText(4096) });
+export const errorPayload = z.object({ code: errorCodeSchema, message: storedText(4096) });
 export type ErrorPayload = z.infer<typeof errorPayload>;
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorPayload };
 
-export const imageId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "image id: letters, digits, . _ -");
-/** Rollout ids are the server's own (lowercase) UUIDs. */
-export const rolloutId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "rollout id: a UUID");
 /** A topology label (rack, room, cell): any printable text, no control characters or lone surrogates. */
 export const groupName = z
   .string()
@@ -152,7 +151,7 @@ export type DownloadFinished = z.infer<typeof downloadFinished>;
 /** `recorded: false`: already recorded, or for a target no longer open (nothing changed). */
 export type DownloadFinishedResult = { resultId: string; recorded: boolean };
 /** The ack's error code when the server could not write the result now (database trouble): send again later. */
-export const RESULT_RETRY = "RETRY";
+export const RESULT_RETRY = "RETRY" satisfies ErrorCode;
 
 export const inventoryReported = z.object({ freeBytes: z.number().nonnegative().max(Number.MAX_SAFE_INTEGER), inventory });
 

@@ -12,13 +12,14 @@ import { publishImage } from "../publish/publish-image.ts";
 import { cancelRollout, getRollout, listRollouts, pauseRollout, resumeRollout, retryFailed } from "../rollouts/rollout-commands.ts";
 import { getTopology, setHypervisorGroup, setImagePinned, updateTopology } from "../topology/topology.ts";
 import { createRollout } from "../rollouts/create-rollout.ts";
-import { groupName, hypervisorName, imageId, proxyUrl } from "../../protocol/events.ts";
+import { groupName, hypervisorName, proxyUrl } from "../../protocol/events.ts";
+import { IMAGE_ID_PATTERN, imageId, pathSegment, ROLLOUT_ID_PATTERN } from "../../protocol/ids.ts";
 import { hypervisorParam } from "./route-params.ts";
 
 import type { Route } from "./route.ts";
 
-const id = "([A-Za-z0-9][A-Za-z0-9._-]{0,127})";
-const uuid = "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})";
+const id = pathSegment(IMAGE_ID_PATTERN);
+const uuid = pathSegment(ROLLOUT_ID_PATTERN);
 const names = z.array(hypervisorName).min(1).max(100_000);
 
 const publishBody = z.object({ codec: z.literal("gzip").optional(), level: z.number().int().min(1).max(9).optional() }).strict();

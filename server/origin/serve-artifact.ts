@@ -3,7 +3,8 @@
 import fs from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
-import { IMAGE_ID_PATTERN, SHA256_PATTERN, artifactFile } from "../publish/artifact-paths.ts";
+import { IMAGE_ID_PATTERN } from "../../protocol/ids.ts";
+import { SHA256_PATTERN, artifactFile } from "../publish/artifact-paths.ts";
 
 const ROUTE = /^\/artifacts\/([^/]+)\/([^/]+)\.gz$/;
 

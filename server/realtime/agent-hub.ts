@@ -256,7 +256,7 @@ export class AgentHub {
         reply({ ok: true, data: { recorded: true } });
       } catch (error) {
         this.log.warn({ hypervisor: name, error: (error as Error).message }, "inventory not written; the agent will send it again");
-        reply({ ok: false, error: { code: "RETRY", message: "inventory not written; send it again later" } });
+        reply({ ok: false, error: { code: RESULT_RETRY, message: "inventory not written; send it again later" } });
       }
     });
   }

@@ -2,6 +2,7 @@
 // happens. Waves: each proxy first gets ONE download (its warm-up: the Squid fetches the
 // artifact once), then up to `perProxyConcurrency` at a time. All state is in the database,
 // so a restarted server simply carries on.
+import type { ErrorPayload } from "../../protocol/events.ts";
 import { RolloutState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
 import { dispatchTargets, type DispatchContext, type DispatchRequest, type RolloutWithImage } from "./dispatch-target.ts";
@@ -136,7 +137,7 @@ export class RolloutScheduler {
         (this.context.progress.lastSeen(rollout.id, target.hypervisorName) ?? target.lastProgressAt ?? target.startedAt)?.getTime() ?? now;
       if (now - last > rollout.nodeTimeoutSeconds * 1000) {
         void this.context.agents.send(target.hypervisorName, "image:abort", { imageId: rollout.imageId, rolloutId: rollout.id });
-        const error = { code: "TIMEOUT", message: `no progress for ${rollout.nodeTimeoutSeconds} s` };
+        const error: ErrorPayload = { code: "TIMEOUT", message: `no progress for ${rollout.nodeTimeoutSeconds} s` };
         await failOrRetry(this.context, { rolloutId: rollout.id, ...target }, rollout, error, target.bytes, size);
         target.state = TargetState.pending;
       }
