@@ -181,6 +181,10 @@ export type ServerToAgentEvents = {
   "settings:changed": (settings: AgentSettings) => void;
 };
 
+/** The server's commands an agent answers (with an ack), and what that ack carries per command. */
+export type AgentCommand = "image:precache" | "image:delete" | "image:abort";
+export type AckOf<E extends AgentCommand> = Parameters<Parameters<ServerToAgentEvents[E]>[1]>[0];
+
 // ---- browser ----
 
 export type CellView = { imageId: string; state: CellState; bytes: number; totalBytes: number | null; error: string | null };

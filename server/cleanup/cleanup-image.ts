@@ -1,7 +1,6 @@
 // POST /api/cleanup: agents delete an image from their cache (refusing copies still in use),
 // and, when asked or when the image is stale, its artifact leaves the origin and the Squids.
 import { CellState } from "../../protocol/states.ts";
-import type { ImageDeleteResult } from "../../protocol/events.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { removeArtifact, type ProxyPurge } from "./remove-artifact.ts";
@@ -24,7 +23,7 @@ export async function cleanupImage(
     names.map(async (name): Promise<CleanupResult> => {
       const answer = await context.agents.send(name, "image:delete", { imageId: image.id });
       if (!answer.ok) return { name, ok: false, deleted: false, freedBytes: 0, error: `${answer.error.code}: ${answer.error.message}` };
-      const data = answer.data as ImageDeleteResult;
+      const data = answer.data;
       await context.db.hypervisorImage.deleteMany({ where: { hypervisorName: name, imageId: image.id } });
       context.ui.cellChanged(name, { imageId: image.id, state: CellState.absent, bytes: 0, totalBytes: null, error: null });
       return { name, ok: true, deleted: data.deleted, freedBytes: data.freedBytes, error: null };
