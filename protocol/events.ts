@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { type ErrorCode, errorCodeSchema } from "./errors.ts";
 import { imageId, rolloutId } from "./ids.ts";
+import { BASE_FILE_PATTERN } from "./nova-files.ts";
 import type { CellState } from "./states.ts";
 
 export const AGENT_NAMESPACE = "/agent";
@@ -60,7 +61,7 @@ export type AgentAuth = z.infer<typeof agentAuth>;
 
 /** A file found in the agent's cache dir. Names are sha1(image id); the server maps them back. */
 export const cachedFile = z.object({
-  fileName: z.string().regex(/^[0-9a-f]{40}$/, "base file name: sha1 hex"),
+  fileName: z.string().regex(BASE_FILE_PATTERN, "base file name: sha1 hex"),
   bytes: z.number().int().nonnegative(),
   mtimeMs: z.number().min(-1e13).max(1e14),
 });

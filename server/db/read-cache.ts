@@ -2,7 +2,7 @@
 // whether any rollout is open), kept for a few seconds per database client. Writers invalidate
 // what they change; unknown base file names reload recent images at once (one query per
 // inventory, not per name; each unknown name at most every few seconds).
-import { baseFileName } from "../../agent/download/cache-paths.ts";
+import { baseFileName } from "../../protocol/nova-files.ts";
 import { MAX_INVENTORY_FILES } from "../../protocol/events.ts";
 import type { Db } from "./open-database.ts";
 

@@ -1,7 +1,7 @@
 // Reading, pausing, resuming, cancelling, and catching up rollouts.
 import { CellState, RolloutState, TargetState } from "../../protocol/states.ts";
 import type { AgentHello } from "../../protocol/events.ts";
-import { baseFileName } from "../../agent/download/cache-paths.ts";
+import { baseFileName } from "../../protocol/nova-files.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { readCache } from "../db/read-cache.ts";
