@@ -1,17 +1,10 @@
 // Personal API tokens: anyone signed in creates tokens with a role up to their own, sees and
 // revokes their own; admins see and revoke everyone's. The secret is in the create answer only.
-import { z } from "zod";
-import { hasRole, Role, roleSchema } from "../../protocol/roles.ts";
+import { createTokenRequest } from "../../protocol/api/access.ts";
+import { hasRole, Role } from "../../protocol/roles.ts";
 import type { Actor } from "../auth/actor.ts";
 import { AppError } from "../errors.ts";
 import type { Route } from "./route.ts";
-
-const createBody = z
-  .object({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, "letters, digits, space . _ -; at most 64"),
-    role: roleSchema.optional(),
-  })
-  .strict();
 
 export const tokenRoutes: Route[] = [
   {
@@ -32,7 +25,7 @@ export const tokenRoutes: Route[] = [
       target: (_request, result) => (result?.body as { token?: { name?: string } } | undefined)?.token?.name,
     },
     handle: async (context, { body, actor }) => {
-      const { name, role = actor.role! } = createBody.parse(body);
+      const { name, role = actor.role! } = createTokenRequest.parse(body);
       if (!hasRole(actor.role!, role)) throw new AppError("FORBIDDEN", `${actor.name} is ${actor.role}: cannot create a ${role} token`);
       const { secret, token } = await context.access.tokens.create({ name, role, owner: ownerOf(actor) });
       return { status: 201, body: { token, secret } };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CellView, UiDelta, UiSnapshot } from "../../protocol/events.ts";
+import type { CellView, UiDelta, UiSnapshot } from "../../protocol/ui.ts";
 import { LiveSnapshot } from "./live-snapshot.ts";
 
 const header = (name: string) => ({ name, group: null, online: true, freeBytes: 100, lastSeenAt: "2026-11-24T00:00:00.000Z" });

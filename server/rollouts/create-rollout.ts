@@ -6,27 +6,12 @@ import { AppError } from "../errors.ts";
 import { readCache } from "../db/read-cache.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { DEFAULT_RETRY_BUDGET_SECONDS } from "../../protocol/events.ts";
+import type { CreatedRollout, CreateRolloutRequest } from "../../protocol/api/rollouts.ts";
 
 export type RolloutSelector = { all: true } | { groups: string[] } | { hypervisors: string[] };
-export type CreateRolloutOptions = {
-  imageId: string;
-  hypervisors?: string[];
-  groups?: string[];
-  strategy?: "waves" | "jitter";
-  jitterSeconds?: number;
-  perProxyConcurrency?: number;
-  maxAttempts?: number;
-  nodeTimeoutSeconds?: number;
-  /** How long each agent keeps resuming a download that makes no progress (proxy outage). */
-  retryBudgetSeconds?: number;
-  bandwidthMbps?: number;
-};
 type RolloutContext = Pick<AppContext, "db" | "ui" | "log" | "scheduler">;
 
-export async function createRollout(
-  context: RolloutContext,
-  options: CreateRolloutOptions,
-): Promise<{ id: string; state: string; targets: number }> {
+export async function createRollout(context: RolloutContext, options: CreateRolloutRequest): Promise<CreatedRollout> {
   const nodeTimeoutSeconds = options.nodeTimeoutSeconds ?? 1800;
   // Below the node timeout, or the server gives a node up while its agent is still resuming.
   const retryBudgetSeconds =
@@ -98,10 +83,10 @@ export async function createRollout(
     "rollout created",
   );
   readCache(context.db).invalidate("rollouts");
-  context.ui.rolloutChanged(rollout.id, rollout.state);
+  context.ui.rolloutChanged(rollout.id, RolloutState.running);
   await finishRolloutIfDone(context, rollout.id);
   context.scheduler.poke();
-  return { id: rollout.id, state: rollout.state, targets: names.length };
+  return { id: rollout.id, state: RolloutState.running, targets: names.length };
 }
 
 export async function selectHypervisors(context: Pick<AppContext, "db">, selector: RolloutSelector): Promise<string[]> {

@@ -7,11 +7,12 @@ import { AppError } from "../errors.ts";
 import { readCache } from "../db/read-cache.ts";
 import { selectorIncludes } from "./create-rollout.ts";
 import { setCell } from "./set-cell.ts";
-import { toRolloutView, type RolloutView } from "./rollout-views.ts";
+import type { RolloutDetail, RolloutModel, RolloutSummary, RolloutView } from "../../protocol/api/rollouts.ts";
+import { toRolloutView } from "./rollout-views.ts";
 import { modelRolloutSeconds } from "./rollout-model.ts";
 import { markOnDisk } from "./reconcile-targets.ts";
 
-export async function getRollout(context: Pick<AppContext, "db">, id: string): Promise<RolloutView & { model: RolloutModelView }> {
+export async function getRollout(context: Pick<AppContext, "db">, id: string): Promise<RolloutDetail> {
   const rollout = await context.db.rollout.findUnique({
     where: { id },
     include: { targets: true, image: { include: { artifact: true } } },
@@ -24,21 +25,13 @@ export async function getRollout(context: Pick<AppContext, "db">, id: string): P
   };
 }
 
-export type RolloutModelView = {
-  imageBytes: number;
-  artifactBytes: number;
-  proxies: number;
-  etaSeconds: number | null;
-  totalSeconds: number | null;
-};
-
 /** The seed's model with the bandwidths the operator entered per group (tier 2) and node. */
 async function modelFor(
   context: Pick<AppContext, "db">,
   view: RolloutView,
   artifactBytes: number,
   imageBytes: number,
-): Promise<RolloutModelView> {
+): Promise<RolloutModel> {
   const [groups, nodeSetting] = await Promise.all([
     context.db.hypervisorGroup.findMany(),
     context.db.setting.findUnique({ where: { key: "model.nodeBandwidthMbps" } }),
@@ -59,7 +52,7 @@ async function modelFor(
   };
 }
 
-export async function listRollouts(context: Pick<AppContext, "db">, limit = 50): Promise<Omit<RolloutView, "hypervisors">[]> {
+export async function listRollouts(context: Pick<AppContext, "db">, limit = 50): Promise<RolloutSummary[]> {
   const rollouts = await context.db.rollout.findMany({ include: { targets: true }, orderBy: { createdAt: "desc" }, take: limit });
   return rollouts.map((rollout) => {
     const { hypervisors: _omit, ...rest } = toRolloutView(rollout);
@@ -69,19 +62,19 @@ export async function listRollouts(context: Pick<AppContext, "db">, limit = 50):
 
 type CommandContext = Pick<AppContext, "db" | "ui" | "log" | "agents" | "scheduler">;
 
-export async function pauseRollout(context: CommandContext, id: string): Promise<RolloutView> {
+export async function pauseRollout(context: CommandContext, id: string): Promise<RolloutDetail> {
   await setRunState(context, id, RolloutState.running, RolloutState.paused);
   return getRollout(context, id);
 }
 
-export async function resumeRollout(context: CommandContext, id: string): Promise<RolloutView> {
+export async function resumeRollout(context: CommandContext, id: string): Promise<RolloutDetail> {
   await setRunState(context, id, RolloutState.paused, RolloutState.running);
   context.scheduler.poke();
   return getRollout(context, id);
 }
 
 /** Cancel: nothing new is sent, downloads in flight are aborted (their .part files removed). */
-export async function cancelRollout(context: CommandContext, id: string): Promise<RolloutView> {
+export async function cancelRollout(context: CommandContext, id: string): Promise<RolloutDetail> {
   const rollout = await context.db.rollout.findUnique({ where: { id } });
   if (!rollout) throw new AppError("NOT_FOUND", `no rollout ${id}`);
   if (rollout.state !== RolloutState.running && rollout.state !== RolloutState.paused) {
@@ -124,7 +117,7 @@ export async function cancelRollout(context: CommandContext, id: string): Promis
 }
 
 /** Retry the failed targets of a rollout (the dashboard's retry button). */
-export async function retryFailed(context: CommandContext, id: string): Promise<RolloutView> {
+export async function retryFailed(context: CommandContext, id: string): Promise<RolloutDetail> {
   const rollout = await context.db.rollout.findUnique({ where: { id } });
   if (!rollout) throw new AppError("NOT_FOUND", `no rollout ${id}`);
   if (rollout.state === RolloutState.cancelled) throw new AppError("ROLLOUT_FINISHED", `rollout ${id} was cancelled`);
@@ -141,7 +134,7 @@ export async function retryFailed(context: CommandContext, id: string): Promise<
   return getRollout(context, id);
 }
 
-async function setRunState(context: CommandContext, id: string, from: string, to: string): Promise<void> {
+async function setRunState(context: CommandContext, id: string, from: RolloutState, to: RolloutState): Promise<void> {
   const { count } = await context.db.rollout.updateMany({
     where: { id, state: from },
     data: { state: to, pausedAt: to === RolloutState.paused ? new Date() : null },

@@ -1,0 +1,45 @@
+// Who is signed in (GET/POST/DELETE /api/session), live sessions (/api/sessions) and personal
+// API tokens (/api/tokens): what the Access page and the sign-in form receive.
+import { z } from "zod";
+import { roleSchema } from "../roles.ts";
+
+export const sessionInfo = z.object({
+  authenticated: z.boolean(),
+  user: z.object({ name: z.string(), role: roleSchema, via: z.string().optional(), source: z.string().optional() }).optional(),
+});
+export type SessionInfo = z.infer<typeof sessionInfo>;
+
+export const sessionRow = z.object({
+  id: z.string(),
+  userName: z.string(),
+  role: roleSchema,
+  source: z.string(),
+  address: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  createdAt: z.string(),
+  lastSeenAt: z.string(),
+  expiresAt: z.string(),
+  isCurrent: z.boolean(),
+});
+export type SessionRow = z.infer<typeof sessionRow>;
+export const sessionListReply = z.object({ sessions: z.array(sessionRow) });
+
+export const tokenRow = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: roleSchema,
+  owner: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+});
+export type TokenRow = z.infer<typeof tokenRow>;
+export const tokenListReply = z.object({ tokens: z.array(tokenRow) });
+
+export const createTokenRequest = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, "letters, digits, space . _ -; at most 64"),
+    role: roleSchema.optional(),
+  })
+  .strict();
+export const createTokenReply = z.object({ token: tokenRow, secret: z.string() });
+export const revokedReply = z.object({ revoked: z.literal(true) });
