@@ -3,7 +3,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { api, ApiError } from "../lib/api";
-import { sessionInfo } from "../protocol/api/access";
+import { type SignInRequest, sessionInfo } from "../protocol/api/access";
 import { useLiveStoreHandle } from "./Providers";
 
 export function LoginPage() {
@@ -25,7 +25,7 @@ export function LoginPage() {
         username: username.trim() || "admin",
         password,
         ...(domain.trim() ? { domain: domain.trim() } : {}),
-      });
+      } satisfies SignInRequest);
       queryClient.clear(); // answers refused before sign-in
       queryClient.setQueryData(["session"], session);
       live.signedIn();

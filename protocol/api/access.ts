@@ -3,6 +3,19 @@
 import { z } from "zod";
 import { roleSchema } from "../roles.ts";
 
+/** A printable line: a user or domain name never carries control characters into a log or Keystone. */
+const printable = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[^\u0000-\u001f\u007f]+$/, "no control characters");
+
+/** POST /api/session: without a username, the bootstrap admin signs in. */
+export const signInRequest = z
+  .object({ username: printable.optional(), password: z.string().min(1).max(1024), domain: printable.optional() })
+  .strict();
+export type SignInRequest = z.infer<typeof signInRequest>;
+
 export const sessionInfo = z.object({
   authenticated: z.boolean(),
   user: z.object({ name: z.string(), role: roleSchema, via: z.string().optional(), source: z.string().optional() }).optional(),

@@ -25,6 +25,7 @@ import {
   type InventoryReported,
   type ServerToAgentEvents,
 } from "../../protocol/events.ts";
+import type { ErrorCode } from "../../protocol/errors.ts";
 import type { AgentVerdict } from "../agents/verify-agent.ts";
 
 type AgentSocketData = {
@@ -50,7 +51,7 @@ export type AgentEventHandlers = {
   /** Takes back a credential issued by a hello that then failed: the agent never received it. */
   unenrol(name: string, secretHash: string): Promise<void>;
   /** A refused connection or hello, for the (rate-limited) audit trail. `name` only if valid. */
-  refused(name: string | null, address: string, code: string, message: string): void;
+  refused(name: string | null, address: string, code: ErrorCode, message: string): void;
   /** Registers the hypervisor and returns the settings the agent should use. */
   hello(hello: AgentHello): Promise<AgentSettings>;
   /** Runs after the hello is acknowledged, so commands it sends reach a ready agent. */
