@@ -1,7 +1,7 @@
 // react-query hooks for accounts, API tokens and sessions (the Access page).
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { createTokenReply, revokedReply, sessionListReply, tokenListReply } from "../protocol/api/access";
+import { createTokenReply, revokedReply, sessionListReply, tokenListReply, tokenRevokedReply } from "../protocol/api/access";
 import { type CreateUserRequest, type UpdateUserRequest, userDeletedReply, userListReply, userReply } from "../protocol/api/users";
 import type { Role } from "../protocol/roles";
 import { api } from "./api";
@@ -43,6 +43,6 @@ export const accessCalls = {
     api("POST", `/api/users/${encodeURIComponent(name)}`, userReply, change),
   deleteUser: (name: string) => api("DELETE", `/api/users/${encodeURIComponent(name)}`, userDeletedReply),
   createToken: (token: { name: string; role: Role }) => api("POST", "/api/tokens", createTokenReply, token),
-  revokeToken: (id: string) => api("DELETE", `/api/tokens/${id}`, revokedReply),
+  revokeToken: (id: string) => api("DELETE", `/api/tokens/${id}`, tokenRevokedReply),
   revokeSession: (id: string) => api("DELETE", `/api/sessions/${id}`, revokedReply),
 };

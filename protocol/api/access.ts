@@ -56,3 +56,4 @@ export const createTokenRequest = z
   .strict();
 export const createTokenReply = z.object({ token: tokenRow, secret: z.string() });
 export const revokedReply = z.object({ revoked: z.literal(true) });
+export const tokenRevokedReply = revokedReply.extend({ token: tokenRow });

@@ -1,6 +1,6 @@
 // Sign-in and sessions: POST /api/session opens a server-side session (cookie), DELETE ends it;
 // /api/sessions lists live sessions (one's own; admins see all) and revokes them.
-import { signInRequest } from "../../protocol/api/access.ts";
+import { type SessionRow, signInRequest } from "../../protocol/api/access.ts";
 import { errorBodyOf } from "../../protocol/api/error-body.ts";
 import { statusOf } from "../../protocol/errors.ts";
 import { hasRole, Role } from "../../protocol/roles.ts";
@@ -126,6 +126,13 @@ async function findOwnSession(context: AppContext, { params, actor }: RouteReque
   return session;
 }
 
-function toSessionBody(session: SessionView, actor: Actor) {
-  return { ...session, isCurrent: session.id === actor.sessionId };
+/** The contract's row: times as ISO text, exactly as JSON would write the Dates. */
+function toSessionBody(session: SessionView, actor: Actor): SessionRow {
+  return {
+    ...session,
+    createdAt: session.createdAt.toISOString(),
+    lastSeenAt: session.lastSeenAt.toISOString(),
+    expiresAt: session.expiresAt.toISOString(),
+    isCurrent: session.id === actor.sessionId,
+  };
 }

@@ -1,7 +1,8 @@
 // Personal API tokens: anyone signed in creates tokens with a role up to their own, sees and
 // revokes their own; admins see and revoke everyone's. The secret is in the create answer only.
-import { createTokenRequest } from "../../protocol/api/access.ts";
+import { createTokenRequest, type TokenRow } from "../../protocol/api/access.ts";
 import { hasRole, Role } from "../../protocol/roles.ts";
+import type { ApiTokenView } from "../auth/api-token-store.ts";
 import type { Actor } from "../auth/actor.ts";
 import { AppError } from "../errors.ts";
 import type { Route } from "./route.ts";
@@ -13,7 +14,7 @@ export const tokenRoutes: Route[] = [
     role: Role.viewer,
     handle: async (context, { actor }) => ({
       status: 200,
-      body: { tokens: await context.access.tokens.list(isAdmin(actor) ? undefined : ownerOf(actor)) },
+      body: { tokens: (await context.access.tokens.list(isAdmin(actor) ? undefined : ownerOf(actor))).map(toTokenRow) },
     }),
   },
   {
@@ -28,7 +29,7 @@ export const tokenRoutes: Route[] = [
       const { name, role = actor.role! } = createTokenRequest.parse(body);
       if (!hasRole(actor.role!, role)) throw new AppError("FORBIDDEN", `${actor.name} is ${actor.role}: cannot create a ${role} token`);
       const { secret, token } = await context.access.tokens.create({ name, role, owner: ownerOf(actor) });
-      return { status: 201, body: { token, secret } };
+      return { status: 201, body: { token: toTokenRow(token), secret } };
     },
   },
   {
@@ -40,10 +41,15 @@ export const tokenRoutes: Route[] = [
       const token = await context.access.tokens.get(params[0]);
       if (!token || (!isAdmin(actor) && token.owner !== ownerOf(actor))) throw new AppError("NOT_FOUND", "no such token");
       await context.access.tokens.revoke(token.id);
-      return { status: 200, body: { revoked: true, token } };
+      return { status: 200, body: { revoked: true, token: toTokenRow(token) } };
     },
   },
 ];
+
+/** The contract's row: times as ISO text, exactly as JSON would write the Dates. */
+function toTokenRow(token: ApiTokenView): TokenRow {
+  return { ...token, createdAt: token.createdAt.toISOString(), lastUsedAt: token.lastUsedAt?.toISOString() ?? null };
+}
 
 function isAdmin(actor: Actor): boolean {
   return actor.role !== null && hasRole(actor.role, Role.admin);

@@ -12,6 +12,7 @@ import { startAgentProcess, type AgentProcess } from "./agent-process.ts";
 import { startServerProcess, type ServerProcess } from "./server-process.ts";
 import { startSquid, type RunningSquid } from "./squid.ts";
 import { waitFor } from "./test-server.ts";
+import type { RolloutView } from "../../protocol/api/rollouts.ts";
 
 export type FaultRig = {
   server: ServerProcess;
@@ -31,13 +32,6 @@ export type FaultRig = {
   /** Per agent: "verified" when its base file is the image, byte for byte, and alone in the dir. */
   outcomes(): Record<string, string>;
   close(): Promise<void>;
-};
-
-export type RolloutView = {
-  id: string;
-  state: string;
-  counts: Record<string, number>;
-  hypervisors: { name: string; state: string; error: string | null; attempts: number }[];
 };
 
 export async function startFaultRig(options: { agents: number; imageMiB: number; vars?: Record<string, string> }): Promise<FaultRig> {
