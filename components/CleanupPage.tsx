@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, formatBytes } from "../lib/api";
 import { usePermission } from "../lib/queries";
-import { cleanupReply, staleListReply, type CleanupReply, type StaleImage } from "../protocol/api/cleanup";
+import { cleanupReply, staleListReply, type CleanupReply, type CleanupRequest, type StaleImage } from "../protocol/api/cleanup";
 import { AppShell } from "./AppShell";
 
 export function CleanupPage() {
@@ -33,7 +33,7 @@ function StaleList() {
         imageId: image.imageId,
         ...(skip.size ? { hypervisors } : {}),
         removeArtifact: true,
-      });
+      } satisfies CleanupRequest);
     },
     onSuccess: (result, image) => setResults((all) => ({ ...all, [image.imageId]: result })),
     onSettled: () => client.invalidateQueries({ queryKey: ["stale"] }),

@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { api } from "../lib/api";
 import { usePermission } from "../lib/queries";
-import { topologyReply, type Topology } from "../protocol/api/topology";
+import { topologyReply, type Topology, type UpdateTopologyRequest } from "../protocol/api/topology";
 import { AppShell } from "./AppShell";
 
 export function TopologyPage() {
@@ -33,7 +33,7 @@ function TopologyEditor() {
         tier1: value.tier1.filter((t) => t.url),
         nodeBandwidthMbps: value.nodeBandwidthMbps,
         groups: value.groups.map((g) => ({ name: g.name, proxies: g.proxies.filter(Boolean), bandwidthMbps: g.bandwidthMbps })),
-      }),
+      } satisfies UpdateTopologyRequest),
     onSuccess: () => client.invalidateQueries({ queryKey: ["topology"] }),
   });
   if (!draft) return <p className="muted">Loading…</p>;

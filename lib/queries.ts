@@ -3,9 +3,9 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { hasRole, type Role } from "../protocol/roles";
 import { sessionInfo } from "../protocol/api/access";
-import { cleanupReply } from "../protocol/api/cleanup";
+import { type CleanupRequest, cleanupReply } from "../protocol/api/cleanup";
 import { imageListReply, publishReply, syncReply, type ImageListReply, type ImageView } from "../protocol/api/images";
-import { createRolloutReply, rolloutListReply } from "../protocol/api/rollouts";
+import { type CreateRolloutRequest, createRolloutReply, rolloutListReply } from "../protocol/api/rollouts";
 import { auditPage, type AuditEventView } from "../protocol/audit";
 import { api } from "./api";
 
@@ -58,7 +58,7 @@ export function usePublishMutation() {
 export function useRolloutMutation() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (body: { imageId: string; hypervisors?: string[] }) => api("POST", "/api/rollouts", createRolloutReply, body),
+    mutationFn: (body: CreateRolloutRequest) => api("POST", "/api/rollouts", createRolloutReply, body),
     onSettled: () => client.invalidateQueries({ queryKey: ["rollouts"] }),
   });
 }
@@ -66,7 +66,7 @@ export function useRolloutMutation() {
 export function useCleanupMutation() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (imageId: string) => api("POST", "/api/cleanup", cleanupReply, { imageId }),
+    mutationFn: (imageId: string) => api("POST", "/api/cleanup", cleanupReply, { imageId } satisfies CleanupRequest),
     onSettled: () => client.invalidateQueries({ queryKey: ["rollouts"] }),
   });
 }
