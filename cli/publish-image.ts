@@ -3,6 +3,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { setTimeout as sleep } from "node:timers/promises";
+import { formatBytes } from "../lib/api.ts";
 import type { ErrorBody } from "../protocol/api/error-body.ts";
 import type { ArtifactView as Artifact, ImageListReply, ImageReply, ImageView as Image, PublishReply } from "../protocol/api/images.ts";
 
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
     drawBar(artifact, begin);
     if (artifact.state === "ready") return report(image, artifact, false, begin);
     if (artifact.state === "failed") throw new Error(`publish failed: ${artifact.error}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
   }
 }
 
@@ -79,7 +81,7 @@ function report(image: Image, artifact: Artifact, reused: boolean, begin?: numbe
   const ratio = artifact.compressedSize && artifact.sourceSize ? (artifact.sourceSize / artifact.compressedSize).toFixed(2) : "?";
   const took = begin ? ` in ${((Date.now() - begin) / 1000).toFixed(1)} s` : "";
   console.log(
-    `${image.name} (${image.id}): ${reused ? "already published" : `published${took}`}, gzip -${artifact.level}, ${artifact.sourceSize} → ${artifact.compressedSize} bytes (${ratio}:1)`,
+    `${image.name} (${image.id}): ${reused ? "already published" : `published${took}`}, gzip -${artifact.level}, ${formatBytes(artifact.sourceSize)} → ${formatBytes(artifact.compressedSize)} (${ratio}:1)`,
   );
   console.log(`artifact: ${artifact.url}`);
 }

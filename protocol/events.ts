@@ -62,6 +62,12 @@ export const agentHello = z.object({
   proxies: z.array(proxyUrl).max(16),
   /** Topology label (rack/room/cell) from --group; the operator's choice wins on the server. */
   group: groupName.optional(),
+  /** Where this agent serves artifacts to its group (peer tier), when started with --peer-listen. */
+  peerUrl: z
+    .string()
+    .max(300)
+    .regex(/^http:\/\/[A-Za-z0-9.:[\]-]+:\d{1,5}$/, "peer URL: http://address:port")
+    .optional(),
   inventory,
   active: z.array(activeDownload).max(100),
 });
@@ -93,6 +99,27 @@ export const imagePrecache = z.object({
   diskFormat: z.string().nullable().default(null),
   /** A broken transfer resumes (Range, same byte) until this long passes without a new byte. */
   retryBudgetSeconds: z.number().int().positive().max(86_400).default(DEFAULT_RETRY_BUDGET_SECONDS),
+  /** Peer tier: group members to fetch from first (each once), then the proxies, from the same byte. */
+  peers: z
+    .array(
+      z.object({
+        name: hypervisorName,
+        url: z
+          .string()
+          .max(400)
+          .regex(/^http:\/\/[^\s]+$/),
+      }),
+    )
+    .max(8)
+    .default([]),
+  /** Peer tier: this rollout's token (to fetch from peers, and what peers must present to us); null = no peer tier. */
+  peerToken: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,128}$/)
+    .nullable()
+    .default(null),
+  /** Until when (ms since the epoch) this agent may serve the artifact to the rollout's peers. */
+  peerUntil: z.number().int().nonnegative().nullable().default(null),
 });
 export type ImagePrecache = z.infer<typeof imagePrecache>;
 
@@ -123,6 +150,11 @@ export const downloadFinished = z.object({
   bytes: z.number().int().nonnegative(),
   seconds: z.number().nonnegative().max(1e9),
   error: errorPayload.optional(),
+  /** Compressed bytes per source ("peer:<name>", a proxy URL or "direct"). */
+  sources: z
+    .array(z.object({ source: storedText(300), bytes: z.number().int().nonnegative() }))
+    .max(16)
+    .optional(),
 });
 export type DownloadFinished = z.infer<typeof downloadFinished>;
 /** `recorded: false`: already recorded, or for a target no longer open (nothing changed). */

@@ -15,8 +15,7 @@ import { baseFilePath, partFilePath } from "./cache-paths.ts";
 import { baseFileName } from "../../protocol/nova-files.ts";
 import { needsConversion } from "../../protocol/disk-formats.ts";
 import { convertToRaw } from "./convert-to-raw.ts";
-import { freeBytes } from "./free-space.ts";
-import { fsyncPath } from "./fsync-path.ts";
+import { freeBytes, fsyncPath } from "../../shared/files.ts";
 import { fileImageBytes } from "./image-bytes.ts";
 import { checkImageFormat } from "./inspect-image.ts";
 
@@ -45,6 +44,11 @@ export type PlaceImageOptions = {
   diskFormat?: string | null;
   /** nova's force_raw_images (default True there): nova treats every base file as raw. */
   forceRawImages?: boolean;
+  /** Peers of the group holding the artifact, tried before the proxies (see artifact-chunks.ts). */
+  peers?: { name: string; url: string; token: string }[];
+  onSourceBytes?: (source: string, bytes: number) => void;
+  /** Sees every compressed byte in order (the peer spool keeps a copy). */
+  onCompressedChunk?: (chunk: Buffer) => void;
 };
 
 /** `bytes` is the size of the placed file: the raw size when the image was converted. */
@@ -127,6 +131,7 @@ async function download(options: PlaceImageOptions, part: FileHandle): Promise<{
   const countCompressed = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       compressedBytes += chunk.length;
+      options.onCompressedChunk?.(chunk);
       done(null, chunk);
     },
   });
@@ -152,6 +157,8 @@ async function download(options: PlaceImageOptions, part: FileHandle): Promise<{
           refreshCache: options.refreshCache,
           bandwidthBytesPerSecond: options.bandwidthBytesPerSecond,
           resume: options.retryBudgetSeconds === undefined ? undefined : { budgetMs: options.retryBudgetSeconds * 1000 },
+          peers: options.peers,
+          onSourceBytes: options.onSourceBytes,
         }),
         countCompressed,
         gunzip,

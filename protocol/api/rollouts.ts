@@ -11,6 +11,8 @@ export const createRolloutRequest = z
     hypervisors: hypervisorNames.optional(),
     groups: z.array(groupName).min(1).max(10_000).optional(),
     strategy: z.enum(["waves", "jitter"]).optional(),
+    /** "peers": the peer tier (first nodes of a group through its Squid, the rest from holders). */
+    source: z.enum(["squid", "peers"]).optional(),
     jitterSeconds: z.number().min(0).max(3600).optional(),
     perProxyConcurrency: z.number().int().min(1).max(10_000).optional(),
     maxAttempts: z.number().int().min(1).max(20).optional(),
@@ -43,6 +45,12 @@ export const rolloutSummary = z.object({
   imageId: z.string(),
   state: z.enum(RolloutState),
   strategy: z.string(),
+  /** "squid" or "peers" (the peer tier). */
+  source: z.string(),
+  /** Compressed bytes nodes got from peers: what the Squids did not have to send. */
+  bytesFromPeers: z.number(),
+  /** Peers that served bytes that failed verification: no longer chosen in this rollout. */
+  excludedPeers: z.array(z.string()),
   perProxyConcurrency: z.number(),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
@@ -62,6 +70,8 @@ export const rolloutView = rolloutSummary.extend({
       error: z.string().nullable(),
       attempts: z.number(),
       proxy: z.string().nullable(),
+      /** Where its last attempt was sent first: "squid" or "peer:<hypervisor>". */
+      source: z.string().nullable(),
     }),
   ),
 });
@@ -74,6 +84,9 @@ export const rolloutModel = z.object({
   proxies: z.number(),
   etaSeconds: z.number().nullable(),
   totalSeconds: z.number().nullable(),
+  /** The planner for both sources, whichever this rollout uses: Squid only, and the peer tier. */
+  squidSeconds: z.number().nullable(),
+  peerSeconds: z.number().nullable(),
 });
 export type RolloutModel = z.infer<typeof rolloutModel>;
 

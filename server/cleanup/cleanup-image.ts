@@ -7,7 +7,7 @@ import { AppError } from "../errors.ts";
 import { removeArtifact } from "./remove-artifact.ts";
 
 export async function cleanupImage(
-  context: Pick<AppContext, "db" | "agents" | "ui" | "log" | "env" | "publicUrl">,
+  context: Pick<AppContext, "db" | "agents" | "events" | "log" | "env" | "publicUrl">,
   options: CleanupRequest,
 ): Promise<CleanupReply> {
   const image = await context.db.image.findUnique({ where: { id: options.imageId } });
@@ -23,7 +23,10 @@ export async function cleanupImage(
       if (!answer.ok) return { name, ok: false, deleted: false, freedBytes: 0, error: `${answer.error.code}: ${answer.error.message}` };
       const data = answer.data;
       await context.db.hypervisorImage.deleteMany({ where: { hypervisorName: name, imageId: image.id } });
-      context.ui.cellChanged(name, { imageId: image.id, state: CellState.absent, bytes: 0, totalBytes: null, error: null });
+      context.events.publish("cellChanged", {
+        hypervisor: name,
+        cell: { imageId: image.id, state: CellState.absent, bytes: 0, totalBytes: null, error: null },
+      });
       return { name, ok: true, deleted: data.deleted, freedBytes: data.freedBytes, error: null };
     }),
   );

@@ -30,7 +30,8 @@ async function purgeEverywhere(context: Pick<AppContext, "db">, url: string): Pr
   const proxies = [...new Set([...topology.tier1.map((t) => t.url), ...topology.groups.flatMap((g) => g.proxies)])];
   return Promise.all(
     proxies.map(async (proxy): Promise<ProxyPurge> => {
-      const dispatcher = new ProxyAgent({ uri: proxy, headersTimeout: 10_000, bodyTimeout: 10_000 });
+      // No CONNECT tunnel (undici's default): through one, the PURGE reaches the origin, not Squid's cache.
+      const dispatcher = new ProxyAgent({ uri: proxy, proxyTunnel: false, headersTimeout: 10_000, bodyTimeout: 10_000 });
       try {
         const response = await request(url, { method: "PURGE" as "GET", dispatcher });
         await response.body.dump();

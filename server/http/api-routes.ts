@@ -2,7 +2,7 @@
 import { cleanupImage } from "../cleanup/cleanup-image.ts";
 import { findStaleImages } from "../cleanup/find-stale-images.ts";
 import { getHypervisor, listHypervisors } from "../hypervisors/hypervisor-queries.ts";
-import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
+import { scrapeMetrics } from "./metrics.ts";
 import { getImage, listImages } from "../images/image-queries.ts";
 import { sourceSyncView, syncImages } from "../images/sync-images.ts";
 import type { HealthReport } from "../health/dependency-health.ts";
@@ -30,12 +30,10 @@ export const apiRoutes: Route[] = [
   {
     method: "GET",
     path: /^\/api\/metrics$/,
-    handle: async (context) => ({
-      status: 200,
-      body: null,
-      text: await renderMetrics(context),
-      headers: { "content-type": METRICS_CONTENT_TYPE },
-    }),
+    handle: async (context) => {
+      const { text, contentType } = await scrapeMetrics(context);
+      return { status: 200, body: null, text, headers: { "content-type": contentType } };
+    },
   },
   {
     method: "GET",

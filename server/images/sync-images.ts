@@ -2,12 +2,11 @@
 // "deleted", so cleanup can still find them on hypervisors.
 import type { SourceSyncView } from "../../protocol/api/images.ts";
 import type { AppContext } from "../context.ts";
-import { readCache } from "../db/read-cache.ts";
 import { isKeystoneError } from "../glance/keystone-auth.ts";
 import type { DependencyHealth } from "../health/dependency-health.ts";
 
 export async function syncImages(
-  context: Pick<AppContext, "db" | "source" | "log" | "health">,
+  context: Pick<AppContext, "db" | "source" | "log" | "health" | "events">,
 ): Promise<{ count: number; removed: number }> {
   const images = await readSource(context);
   const seen = new Set<string>();
@@ -34,7 +33,7 @@ export async function syncImages(
     where: { id: { notIn: [...seen] }, status: { not: "deleted" } },
     data: { status: "deleted" },
   });
-  readCache(context.db).invalidate("images");
+  context.events.publish("imagesChanged", {});
   context.log.info({ source: context.source.describe(), count: images.length, removed }, "images synced");
   return { count: images.length, removed };
 }

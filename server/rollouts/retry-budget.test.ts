@@ -22,14 +22,19 @@ const rollout = {
   },
 } as unknown as RolloutWithImage;
 
+const TEST_SECRETS = { agentToken: "a", apiToken: "b", adminPassword: "c", sessionSecret: "d" };
+
 describe("retry budget", () => {
   it("is sent to the agent with the precache command", () => {
-    const command = precacheCommand({ publicUrl: "http://precache.test:3000" }, rollout)!;
+    const command = precacheCommand({ publicUrl: "http://precache.test:3000", secrets: TEST_SECRETS }, rollout)!;
     expect(command.retryBudgetSeconds).toBe(900);
     expect(imagePrecache.parse(command).retryBudgetSeconds).toBe(900);
   });
   it("defaults to 600 s for an agent command that does not name it", () => {
-    const { retryBudgetSeconds: _, ...older } = precacheCommand({ publicUrl: "http://precache.test:3000" }, rollout)!;
+    const { retryBudgetSeconds: _, ...older } = precacheCommand(
+      { publicUrl: "http://precache.test:3000", secrets: TEST_SECRETS },
+      rollout,
+    )!;
     expect(imagePrecache.parse(older).retryBudgetSeconds).toBe(600);
   });
   it("must stay below the node timeout, or the server gives up on a node still resuming", async () => {

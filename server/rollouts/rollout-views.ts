@@ -7,9 +7,11 @@ export function toRolloutView(rollout: Rollout & { targets: RolloutTarget[] }): 
   const counts: RolloutCounts = { pending: 0, downloading: 0, done: 0, failed: 0, cancelled: 0 };
   const perProxy = new Map<string, ProxyLoad>();
   let bytesDelivered = 0;
+  let bytesFromPeers = 0;
   for (const target of rollout.targets) {
     counts[target.state as keyof RolloutCounts] += 1;
     bytesDelivered += Number(target.bytes);
+    bytesFromPeers += Number(target.peerBytes);
     if (!target.proxy || target.attempts === 0) continue;
     const load = perProxy.get(target.proxy) ?? { proxy: target.proxy, downloading: 0, done: 0, failed: 0 };
     if (target.state === "downloading" || target.state === "done" || target.state === "failed") load[target.state] += 1;
@@ -20,6 +22,9 @@ export function toRolloutView(rollout: Rollout & { targets: RolloutTarget[] }): 
     imageId: rollout.imageId,
     state: rollout.state as RolloutState,
     strategy: rollout.strategy,
+    source: rollout.source,
+    bytesFromPeers,
+    excludedPeers: rollout.excludedPeers,
     perProxyConcurrency: rollout.perProxyConcurrency,
     createdAt: rollout.createdAt.toISOString(),
     finishedAt: rollout.finishedAt?.toISOString() ?? null,
@@ -35,6 +40,7 @@ export function toRolloutView(rollout: Rollout & { targets: RolloutTarget[] }): 
         error: target.error,
         attempts: target.attempts,
         proxy: target.proxy,
+        source: target.source,
       })),
   };
 }

@@ -14,7 +14,7 @@ export function backoffMs(attempts: number, base = retryPolicy.baseMs): number {
 }
 
 export async function failOrRetry(
-  context: Pick<AppContext, "db" | "ui" | "log">,
+  context: Pick<AppContext, "db" | "events" | "log">,
   target: { rolloutId: string; hypervisorName: string; attempts: number },
   rollout: { maxAttempts: number; imageId: string },
   error: ErrorPayload,

@@ -4,11 +4,10 @@ import { HYPERVISOR_NAME_PATTERN } from "../../protocol/ids.ts";
 import type { Tier1Proxy, Topology, UpdateTopologyRequest } from "../../protocol/api/topology.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
-import { readCache } from "../db/read-cache.ts";
 import { toHypervisorHeader } from "../hypervisors/hypervisor-views.ts";
 import { agentSettings } from "../hypervisors/register-hypervisor.ts";
 
-type TopologyContext = Pick<AppContext, "db" | "agents" | "log" | "ui" | "publicUrl">;
+type TopologyContext = Pick<AppContext, "db" | "cache" | "agents" | "log" | "events" | "publicUrl">;
 
 export async function getTopology(context: Pick<AppContext, "db">): Promise<Topology> {
   const [setting, nodeSetting, groups, counts] = await Promise.all([
@@ -72,7 +71,7 @@ export async function setHypervisorGroup(context: TopologyContext, name: string,
   });
   if (count === 0) throw new AppError("NOT_FOUND", `no hypervisor ${name}`);
   const row = await context.db.hypervisor.findUnique({ where: { name } });
-  if (row) context.ui.hypervisorChanged(toHypervisorHeader(row)); // the heatmap regroups live
+  if (row) context.events.publish("hypervisorChanged", { hypervisor: toHypervisorHeader(row) }); // the heatmap regroups live
   await pushSettings(context);
 }
 
@@ -83,7 +82,7 @@ export async function setImagePinned(context: TopologyContext, imageId: string, 
 }
 
 async function pushSettings(context: TopologyContext): Promise<void> {
-  readCache(context.db).invalidate("topology");
+  context.events.publish("topologyChanged", {});
   const online = await context.db.hypervisor.findMany({
     where: { name: { in: context.agents.onlineNames() } },
     select: { name: true, group: true },

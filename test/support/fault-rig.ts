@@ -11,7 +11,7 @@ import { baseFileName } from "../../protocol/nova-files.ts";
 import { startAgentProcess, type AgentProcess } from "./agent-process.ts";
 import { startServerProcess, type ServerProcess } from "./server-process.ts";
 import { startSquid, type RunningSquid } from "./squid.ts";
-import { waitFor } from "./test-server.ts";
+import { StopWaiting, waitFor } from "./test-server.ts";
 import type { RolloutView } from "../../protocol/api/rollouts.ts";
 
 export type FaultRig = {
@@ -51,7 +51,7 @@ export async function startFaultRig(options: { agents: number; imageMiB: number;
   await server.api("POST", `/api/images/${image.id}/publish`, {});
   const artifact = await waitFor("the artifact", async () => {
     const { artifact } = (await server.api("GET", `/api/images/${image.id}`)).body.image;
-    if (artifact?.state === "failed") throw new Error(`publish failed: ${artifact.error}`);
+    if (artifact?.state === "failed") throw new StopWaiting(`publish failed: ${artifact.error}`);
     return artifact?.state === "ready" ? artifact : undefined;
   });
 

@@ -1,7 +1,7 @@
 // The dashboard's development-time check of what it receives: a malformed delta is reported on
 // the console by event name and still handed on as received; production builds skip the check.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { checkInDevelopment } from "../lib/dev-check.ts";
+import { checkInDevelopment } from "./dev-check.ts";
 import { uiDelta } from "../protocol/ui.ts";
 
 const delta = {
