@@ -1,7 +1,7 @@
 // Agent settings from flags and environment; errors name the bad value.
 import fs from "node:fs";
 import os from "node:os";
-import { HYPERVISOR_NAME_PATTERN } from "../protocol/events.ts";
+import { HYPERVISOR_NAME_PATTERN } from "../protocol/ids.ts";
 import { credentialFile, defaultStateDir } from "./credential-store.ts";
 
 export type AgentConfig = {

@@ -5,18 +5,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { formatBytes } from "../lib/api.ts";
-
-type Artifact = {
-  state: string;
-  bytesRead: number;
-  sourceSize: number | null;
-  compressedSize: number | null;
-  sha256: string | null;
-  url: string | null;
-  error: string | null;
-  level: number;
-};
-type Image = { id: string; name: string; status: string; size: number | null; artifact: Artifact | null };
+import type { ErrorBody } from "../protocol/api/error-body.ts";
+import type { ArtifactView as Artifact, ImageListReply, ImageReply, ImageView as Image, PublishReply } from "../protocol/api/images.ts";
 
 const USAGE = "usage: npm run publish -- <image id or name> [--level 1-9] [--server http://host:3000] [--token PRECACHE_API_TOKEN]";
 
@@ -43,12 +33,12 @@ async function main(): Promise<void> {
     }).catch((error: Error) => {
       throw new Error(`cannot reach the Precache server at ${server} (${error.message}); is it running? (--server)`);
     });
-    const data = (await response.json().catch(() => ({}))) as { error?: { code: string; message: string } };
+    const data = (await response.json().catch(() => ({}))) as Partial<ErrorBody>;
     if (!response.ok) throw new Error(`${data.error?.code ?? response.status}: ${data.error?.message ?? "request failed"}`);
     return data as T;
   };
 
-  const { images } = await call<{ images: Image[] }>("GET", "/api/images");
+  const { images } = await call<ImageListReply>("GET", "/api/images");
   const wanted = positionals[0];
   const matches = images.filter((image) => image.id === wanted || image.name === wanted);
   if (matches.length === 0)
@@ -60,11 +50,11 @@ async function main(): Promise<void> {
     );
   if (matches.length > 1) throw new Error(`"${wanted}" names ${matches.length} images; use the id`);
   const image = matches[0];
-  const started = await call<{ artifact: Artifact; reused: boolean }>("POST", `/api/images/${image.id}/publish`, level ? { level } : {});
+  const started = await call<PublishReply>("POST", `/api/images/${image.id}/publish`, level ? { level } : {});
   if (started.reused && started.artifact.state === "ready") return report(image, started.artifact, true);
   const begin = Date.now();
   for (;;) {
-    const { image: current } = await call<{ image: Image }>("GET", `/api/images/${image.id}`);
+    const { image: current } = await call<ImageReply>("GET", `/api/images/${image.id}`);
     const artifact = current.artifact!;
     drawBar(artifact, begin);
     if (artifact.state === "ready") return report(image, artifact, false, begin);

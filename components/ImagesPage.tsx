@@ -14,6 +14,7 @@ import {
   useSyncMutation,
   type ImageRow,
 } from "../lib/queries";
+import type { RolloutSummary } from "../protocol/api/rollouts";
 import { AppShell } from "./AppShell";
 
 export function ImagesPage() {
@@ -81,7 +82,7 @@ function ImagesTable() {
   );
 }
 
-function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: { id: string; state: string; counts: Record<string, number> } }) {
+function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: RolloutSummary }) {
   const publish = usePublishMutation();
   const precache = useRolloutMutation();
   const cleanup = useCleanupMutation();

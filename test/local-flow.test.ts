@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrecacheAgent } from "../agent/precache-agent.ts";
-import { baseFileName } from "../agent/download/cache-paths.ts";
+import { baseFileName } from "../protocol/nova-files.ts";
 import { API_TOKEN, publishAndWait, rolloutAndWait, startTestServer, type TestServer } from "./support/test-server.ts";
 import { startTestAgent } from "./support/test-agent.ts";
 

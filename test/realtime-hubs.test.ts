@@ -4,7 +4,7 @@ import crypto from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UI_NAMESPACE, type UiDelta } from "../protocol/events.ts";
+import { UI_NAMESPACE, type UiDelta } from "../protocol/ui.ts";
 import { connectRawAgent } from "./support/raw-agent.ts";
 import { AGENT_TOKEN, API_TOKEN, startTestServer, type TestServer } from "./support/test-server.ts";
 

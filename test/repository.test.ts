@@ -6,7 +6,7 @@ import path from "node:path";
 import pg from "pg";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { baseFileName } from "../agent/download/cache-paths.ts";
+import { baseFileName } from "../protocol/nova-files.ts";
 import type { PrecacheAgent } from "../agent/precache-agent.ts";
 import type { AgentHello, CachedFile } from "../protocol/events.ts";
 import type { AppContext } from "../server/context.ts";

@@ -2,7 +2,7 @@
 // node's inventory by the reconcile timer, without waiting for the no-progress timeout.
 import crypto from "node:crypto";
 import { expect, it } from "vitest";
-import { baseFileName } from "../agent/download/cache-paths.ts";
+import { baseFileName } from "../protocol/nova-files.ts";
 import { describeEachDatabaseServer } from "./support/each-database-server.ts";
 import { connectRawNode } from "./support/raw-agent.ts";
 import { publishAndWait, waitFor, type TestServer } from "./support/test-server.ts";

@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { baseFileName } from "../agent/download/cache-paths.ts";
+import { baseFileName } from "../protocol/nova-files.ts";
 import type { PrecacheAgent } from "../agent/precache-agent.ts";
 import { allowConnections, postgresSkipReason, postgresTestUrl, refuseConnections } from "./support/databases.ts";
 import { startGateProxy, type GateProxy } from "./support/gate-proxy.ts";

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { AgentError, toErrorPayload } from "../agent-error.ts";
 import { assertArtifactUrl } from "../download/artifact-url.ts";
 import { placeImage } from "../download/place-image.ts";
-import type { ImagePrecache } from "../../protocol/events.ts";
+import type { ErrorPayload, ImagePrecache } from "../../protocol/events.ts";
 import type { AgentContext } from "./agent-context.ts";
 
 export function precacheImage(agent: AgentContext, command: ImagePrecache): { accepted: true } {
@@ -71,12 +71,7 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
   }
 
   /** Into the outbox (stored) before the download leaves `downloads`, so a hello always lists it somewhere. */
-  async function finish(result: {
-    ok: boolean;
-    bytes: number;
-    error?: { code: string; message: string };
-    sources?: { source: string; bytes: number }[];
-  }) {
+  async function finish(result: { ok: boolean; bytes: number; error?: ErrorPayload; sources?: { source: string; bytes: number }[] }) {
     const seconds = (performance.now() - started) / 1000;
     for (const rolloutId of download.rolloutIds) {
       await agent.reportResult({ rolloutId, imageId: command.imageId, seconds, ...result });

@@ -3,11 +3,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ProxyAgent, request } from "undici";
+import type { ProxyPurge } from "../../protocol/api/cleanup.ts";
 import type { AppContext } from "../context.ts";
 import { artifactUrl } from "../images/image-views.ts";
 import { getTopology } from "../topology/topology.ts";
-
-export type ProxyPurge = { proxy: string; status: number | null; error: string | null };
 
 export async function removeArtifact(
   context: Pick<AppContext, "db" | "env" | "publicUrl" | "log">,

@@ -2,7 +2,7 @@
 // (not one per name), and the memory of unknown names stays bounded however many arrive.
 import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { baseFileName } from "../../agent/download/cache-paths.ts";
+import { baseFileName } from "../../protocol/nova-files.ts";
 import { MAX_INVENTORY_FILES } from "../../protocol/events.ts";
 import { applyInventory } from "../hypervisors/apply-inventory.ts";
 import { DomainEvents } from "../events/domain-events.ts";

@@ -3,7 +3,7 @@
 // it forgets what domain events say changed (see server/events/wire-subscribers.ts). Unknown base
 // file names reload recent images at once (one query per inventory, not per name; each unknown
 // name at most every few seconds).
-import { baseFileName } from "../../agent/download/cache-paths.ts";
+import { baseFileName } from "../../protocol/nova-files.ts";
 import { MAX_INVENTORY_FILES } from "../../protocol/events.ts";
 import type { Db } from "./open-database.ts";
 

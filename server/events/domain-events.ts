@@ -6,17 +6,19 @@
 // Delivery is synchronous and in subscription order: a writer that publishes and then reads
 // (topology changes invalidate the cache, then build agents' settings) sees the effect at once.
 // Subscribers must be cheap and must not throw: they batch or schedule, they never do the work.
-import type { ArtifactView, CellView, HypervisorView } from "../../protocol/events.ts";
+import type { ArtifactView } from "../../protocol/api/images.ts";
+import type { RolloutState } from "../../protocol/states.ts";
+import type { CellView, HypervisorHeader } from "../../protocol/ui.ts";
 
 export type DomainEventMap = {
   /** A hypervisor × image cell was written, or removed (state "absent"). */
   cellChanged: { hypervisor: string; cell: CellView };
   /** A hypervisor's header changed: online, group, free space, last seen. */
-  hypervisorChanged: { hypervisor: Omit<HypervisorView, "cells"> };
+  hypervisorChanged: { hypervisor: HypervisorHeader };
   /** An image's artifact changed: publishing, its progress, ready or failed. */
   artifactChanged: { imageId: string; artifact: ArtifactView };
   /** A rollout changed state (created running, paused, resumed, retried, cancelled, finished). */
-  rolloutChanged: { rolloutId: string; state: string };
+  rolloutChanged: { rolloutId: string; state: RolloutState };
   /**
    * Rollout targets changed outside the scheduler's own pass (results, failures, a node that said
    * hello): a pass may now have downloads to start.

@@ -29,7 +29,7 @@ describe("wireSubscribers", () => {
 
   it("a rollout that stops (paused, cancelled, finished) does not poke the scheduler", () => {
     const { events, calls } = wired();
-    for (const state of ["paused", "cancelled", "done", "failed"]) events.publish("rolloutChanged", { rolloutId: "r1", state });
+    for (const state of ["paused", "cancelled", "done", "failed"] as const) events.publish("rolloutChanged", { rolloutId: "r1", state });
     expect(calls.filter((call) => call === "scheduler.poke")).toEqual([]);
     expect(calls.filter((call) => call.startsWith("ui.rollout"))).toHaveLength(4);
   });

@@ -1,19 +1,7 @@
 // Database rows → the JSON shapes of the public contract (DESIGN §6).
-import type { ArtifactView } from "../../protocol/events.ts";
+import type { ArtifactView, ImageView } from "../../protocol/api/images.ts";
+import type { ArtifactState } from "../../protocol/states.ts";
 import type { Artifact, Image } from "../db/generated/client.ts";
-
-export type ImageView = {
-  id: string;
-  name: string;
-  status: string;
-  size: number | null;
-  diskFormat: string | null;
-  osHashAlgo: string | null;
-  osHashValue: string | null;
-  checksum: string | null;
-  updatedAt: string | null;
-  artifact: ArtifactView | null;
-};
 
 export function artifactUrl(publicUrl: string, imageId: string, sha256: string, codec: string): string {
   return `${publicUrl}/artifacts/${imageId}/${sha256}.${codec === "gzip" ? "gz" : codec}`;
@@ -21,7 +9,7 @@ export function artifactUrl(publicUrl: string, imageId: string, sha256: string, 
 
 export function toArtifactView(artifact: Artifact, publicUrl: string): ArtifactView {
   return {
-    state: artifact.state,
+    state: artifact.state as ArtifactState,
     codec: artifact.codec,
     level: artifact.level,
     bytesRead: Number(artifact.bytesRead),

@@ -1,19 +1,9 @@
 // Re-reads the image source into the database. Images gone from the source stay, marked
 // "deleted", so cleanup can still find them on hypervisors.
+import type { SourceSyncView } from "../../protocol/api/images.ts";
 import type { AppContext } from "../context.ts";
 import { isKeystoneError } from "../glance/keystone-auth.ts";
-import type { DependencyHealth, DependencyStatus } from "../health/dependency-health.ts";
-
-/** The last sync as the Images page shows it: whether the list is current and since when it is not. */
-export type SourceSyncView = {
-  kind: "glance" | "directory";
-  state: DependencyStatus["state"];
-  lastError: string | null;
-  /** When the current state began: for "degraded", when syncs started failing. */
-  since: string;
-  lastSyncedAt: string | null;
-  lastFailedAt: string | null;
-};
+import type { DependencyHealth } from "../health/dependency-health.ts";
 
 export async function syncImages(
   context: Pick<AppContext, "db" | "source" | "log" | "health" | "events">,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CellView, UiDelta, UiSnapshot } from "../../protocol/events.ts";
+import type { CellView, UiDelta, UiSnapshot } from "../../protocol/ui.ts";
 import { LiveSnapshot } from "./live-snapshot.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 

@@ -5,29 +5,12 @@ import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { DEFAULT_RETRY_BUDGET_SECONDS } from "../../protocol/events.ts";
+import type { CreatedRollout, CreateRolloutRequest } from "../../protocol/api/rollouts.ts";
 
 export type RolloutSelector = { all: true } | { groups: string[] } | { hypervisors: string[] };
-export type CreateRolloutOptions = {
-  imageId: string;
-  hypervisors?: string[];
-  groups?: string[];
-  strategy?: "waves" | "jitter";
-  /** "peers": the peer tier (first nodes of a group through its Squid, the rest from holders). */
-  source?: "squid" | "peers";
-  jitterSeconds?: number;
-  perProxyConcurrency?: number;
-  maxAttempts?: number;
-  nodeTimeoutSeconds?: number;
-  /** How long each agent keeps resuming a download that makes no progress (proxy outage). */
-  retryBudgetSeconds?: number;
-  bandwidthMbps?: number;
-};
 type RolloutContext = Pick<AppContext, "db" | "events" | "log">;
 
-export async function createRollout(
-  context: RolloutContext,
-  options: CreateRolloutOptions,
-): Promise<{ id: string; state: string; targets: number }> {
+export async function createRollout(context: RolloutContext, options: CreateRolloutRequest): Promise<CreatedRollout> {
   const nodeTimeoutSeconds = options.nodeTimeoutSeconds ?? 1800;
   // Below the node timeout, or the server gives a node up while its agent is still resuming.
   const retryBudgetSeconds =
@@ -103,9 +86,9 @@ export async function createRollout(
     "rollout created",
   );
   // Published as running: subscribers start a scheduler pass and forget "no open rollouts".
-  context.events.publish("rolloutChanged", { rolloutId: rollout.id, state: rollout.state });
+  context.events.publish("rolloutChanged", { rolloutId: rollout.id, state: RolloutState.running });
   await finishRolloutIfDone(context, rollout.id);
-  return { id: rollout.id, state: rollout.state, targets: names.length };
+  return { id: rollout.id, state: RolloutState.running, targets: names.length };
 }
 
 export async function selectHypervisors(context: Pick<AppContext, "db">, selector: RolloutSelector): Promise<string[]> {

@@ -1,17 +1,18 @@
 // Reading, pausing, resuming, cancelling, and catching up rollouts.
 import { CellState, RolloutState, TargetState } from "../../protocol/states.ts";
 import type { AgentHello } from "../../protocol/events.ts";
-import { baseFileName } from "../../agent/download/cache-paths.ts";
+import { baseFileName } from "../../protocol/nova-files.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { selectorIncludes } from "./create-rollout.ts";
 import { setCell } from "./set-cell.ts";
-import { toRolloutView, type RolloutView } from "./rollout-views.ts";
+import type { RolloutDetail, RolloutModel, RolloutSummary, RolloutView } from "../../protocol/api/rollouts.ts";
+import { toRolloutView } from "./rollout-views.ts";
 import { modelPeerRolloutSeconds, modelRolloutSeconds } from "./rollout-model.ts";
 import { PEER_FANOUT, PEER_SEEDS_PER_GROUP } from "./peer-wave.ts";
 import { markOnDisk } from "./reconcile-targets.ts";
 
-export async function getRollout(context: Pick<AppContext, "db">, id: string): Promise<RolloutView & { model: RolloutModelView }> {
+export async function getRollout(context: Pick<AppContext, "db">, id: string): Promise<RolloutDetail> {
   const rollout = await context.db.rollout.findUnique({
     where: { id },
     include: { targets: true, image: { include: { artifact: true } } },
@@ -30,17 +31,6 @@ export async function getRollout(context: Pick<AppContext, "db">, id: string): P
   };
 }
 
-export type RolloutModelView = {
-  imageBytes: number;
-  artifactBytes: number;
-  proxies: number;
-  etaSeconds: number | null;
-  totalSeconds: number | null;
-  /** The planner for both sources, whichever this rollout uses: Squid only, and the peer tier. */
-  squidSeconds: number | null;
-  peerSeconds: number | null;
-};
-
 /** The seed's model with the bandwidths the operator entered per group (tier 2) and node. */
 async function modelFor(
   context: Pick<AppContext, "db">,
@@ -48,7 +38,7 @@ async function modelFor(
   artifactBytes: number,
   imageBytes: number,
   jitterSeconds: number,
-): Promise<RolloutModelView> {
+): Promise<RolloutModel> {
   const [groups, nodeSetting] = await Promise.all([
     context.db.hypervisorGroup.findMany(),
     context.db.setting.findUnique({ where: { key: "model.nodeBandwidthMbps" } }),
@@ -80,7 +70,7 @@ async function modelFor(
   };
 }
 
-export async function listRollouts(context: Pick<AppContext, "db">, limit = 50): Promise<Omit<RolloutView, "hypervisors">[]> {
+export async function listRollouts(context: Pick<AppContext, "db">, limit = 50): Promise<RolloutSummary[]> {
   const rollouts = await context.db.rollout.findMany({ include: { targets: true }, orderBy: { createdAt: "desc" }, take: limit });
   return rollouts.map((rollout) => {
     const { hypervisors: _omit, ...rest } = toRolloutView(rollout);
@@ -90,18 +80,18 @@ export async function listRollouts(context: Pick<AppContext, "db">, limit = 50):
 
 type CommandContext = Pick<AppContext, "db" | "cache" | "events" | "log" | "agents">;
 
-export async function pauseRollout(context: CommandContext, id: string): Promise<RolloutView> {
+export async function pauseRollout(context: CommandContext, id: string): Promise<RolloutDetail> {
   await setRunState(context, id, RolloutState.running, RolloutState.paused);
   return getRollout(context, id);
 }
 
-export async function resumeRollout(context: CommandContext, id: string): Promise<RolloutView> {
+export async function resumeRollout(context: CommandContext, id: string): Promise<RolloutDetail> {
   await setRunState(context, id, RolloutState.paused, RolloutState.running);
   return getRollout(context, id);
 }
 
 /** Cancel: nothing new is sent, downloads in flight are aborted (their .part files removed). */
-export async function cancelRollout(context: CommandContext, id: string): Promise<RolloutView> {
+export async function cancelRollout(context: CommandContext, id: string): Promise<RolloutDetail> {
   const rollout = await context.db.rollout.findUnique({ where: { id } });
   if (!rollout) throw new AppError("NOT_FOUND", `no rollout ${id}`);
   if (rollout.state !== RolloutState.running && rollout.state !== RolloutState.paused) {
@@ -140,7 +130,7 @@ export async function cancelRollout(context: CommandContext, id: string): Promis
 }
 
 /** Retry the failed targets of a rollout (the dashboard's retry button). */
-export async function retryFailed(context: CommandContext, id: string): Promise<RolloutView> {
+export async function retryFailed(context: CommandContext, id: string): Promise<RolloutDetail> {
   const rollout = await context.db.rollout.findUnique({ where: { id } });
   if (!rollout) throw new AppError("NOT_FOUND", `no rollout ${id}`);
   if (rollout.state === RolloutState.cancelled) throw new AppError("ROLLOUT_FINISHED", `rollout ${id} was cancelled`);
@@ -155,7 +145,7 @@ export async function retryFailed(context: CommandContext, id: string): Promise<
   return getRollout(context, id);
 }
 
-async function setRunState(context: CommandContext, id: string, from: string, to: string): Promise<void> {
+async function setRunState(context: CommandContext, id: string, from: RolloutState, to: RolloutState): Promise<void> {
   const { count } = await context.db.rollout.updateMany({
     where: { id, state: from },
     data: { state: to, pausedAt: to === RolloutState.paused ? new Date() : null },

@@ -2,6 +2,7 @@
 // happens (a subscriber of domain events pokes it). Each pass reads, asks the policy in
 // plan-wave.ts what to do, and writes. All state is in the database, so a restarted server
 // simply carries on.
+import type { ErrorPayload } from "../../protocol/events.ts";
 import { RolloutState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
 import { dispatchTargets, type DispatchContext, type RolloutWithImage } from "./dispatch-target.ts";
@@ -140,7 +141,7 @@ export class RolloutScheduler {
       const lastSeen = this.context.progress.lastSeen(rollout.id, target.hypervisorName) ?? target.lastProgressAt ?? target.startedAt;
       if (hasStalled(lastSeen, now, rollout.nodeTimeoutSeconds * 1000)) {
         void this.context.agents.send(target.hypervisorName, "image:abort", { imageId: rollout.imageId, rolloutId: rollout.id });
-        const error = { code: "TIMEOUT", message: `no progress for ${rollout.nodeTimeoutSeconds} s` };
+        const error: ErrorPayload = { code: "TIMEOUT", message: `no progress for ${rollout.nodeTimeoutSeconds} s` };
         await failOrRetry(this.context, { rolloutId: rollout.id, ...target }, rollout, error, target.bytes, size);
         target.state = TargetState.pending;
       }

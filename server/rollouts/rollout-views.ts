@@ -1,39 +1,11 @@
+// Database rows → the rollout shapes of the contract (protocol/api/rollouts.ts).
+import type { ProxyLoad, RolloutCounts, RolloutView } from "../../protocol/api/rollouts.ts";
+import type { RolloutState, TargetState } from "../../protocol/states.ts";
 import type { Rollout, RolloutTarget } from "../db/generated/client.ts";
-
-export type RolloutCounts = { pending: number; downloading: number; done: number; failed: number; cancelled: number };
-export type RolloutView = {
-  id: string;
-  imageId: string;
-  state: string;
-  strategy: string;
-  /** "squid" or "peers" (the peer tier). */
-  source: string;
-  /** Compressed bytes nodes got from peers: what the Squids did not have to send. */
-  bytesFromPeers: number;
-  /** Peers that served bytes that failed verification: no longer chosen in this rollout. */
-  excludedPeers: string[];
-  perProxyConcurrency: number;
-  createdAt: string;
-  finishedAt: string | null;
-  counts: RolloutCounts;
-  /** Decompressed bytes written on hypervisors so far. */
-  bytesDelivered: number;
-  perProxy: { proxy: string; downloading: number; done: number; failed: number }[];
-  hypervisors: {
-    name: string;
-    state: string;
-    bytes: number;
-    error: string | null;
-    attempts: number;
-    proxy: string | null;
-    /** Where its last attempt was sent first: "squid" or "peer:<hypervisor>". */
-    source: string | null;
-  }[];
-};
 
 export function toRolloutView(rollout: Rollout & { targets: RolloutTarget[] }): RolloutView {
   const counts: RolloutCounts = { pending: 0, downloading: 0, done: 0, failed: 0, cancelled: 0 };
-  const perProxy = new Map<string, { proxy: string; downloading: number; done: number; failed: number }>();
+  const perProxy = new Map<string, ProxyLoad>();
   let bytesDelivered = 0;
   let bytesFromPeers = 0;
   for (const target of rollout.targets) {
@@ -48,7 +20,7 @@ export function toRolloutView(rollout: Rollout & { targets: RolloutTarget[] }): 
   return {
     id: rollout.id,
     imageId: rollout.imageId,
-    state: rollout.state,
+    state: rollout.state as RolloutState,
     strategy: rollout.strategy,
     source: rollout.source,
     bytesFromPeers,
@@ -63,7 +35,7 @@ export function toRolloutView(rollout: Rollout & { targets: RolloutTarget[] }): 
       .sort((a, b) => a.hypervisorName.localeCompare(b.hypervisorName))
       .map((target) => ({
         name: target.hypervisorName,
-        state: target.state,
+        state: target.state as TargetState,
         bytes: Number(target.bytes),
         error: target.error,
         attempts: target.attempts,

@@ -6,11 +6,13 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { baseFileName, baseFilePath } from "../../agent/download/cache-paths.ts";
+import { baseFilePath } from "../../agent/download/cache-paths.ts";
+import { baseFileName } from "../../protocol/nova-files.ts";
 import { startAgentProcess, type AgentProcess } from "./agent-process.ts";
 import { startServerProcess, type ServerProcess } from "./server-process.ts";
 import { startSquid, type RunningSquid } from "./squid.ts";
 import { StopWaiting, waitFor } from "./test-server.ts";
+import type { RolloutView } from "../../protocol/api/rollouts.ts";
 
 export type FaultRig = {
   server: ServerProcess;
@@ -30,13 +32,6 @@ export type FaultRig = {
   /** Per agent: "verified" when its base file is the image, byte for byte, and alone in the dir. */
   outcomes(): Record<string, string>;
   close(): Promise<void>;
-};
-
-export type RolloutView = {
-  id: string;
-  state: string;
-  counts: Record<string, number>;
-  hypervisors: { name: string; state: string; error: string | null; attempts: number }[];
 };
 
 export async function startFaultRig(options: { agents: number; imageMiB: number; vars?: Record<string, string> }): Promise<FaultRig> {
