@@ -1,7 +1,7 @@
 // Agent settings from flags and environment; errors name the bad value.
 import fs from "node:fs";
 import os from "node:os";
-import { HYPERVISOR_NAME_PATTERN } from "../protocol/events.ts";
+import { HYPERVISOR_NAME_PATTERN } from "../protocol/ids.ts";
 import { credentialFile, defaultStateDir } from "./credential-store.ts";
 
 export type AgentConfig = {
@@ -26,6 +26,8 @@ export type AgentConfig = {
   forceRawImages: boolean;
   /** Topology label reported to the server (rack, room, cell). */
   group?: string;
+  /** Peer tier: serve verified artifacts to the group from this address:port (--peer-listen). */
+  peer?: { listen: string; spoolBytes: number; uploadBytesPerSecond: number | null };
   /** Cap on random start delay the server may ask for; the server's value wins when lower. */
   progressIntervalMs: number;
   rescanIntervalMs: number;
@@ -83,6 +85,7 @@ export function agentConfigFrom(flags: Record<string, string | boolean | undefin
     );
   }
   if (caFile !== undefined && !fs.existsSync(caFile)) problems.push(`invalid --ca / PRECACHE_CA_FILE "${caFile}": no such file`);
+  const peer = parsePeerFlags(flags, env, problems);
   if (problems.length) throw new Error(problems.join("\n"));
   return {
     server: checkUrl(server!, "server"),
@@ -93,6 +96,7 @@ export function agentConfigFrom(flags: Record<string, string | boolean | undefin
     ...(caFile ? { caFile } : {}),
     proxies: parseProxyList((flags.proxy as string | undefined) ?? env.PRECACHE_PROXIES),
     group: (flags.group as string | undefined) ?? env.PRECACHE_GROUP,
+    ...(peer ? { peer } : {}),
     allowDirect: flags["allow-direct"] === true || env.PRECACHE_ALLOW_DIRECT === "1",
     forceRawImages: parseBoolean(
       (flags["force-raw-images"] as string | undefined) ?? env.PRECACHE_FORCE_RAW_IMAGES,
@@ -102,4 +106,26 @@ export function agentConfigFrom(flags: Record<string, string | boolean | undefin
     progressIntervalMs: 1000,
     rescanIntervalMs: 5 * 60_000,
   };
+}
+
+/**
+ * --peer-listen ADDRESS:PORT turns the peer tier on (serve verified artifacts to the group);
+ * --peer-upload-mbps caps what it sends (default 500), --peer-spool-gib what it keeps (default 20).
+ */
+function parsePeerFlags(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, problems: string[]): AgentConfig["peer"] | undefined {
+  const listen = (flags["peer-listen"] as string | undefined) ?? env.PRECACHE_PEER_LISTEN;
+  if (!listen) return undefined;
+  if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(listen)) {
+    problems.push(`invalid --peer-listen / PRECACHE_PEER_LISTEN "${listen}": expected address:port, e.g. 10.1.2.3:9494`);
+    return undefined;
+  }
+  const number = (value: string | undefined, what: string, fallback: number) => {
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || parsed <= 0) problems.push(`invalid ${what} "${value}": must be a positive number`);
+    return parsed;
+  };
+  const mbps = number((flags["peer-upload-mbps"] as string | undefined) ?? env.PRECACHE_PEER_UPLOAD_MBPS, "--peer-upload-mbps", 500);
+  const gib = number((flags["peer-spool-gib"] as string | undefined) ?? env.PRECACHE_PEER_SPOOL_GIB, "--peer-spool-gib", 20);
+  return { listen, spoolBytes: Math.round(gib * 2 ** 30), uploadBytesPerSecond: Math.round((mbps * 1e6) / 8) };
 }

@@ -1,4 +1,5 @@
 // An agent failure with a stable code, reported to the server and as the CLI's message.
+import type { ErrorPayload } from "../protocol/events.ts";
 import type { AgentErrorCode } from "../protocol/states.ts";
 
 export class AgentError extends Error {
@@ -13,7 +14,7 @@ export class AgentError extends Error {
   }
 }
 
-export function toErrorPayload(error: unknown): { code: string; message: string } {
+export function toErrorPayload(error: unknown): ErrorPayload {
   if (error instanceof AgentError) return { code: error.code, message: error.message };
   const errno = (error as NodeJS.ErrnoException)?.code;
   if (errno === "ENOSPC" || errno === "EDQUOT") return { code: "DISK_FULL", message: "no space left on device" };

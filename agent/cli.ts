@@ -9,6 +9,7 @@ import { PrecacheAgent } from "./precache-agent.ts";
 const USAGE = `usage:
   precache-agent [--server URL] [--token T] [--name NAME] [--cache-dir DIR] [--proxy URL[,URL]] [--group RACK] [--allow-direct]
                  [--force-raw-images true|false] [--state-dir DIR] [--ca FILE]
+                 [--peer-listen ADDRESS:PORT [--peer-upload-mbps 500] [--peer-spool-gib 20]]
   precache-agent fetch <image id> --artifact-url URL --hash sha512:<hex> [--proxy URL[,URL]] [--cache-dir DIR] [--size BYTES] [--allow-direct]
                  [--disk-format qcow2] [--force-raw-images true|false]
 
@@ -21,7 +22,10 @@ Every image is inspected first, as nova inspects it: its bytes must be the --dis
 it a credential of its own, kept in <state dir>/credential-<name>.json (0600, state dir 0700).
 The state dir defaults to .precache-<cache dir name> beside the cache dir
 (e.g. /var/lib/nova/instances/.precache-_base); --state-dir / PRECACHE_STATE_DIR overrides it.
---ca FILE / PRECACHE_CA_FILE trusts a private CA for an https:// server.`;
+--ca FILE / PRECACHE_CA_FILE trusts a private CA for an https:// server.
+--peer-listen ADDRESS:PORT (PRECACHE_PEER_LISTEN) joins the peer tier: verified artifacts are kept
+(up to --peer-spool-gib) and served to nodes of the same rollout that present its token, at most
+--peer-upload-mbps; rollouts started with source "peers" then fetch from the group, not its Squid.`;
 
 const options = {
   server: { type: "string" },
@@ -30,6 +34,9 @@ const options = {
   "cache-dir": { type: "string" },
   proxy: { type: "string" },
   group: { type: "string" },
+  "peer-listen": { type: "string" },
+  "peer-upload-mbps": { type: "string" },
+  "peer-spool-gib": { type: "string" },
   "allow-direct": { type: "boolean" },
   "artifact-url": { type: "string" },
   hash: { type: "string" },

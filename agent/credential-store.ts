@@ -4,7 +4,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { fsyncPath } from "./download/fsync-path.ts";
+import { fsyncPath } from "../shared/files.ts";
 
 const STATE_DIR_PREFIX = ".precache-";
 const NO_FOLLOW = fs.constants.O_NOFOLLOW;

@@ -3,7 +3,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { CachedFile } from "../protocol/events.ts";
-import { BASE_FILE_PATTERN, PART_SUFFIX } from "./download/cache-paths.ts";
+import { PART_SUFFIX } from "./download/cache-paths.ts";
+import { BASE_FILE_PATTERN } from "../protocol/nova-files.ts";
 import { CONVERT_DIR_PREFIX, CONVERTED_SUFFIX } from "./download/convert-to-raw.ts";
 
 export async function scanCache(cacheDir: string): Promise<CachedFile[]> {

@@ -4,9 +4,10 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { downloadFinished, type Ack, type DownloadFinished, type DownloadFinishedResult } from "../protocol/events.ts";
-import { fsyncPath } from "./download/fsync-path.ts";
+import { fsyncPath } from "../shared/files.ts";
 
 export type OutboxTiming = { ackTimeoutMs: number; firstRetryMs: number; maxRetryMs: number };
 /** Capped at 10 s so a result lands within seconds of a database coming back. */
@@ -90,7 +91,7 @@ export class ResultOutbox {
   /** Resolves when every result is acknowledged (for tests and a graceful stop). */
   async drained(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    while (this.entries.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (this.entries.size > 0 && Date.now() < deadline) await sleep(50);
     return this.entries.size === 0;
   }
 

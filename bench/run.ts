@@ -4,8 +4,8 @@ import { parseArgs } from "node:util";
 
 type Benchmark = { run(args: string[]): Promise<void> };
 const defaults = ["publish", "fetch", "fanout", "control", "heatmap", "model"] as const;
-// Run by name only (`npm run bench -- soak`): minutes long, not part of the default set.
-const onDemand = ["soak"] as const;
+// Run by name only (`npm run bench -- soak`, `-- testbed`): minutes long (the testbed needs root), not part of the default set.
+const onDemand = ["soak", "testbed"] as const;
 const benchmarks: Record<string, () => Promise<Benchmark>> = Object.fromEntries(
   [...defaults, ...onDemand].map((name) => [name, () => import(`./${name}.ts`) as Promise<Benchmark>]),
 );
@@ -13,7 +13,10 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = Object.fromEntries(
 async function main(): Promise<void> {
   const { positionals } = parseArgs({ args: process.argv.slice(2), allowPositionals: true, strict: false });
   const names = positionals.filter((arg) => arg in benchmarks);
-  const unknown = positionals.filter((arg) => !(arg in benchmarks) && !arg.startsWith("-") && !/^\d/.test(arg));
+  // A word right after an option is that option's value (`--strategy waves`), not a benchmark name.
+  const argv = process.argv.slice(2);
+  const isValue = (arg: string) => argv.some((candidate, index) => candidate === arg && argv[index - 1]?.startsWith("--"));
+  const unknown = positionals.filter((arg) => !(arg in benchmarks) && !/^\d/.test(arg) && !isValue(arg));
   if (unknown.length) throw new Error(`unknown benchmark "${unknown[0]}": one of ${Object.keys(benchmarks).join(", ")}`);
   // Everything else, options included, goes to the benchmarks (e.g. `publish 256 --rounds 5`).
   const extra = process.argv.slice(2).filter((arg) => !(arg in benchmarks));

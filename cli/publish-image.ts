@@ -3,19 +3,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-
-type Artifact = {
-  state: string;
-  bytesRead: number;
-  sourceSize: number | null;
-  compressedSize: number | null;
-  sha256: string | null;
-  url: string | null;
-  encrypted?: boolean;
-  error: string | null;
-  level: number;
-};
-type Image = { id: string; name: string; status: string; size: number | null; artifact: Artifact | null };
+import { setTimeout as sleep } from "node:timers/promises";
+import { formatBytes } from "../lib/api.ts";
+import type { ErrorBody } from "../protocol/api/error-body.ts";
+import type { ArtifactView as Artifact, ImageListReply, ImageReply, ImageView as Image, PublishReply } from "../protocol/api/images.ts";
 
 const USAGE = "usage: npm run publish -- <image id or name> [--level 1-9] [--server http://host:3000] [--token PRECACHE_API_TOKEN]";
 
@@ -42,12 +33,12 @@ async function main(): Promise<void> {
     }).catch((error: Error) => {
       throw new Error(`cannot reach the Precache server at ${server} (${error.message}); is it running? (--server)`);
     });
-    const data = (await response.json().catch(() => ({}))) as { error?: { code: string; message: string } };
+    const data = (await response.json().catch(() => ({}))) as Partial<ErrorBody>;
     if (!response.ok) throw new Error(`${data.error?.code ?? response.status}: ${data.error?.message ?? "request failed"}`);
     return data as T;
   };
 
-  const { images } = await call<{ images: Image[] }>("GET", "/api/images");
+  const { images } = await call<ImageListReply>("GET", "/api/images");
   const wanted = positionals[0];
   const matches = images.filter((image) => image.id === wanted || image.name === wanted);
   if (matches.length === 0)
@@ -59,16 +50,16 @@ async function main(): Promise<void> {
     );
   if (matches.length > 1) throw new Error(`"${wanted}" names ${matches.length} images; use the id`);
   const image = matches[0];
-  const started = await call<{ artifact: Artifact; reused: boolean }>("POST", `/api/images/${image.id}/publish`, level ? { level } : {});
+  const started = await call<PublishReply>("POST", `/api/images/${image.id}/publish`, level ? { level } : {});
   if (started.reused && started.artifact.state === "ready") return report(image, started.artifact, true);
   const begin = Date.now();
   for (;;) {
-    const { image: current } = await call<{ image: Image }>("GET", `/api/images/${image.id}`);
+    const { image: current } = await call<ImageReply>("GET", `/api/images/${image.id}`);
     const artifact = current.artifact!;
     drawBar(artifact, begin);
     if (artifact.state === "ready") return report(image, artifact, false, begin);
     if (artifact.state === "failed") throw new Error(`publish failed: ${artifact.error}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
   }
 }
 
@@ -90,7 +81,7 @@ function report(image: Image, artifact: Artifact, reused: boolean, begin?: numbe
   const ratio = artifact.compressedSize && artifact.sourceSize ? (artifact.sourceSize / artifact.compressedSize).toFixed(2) : "?";
   const took = begin ? ` in ${((Date.now() - begin) / 1000).toFixed(1)} s` : "";
   console.log(
-    `${image.name} (${image.id}): ${reused ? "already published" : `published${took}`}, gzip -${artifact.level}, ${artifact.sourceSize} → ${artifact.compressedSize} bytes (${ratio}:1)`,
+    `${image.name} (${image.id}): ${reused ? "already published" : `published${took}`}, gzip -${artifact.level}, ${formatBytes(artifact.sourceSize)} → ${formatBytes(artifact.compressedSize)} (${ratio}:1)`,
   );
   console.log(
     `artifact: ${artifact.url}${artifact.encrypted ? " (encrypted: the image is not public; only rollout targets get the key)" : ""}`,

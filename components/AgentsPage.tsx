@@ -2,7 +2,7 @@
 // Enrolled agents: when and from where each enrolled, last seen, online; revoke (dropped at once,
 // refused until reset) or reset (the name may enrol again with the enrolment token).
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { AgentView } from "../protocol/agents";
+import { agentListReply, agentReply, agentResetReply } from "../protocol/agents";
 import { api } from "../lib/api";
 import { usePermission } from "../lib/queries";
 import { AppShell } from "./AppShell";
@@ -22,12 +22,14 @@ function AgentList() {
   const admin = usePermission("admin");
   const agents = useQuery({
     queryKey: ["agents"],
-    queryFn: () => api<{ agents: AgentView[] }>("GET", "/api/agents"),
+    queryFn: () => api("GET", "/api/agents", agentListReply),
     refetchInterval: 5000,
   });
   const act = useMutation({
-    mutationFn: ({ name, action }: { name: string; action: "revoke" | "reset" }) =>
-      api("POST", `/api/agents/${encodeURIComponent(name)}/${action}`),
+    mutationFn: async ({ name, action }: { name: string; action: "revoke" | "reset" }): Promise<unknown> => {
+      const route = `/api/agents/${encodeURIComponent(name)}/${action}`;
+      return action === "revoke" ? api("POST", route, agentReply) : api("POST", route, agentResetReply);
+    },
     onSettled: () => client.invalidateQueries({ queryKey: ["agents"] }),
   });
   const confirmThen = (name: string, action: "revoke" | "reset", question: string) => {

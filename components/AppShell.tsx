@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, type ReactNode } from "react";
 import { api } from "../lib/api";
+import { sessionInfo } from "../protocol/api/access";
 import { useSessionQuery } from "../lib/queries";
 import { useLiveStore } from "./Providers";
 
@@ -48,7 +49,7 @@ export function AppShell({ title, children }: { title: string; children: ReactNo
           type="button"
           className="secondary"
           onClick={async () => {
-            await api("DELETE", "/api/session");
+            await api("DELETE", "/api/session", sessionInfo);
             live.disconnect();
             queryClient.clear(); // nothing of this session stays in memory
             queryClient.setQueryData(["session"], { authenticated: false });

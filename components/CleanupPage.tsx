@@ -4,24 +4,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, formatBytes } from "../lib/api";
 import { usePermission } from "../lib/queries";
+import { cleanupReply, staleListReply, type CleanupReply, type CleanupRequest, type StaleImage } from "../protocol/api/cleanup";
 import { AppShell } from "./AppShell";
-
-type StaleImage = {
-  imageId: string;
-  name: string;
-  status: string;
-  reason: string;
-  detail: string;
-  nodes: number;
-  bytes: number;
-  hasArtifact: boolean;
-  perNode: { name: string; bytes: number; lastUsedAt: string | null }[];
-};
-type CleanupResult = {
-  freedBytes: number;
-  hypervisors: { name: string; ok: boolean; error: string | null }[];
-  artifact: { removed: boolean };
-};
 
 export function CleanupPage() {
   return (
@@ -35,21 +19,21 @@ function StaleList() {
   const client = useQueryClient();
   const stale = useQuery({
     queryKey: ["stale"],
-    queryFn: () => api<{ images: StaleImage[]; totalBytes: number }>("GET", "/api/cleanup/stale"),
+    queryFn: () => api("GET", "/api/cleanup/stale", staleListReply),
   });
   const [open, setOpen] = useState<string | null>(null);
   const [excluded, setExcluded] = useState<Record<string, Set<string>>>({});
-  const [results, setResults] = useState<Record<string, CleanupResult>>({});
+  const [results, setResults] = useState<Record<string, CleanupReply>>({});
   const operator = usePermission("operator");
   const cleanup = useMutation({
     mutationFn: (image: StaleImage) => {
       const skip = excluded[image.imageId] ?? new Set<string>();
       const hypervisors = image.perNode.map((node) => node.name).filter((name) => !skip.has(name));
-      return api<CleanupResult>("POST", "/api/cleanup", {
+      return api("POST", "/api/cleanup", cleanupReply, {
         imageId: image.imageId,
         ...(skip.size ? { hypervisors } : {}),
         removeArtifact: true,
-      });
+      } satisfies CleanupRequest);
     },
     onSuccess: (result, image) => setResults((all) => ({ ...all, [image.imageId]: result })),
     onSettled: () => client.invalidateQueries({ queryKey: ["stale"] }),

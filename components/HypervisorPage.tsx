@@ -2,11 +2,9 @@
 // "What is on hypervisor Y": its images with size, verification and last use, and its group.
 import { useQuery } from "@tanstack/react-query";
 import { api, formatBytes } from "../lib/api";
-import type { HypervisorApiView } from "../server/hypervisors/hypervisor-views";
 import { useImagesQuery } from "../lib/queries";
+import { hypervisorReply } from "../protocol/api/hypervisors";
 import { AppShell } from "./AppShell";
-
-type HypervisorDetail = HypervisorApiView;
 
 export function HypervisorPage({ name }: { name: string }) {
   return (
@@ -19,7 +17,7 @@ export function HypervisorPage({ name }: { name: string }) {
 function Detail({ name }: { name: string }) {
   const detail = useQuery({
     queryKey: ["hypervisor", { name }],
-    queryFn: async () => (await api<{ hypervisor: HypervisorDetail }>("GET", `/api/hypervisors/${encodeURIComponent(name)}`)).hypervisor,
+    queryFn: async () => (await api("GET", `/api/hypervisors/${encodeURIComponent(name)}`, hypervisorReply)).hypervisor,
     refetchInterval: 5000,
   });
   const images = useImagesQuery();

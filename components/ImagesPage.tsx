@@ -14,6 +14,7 @@ import {
   useSyncMutation,
   type ImageRow,
 } from "../lib/queries";
+import type { RolloutSummary } from "../protocol/api/rollouts";
 import { AppShell } from "./AppShell";
 import { EncryptedBadge, EncryptionNote, ImageOwnership } from "./ImageAccess";
 
@@ -82,7 +83,7 @@ function ImagesTable() {
   );
 }
 
-function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: { id: string; state: string; counts: Record<string, number> } }) {
+function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: RolloutSummary }) {
   const publish = usePublishMutation();
   const precache = useRolloutMutation();
   const cleanup = useCleanupMutation();

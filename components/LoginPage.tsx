@@ -3,7 +3,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { api, ApiError } from "../lib/api";
-import type { SessionInfo } from "../lib/queries";
+import { type SignInRequest, sessionInfo } from "../protocol/api/access";
 import { useLiveStoreHandle } from "./Providers";
 
 export function LoginPage() {
@@ -21,11 +21,11 @@ export function LoginPage() {
     setBusy(true);
     setError(null);
     try {
-      const session = await api<SessionInfo>("POST", "/api/session", {
+      const session = await api("POST", "/api/session", sessionInfo, {
         username: username.trim() || "admin",
         password,
         ...(domain.trim() ? { domain: domain.trim() } : {}),
-      });
+      } satisfies SignInRequest);
       queryClient.clear(); // answers refused before sign-in
       queryClient.setQueryData(["session"], session);
       live.signedIn();

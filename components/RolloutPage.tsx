@@ -7,20 +7,7 @@ import { api, formatBytes } from "../lib/api";
 import { usePermission } from "../lib/queries";
 import { AppShell } from "./AppShell";
 import { ThroughputChart, type Sample } from "./ThroughputChart";
-
-type Rollout = {
-  id: string;
-  imageId: string;
-  state: string;
-  strategy: string;
-  createdAt: string;
-  finishedAt: string | null;
-  counts: Record<string, number>;
-  bytesDelivered: number;
-  perProxy: { proxy: string; downloading: number; done: number; failed: number }[];
-  hypervisors: { name: string; state: string; bytes: number; error: string | null; attempts: number; proxy: string | null }[];
-  model: { imageBytes: number; artifactBytes: number; proxies: number; etaSeconds: number | null; totalSeconds: number | null };
-};
+import { rolloutReply, type RolloutDetail as Rollout } from "../protocol/api/rollouts";
 
 export function RolloutPage({ id }: { id: string }) {
   return (
@@ -34,12 +21,12 @@ function RolloutDetail({ id }: { id: string }) {
   const client = useQueryClient();
   const rollout = useQuery({
     queryKey: ["rollout", { rolloutId: id }],
-    queryFn: async () => (await api<{ rollout: Rollout }>("GET", `/api/rollouts/${id}`)).rollout,
+    queryFn: async () => (await api("GET", `/api/rollouts/${id}`, rolloutReply)).rollout,
     refetchInterval: 2000,
   });
   const operator = usePermission("operator");
   const command = useMutation({
-    mutationFn: (verb: string) => api("POST", `/api/rollouts/${id}/${verb}`, {}),
+    mutationFn: (verb: string) => api("POST", `/api/rollouts/${id}/${verb}`, rolloutReply, {}),
     onSettled: () => client.invalidateQueries({ queryKey: ["rollout", { rolloutId: id }] }),
   });
   const samples = useRef<Sample[]>([]);
@@ -105,11 +92,11 @@ function RolloutDetail({ id }: { id: string }) {
         <span style={{ width: `${total ? (100 * r.counts.done) / total : 0}%`, background: "var(--cached)" }} />
       </div>
       <div className="cards">
-        {["done", "downloading", "pending", "failed", "cancelled"].map((state) => (
+        {(["done", "downloading", "pending", "failed", "cancelled"] as const).map((state) => (
           <div className="card" key={state}>
             <div className="muted">{state}</div>
             <div className="value" data-testid={`rollout-${state}`}>
-              {r.counts[state] ?? 0}
+              {r.counts[state]}
             </div>
           </div>
         ))}

@@ -4,14 +4,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { api } from "../lib/api";
 import { usePermission } from "../lib/queries";
+import { topologyReply, type Topology, type UpdateTopologyRequest } from "../protocol/api/topology";
 import { AppShell } from "./AppShell";
-
-type Topology = {
-  tier1: { url: string; bandwidthMbps: number | null }[];
-  nodeBandwidthMbps: number;
-  groups: { name: string; proxies: string[]; bandwidthMbps: number | null; hypervisors: number; online: number }[];
-  ungrouped: number;
-};
 
 export function TopologyPage() {
   return (
@@ -25,7 +19,7 @@ function TopologyEditor() {
   const client = useQueryClient();
   const topology = useQuery({
     queryKey: ["topology"],
-    queryFn: async () => (await api<{ topology: Topology }>("GET", "/api/topology")).topology,
+    queryFn: async () => (await api("GET", "/api/topology", topologyReply)).topology,
   });
   const [draft, setDraft] = useState<Topology | null>(null);
   const [newGroup, setNewGroup] = useState("");
@@ -35,11 +29,11 @@ function TopologyEditor() {
   const admin = usePermission("admin");
   const save = useMutation({
     mutationFn: (value: Topology) =>
-      api("POST", "/api/topology", {
+      api("POST", "/api/topology", topologyReply, {
         tier1: value.tier1.filter((t) => t.url),
         nodeBandwidthMbps: value.nodeBandwidthMbps,
         groups: value.groups.map((g) => ({ name: g.name, proxies: g.proxies.filter(Boolean), bandwidthMbps: g.bandwidthMbps })),
-      }),
+      } satisfies UpdateTopologyRequest),
     onSuccess: () => client.invalidateQueries({ queryKey: ["topology"] }),
   });
   if (!draft) return <p className="muted">Loading…</p>;

@@ -1,4 +1,9 @@
-// Browser-side REST calls: same origin, session cookie, errors carry the server's code.
+// Browser-side REST calls: same origin, session cookie, errors carry the server's code. Replies
+// are typed by the contract's schemas (protocol/api/) and checked against them in development.
+import type { z } from "zod";
+import { errorBody } from "../protocol/api/error-body";
+import { checkInDevelopment } from "./dev-check";
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -10,7 +15,7 @@ export class ApiError extends Error {
 }
 
 /** Every change is sent as JSON, even without a body: the server refuses other cookie-borne changes (CSRF). */
-export async function api<T>(method: string, route: string, body?: unknown): Promise<T> {
+export async function api<T>(method: string, route: string, reply: z.ZodType<T>, body?: unknown): Promise<T> {
   const isChange = method !== "GET";
   const response = await fetch(route, {
     method,
@@ -19,11 +24,13 @@ export async function api<T>(method: string, route: string, body?: unknown): Pro
     body: body !== undefined ? JSON.stringify(body) : isChange ? "{}" : undefined,
   });
   const data = await response.json().catch(() => ({}));
+  const where = `${method} ${route.split("?")[0]}`;
   if (!response.ok) {
     const error = (data as { error?: { code: string; message: string } }).error;
+    if (error) checkInDevelopment(errorBody, data, `${where} (error ${response.status})`);
     throw new ApiError(response.status, error?.code ?? "HTTP_ERROR", error?.message ?? `HTTP ${response.status}`);
   }
-  return data as T;
+  return checkInDevelopment(reply, data, where);
 }
 
 export function formatBytes(bytes: number | null | undefined): string {

@@ -4,15 +4,18 @@ import type { QueryClient } from "@tanstack/react-query";
 import { io, type Socket } from "socket.io-client";
 import {
   UI_NAMESPACE,
+  uiDelta,
+  uiSnapshot,
   type CellView,
-  type HypervisorView,
+  type HypervisorHeader,
   type ServerToUiEvents,
   type UiDelta,
   type UiToServerEvents,
-} from "../protocol/events";
+} from "../protocol/ui";
+import { checkInDevelopment } from "./dev-check";
 import { imagesKey, type ImageList } from "./queries";
 
-export type LiveHypervisor = Omit<HypervisorView, "cells"> & { cells: Map<string, CellView> };
+export type LiveHypervisor = HypervisorHeader & { cells: Map<string, CellView> };
 
 export class LiveStore {
   hypervisors = new Map<string, LiveHypervisor>();
@@ -45,12 +48,13 @@ export class LiveStore {
       this.update(() => (this.isUnauthorized = /unauthorized/i.test(error.message)));
     });
     socket.on("disconnect", () => this.update(() => (this.isConnected = false)));
-    socket.on("state:snapshot", (snapshot) =>
+    socket.on("state:snapshot", (received) =>
       this.update(() => {
+        const snapshot = checkInDevelopment(uiSnapshot, received, "state:snapshot");
         this.hypervisors = new Map(snapshot.hypervisors.map((h) => [h.name, { ...h, cells: new Map(h.cells.map((c) => [c.imageId, c])) }]));
       }),
     );
-    socket.on("state:delta", (delta) => this.applyDelta(delta));
+    socket.on("state:delta", (delta) => this.applyDelta(checkInDevelopment(uiDelta, delta, "state:delta")));
   }
 
   /** After a sign-in: the next connect() is expected to be accepted. */

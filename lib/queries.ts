@@ -2,21 +2,20 @@
 "use client";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { hasRole, type Role } from "../protocol/roles";
-import type { AuditEventView, AuditPage } from "../protocol/audit";
-import type { ImageView } from "../server/images/image-views";
-import type { SourceSyncView } from "../server/images/sync-images";
+import { sessionInfo } from "../protocol/api/access";
+import { type CleanupRequest, cleanupReply } from "../protocol/api/cleanup";
+import { imageListReply, publishReply, syncReply, type ImageListReply, type ImageView } from "../protocol/api/images";
+import { type CreateRolloutRequest, createRolloutReply, rolloutListReply } from "../protocol/api/rollouts";
+import { auditPage, type AuditEventView } from "../protocol/audit";
 import { api } from "./api";
 
-/** The REST shape (DESIGN §6), typed once on the server side. */
+/** The REST shapes (DESIGN §6) are the contract's: protocol/api/. */
 export type ImageRow = ImageView;
-export type RolloutSummary = { id: string; imageId: string; state: string; createdAt: string; counts: Record<string, number> };
 
 export const imagesKey = ["images"] as const;
 
-export type SessionInfo = { authenticated: boolean; user?: { name: string; role: Role; via?: string } };
-
 export function useSessionQuery() {
-  return useQuery({ queryKey: ["session"], queryFn: () => api<SessionInfo>("GET", "/api/session") });
+  return useQuery({ queryKey: ["session"], queryFn: () => api("GET", "/api/session", sessionInfo) });
 }
 
 /** Whether the signed-in user may do what needs `needed`, and if not, a sentence saying why. */
@@ -27,9 +26,10 @@ export function usePermission(needed: Role): { isAllowed: boolean; reason: strin
   return { isAllowed: false, reason: `needs the ${needed} role; ${user.name} is ${user.role}` };
 }
 
-export type ImageList = { images: ImageRow[]; source?: SourceSyncView };
+/** The cache holds GET /api/images' whole answer ({ images, source }). */
+export type ImageList = ImageListReply;
 
-const fetchImages = () => api<ImageList>("GET", "/api/images");
+const fetchImages = () => api("GET", "/api/images", imageListReply);
 
 export function useImagesQuery() {
   return useQuery({ queryKey: imagesKey, queryFn: fetchImages, select: (list) => list.images });
@@ -43,14 +43,14 @@ export function useImageSourceQuery() {
 export function useRolloutsQuery() {
   return useQuery({
     queryKey: ["rollouts"],
-    queryFn: async () => (await api<{ rollouts: RolloutSummary[] }>("GET", "/api/rollouts")).rollouts,
+    queryFn: async () => (await api("GET", "/api/rollouts", rolloutListReply)).rollouts,
   });
 }
 
 export function usePublishMutation() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (imageId: string) => api("POST", `/api/images/${imageId}/publish`, {}),
+    mutationFn: (imageId: string) => api("POST", `/api/images/${imageId}/publish`, publishReply, {}),
     onSettled: () => client.invalidateQueries({ queryKey: imagesKey }),
   });
 }
@@ -58,7 +58,7 @@ export function usePublishMutation() {
 export function useRolloutMutation() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (body: { imageId: string; hypervisors?: string[] }) => api<{ rollout: { id: string } }>("POST", "/api/rollouts", body),
+    mutationFn: (body: CreateRolloutRequest) => api("POST", "/api/rollouts", createRolloutReply, body),
     onSettled: () => client.invalidateQueries({ queryKey: ["rollouts"] }),
   });
 }
@@ -66,7 +66,7 @@ export function useRolloutMutation() {
 export function useCleanupMutation() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (imageId: string) => api<{ freedBytes: number }>("POST", "/api/cleanup", { imageId }),
+    mutationFn: (imageId: string) => api("POST", "/api/cleanup", cleanupReply, { imageId } satisfies CleanupRequest),
     onSettled: () => client.invalidateQueries({ queryKey: ["rollouts"] }),
   });
 }
@@ -74,7 +74,7 @@ export function useCleanupMutation() {
 export function useSyncMutation() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: () => api("POST", "/api/images/sync", {}),
+    mutationFn: () => api("POST", "/api/images/sync", syncReply, {}),
     onSettled: () => client.invalidateQueries({ queryKey: imagesKey }),
   });
 }
@@ -92,7 +92,7 @@ export function useAuditQuery(filters: AuditFilters) {
       const search = new URLSearchParams();
       for (const [name, value] of Object.entries(filters)) if (value) search.set(name, value);
       if (pageParam) search.set("before", pageParam);
-      return api<AuditPage>("GET", `/api/audit?${search}`);
+      return api("GET", `/api/audit?${search}`, auditPage);
     },
     getNextPageParam: (page) => page.nextBefore,
   });

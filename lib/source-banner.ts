@@ -1,6 +1,6 @@
 // The Images page's warning when the last image-source sync failed: since when, why, and how old
 // the list on screen is. Pure, so the wording is tested without a browser.
-import type { SourceSyncView } from "../server/images/sync-images";
+import type { SourceSyncView } from "../protocol/api/images";
 
 export function sourceBannerText(source: SourceSyncView | undefined, now = new Date()): string | null {
   if (source?.state !== "degraded") return null;

@@ -1,5 +1,7 @@
 // Agent identity as operators see it (GET /api/agents) and the reasons a connection is refused,
 // which the agent reads from its connect_error to decide what to do next.
+import { z } from "zod";
+import type { ErrorCode } from "./errors.ts";
 
 /** Why the /agent namespace refused a connection (sent as the connect_error's `data.code`). */
 export const AgentRefusal = {
@@ -16,17 +18,21 @@ export const AgentRefusal = {
   /** Another connection already holds this name. */
   nameInUse: "NAME_IN_USE",
   serverError: "SERVER_ERROR",
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 export type AgentRefusal = (typeof AgentRefusal)[keyof typeof AgentRefusal];
 
-export type AgentView = {
-  name: string;
-  enrolledAt: string;
-  enrolledFrom: string | null;
-  lastSeenAt: string | null;
-  lastSeenFrom: string | null;
-  online: boolean;
-  revoked: boolean;
-  revokedAt: string | null;
-  revokedBy: string | null;
-};
+export const agentView = z.object({
+  name: z.string(),
+  enrolledAt: z.string(),
+  enrolledFrom: z.string().nullable(),
+  lastSeenAt: z.string().nullable(),
+  lastSeenFrom: z.string().nullable(),
+  online: z.boolean(),
+  revoked: z.boolean(),
+  revokedAt: z.string().nullable(),
+  revokedBy: z.string().nullable(),
+});
+export type AgentView = z.infer<typeof agentView>;
+export const agentListReply = z.object({ agents: z.array(agentView) });
+export const agentReply = z.object({ agent: agentView });
+export const agentResetReply = z.object({ name: z.string(), reset: z.literal(true) });

@@ -43,19 +43,28 @@ describe("agent event schemas", () => {
     }
   });
 
+  /** A failed download's result carrying `error`. */
+  const failed = (error: { code: string; message: string }) => ({
+    resultId: "9d2c6f1e-4b7a-4e3d-9c1b-8a5f2e7d6c4b",
+    rolloutId,
+    imageId: "img",
+    ok: false,
+    bytes: 0,
+    seconds: 0,
+    error,
+  });
+
   it("refuses NUL and lone surrogates in a stored error message", () => {
-    const result = (message: string) => ({
-      resultId: "9d2c6f1e-4b7a-4e3d-9c1b-8a5f2e7d6c4b",
-      rolloutId,
-      imageId: "img",
-      ok: false,
-      bytes: 0,
-      seconds: 0,
-      error: { code: "X", message },
-    });
+    const result = (message: string) => failed({ code: "WRITE_FAILED", message });
     expect(downloadFinished.safeParse(result("disk full 😀")).success).toBe(true);
     expect(downloadFinished.safeParse(result("a\u0000b")).success).toBe(false);
     expect(downloadFinished.safeParse(result("a\ud800b")).success).toBe(false);
+  });
+
+  it("takes error codes from the closed vocabulary only", () => {
+    const result = (code: string) => failed({ code, message: "m" });
+    expect(downloadFinished.safeParse(result("HASH_MISMATCH")).success).toBe(true);
+    expect(downloadFinished.safeParse(result("SOMETHING_NEW")).success).toBe(false);
   });
 
   it("takes sha1 base file names only, and at most MAX_INVENTORY_FILES of them", () => {

@@ -1,10 +1,11 @@
 // The one Socket.io contract between server, agents (namespace /agent) and browsers (namespace /ui).
 // Every receiver validates payloads with these schemas.
 import { z } from "zod";
-import type { CellState } from "./states.ts";
+import { type ErrorCode, errorCodeSchema } from "./errors.ts";
+import { groupName, hypervisorName, imageId, proxyUrl, rolloutId } from "./ids.ts";
+import { BASE_FILE_PATTERN } from "./nova-files.ts";
 
 export const AGENT_NAMESPACE = "/agent";
-export const UI_NAMESPACE = "/ui";
 export const PROTOCOL_VERSION = 1;
 
 /**
@@ -16,36 +17,11 @@ const storedText = (max: number) =>
     .string()
     .max(max)
     .regex(/^[^\0\p{Cs}]*$/u, "no NUL characters or lone surrogates");
-export const errorPayload = z.object({ code: storedText(64), message: storedText(4096) });
+export const errorPayload = z.object({ code: errorCodeSchema, message: storedText(4096) });
 export type ErrorPayload = z.infer<typeof errorPayload>;
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorPayload };
 
-export const imageId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "image id: letters, digits, . _ -");
-/** Rollout ids are the server's own (lowercase) UUIDs. */
-export const rolloutId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "rollout id: a UUID");
-/** A topology label (rack, room, cell): any printable text, no control characters or lone surrogates. */
-export const groupName = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[^\p{Cc}\p{Cs}]+$/u, "group name: 1-128 printable characters");
-/** A Squid (or other HTTP proxy) URL: printable ASCII, a scheme and a host. */
-export const proxyUrl = z
-  .string()
-  .max(2048)
-  .regex(/^https?:\/\/[^/?#]+[\x21-\x7e]*$/i, "proxy URL with scheme and host, e.g. http://squid:3128")
-  .regex(/^[\x21-\x7e]+$/, "proxy URL: printable ASCII only")
-  .refine((url) => URL.canParse(url), "proxy URL: not a valid URL");
 const hexDigest = z.string().regex(/^[0-9a-f]+$/i);
-
-/**
- * A hypervisor's name as agents report it and URLs carry it: a host name (letters, digits,
- * . _ - and :), so no NUL, control character, slash or lone surrogate ever reaches a query or a path.
- */
-export const HYPERVISOR_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,252}$/;
-export const hypervisorName = z
-  .string()
-  .regex(HYPERVISOR_NAME_PATTERN, "hypervisor name: a host name (letters, digits, . _ - :), at most 253 characters");
 
 /**
  * What an agent presents when it connects (Socket.io `auth`): its name and either its own
@@ -61,7 +37,7 @@ export type AgentAuth = z.infer<typeof agentAuth>;
 
 /** A file found in the agent's cache dir. Names are sha1(image id); the server maps them back. */
 export const cachedFile = z.object({
-  fileName: z.string().regex(/^[0-9a-f]{40}$/, "base file name: sha1 hex"),
+  fileName: z.string().regex(BASE_FILE_PATTERN, "base file name: sha1 hex"),
   bytes: z.number().int().nonnegative(),
   mtimeMs: z.number().min(-1e13).max(1e14),
 });
@@ -86,6 +62,12 @@ export const agentHello = z.object({
   proxies: z.array(proxyUrl).max(16),
   /** Topology label (rack/room/cell) from --group; the operator's choice wins on the server. */
   group: groupName.optional(),
+  /** Where this agent serves artifacts to its group (peer tier), when started with --peer-listen. */
+  peerUrl: z
+    .string()
+    .max(300)
+    .regex(/^http:\/\/[A-Za-z0-9.:[\]-]+:\d{1,5}$/, "peer URL: http://address:port")
+    .optional(),
   inventory,
   active: z.array(activeDownload).max(100),
 });
@@ -126,6 +108,27 @@ export const imagePrecache = z.object({
     .regex(/^[A-Za-z0-9+/]{43}=$/, "sealed key: base64 of 32 bytes")
     .nullable()
     .default(null),
+  /** Peer tier: group members to fetch from first (each once), then the proxies, from the same byte. */
+  peers: z
+    .array(
+      z.object({
+        name: hypervisorName,
+        url: z
+          .string()
+          .max(400)
+          .regex(/^http:\/\/[^\s]+$/),
+      }),
+    )
+    .max(8)
+    .default([]),
+  /** Peer tier: this rollout's token (to fetch from peers, and what peers must present to us); null = no peer tier. */
+  peerToken: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,128}$/)
+    .nullable()
+    .default(null),
+  /** Until when (ms since the epoch) this agent may serve the artifact to the rollout's peers. */
+  peerUntil: z.number().int().nonnegative().nullable().default(null),
 });
 export type ImagePrecache = z.infer<typeof imagePrecache>;
 
@@ -156,12 +159,17 @@ export const downloadFinished = z.object({
   bytes: z.number().int().nonnegative(),
   seconds: z.number().nonnegative().max(1e9),
   error: errorPayload.optional(),
+  /** Compressed bytes per source ("peer:<name>", a proxy URL or "direct"). */
+  sources: z
+    .array(z.object({ source: storedText(300), bytes: z.number().int().nonnegative() }))
+    .max(16)
+    .optional(),
 });
 export type DownloadFinished = z.infer<typeof downloadFinished>;
 /** `recorded: false`: already recorded, or for a target no longer open (nothing changed). */
 export type DownloadFinishedResult = { resultId: string; recorded: boolean };
 /** The ack's error code when the server could not write the result now (database trouble): send again later. */
-export const RESULT_RETRY = "RETRY";
+export const RESULT_RETRY = "RETRY" satisfies ErrorCode;
 
 export const inventoryReported = z.object({ freeBytes: z.number().nonnegative().max(Number.MAX_SAFE_INTEGER), inventory });
 
@@ -191,41 +199,6 @@ export type ServerToAgentEvents = {
   "settings:changed": (settings: AgentSettings) => void;
 };
 
-// ---- browser ----
-
-export type CellView = { imageId: string; state: CellState; bytes: number; totalBytes: number | null; error: string | null };
-export type HypervisorView = {
-  name: string;
-  group: string | null;
-  online: boolean;
-  freeBytes: number | null;
-  lastSeenAt: string;
-  cells: CellView[];
-};
-export type ArtifactView = {
-  state: string;
-  codec: string;
-  level: number;
-  bytesRead: number;
-  sourceSize: number | null;
-  compressedSize: number | null;
-  sha256: string | null;
-  url: string | null;
-  /** Sealed with a per-artifact key: what Squid caches is ciphertext, only rollout targets get the key. */
-  encrypted: boolean;
-  error: string | null;
-};
-
-export type UiSnapshot = { hypervisors: HypervisorView[] };
-export type UiDelta = {
-  hypervisors: Omit<HypervisorView, "cells">[];
-  cells: (CellView & { hypervisor: string })[];
-  artifacts: { imageId: string; artifact: ArtifactView }[];
-  rollouts: { id: string; state: string }[];
-};
-
-export type ServerToUiEvents = {
-  "state:snapshot": (snapshot: UiSnapshot) => void;
-  "state:delta": (delta: UiDelta) => void;
-};
-export type UiToServerEvents = Record<string, never>;
+/** The server's commands an agent answers (with an ack), and what that ack carries per command. */
+export type AgentCommand = "image:precache" | "image:delete" | "image:abort";
+export type AckOf<E extends AgentCommand> = Parameters<Parameters<ServerToAgentEvents[E]>[1]>[0];

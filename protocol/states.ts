@@ -1,4 +1,6 @@
 // Status vocabularies shared by server, agent and browser.
+import type { ErrorCode } from "./errors.ts";
+
 export const ArtifactState = { pending: "pending", compressing: "compressing", ready: "ready", failed: "failed" } as const;
 export type ArtifactState = (typeof ArtifactState)[keyof typeof ArtifactState];
 
@@ -50,5 +52,5 @@ export const AgentErrorCode = {
   convertFailed: "CONVERT_FAILED",
   aborted: "ABORTED",
   timeout: "TIMEOUT",
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 export type AgentErrorCode = (typeof AgentErrorCode)[keyof typeof AgentErrorCode];

@@ -4,15 +4,20 @@ import dns from "node:dns/promises";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { Server as SocketServer } from "socket.io";
-import { AGENT_NAMESPACE, MAX_AGENT_MESSAGE_BYTES, UI_NAMESPACE } from "../protocol/events.ts";
+import { AGENT_NAMESPACE, MAX_AGENT_MESSAGE_BYTES } from "../protocol/events.ts";
+import { UI_NAMESPACE } from "../protocol/ui.ts";
 import { PrecacheAgent } from "../agent/precache-agent.ts";
 import { parseBoolean, parseProxyList } from "../agent/agent-config.ts";
 import { agentHandlers } from "./agents/agent-handlers.ts";
 import type { AppContext } from "./context.ts";
 import { openDatabase } from "./db/open-database.ts";
+import { ReadCache } from "./db/read-cache.ts";
 import type { Env } from "./env.ts";
+import { DomainEvents } from "./events/domain-events.ts";
+import { wireSubscribers } from "./events/wire-subscribers.ts";
 import { createGlanceSource } from "./glance/create-image-source.ts";
 import type { ImageSource } from "./glance/source-image.ts";
 import { uiSnapshot } from "./hypervisors/hypervisor-queries.ts";
@@ -27,6 +32,7 @@ import { AgentHub } from "./realtime/agent-hub.ts";
 import { UiHub } from "./realtime/ui-hub.ts";
 import { ProgressBuffer } from "./rollouts/progress-buffer.ts";
 import { RolloutScheduler } from "./rollouts/rollout-scheduler.ts";
+import { Leadership } from "./cluster/leadership.ts";
 import { loadSecrets } from "./secrets.ts";
 import { secureDataDir } from "./secure-data-dir.ts";
 import { shutdownStep } from "./shutdown-step.ts";
@@ -63,7 +69,8 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   const access = createAccess(env, database.prisma);
   const health = new DependencyHealth(["database", "imageSource", ...(source.usesKeystone ? (["keystone"] as const) : [])]);
   const databaseWatch = watchDatabase(database.prisma, health);
-  const context: AppContext = {
+  const events = new DomainEvents();
+  const services = {
     env,
     log,
     db: database.prisma,
@@ -73,14 +80,16 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
     publicUrl: "",
     agents: new AgentHub(log),
     health,
-    ui: new UiHub(log, { secrets, access }),
-    tasks: new Set(),
-    publishing: new Map(),
-    scheduler: null as unknown as RolloutScheduler,
-    progress: null as unknown as ProgressBuffer,
+    events,
+    tasks: new Set<Promise<unknown>>(),
+    publishing: new Map<string, Promise<unknown>>(),
   };
-  context.progress = new ProgressBuffer(context);
-  context.scheduler = new RolloutScheduler(context, env.PRECACHE_RECONCILE_SECONDS * 1000);
+  // The same object, completed: the cache and the progress buffer read `db` from it at each
+  // query, so a client swapped on the context (tests fake an outage that way) reaches them too.
+  const context: AppContext = Object.assign(services, { cache: new ReadCache(services), progress: new ProgressBuffer(services) });
+  const ui = new UiHub(log, { secrets, access });
+  const scheduler = new RolloutScheduler(context, env.PRECACHE_RECONCILE_SECONDS * 1000);
+  wireSubscribers(events, { ui, cache: context.cache, scheduler });
 
   const server = http.createServer(createRequestListener(context, env.artifactDir, options.pages));
   // Messages larger than the largest legitimate one (a hello at the inventory cap) are dropped
@@ -102,7 +111,7 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   context.agents.attach(io, agentHandlers(context));
   // Nobody is connected yet: mark every node offline before the dashboard's snapshot is first read.
   await context.db.hypervisor.updateMany({ where: { online: true }, data: { online: false } });
-  context.ui.attach(io, () => uiSnapshot(context));
+  ui.attach(io, () => uiSnapshot(context));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(env.PORT, env.HOST, () => resolve());
@@ -117,7 +126,20 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   await rewrapArtifactKeys(context);
   await resumeInterruptedPublishes(context);
   context.progress.start();
-  context.scheduler.start();
+  // Only the leader schedules: with several servers on one Postgres, exactly one at a time.
+  const leadership = new Leadership({
+    databaseUrl: env.DATABASE_URL ?? null,
+    log,
+    onGain: () => {
+      context.health.isLeader = true;
+      scheduler.start();
+    },
+    onLose: async () => {
+      context.health.isLeader = false;
+      await scheduler.stop();
+    },
+  });
+  await leadership.start();
   const auditPruning = await startAuditPruning(context, env.PRECACHE_AUDIT_RETENTION_DAYS);
   const resync = setInterval(
     () => void syncImages(context).catch((error: Error) => log.warn({ error: error.message }, "image sync failed")),
@@ -156,15 +178,15 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
       databaseWatch.stop();
       auditPruning.stop();
       await shutdownStep(log, "local agent", async () => localAgent?.stop());
-      await shutdownStep(log, "scheduler", () => context.scheduler.stop());
+      await shutdownStep(log, "scheduler", () => leadership.stop());
       await shutdownStep(log, "progress flush", () => context.progress.stop());
       context.agents.close();
-      context.ui.close();
+      ui.close();
       // io.close() also closes the HTTP server, which waits for open connections (browsers,
       // half-open agent handshakes): give it a moment, then cut what is left.
       const ioClosed = new Promise<void>((resolve) => io.close(() => resolve()));
       server.closeIdleConnections();
-      await Promise.race([ioClosed, new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
+      await Promise.race([ioClosed, sleep(3000, undefined, { ref: false })]);
       server.closeAllConnections();
       await shutdownStep(log, "background tasks", () => Promise.allSettled([...context.tasks]));
       await shutdownStep(log, "database", () => database.close());

@@ -52,9 +52,21 @@ export function loadSecrets(env: Env, log: Logger): Secrets {
     );
   }
   if (!env.PRECACHE_ADMIN_PASSWORD && !env.PRECACHE_API_TOKEN) {
-    log.warn(`dashboard sign-in password (generated, see ${file}): ${secrets.adminPassword}`);
+    // On its own lines, not inside a JSON warning: the one thing a first start must show.
+    log.warn({ file }, "dashboard sign-in password generated (shown below, kept in the file)");
+    process.stdout.write(signInBanner(secrets.adminPassword, file, Boolean(process.stdout.isTTY)));
   }
   return secrets;
+}
+
+/** A framed, highlighted (at a terminal) note with the bootstrap admin's sign-in. */
+export function signInBanner(password: string, file: string, highlight: boolean): string {
+  const lines = [`Dashboard sign-in:  user admin   password ${password}`, `(generated; kept in ${file})`];
+  const width = Math.max(...lines.map((line) => line.length));
+  const bold = (text: string) => (highlight ? `\x1b[1;33m${text}\x1b[0m` : text);
+  const rule = `+${"-".repeat(width + 2)}+`;
+  const body = lines.map((line, index) => `| ${index === 0 ? bold(line.padEnd(width)) : line.padEnd(width)} |`);
+  return `\n${[rule, ...body, rule].join("\n")}\n\n`;
 }
 
 function readStored(file: string): Partial<Secrets> {

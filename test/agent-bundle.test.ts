@@ -5,9 +5,9 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { baseFilePath } from "../agent/download/cache-paths.ts";
-import { AGENT_TOKEN, publishAndWait, rolloutAndWait, startTestServer, waitFor, type TestServer } from "./support/test-server.ts";
+import { AGENT_TOKEN, publishAndWait, rolloutAndWait, startTestServer, type TestServer } from "./support/test-server.ts";
 
 describe("bundled agent (dist/precache-agent.mjs)", () => {
   let server: TestServer;
@@ -42,12 +42,13 @@ describe("bundled agent (dist/precache-agent.mjs)", () => {
     );
     agent.stdout!.on("data", (chunk) => (output += chunk));
     agent.stderr!.on("data", (chunk) => (output += chunk));
-    await waitFor("the bundled agent to enrol", async () =>
-      (await server.api("GET", "/api/hypervisors")).body.hypervisors.some(
-        (h: { name: string; online: boolean }) => h.name === "hv-bundled" && h.online,
-      )
-        ? true
-        : undefined,
+    // vi.waitFor, not expect.poll: this is a hook, not a test.
+    await vi.waitFor(
+      async () => {
+        const { hypervisors } = (await server.api("GET", "/api/hypervisors")).body;
+        expect(hypervisors).toContainEqual(expect.objectContaining({ name: "hv-bundled", online: true }));
+      },
+      { timeout: 30_000, interval: 100 },
     );
   });
   afterAll(async () => {

@@ -4,7 +4,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { credentialFile, defaultStateDir } from "../agent/credential-store.ts";
 import type { PrecacheAgent } from "../agent/precache-agent.ts";
@@ -83,11 +82,12 @@ for (const backend of backends) {
       const port = new URL(server.url).port;
       await server.close();
       server = await startTestServer({ ...vars, PRECACHE_DATA_DIR: dataDir, PORT: port, PRECACHE_AGENT_TOKEN: "a-new-enrolment-token" });
-      await waitFor(
-        "hv-enrol back online with its credential",
-        async () => ((await hypervisor(server, "hv-enrol"))?.online ? true : undefined),
-        20_000,
-      );
+      await expect
+        .poll(async () => (await hypervisor(server, "hv-enrol"))?.online, {
+          message: "hv-enrol back online with its credential",
+          timeout: 20_000,
+        })
+        .toBe(true);
       expect(storedCredential(agent)).toBe(secret);
       expect(await agentView(server, "hv-enrol")).toMatchObject({
         name: "hv-enrol",
@@ -109,11 +109,11 @@ for (const backend of backends) {
 
     it("the enrolment token (or a guessed credential) cannot take over an enrolled name; the real node stays connected", async () => {
       const real = await start("hv-real");
-      const socketBefore = (real as unknown as { socket: { id: string } }).socket.id;
+      const socketBefore = real.socket()?.id;
       expect(await refusalOf(server.url, { name: "hv-real", token: AGENT_TOKEN })).toBe("BAD_CREDENTIAL");
       expect(await refusalOf(server.url, { name: "hv-real", credential: "guessed" })).toBe("BAD_CREDENTIAL");
       expect(server.context.agents.isOnline("hv-real")).toBe(true);
-      expect((real as unknown as { socket: { id: string } }).socket.id).toBe(socketBefore);
+      expect(real.socket()?.id).toBe(socketBefore);
     });
 
     it("a stolen-token client cannot forge results for a target not dispatched to it; the real node keeps receiving commands", async () => {
@@ -162,7 +162,9 @@ for (const backend of backends) {
       await raw.hello("hv-ghost");
       expect((await hypervisor(server, "hv-leaves")).online).toBe(true);
       raw.close();
-      await waitFor("hv-leaves offline", async () => ((await hypervisor(server, "hv-leaves")).online ? undefined : true), 2000);
+      await expect
+        .poll(async () => (await hypervisor(server, "hv-leaves")).online, { message: "hv-leaves offline", timeout: 2000 })
+        .toBe(false);
       expect(server.context.agents.onlineNames().filter((name) => name === "hv-leaves" || name === "hv-ghost")).toEqual([]);
       expect((await hypervisor(server, "hv-ghost"))?.online ?? false).toBe(false);
     });
@@ -213,8 +215,8 @@ for (const backend of backends) {
       // It keeps trying (the agent's backoff starts at 100 ms here), and keeps being refused:
       // audited once, not once per attempt.
       let attempts = 0;
-      (agent as unknown as { socket: Socket }).socket.on("connect_error", () => void (attempts += 1));
-      await waitFor("several refused attempts", () => (attempts >= 4 ? true : undefined), 15_000);
+      agent.socket()!.on("connect_error", () => void (attempts += 1));
+      await expect.poll(() => attempts, { message: "several refused attempts", timeout: 15_000 }).toBeGreaterThanOrEqual(4);
       expect(agent.state).not.toBe("ready");
       expect((await hypervisor(server, "hv-revoked")).online).toBe(false);
       const refused = await server.context.db.auditEvent.findMany({ where: { action: "agent.refused", target: "hv-revoked" } });
@@ -223,7 +225,7 @@ for (const backend of backends) {
       expect(await server.context.db.auditEvent.count({ where: { action: "agent.revoke", target: "hv-revoked", outcome: "ok" } })).toBe(1);
 
       expect((await server.api("POST", "/api/agents/hv-revoked/reset")).status).toBe(200);
-      await waitFor("hv-revoked enrolled again", async () => (agent.state === "ready" ? true : undefined), 20_000);
+      await expect.poll(() => agent.state, { message: "hv-revoked enrolled again", timeout: 20_000 }).toBe("ready");
       expect(storedCredential(agent)).not.toBe(before);
       expect(await agentView(server, "hv-revoked")).toMatchObject({ revoked: false, online: true });
       expect(await server.context.db.auditEvent.count({ where: { action: "agent.enrol", target: "hv-revoked" } })).toBe(2);

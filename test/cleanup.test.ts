@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrecacheAgent } from "../agent/precache-agent.ts";
 import { baseFilePath } from "../agent/download/cache-paths.ts";
 import { startTestAgent } from "./support/test-agent.ts";
-import { publishAndWait, rolloutAndWait, startTestServer, waitFor, type TestServer } from "./support/test-server.ts";
+import { publishAndWait, rolloutAndWait, startTestServer, type TestServer } from "./support/test-server.ts";
 
 function qemuImg(): string | null {
   try {
@@ -54,9 +54,9 @@ describe.skipIf(!qemuImg())("cleanup of stale images", () => {
     fs.utimesSync(file, twoDaysAgo, twoDaysAgo);
     const pinned = await server.api("POST", `/api/images/${image.id}/pin`, { pinned: true });
     expect(pinned.status).toBe(200);
-    await waitFor("the pinned base file's mtime to be refreshed", () =>
-      Date.now() - fs.statSync(file).mtimeMs < 60_000 ? true : undefined,
-    );
+    await expect
+      .poll(() => Date.now() - fs.statSync(file).mtimeMs, { message: "the pinned base file's mtime to be refreshed" })
+      .toBeLessThan(60_000);
     await server.api("POST", `/api/images/${image.id}/pin`, { pinned: false });
   });
 
@@ -67,9 +67,11 @@ describe.skipIf(!qemuImg())("cleanup of stale images", () => {
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", base2, "-F", "raw", path.join(instance, "disk")]);
     const base3 = baseFilePath(agents[2].config.cacheDir, image.id);
     holder = spawn("tail", ["-f", base3], { stdio: "ignore" });
-    await waitFor("tail to open the base file", () =>
-      fs.readdirSync(`/proc/${holder!.pid}/fd`).some((fd) => fs.readlinkSync(`/proc/${holder!.pid}/fd/${fd}`) === base3) ? true : undefined,
-    );
+    await expect
+      .poll(() => fs.readdirSync(`/proc/${holder!.pid}/fd`).some((fd) => fs.readlinkSync(`/proc/${holder!.pid}/fd/${fd}`) === base3), {
+        message: "tail to open the base file",
+      })
+      .toBe(true);
 
     fs.rmSync(path.join(server.dataDir, "images", image.name));
     await server.api("POST", "/api/images/sync", {});

@@ -78,7 +78,7 @@ describe.skipIf(postgresSkipReason())("a Postgres outage while the server runs",
       await admin.query(`ALTER DATABASE "${database.name}" ALLOW_CONNECTIONS true`);
     }
 
-    await waitFor("/api/health to recover", async () => ((await health()).status === 200 ? true : undefined), 10_000);
+    await expect.poll(async () => (await health()).status, { message: "/api/health to recover", timeout: 10_000 }).toBe(200);
     expect((await call("GET", "/api/images")).status).toBe(200);
     expect((await call("POST", "/api/images/sync")).status).toBe(200);
     expect((await health()).body).toMatchObject({ ok: true, ready: true });

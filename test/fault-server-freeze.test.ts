@@ -5,7 +5,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFaultRig, type FaultRig } from "./support/fault-rig.ts";
 import { shouldSkipSquidTests } from "./support/squid.ts";
-import { waitFor } from "./support/test-server.ts";
 
 const FREEZE_MS = 55_000;
 
@@ -20,11 +19,11 @@ describe.skipIf(shouldSkipSquidTests("server freeze fault"))("fault: server froz
 
   it("agents notice, reconnect after SIGCONT and the rollout completes", async () => {
     const id = await rig.startRollout({ bandwidthMbps: 3 });
-    await waitFor(
-      "a node downloading (the first wave is one per proxy)",
-      () => (rig.agents.some((agent) => rig.partBytes(agent) > 256 * 1024) ? true : undefined),
-      30_000,
-    );
+    await expect
+      .poll(() => Math.max(...rig.agents.map((agent) => rig.partBytes(agent))), {
+        message: "a node downloading (the first wave is one per proxy)",
+      })
+      .toBeGreaterThan(256 * 1024);
     const before = rig.agents.map((agent) => agent.output().length);
     rig.server.freeze();
     await new Promise((resolve) => setTimeout(resolve, FREEZE_MS));

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresSkipReason, postgresTestUrl } from "./support/databases.ts";
 import { startFaultRig, type FaultRig } from "./support/fault-rig.ts";
 import { shouldSkipSquidTests } from "./support/squid.ts";
-import { waitFor } from "./support/test-server.ts";
 
 const skipSquid = shouldSkipSquidTests("server SIGKILL fault");
 
@@ -31,11 +30,9 @@ for (const database of ["pglite", "postgres"] as const) {
     it("restarts on the same port and data; agents reconnect; the rollout completes", async () => {
       const id = await rig.startRollout({ bandwidthMbps: 3 });
       // The first wave is one node per proxy (Squid warm-up): kill while it is a quarter through.
-      await waitFor(
-        "a node a quarter of the way",
-        () => (rig.agents.some((agent) => rig.partBytes(agent) > rig.artifact.compressedSize / 4) ? true : undefined),
-        30_000,
-      );
+      await expect
+        .poll(() => Math.max(...rig.agents.map((agent) => rig.partBytes(agent))), { message: "a node a quarter of the way" })
+        .toBeGreaterThan(rig.artifact.compressedSize / 4);
       await rig.server.kill();
       await new Promise((resolve) => setTimeout(resolve, 2000));
       await rig.server.restart();

@@ -4,7 +4,7 @@
 import crypto from "node:crypto";
 import { io, Manager } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { baseFileName } from "../agent/download/cache-paths.ts";
+import { baseFileName } from "../protocol/nova-files.ts";
 import { MAX_AGENT_MESSAGE_BYTES, MAX_INVENTORY_FILES, type CachedFile } from "../protocol/events.ts";
 import { connectAgent, helloFor, sayHello } from "./fuzz/agent-socket.ts";
 import { AGENT_TOKEN, startTestServer, waitFor, type TestServer } from "./support/test-server.ts";

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrecacheAgent } from "../agent/precache-agent.ts";
-import { baseFileName } from "../agent/download/cache-paths.ts";
+import { baseFileName } from "../protocol/nova-files.ts";
 import { API_TOKEN, publishAndWait, rolloutAndWait, startTestServer, type TestServer } from "./support/test-server.ts";
 import { startTestAgent } from "./support/test-agent.ts";
 
@@ -57,6 +57,11 @@ describe("fresh machine: sample image to the local nova cache", () => {
     expect(metrics).toContain(`precache_image_published{image_id="${image.id}",image="${image.name}",status="active"} 1\n`);
     expect(metrics).toContain(`precache_artifact_bytes{image_id="${image.id}",image="${image.name}"} ${artifact.compressedSize}\n`);
     expect(metrics).toMatch(/^precache_agent_connections 1$/m);
+    expect(metrics).toContain("# HELP precache_hypervisors Hypervisors known to Precache, by whether their agent is connected.\n");
+    // prom-client's default process, GC and event-loop metrics are served beside ours.
+    expect(metrics).toMatch(/^process_cpu_user_seconds_total \d+(\.\d+)?$/m);
+    expect(metrics).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+    expect(metrics).toMatch(/^nodejs_heap_used_bytes [1-9]\d*$/m);
 
     const cleanup = await server.api("POST", "/api/cleanup", { imageId: image.id });
     expect(cleanup.body).toMatchObject({ freedBytes: image.size, hypervisors: [{ name: "hv-local", ok: true, deleted: true }] });

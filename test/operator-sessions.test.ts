@@ -3,7 +3,7 @@
 import crypto from "node:crypto";
 import { io as connect } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UI_NAMESPACE } from "../protocol/events.ts";
+import { UI_NAMESPACE } from "../protocol/ui.ts";
 import { describeEachDatabaseServer } from "./support/each-database-server.ts";
 import { call, signInAs, tokenClient, trySignIn, type OperatorClient } from "./support/operator-client.ts";
 import { API_TOKEN, startTestServer, type TestServer } from "./support/test-server.ts";

@@ -2,30 +2,36 @@
 // rollout lifecycle. Then the whole server on Postgres, publish → rollout → one real agent.
 import crypto from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { baseFileName } from "../agent/download/cache-paths.ts";
+import { baseFileName } from "../protocol/nova-files.ts";
 import type { PrecacheAgent } from "../agent/precache-agent.ts";
 import type { AgentHello, CachedFile } from "../protocol/events.ts";
 import type { AppContext } from "../server/context.ts";
+import { parseEnv } from "../server/env.ts";
 import { DependencyHealth } from "../server/health/dependency-health.ts";
+import { createArtifactKeyRing } from "../server/keys/artifact-key-ring.ts";
+import { toKek } from "../server/keys/kek-material.ts";
 import { MIGRATIONS_DIR, migrate } from "../server/db/migrate.ts";
 import type { Db } from "../server/db/open-database.ts";
+import { ReadCache } from "../server/db/read-cache.ts";
+import { DomainEvents } from "../server/events/domain-events.ts";
+import { wireSubscribers } from "../server/events/wire-subscribers.ts";
 import type { ImageSource, SourceImage } from "../server/glance/source-image.ts";
 import { applyInventory } from "../server/hypervisors/apply-inventory.ts";
 import { markHypervisorOffline, registerHypervisor as registerOnly } from "../server/hypervisors/register-hypervisor.ts";
 import { syncImages } from "../server/images/sync-images.ts";
 import type { AgentHub } from "../server/realtime/agent-hub.ts";
-import type { UiHub } from "../server/realtime/ui-hub.ts";
 import { createRollout } from "../server/rollouts/create-rollout.ts";
 import { ProgressBuffer } from "../server/rollouts/progress-buffer.ts";
 import { RolloutScheduler } from "../server/rollouts/rollout-scheduler.ts";
 import { recordFinished, recordProgress } from "../server/rollouts/record-download.ts";
 import { cancelRollout, catchUpHypervisor, getRollout } from "../server/rollouts/rollout-commands.ts";
 import { setHypervisorGroup } from "../server/topology/topology.ts";
-import { renderMetrics } from "../server/http/metrics.ts";
+import { scrapeMetrics } from "../server/http/metrics.ts";
 import { describeEachDatabase, postgresDatabaseExists, postgresSkipReason, assertPostgres, postgresTestUrl } from "./support/databases.ts";
 import { startTestAgent } from "./support/test-agent.ts";
 
@@ -120,27 +126,40 @@ function fakeAgents() {
 }
 
 /**
- * Domain functions get a context whose scheduler only counts pokes; `tick()` runs one real
- * scheduler pass on demand, so what gets dispatched when is deterministic.
+ * Domain functions get a context whose events reach the real subscriptions, with a recording
+ * dashboard and a scheduler that only counts pokes; `tick()` runs one real scheduler pass on
+ * demand, so what gets dispatched when is deterministic.
  */
 function testContext(db: Db, source: ImageSource = new ListedSource([])) {
   const ui = recordingUi();
   const agents = fakeAgents();
   const pokes = { count: 0 };
+  const log = pino({ level: "silent" });
+  const events = new DomainEvents();
+  const cache = new ReadCache({ db });
+  wireSubscribers(events, { ui, cache, scheduler: { poke: () => void (pokes.count += 1) } });
   const context = {
     db,
     source,
-    log: pino({ level: "silent" }),
-    ui: ui as unknown as UiHub,
+    log,
+    events,
+    cache,
     agents: agents as unknown as AgentHub,
     publicUrl: "http://precache.test:3000",
     health: new DependencyHealth(["database", "imageSource"]),
-    scheduler: { poke: () => void (pokes.count += 1) } as unknown as RolloutScheduler,
-    progress: null as unknown as ProgressBuffer,
+    progress: new ProgressBuffer({ db, log }),
     tasks: new Set<Promise<unknown>>(),
-    publishing: new Map(),
-  } as unknown as AppContext;
-  context.progress = new ProgressBuffer(context);
+    publishing: new Map<string, Promise<unknown>>(),
+    secrets: {
+      agentToken: "agent",
+      apiToken: "api",
+      adminPassword: "admin",
+      sessionSecret: "session",
+      artifactKeys: createArtifactKeyRing(toKek(crypto.randomBytes(32))),
+    },
+    // Only the artifact dir is read (a sync withdraws plain artifacts of images no longer public).
+    env: parseEnv({ PRECACHE_DATA_DIR: path.join(os.tmpdir(), "precache-repository-test") }),
+  } satisfies Omit<AppContext, "access">;
   const tick = async () => {
     const scheduler = new RolloutScheduler(context); // a fresh one: no minimum gap since a previous tick
     scheduler.poke();
@@ -402,7 +421,7 @@ describeEachDatabase("repository", (under) => {
       await db.rollout.updateMany({ where: { state: { in: ["running", "paused"] } }, data: { state: "cancelled" } });
     });
 
-    async function enrol(context: AppContext, count: number, overrides: Partial<AgentHello> = {}) {
+    async function enrol(context: Parameters<typeof registerHypervisor>[0], count: number, overrides: Partial<AgentHello> = {}) {
       const names = Array.from({ length: count }, (_, index) => uniqueName(`hv${index}`));
       for (const name of names) await registerHypervisor(context, hello(name, overrides));
       return names;
@@ -750,13 +769,13 @@ describeEachDatabase("repository", (under) => {
       const rack = uniqueName("metrics-rack");
       await enrol(context, 3, { group: rack });
       const { id } = await createRollout(context, { imageId, groups: [rack] });
-      const text = await renderMetrics(context);
+      const { text } = await scrapeMetrics(context);
       expect(text).toContain(
         `precache_rollout_targets{rollout_id="${id}",image_id="${imageId}",rollout_state="running",state="pending"} 3\n`,
       );
       expect(text).toMatch(/^# TYPE precache_rollout_targets gauge$/m);
       await cancelRollout(context, id);
-      expect(await renderMetrics(context)).not.toContain(`rollout_id="${id}"`);
+      expect((await scrapeMetrics(context)).text).not.toContain(`rollout_id="${id}"`);
     });
 
     it("an operator's group wins over the agent's, and the dashboard hears of it", async () => {

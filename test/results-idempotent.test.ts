@@ -2,22 +2,12 @@
 // node's inventory by the reconcile timer, without waiting for the no-progress timeout.
 import crypto from "node:crypto";
 import { expect, it } from "vitest";
-import { baseFileName } from "../agent/download/cache-paths.ts";
+import { baseFileName } from "../protocol/nova-files.ts";
 import { describeEachDatabaseServer } from "./support/each-database-server.ts";
-import { connectRawAgent, type RawAgent } from "./support/raw-agent.ts";
-import { AGENT_TOKEN, publishAndWait, waitFor, type TestServer } from "./support/test-server.ts";
+import { connectRawNode } from "./support/raw-agent.ts";
+import { publishAndWait, waitFor, type TestServer } from "./support/test-server.ts";
 
-/** An enrolled raw node that accepts every precache command and reports nothing by itself. */
-async function rawNode(server: TestServer, name: string): Promise<RawAgent & { commands: { rolloutId: string; imageId: string }[] }> {
-  const raw = await connectRawAgent(server.url, { name, token: AGENT_TOKEN });
-  const commands: { rolloutId: string; imageId: string }[] = [];
-  raw.socket.on("image:precache", (command, ack) => {
-    commands.push(command);
-    ack({ ok: true, data: { accepted: true } });
-  });
-  expect((await raw.hello(name)).ok).toBe(true);
-  return Object.assign(raw, { commands });
-}
+const rawNode = (server: TestServer, name: string) => connectRawNode(server.url, name);
 
 async function startRollout(server: TestServer, node: string, extra: Record<string, unknown> = {}) {
   const image = (await server.api("GET", "/api/images")).body.images[0];
@@ -34,7 +24,7 @@ describeEachDatabaseServer("download results", { PRECACHE_RECONCILE_SECONDS: "1"
   it("a success sent twice (same resultId, then another id) is acked each time and applied once", async () => {
     const raw = await rawNode(server(), "hv-twice");
     const { image, rolloutId } = await startRollout(server(), "hv-twice");
-    await waitFor("the precache command", () => (raw.commands.length > 0 ? true : undefined));
+    await expect.poll(() => raw.commands.length, { message: "the precache command" }).toBeGreaterThan(0);
     const result = { resultId: crypto.randomUUID(), rolloutId, imageId: image.id, ok: true, bytes: image.size, seconds: 1 };
     const send = (payload: object) => raw.socket.timeout(5000).emitWithAck("download:finished", payload);
     expect(await send(result)).toEqual({ ok: true, data: { resultId: result.resultId, recorded: true } });
@@ -48,7 +38,7 @@ describeEachDatabaseServer("download results", { PRECACHE_RECONCILE_SECONDS: "1"
   it("a failure re-sent after it was applied does not count as a second attempt", async () => {
     const raw = await rawNode(server(), "hv-fail-twice");
     const { image, rolloutId } = await startRollout(server(), "hv-fail-twice", { maxAttempts: 3 });
-    await waitFor("the precache command", () => (raw.commands.length > 0 ? true : undefined));
+    await expect.poll(() => raw.commands.length, { message: "the precache command" }).toBeGreaterThan(0);
     const failure = {
       rolloutId,
       imageId: image.id,
@@ -70,7 +60,7 @@ describeEachDatabaseServer("download results", { PRECACHE_RECONCILE_SECONDS: "1"
   it("a result that never arrives is settled from the node's inventory by the reconcile timer", async () => {
     const raw = await rawNode(server(), "hv-lost-result");
     const { image, rolloutId } = await startRollout(server(), "hv-lost-result");
-    await waitFor("the precache command", () => (raw.commands.length > 0 ? true : undefined));
+    await expect.poll(() => raw.commands.length, { message: "the precache command" }).toBeGreaterThan(0);
     // The file is on disk (inventory) but its download:finished was lost; the timeout is 30 minutes.
     raw.socket.emit("inventory:reported", {
       freeBytes: 2 ** 40,

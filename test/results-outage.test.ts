@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { baseFileName } from "../agent/download/cache-paths.ts";
+import { baseFileName } from "../protocol/nova-files.ts";
 import type { PrecacheAgent } from "../agent/precache-agent.ts";
 import { allowConnections, postgresSkipReason, postgresTestUrl, refuseConnections } from "./support/databases.ts";
 import { startGateProxy, type GateProxy } from "./support/gate-proxy.ts";
@@ -78,11 +78,13 @@ describe.each(["pglite", "postgres"] as const)("a download that finishes during 
       cleanups.push(() => outage.end());
 
       const { image, rolloutId } = await rolloutTo(server, "hv-outage");
-      await waitFor("the agent's request at the gate", () => (gate.requests.length > 0 ? true : undefined));
+      await expect.poll(() => gate.requests.length, { message: "the agent's request at the gate" }).toBeGreaterThan(0);
       await outage.begin();
       gate.open();
       const placed = path.join(agent.config.cacheDir, baseFileName(image.id));
-      await waitFor("the image placed during the outage", () => (fs.existsSync(placed) && agent.downloads.size === 0 ? true : undefined));
+      await expect
+        .poll(() => fs.existsSync(placed) && agent.downloads.size === 0, { message: "the image placed during the outage" })
+        .toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 3000)); // the server fails to write it, several times
       await outage.end();
 
@@ -118,12 +120,12 @@ describe("an error that happens while the agent is disconnected", () => {
     const agent = await startTestAgent(server.url, "hv-offline-error", { proxies: [gate.url], outboxTiming: FAST_OUTBOX });
     cleanups.push(() => agent.stop());
     const { rolloutId } = await rolloutTo(server, "hv-offline-error", { maxAttempts: 1 });
-    await waitFor("the agent's request at the gate", () => (gate.requests.length > 0 ? true : undefined));
+    await expect.poll(() => gate.requests.length, { message: "the agent's request at the gate" }).toBeGreaterThan(0);
 
     await server.close();
-    await waitFor("the agent disconnected", () => (agent.state !== "ready" ? true : undefined));
+    await expect.poll(() => agent.state, { message: "the agent disconnected" }).not.toBe("ready");
     gate.open("garbage"); // bad bytes: a local error (not gzip), while nobody listens
-    await waitFor("the download failed", () => (agent.downloads.size === 0 ? true : undefined));
+    await expect.poll(() => agent.downloads.size, { message: "the download failed" }).toBe(0);
     server = await startTestServer({ PRECACHE_DATA_DIR: dataDir, PORT: port });
 
     const target = await waitFor(

@@ -53,7 +53,7 @@ describe.skipIf(shouldSkipSquidTests("rollout resume"))("a rollout survives its 
     expect(created.status).toBe(201);
     const id = created.body.rollout.id;
     const view = async () => (await server.api("GET", `/api/rollouts/${id}`)).body.rollout;
-    await waitFor("the first bytes", async () => ((await view()).hypervisors[0]?.bytes > 0 ? true : undefined));
+    await expect.poll(async () => (await view()).hypervisors[0]?.bytes ?? 0, { message: "the first bytes" }).toBeGreaterThan(0);
     await tier2.kill();
     await new Promise((resolve) => setTimeout(resolve, OUTAGE_SECONDS * 1000));
     const back = await startSquid({ name: "t2-only", port: tier2.port });

@@ -99,11 +99,12 @@ describe.skipIf(skip)(`rollout to ${NODES} agents through two Squid tiers`, () =
       250,
     );
 
-    await waitFor(
-      "a third of the nodes done",
-      async () => ((await api("GET", `/api/rollouts/${rollout.id}`)).rollout.counts.done >= NODES / 3 ? true : undefined),
-      300_000,
-    );
+    await expect
+      .poll(async () => (await api("GET", `/api/rollouts/${rollout.id}`)).rollout.counts.done, {
+        message: "a third of the nodes done",
+        timeout: 300_000,
+      })
+      .toBeGreaterThanOrEqual(NODES / 3);
     report.serverBeforeRestart = server.usage();
     trace(`a third done; restarting the server ${JSON.stringify(report.serverBeforeRestart)}`);
     const port = Number(new URL(server.url).port);

@@ -2,13 +2,14 @@
 // asks for a fresh copy (Cache-Control: no-cache), Squid refetches it from the origin, and the
 // image lands verified.
 import fs from "node:fs";
-import http, { type IncomingMessage } from "node:http";
+import type { IncomingMessage } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrecacheAgent } from "../agent/precache-agent.ts";
-import { baseFileName, baseFilePath } from "../agent/download/cache-paths.ts";
+import { baseFilePath } from "../agent/download/cache-paths.ts";
+import { baseFileName } from "../protocol/nova-files.ts";
 import { artifactFile } from "../server/publish/artifact-paths.ts";
 import { retryPolicy } from "../server/rollouts/target-retry.ts";
-import { shouldSkipSquidTests, startSquid, type RunningSquid } from "./support/squid.ts";
+import { cachedBody, shouldSkipSquidTests, startSquid, type RunningSquid } from "./support/squid.ts";
 import { startTestAgent } from "./support/test-agent.ts";
 import { publishAndWait, startTestServer, waitFor, type TestServer } from "./support/test-server.ts";
 
@@ -84,16 +85,3 @@ describe.skipIf(shouldSkipSquidTests("squid refresh"))("retry after bad bytes th
     expect(refetched).toBeLessThanOrEqual(artifact.compressedSize + 2048);
   });
 });
-
-/** What Squid has cached for `url`, or null when it has nothing (504 for only-if-cached). */
-function cachedBody(port: number, url: string): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const request = http.get({ host: "127.0.0.1", port, path: url, headers: { "cache-control": "only-if-cached" } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () => resolve(response.statusCode === 200 ? Buffer.concat(chunks) : null));
-      response.on("error", reject);
-    });
-    request.on("error", reject);
-  });
-}

@@ -1,6 +1,8 @@
-// The compressed artifact as one byte stream, fetched through the proxies in order. A break at
-// byte N continues from N (Range): on the same route first, then on the next, with backoff,
-// until nothing has arrived for the retry budget. Gunzip and hashing never restart.
+// The compressed artifact as one byte stream, fetched from peers of the group (when the server
+// named some), then through the proxies in order. A break at byte N continues from N (Range): on
+// the same proxy first, then on the next, with backoff, until nothing has arrived for the retry
+// budget; a peer that fails or stalls is dropped at once for the next source, from the same byte.
+// Gunzip and hashing never restart.
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, ProxyAgent, request, type Dispatcher } from "undici";
@@ -28,12 +30,19 @@ export type ArtifactFetchOptions = {
    * chunk boundary); what it re-sends up to them is skipped. Default: exactly where it broke.
    */
   resumeFrom?: (receivedBytes: number) => number;
+  /** Group members holding the artifact, tried first, each once; `url` is the artifact on the peer. */
+  peers?: { name: string; url: string; token: string }[];
+  /** Bytes received per source ("peer:<name>" or the proxy URL), as they arrive. */
+  onSourceBytes?: (source: string, bytes: number) => void;
 };
+
+/** A peer silent this long is dropped for the next source (a proxy keeps the full idle timeout). */
+const PEER_IDLE_TIMEOUT_MS = 10_000;
 
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 const FAILURES_KEPT = 6;
 
-type Route = { label: string; dispatcher: Dispatcher };
+type Route = { label: string; dispatcher: Dispatcher; peer?: { url: string; token: string } };
 
 const dispatchers = new Map<string, Dispatcher>();
 
@@ -52,9 +61,14 @@ function dispatcherFor(proxy: string | null, idleTimeoutMs: number): Dispatcher 
 
 export function routesFor(options: ArtifactFetchOptions): Route[] {
   const idle = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-  const routes = options.proxies.map((proxy) => ({ label: proxy, dispatcher: dispatcherFor(proxy, idle) }));
+  const peers: Route[] = (options.peers ?? []).map((peer) => ({
+    label: `peer:${peer.name}`,
+    dispatcher: dispatcherFor(null, PEER_IDLE_TIMEOUT_MS),
+    peer: { url: peer.url, token: peer.token },
+  }));
+  const routes: Route[] = options.proxies.map((proxy) => ({ label: proxy, dispatcher: dispatcherFor(proxy, idle) }));
   if (routes.length === 0 || options.allowDirect) routes.push({ label: "direct", dispatcher: dispatcherFor(null, idle) });
-  return routes;
+  return [...peers, ...routes];
 }
 
 export function artifactStream(options: ArtifactFetchOptions): Readable {
@@ -80,6 +94,12 @@ export async function* artifactChunks(options: ArtifactFetchOptions): AsyncGener
     if (attempt.outcome === "done") return;
     failures.push(`${route.label}: ${attempt.reason}`);
     if (failures.length > FAILURES_KEPT) failures.shift();
+    if (route.peer) {
+      // Dropped for good: the next source (another peer, then the proxies) continues at once.
+      routes.splice(routeIndex, 1);
+      triesOnRoute = 0;
+      continue;
+    }
     // Bytes arrived since the last failure: the backoff starts over.
     if (progress.offset > offsetBefore) failuresInRow = 0;
     failuresInRow++;
@@ -119,12 +139,12 @@ async function* fetchFrom(
   progress: { offset: number; totalBytes: number | null; lastByteAt: number },
   pacer: Pacer | null,
 ): AsyncGenerator<Buffer, Attempt> {
-  const idle = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const idle = route.peer ? PEER_IDLE_TIMEOUT_MS : (options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
   const start = progress.offset > 0 ? Math.min(progress.offset, Math.max(0, options.resumeFrom?.(progress.offset) ?? progress.offset)) : 0;
   options.onRoute?.(route.label, start);
   let response: Dispatcher.ResponseData;
   try {
-    response = await request(options.url, {
+    response = await request(route.peer?.url ?? options.url, {
       dispatcher: route.dispatcher,
       signal: options.signal,
       // Also per request: a non-tunnelling ProxyAgent does not hand its timeouts to the proxy pool.
@@ -132,6 +152,7 @@ async function* fetchFrom(
       bodyTimeout: idle,
       headers: {
         ...(progress.offset > 0 ? { range: `bytes=${start}-` } : {}),
+        ...(route.peer ? { authorization: `Bearer ${route.peer.token}` } : {}),
         // A cached copy that failed verification is replaced, not served again.
         ...(options.refreshCache ? { "cache-control": "no-cache", pragma: "no-cache" } : {}),
       },
@@ -141,6 +162,11 @@ async function* fetchFrom(
     return { outcome: "failed", isRouteDown: true, reason: describe(error) };
   }
   const { statusCode } = response;
+  // A peer that does not (or no longer) hold the artifact, or is busy: the next source.
+  if (route.peer && statusCode !== 200 && statusCode !== 206) {
+    await response.body.dump().catch(() => undefined);
+    return { outcome: "failed", isRouteDown: true, reason: `HTTP ${statusCode}` };
+  }
   if (statusCode >= 500 || statusCode === 407) {
     await response.body.dump().catch(() => undefined);
     return { outcome: "failed", isRouteDown: true, reason: `HTTP ${statusCode}` };
@@ -175,6 +201,7 @@ async function* fetchFrom(
       }
       progress.offset += piece.length;
       progress.lastByteAt = performance.now();
+      options.onSourceBytes?.(route.label, piece.length);
       // Pace here, before pulling the next chunk off the socket.
       const waitMs = pacer?.take(piece.length) ?? 0;
       if (waitMs > 0) await sleep(waitMs, undefined, { signal: options.signal }).catch(() => assertNotAborted(options.signal));

@@ -1,13 +1,8 @@
 // Where nova looks for a base image: <cache dir>/<sha1(image id)>, and our temp name beside it.
-import crypto from "node:crypto";
 import path from "node:path";
+import { baseFileName } from "../../protocol/nova-files.ts";
 
-export const BASE_FILE_PATTERN = /^[0-9a-f]{40}$/;
 export const PART_SUFFIX = ".part";
-
-export function baseFileName(imageId: string): string {
-  return crypto.createHash("sha1").update(imageId, "utf8").digest("hex");
-}
 
 export function baseFilePath(cacheDir: string, imageId: string): string {
   return path.join(cacheDir, baseFileName(imageId));

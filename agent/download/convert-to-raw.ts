@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { QEMU_FORMAT_OF_DISK_FORMAT } from "../../protocol/disk-formats.ts";
 import { AgentError } from "../agent-error.ts";
-import { fsyncPath } from "./fsync-path.ts";
+import { fsyncPath } from "../../shared/files.ts";
 import { CONVERT_LIMITS, INFO_LIMITS, INHERITED_IMAGE, runQemuImg } from "./run-qemu-img.ts";
 
 export const CONVERTED_SUFFIX = ".converted";

@@ -2,6 +2,7 @@
 // (never trusting Glance's label or qemu's probing): the detected format must be the one Glance
 // declares, and a format that would make qemu open other files of the hypervisor is refused.
 import { AgentError } from "../agent-error.ts";
+import type { DetectedFormat, FormatFinding } from "./format-finding.ts";
 import type { ImageBytes } from "./image-bytes.ts";
 import {
   hasFixedVhdFooter,
@@ -16,10 +17,7 @@ import {
 import { inspectQcow2, printable } from "./inspect-qcow2.ts";
 import { inspectVmdk } from "./inspect-vmdk.ts";
 
-export type DetectedFormat = "raw" | "qcow2" | "vmdk" | "vhd" | "vhdx" | "vdi" | "iso" | "ploop" | "luks" | "qed";
-
-/** One format's verdict: `unsafe` says why the image must be refused, or is null. */
-export type FormatFinding = { format: DetectedFormat; unsafe: string | null };
+export type { DetectedFormat, FormatFinding };
 
 const DETECTORS = [inspectQcow2, inspectVmdk, inspectVhd, inspectVhdx, inspectVdi, inspectIso, inspectLuks, inspectQed, inspectPloop];
 

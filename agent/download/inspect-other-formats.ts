@@ -1,7 +1,7 @@
 // The formats besides qcow2 and VMDK that qemu would recognise: enough of each header to tell
 // the format apart and to refuse the variants that name another file (differencing disks).
 import type { ImageBytes } from "./image-bytes.ts";
-import type { FormatFinding } from "./inspect-image.ts";
+import type { FormatFinding } from "./format-finding.ts";
 
 const startsWith = (bytes: ImageBytes, offset: number, magic: string) => bytes.read(offset, magic.length).toString("latin1") === magic;
 

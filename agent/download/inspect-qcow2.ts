@@ -2,7 +2,7 @@
 // open other files (backing file, external data file). We accept only a plain, self-contained,
 // unencrypted v2/v3 image with a header qemu would accept, and refuse everything else.
 import type { ImageBytes } from "./image-bytes.ts";
-import type { FormatFinding } from "./inspect-image.ts";
+import type { FormatFinding } from "./format-finding.ts";
 
 const MAGIC = 0x514649fb; // "QFI\xfb"
 const V3_HEADER_LENGTH = 104;

@@ -3,7 +3,7 @@
 // so like nova (vmdk_allowed_types) we accept only the single-file sparse kinds, whose descriptor is
 // embedded, and check that descriptor line by line.
 import type { ImageBytes } from "./image-bytes.ts";
-import type { FormatFinding } from "./inspect-image.ts";
+import type { FormatFinding } from "./format-finding.ts";
 import { printable } from "./inspect-qcow2.ts";
 
 const ALLOWED_CREATE_TYPES = ["monolithicSparse", "streamOptimized"];

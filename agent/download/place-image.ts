@@ -11,12 +11,12 @@ import zlib from "node:zlib";
 import { AgentError } from "../agent-error.ts";
 import { artifactStream } from "./artifact-chunks.ts";
 import { assertReplaceable, assertSameFile, openPartFile, writeInto } from "./cache-files.ts";
-import { baseFileName, baseFilePath, partFilePath } from "./cache-paths.ts";
+import { baseFilePath, partFilePath } from "./cache-paths.ts";
+import { baseFileName } from "../../protocol/nova-files.ts";
 import { needsConversion } from "../../protocol/disk-formats.ts";
 import { convertToRaw } from "./convert-to-raw.ts";
 import { createSealedReader } from "./sealed-reader.ts";
-import { freeBytes } from "./free-space.ts";
-import { fsyncPath } from "./fsync-path.ts";
+import { freeBytes, fsyncPath } from "../../shared/files.ts";
 import { fileImageBytes } from "./image-bytes.ts";
 import { checkImageFormat } from "./inspect-image.ts";
 
@@ -47,6 +47,11 @@ export type PlaceImageOptions = {
   forceRawImages?: boolean;
   /** The artifact is sealed with this key (base64): it is opened chunk by chunk before gunzip. */
   sealedKey?: string | null;
+  /** Peers of the group holding the artifact, tried before the proxies (see artifact-chunks.ts). */
+  peers?: { name: string; url: string; token: string }[];
+  onSourceBytes?: (source: string, bytes: number) => void;
+  /** Sees every compressed byte in order (the peer spool keeps a copy). */
+  onCompressedChunk?: (chunk: Buffer) => void;
 };
 
 /** `bytes` is the size of the placed file: the raw size when the image was converted. */
@@ -129,6 +134,7 @@ async function download(options: PlaceImageOptions, part: FileHandle): Promise<{
   const countCompressed = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       compressedBytes += chunk.length;
+      options.onCompressedChunk?.(chunk);
       done(null, chunk);
     },
   });
@@ -156,6 +162,8 @@ async function download(options: PlaceImageOptions, part: FileHandle): Promise<{
           bandwidthBytesPerSecond: options.bandwidthBytesPerSecond,
           resume: options.retryBudgetSeconds === undefined ? undefined : { budgetMs: options.retryBudgetSeconds * 1000 },
           resumeFrom: sealed?.resumeFrom,
+          peers: options.peers,
+          onSourceBytes: options.onSourceBytes,
         }),
         countCompressed,
         ...(sealed ? [sealed.opening] : []),

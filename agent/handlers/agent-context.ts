@@ -2,6 +2,7 @@
 import type { Logger } from "pino";
 import type { AgentToServerEvents, DownloadFinished } from "../../protocol/events.ts";
 import type { AgentConfig } from "../agent-config.ts";
+import type { PeerTier } from "../peer/peer-tier.ts";
 
 export type RunningDownload = { rolloutIds: Set<string>; bytes: number; controller: AbortController };
 
@@ -9,6 +10,8 @@ export type AgentContext = {
   config: AgentConfig;
   log: Logger;
   downloads: Map<string, RunningDownload>;
+  /** The peer tier, when this agent serves its group (--peer-listen). */
+  peer: PeerTier | null;
   /** Proxies in order of preference: the agent's own --proxy list. */
   proxies(): string[];
   /** The only base artifact URLs may start with, as the server last announced it ("" before the hello). */

@@ -1,10 +1,11 @@
 // image:precache: accept at once, then jitter → placeImage → download:finished.
 // A second command for an image already in flight joins it instead of starting again. Only
 // artifact URLs under the base the server announced are accepted (INVALID_COMMAND otherwise).
+import { setTimeout as sleep } from "node:timers/promises";
 import { AgentError, toErrorPayload } from "../agent-error.ts";
 import { assertArtifactUrl } from "../download/artifact-url.ts";
 import { placeImage } from "../download/place-image.ts";
-import type { ImagePrecache } from "../../protocol/events.ts";
+import type { ErrorPayload, ImagePrecache } from "../../protocol/events.ts";
 import type { AgentContext } from "./agent-context.ts";
 
 export function precacheImage(agent: AgentContext, command: ImagePrecache): { accepted: true } {
@@ -23,8 +24,9 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
 
   async function run() {
     let lastReport = 0;
+    const peer = agent.peer?.download(command) ?? null;
     try {
-      await sleep(Math.floor(Math.random() * command.jitterMs), controller.signal);
+      await startDelay(Math.floor(Math.random() * command.jitterMs), controller.signal);
       const placed = await placeImage({
         imageId: command.imageId,
         artifactUrl: command.artifactUrl,
@@ -40,6 +42,7 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
         retryBudgetSeconds: command.retryBudgetSeconds,
         sealedKey: command.sealedKey,
         signal: controller.signal,
+        ...(peer ? { peers: peer.peers, onSourceBytes: peer.onSourceBytes, onCompressedChunk: peer.onCompressedChunk } : {}),
         onProgress(bytes) {
           download.bytes = bytes;
           const now = performance.now();
@@ -55,11 +58,13 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
         { imageId: command.imageId, bytes: placed.bytes, seconds: placed.seconds, convertedFrom: placed.convertedFrom },
         "image placed",
       );
-      await finish({ ok: true, bytes: placed.bytes });
+      await peer?.settle(true);
+      await finish({ ok: true, bytes: placed.bytes, ...(peer ? { sources: peer.sources() } : {}) });
     } catch (error) {
       const payload = toErrorPayload(error);
       agent.log.warn({ imageId: command.imageId, error: payload }, "precache failed");
-      await finish({ ok: false, bytes: download.bytes, error: payload });
+      await peer?.settle(false);
+      await finish({ ok: false, bytes: download.bytes, error: payload, ...(peer ? { sources: peer.sources() } : {}) });
     } finally {
       agent.downloads.delete(command.imageId);
       await agent.reportInventory();
@@ -67,7 +72,7 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
   }
 
   /** Into the outbox (stored) before the download leaves `downloads`, so a hello always lists it somewhere. */
-  async function finish(result: { ok: boolean; bytes: number; error?: { code: string; message: string } }) {
+  async function finish(result: { ok: boolean; bytes: number; error?: ErrorPayload; sources?: { source: string; bytes: number }[] }) {
     const seconds = (performance.now() - started) / 1000;
     for (const rolloutId of download.rolloutIds) {
       await agent.reportResult({ rolloutId, imageId: command.imageId, seconds, ...result });
@@ -75,13 +80,10 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(new AgentError("ABORTED", "download aborted during start delay"));
-    });
+/** The start delay spreads a fleet's requests; an abort during it ends the download before any byte. */
+async function startDelay(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0) return;
+  await sleep(ms, undefined, { signal }).catch(() => {
+    throw new AgentError("ABORTED", "download aborted during start delay");
   });
 }

@@ -2,8 +2,8 @@
 // the enrolment token. The token never takes over an enrolled name; a revoked name gets nothing.
 import { AgentRefusal } from "../../protocol/agents.ts";
 import type { AgentAuth } from "../../protocol/events.ts";
-import type { AppContext } from "../context.ts";
-import { safeEqual } from "../secrets.ts";
+import type { Db } from "../db/open-database.ts";
+import { safeEqual, type Secrets } from "../secrets.ts";
 import { matchesSecretHash } from "./agent-secret.ts";
 
 /** Twice the hub's presence sweep (60 s). */
@@ -14,7 +14,11 @@ export type AgentVerdict =
   | { ok: true; mode: "enrol" }
   | { ok: false; code: AgentRefusal; message: string };
 
-export async function verifyAgent(context: Pick<AppContext, "db" | "secrets">, auth: AgentAuth, address: string): Promise<AgentVerdict> {
+export async function verifyAgent(
+  context: { readonly db: Db; readonly secrets: Pick<Secrets, "agentToken"> },
+  auth: AgentAuth,
+  address: string,
+): Promise<AgentVerdict> {
   const row = await context.db.agentCredential.findUnique({ where: { hypervisorName: auth.name } });
   if (row?.revokedAt) {
     return {

@@ -1,18 +1,15 @@
 // POST /api/cleanup: agents delete an image from their cache (refusing copies still in use),
 // and, when asked or when the image is stale, its artifact leaves the origin and the Squids.
 import { CellState } from "../../protocol/states.ts";
-import type { ImageDeleteResult } from "../../protocol/events.ts";
+import type { CleanupReply, CleanupRequest, NodeCleanup } from "../../protocol/api/cleanup.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
-import { removeArtifact, type ProxyPurge } from "./remove-artifact.ts";
-
-export type CleanupResult = { name: string; ok: boolean; deleted: boolean; freedBytes: number; error: string | null };
-export type CleanupOptions = { imageId: string; hypervisors?: string[]; removeArtifact?: boolean; purgeProxies?: boolean };
+import { removeArtifact } from "./remove-artifact.ts";
 
 export async function cleanupImage(
-  context: Pick<AppContext, "db" | "agents" | "ui" | "log" | "env" | "publicUrl">,
-  options: CleanupOptions,
-): Promise<{ imageId: string; freedBytes: number; hypervisors: CleanupResult[]; artifact: { removed: boolean; purges: ProxyPurge[] } }> {
+  context: Pick<AppContext, "db" | "agents" | "events" | "log" | "env" | "publicUrl">,
+  options: CleanupRequest,
+): Promise<CleanupReply> {
   const image = await context.db.image.findUnique({ where: { id: options.imageId } });
   if (!image) throw new AppError("IMAGE_NOT_FOUND", `no image ${options.imageId}`);
   const names =
@@ -21,12 +18,15 @@ export async function cleanupImage(
       (row) => row.hypervisorName,
     );
   const results = await Promise.all(
-    names.map(async (name): Promise<CleanupResult> => {
+    names.map(async (name): Promise<NodeCleanup> => {
       const answer = await context.agents.send(name, "image:delete", { imageId: image.id });
       if (!answer.ok) return { name, ok: false, deleted: false, freedBytes: 0, error: `${answer.error.code}: ${answer.error.message}` };
-      const data = answer.data as ImageDeleteResult;
+      const data = answer.data;
       await context.db.hypervisorImage.deleteMany({ where: { hypervisorName: name, imageId: image.id } });
-      context.ui.cellChanged(name, { imageId: image.id, state: CellState.absent, bytes: 0, totalBytes: null, error: null });
+      context.events.publish("cellChanged", {
+        hypervisor: name,
+        cell: { imageId: image.id, state: CellState.absent, bytes: 0, totalBytes: null, error: null },
+      });
       return { name, ok: true, deleted: data.deleted, freedBytes: data.freedBytes, error: null };
     }),
   );

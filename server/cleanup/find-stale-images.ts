@@ -1,27 +1,15 @@
 // Which cached images can go: gone or deactivated in the source, superseded by a newer image
 // of the same name, or (unpinned) unused on every node for longer than the retention age.
 import { CellState } from "../../protocol/states.ts";
+import type { StaleImage, StaleList, StaleReason } from "../../protocol/api/cleanup.ts";
 import type { AppContext } from "../context.ts";
-
-export type StaleReason = "deleted" | "deactivated" | "superseded" | "unused";
-export type StaleImage = {
-  imageId: string;
-  name: string;
-  status: string;
-  reason: StaleReason;
-  detail: string;
-  nodes: number;
-  bytes: number;
-  hasArtifact: boolean;
-  perNode: { name: string; bytes: number; lastUsedAt: string | null }[];
-};
 
 export const DEFAULT_RETENTION_DAYS = 30;
 
 export async function findStaleImages(
   context: Pick<AppContext, "db">,
   options: { retentionDays?: number; now?: Date } = {},
-): Promise<{ images: StaleImage[]; totalBytes: number }> {
+): Promise<StaleList> {
   const retentionMs = (options.retentionDays ?? DEFAULT_RETENTION_DAYS) * 86_400_000;
   const now = (options.now ?? new Date()).getTime();
   const images = await context.db.image.findMany({ include: { artifact: { select: { state: true } } } });

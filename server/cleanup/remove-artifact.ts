@@ -3,12 +3,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ProxyAgent, request } from "undici";
+import type { ProxyPurge } from "../../protocol/api/cleanup.ts";
 import type { AppContext } from "../context.ts";
 import { artifactUrl } from "../images/image-views.ts";
 import { sealedArtifactFile } from "../publish/artifact-paths.ts";
 import { getTopology } from "../topology/topology.ts";
-
-export type ProxyPurge = { proxy: string; status: number | null; error: string | null };
 
 export async function removeArtifact(
   context: Pick<AppContext, "db" | "env" | "publicUrl" | "log">,
@@ -34,7 +33,8 @@ async function purgeEverywhere(context: Pick<AppContext, "db">, url: string): Pr
   const proxies = [...new Set([...topology.tier1.map((t) => t.url), ...topology.groups.flatMap((g) => g.proxies)])];
   return Promise.all(
     proxies.map(async (proxy): Promise<ProxyPurge> => {
-      const dispatcher = new ProxyAgent({ uri: proxy, headersTimeout: 10_000, bodyTimeout: 10_000 });
+      // No CONNECT tunnel (undici's default): through one, the PURGE reaches the origin, not Squid's cache.
+      const dispatcher = new ProxyAgent({ uri: proxy, proxyTunnel: false, headersTimeout: 10_000, bodyTimeout: 10_000 });
       try {
         const response = await request(url, { method: "PURGE" as "GET", dispatcher });
         await response.body.dump();

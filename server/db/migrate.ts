@@ -18,7 +18,18 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
   "applied_steps_count" INTEGER NOT NULL DEFAULT 0
 )`;
 
-export async function migrate(driver: SqlDriver, dir = MIGRATIONS_DIR): Promise<string[]> {
+/** Advisory lock key for migrations ("precache" in ASCII, as a 32-bit number). */
+export const MIGRATION_LOCK = 0x70726563;
+
+/**
+ * Applies what is missing. Servers starting together on one Postgres take turns (advisory
+ * lock): the first applies, the others find nothing left to do.
+ */
+export function migrate(driver: SqlDriver, dir = MIGRATIONS_DIR): Promise<string[]> {
+  return driver.withLock(MIGRATION_LOCK, () => applyMissing(driver, dir));
+}
+
+async function applyMissing(driver: SqlDriver, dir: string): Promise<string[]> {
   await driver.exec(CREATE_TABLE);
   const done = new Set(
     (

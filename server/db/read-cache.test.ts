@@ -2,12 +2,12 @@
 // (not one per name), and the memory of unknown names stays bounded however many arrive.
 import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { baseFileName } from "../../agent/download/cache-paths.ts";
+import { baseFileName } from "../../protocol/nova-files.ts";
 import { MAX_INVENTORY_FILES } from "../../protocol/events.ts";
 import { applyInventory } from "../hypervisors/apply-inventory.ts";
-import type { UiHub } from "../realtime/ui-hub.ts";
+import { DomainEvents } from "../events/domain-events.ts";
 import { openDatabase, type Database, type Db } from "./open-database.ts";
-import { readCache, type ReadCache } from "./read-cache.ts";
+import { ReadCache } from "./read-cache.ts";
 
 describe("ReadCache.imagesByFileNames [pglite]", () => {
   let database: Database;
@@ -31,7 +31,7 @@ describe("ReadCache.imagesByFileNames [pglite]", () => {
     countingDb = new Proxy(database.prisma, {
       get: (target, key, receiver) => (key === "image" ? countingImages : Reflect.get(target, key, receiver)),
     });
-    cache = readCache(countingDb);
+    cache = new ReadCache({ db: countingDb });
   });
   afterAll(async () => database?.close());
 
@@ -39,10 +39,9 @@ describe("ReadCache.imagesByFileNames [pglite]", () => {
     await database.prisma.image.create({ data: { id: "known-image", name: "known", status: "active", source: "test" } });
     await database.prisma.hypervisor.create({ data: { name: "hv-1" } });
     const cells: string[] = [];
-    const context = {
-      db: countingDb,
-      ui: { cellChanged: (_name: string, cell: { imageId: string }) => void cells.push(cell.imageId) } as unknown as UiHub,
-    };
+    const events = new DomainEvents();
+    events.subscribe("cellChanged", ({ cell }) => void cells.push(cell.imageId));
+    const context = { db: countingDb, cache, events };
     const file = (fileName: string) => ({ fileName, bytes: 1, mtimeMs: 0 });
     imageQueries = 0;
     await applyInventory(context, "hv-1", [...unknownNames(MAX_INVENTORY_FILES - 1).map(file), file(baseFileName("known-image"))]);

@@ -1,8 +1,9 @@
 // Reads every agent event would otherwise repeat (the image index, group proxies, pinned images,
-// whether any rollout is open), kept for a few seconds per database client. Writers invalidate
-// what they change; unknown base file names reload recent images at once (one query per
-// inventory, not per name; each unknown name at most every few seconds).
-import { baseFileName } from "../../agent/download/cache-paths.ts";
+// whether any rollout is open), kept for a few seconds. One instance per server, built in app.ts;
+// it forgets what domain events say changed (see server/events/wire-subscribers.ts). Unknown base
+// file names reload recent images at once (one query per inventory, not per name; each unknown
+// name at most every few seconds).
+import { baseFileName } from "../../protocol/nova-files.ts";
 import { MAX_INVENTORY_FILES } from "../../protocol/events.ts";
 import type { Db } from "./open-database.ts";
 
@@ -23,7 +24,8 @@ export class ReadCache {
   /** Base file names of images we do not know (nova's own downloads, junk), and when we last looked. */
   private misses = new Map<string, number>();
 
-  constructor(private readonly db: Db) {}
+  /** `deps.db` is read on every query: whoever holds the context may swap the client (tests do, to fake an outage). */
+  constructor(private readonly deps: { readonly db: Db }) {}
 
   /**
    * The images behind an inventory's base file names, in at most two queries however long the
@@ -43,7 +45,7 @@ export class ReadCache {
     if (unlooked.length === 0) return found;
     // Images written since the index was loaded (the sync invalidates, but be exact).
     const since = new Date((this.imagesEntry?.at ?? 0) - 1000);
-    for (const row of await this.db.image.findMany({ where: { syncedAt: { gte: since } }, select: INDEXED_FIELDS })) {
+    for (const row of await this.deps.db.image.findMany({ where: { syncedAt: { gte: since } }, select: INDEXED_FIELDS })) {
       index.byFileName.set(baseFileName(row.id), row);
       index.byId.set(row.id, row);
     }
@@ -69,14 +71,16 @@ export class ReadCache {
   }
 
   async imageById(id: string): Promise<IndexedImage | undefined> {
-    return (await this.images()).byId.get(id) ?? (await this.db.image.findUnique({ where: { id }, select: INDEXED_FIELDS })) ?? undefined;
+    return (
+      (await this.images()).byId.get(id) ?? (await this.deps.db.image.findUnique({ where: { id }, select: INDEXED_FIELDS })) ?? undefined
+    );
   }
 
   async topology(): Promise<{ groups: Map<string, string[]>; pinned: string[] }> {
     if (this.groupsEntry && Date.now() - this.groupsEntry.at < TTL_MS) return this.groupsEntry.value;
     const [groups, pinned] = await Promise.all([
-      this.db.hypervisorGroup.findMany({ select: { name: true, proxies: true } }),
-      this.db.image.findMany({ where: { pinned: true }, select: { id: true } }),
+      this.deps.db.hypervisorGroup.findMany({ select: { name: true, proxies: true } }),
+      this.deps.db.image.findMany({ where: { pinned: true }, select: { id: true } }),
     ]);
     const value = { groups: new Map(groups.map((group) => [group.name, group.proxies])), pinned: pinned.map((image) => image.id) };
     this.groupsEntry = { value, at: Date.now() };
@@ -85,7 +89,7 @@ export class ReadCache {
 
   async hasOpenRollouts(): Promise<boolean> {
     if (this.openRolloutsEntry && Date.now() - this.openRolloutsEntry.at < TTL_MS) return this.openRolloutsEntry.value;
-    const value = (await this.db.rollout.count({ where: { state: { in: ["running", "paused"] } } })) > 0;
+    const value = (await this.deps.db.rollout.count({ where: { state: { in: ["running", "paused"] } } })) > 0;
     this.openRolloutsEntry = { value, at: Date.now() };
     return value;
   }
@@ -98,20 +102,9 @@ export class ReadCache {
 
   private async images() {
     if (this.imagesEntry && Date.now() - this.imagesEntry.at < TTL_MS) return this.imagesEntry.value;
-    const rows = await this.db.image.findMany({ select: INDEXED_FIELDS });
+    const rows = await this.deps.db.image.findMany({ select: INDEXED_FIELDS });
     const value = { byFileName: new Map(rows.map((row) => [baseFileName(row.id), row])), byId: new Map(rows.map((row) => [row.id, row])) };
     this.imagesEntry = { value, at: Date.now() };
     return value;
   }
-}
-
-const caches = new WeakMap<Db, ReadCache>();
-
-export function readCache(db: Db): ReadCache {
-  let cache = caches.get(db);
-  if (!cache) {
-    cache = new ReadCache(db);
-    caches.set(db, cache);
-  }
-  return cache;
 }

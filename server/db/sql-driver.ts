@@ -8,6 +8,11 @@ export type SqlDriver = {
   /** Runs one or more statements without parameters. */
   exec(sql: string): Promise<void>;
   query<T>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Runs `work` while holding a Postgres advisory lock (`key`), so that several servers starting
+   * on one database do it one at a time. PGlite has one process only: it just runs.
+   */
+  withLock<T>(key: number, work: () => Promise<T>): Promise<T>;
   adapter(): SqlDriverAdapterFactory;
   close(): Promise<void>;
 };
@@ -22,6 +27,7 @@ export async function openPglite(dir: string | null): Promise<SqlDriver> {
     kind: "pglite",
     exec: async (sql) => void (await db.exec(sql)),
     query: async <T>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params)).rows,
+    withLock: (_key, work) => work(),
     adapter: () => new PrismaPGlite(db) as unknown as SqlDriverAdapterFactory,
     close: () => db.close(),
   };
@@ -41,6 +47,20 @@ export async function openPostgres(connectionString: string): Promise<SqlDriver>
     kind: "postgres",
     exec: async (sql) => void (await pool.query(sql)),
     query: async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as T[],
+    async withLock(key, work) {
+      // A session lock on a connection of its own: released with it, even if this process dies.
+      const client = await pool.connect();
+      try {
+        await client.query("SELECT pg_advisory_lock($1)", [key]);
+        try {
+          return await work();
+        } finally {
+          await client.query("SELECT pg_advisory_unlock($1)", [key]).catch(() => undefined);
+        }
+      } finally {
+        client.release();
+      }
+    },
     adapter: () => new PrismaPg(pool),
     close: () => pool.end(),
   };

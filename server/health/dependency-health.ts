@@ -15,13 +15,21 @@ export type DependencyStatus = {
   lastFailedAt: string | null;
 };
 
-export type HealthReport = { ok: boolean; ready: boolean; dependencies: Partial<Record<DependencyName, DependencyStatus>> };
+export type HealthReport = {
+  ok: boolean;
+  ready: boolean;
+  /** Whether this server runs the rollout scheduler (one leader among servers sharing a database). */
+  leader: boolean;
+  dependencies: Partial<Record<DependencyName, DependencyStatus>>;
+};
 
 const MAX_ERROR_LENGTH = 500;
 
 export class DependencyHealth {
   private readonly states = new Map<DependencyName, DependencyStatus>();
   private readonly now: () => number;
+  /** Set by the leadership (server/cluster/leadership.ts). */
+  isLeader = false;
 
   /** Every dependency starts ok: it has just been opened or has not been tried yet. */
   constructor(names: DependencyName[], options: { now?: () => number } = {}) {
@@ -66,7 +74,7 @@ export class DependencyHealth {
   report(): HealthReport {
     const dependencies: HealthReport["dependencies"] = {};
     for (const [name, status] of this.states) dependencies[name] = { ...status };
-    return { ok: this.isOk("database"), ready: true, dependencies };
+    return { ok: this.isOk("database"), ready: true, leader: this.isLeader, dependencies };
   }
 }
 

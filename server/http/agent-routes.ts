@@ -1,5 +1,5 @@
 // Enrolled agents: list (viewer), revoke and reset (admin, audited).
-import { hypervisorName } from "../../protocol/events.ts";
+import { hypervisorName } from "../../protocol/ids.ts";
 import { Role } from "../../protocol/roles.ts";
 import { listAgents } from "../agents/list-agents.ts";
 import { resetAgent } from "../agents/reset-agent.ts";

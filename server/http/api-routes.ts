@@ -1,9 +1,8 @@
 // The REST API (DESIGN §6). Each route parses, authorises, and calls one domain function.
-import { z } from "zod";
 import { cleanupImage } from "../cleanup/cleanup-image.ts";
 import { findStaleImages } from "../cleanup/find-stale-images.ts";
 import { getHypervisor, listHypervisors } from "../hypervisors/hypervisor-queries.ts";
-import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
+import { scrapeMetrics } from "./metrics.ts";
 import { getImage, listImages } from "../images/image-queries.ts";
 import { sourceSyncView, syncImages } from "../images/sync-images.ts";
 import type { HealthReport } from "../health/dependency-health.ts";
@@ -12,51 +11,18 @@ import { publishImage } from "../publish/publish-image.ts";
 import { cancelRollout, getRollout, listRollouts, pauseRollout, resumeRollout, retryFailed } from "../rollouts/rollout-commands.ts";
 import { getTopology, setHypervisorGroup, setImagePinned, updateTopology } from "../topology/topology.ts";
 import { createRollout } from "../rollouts/create-rollout.ts";
-import { groupName, hypervisorName, imageId, proxyUrl } from "../../protocol/events.ts";
+import { cleanupRequest } from "../../protocol/api/cleanup.ts";
+import { setGroupRequest } from "../../protocol/api/hypervisors.ts";
+import { pinRequest, publishRequest } from "../../protocol/api/images.ts";
+import { createRolloutRequest } from "../../protocol/api/rollouts.ts";
+import { updateTopologyRequest } from "../../protocol/api/topology.ts";
+import { IMAGE_ID_PATTERN, pathSegment, ROLLOUT_ID_PATTERN } from "../../protocol/ids.ts";
 import { hypervisorParam } from "./route-params.ts";
 
 import type { Route } from "./route.ts";
 
-const id = "([A-Za-z0-9][A-Za-z0-9._-]{0,127})";
-const uuid = "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})";
-const names = z.array(hypervisorName).min(1).max(100_000);
-
-const publishBody = z.object({ codec: z.literal("gzip").optional(), level: z.number().int().min(1).max(9).optional() }).strict();
-const rolloutBody = z
-  .object({
-    imageId,
-    hypervisors: names.optional(),
-    groups: z.array(groupName).min(1).max(10_000).optional(),
-    strategy: z.enum(["waves", "jitter"]).optional(),
-    jitterSeconds: z.number().min(0).max(3600).optional(),
-    perProxyConcurrency: z.number().int().min(1).max(10_000).optional(),
-    maxAttempts: z.number().int().min(1).max(20).optional(),
-    nodeTimeoutSeconds: z.number().int().min(5).max(86_400).optional(),
-    retryBudgetSeconds: z.number().int().min(1).max(86_400).optional(),
-    bandwidthMbps: z.number().positive().max(400_000).optional(),
-  })
-  .strict();
-const bandwidth = z.number().positive().max(400_000);
-const topologyBody = z
-  .object({
-    tier1: z
-      .array(z.object({ url: proxyUrl, bandwidthMbps: bandwidth.nullable() }).strict())
-      .max(64)
-      .optional(),
-    nodeBandwidthMbps: bandwidth.optional(),
-    groups: z
-      .array(
-        z.object({ name: groupName, proxies: z.array(proxyUrl).max(16), bandwidthMbps: bandwidth.int().nullable().optional() }).strict(),
-      )
-      .max(10_000)
-      .optional(),
-  })
-  .strict();
-const groupBody = z.object({ group: groupName.nullable() }).strict();
-const pinBody = z.object({ pinned: z.boolean() }).strict();
-const cleanupBody = z
-  .object({ imageId, hypervisors: names.optional(), removeArtifact: z.boolean().optional(), purgeProxies: z.boolean().optional() })
-  .strict();
+const id = pathSegment(IMAGE_ID_PATTERN);
+const uuid = pathSegment(ROLLOUT_ID_PATTERN);
 
 export const apiRoutes: Route[] = [
   // Public and cheap (no query): 503 only when the database is down, so a load balancer stops sending traffic.
@@ -64,12 +30,10 @@ export const apiRoutes: Route[] = [
   {
     method: "GET",
     path: /^\/api\/metrics$/,
-    handle: async (context) => ({
-      status: 200,
-      body: null,
-      text: await renderMetrics(context),
-      headers: { "content-type": METRICS_CONTENT_TYPE },
-    }),
+    handle: async (context) => {
+      const { text, contentType } = await scrapeMetrics(context);
+      return { status: 200, body: null, text, headers: { "content-type": contentType } };
+    },
   },
   {
     method: "GET",
@@ -95,7 +59,7 @@ export const apiRoutes: Route[] = [
     path: new RegExp(`^/api/images/${id}/publish$`),
     audit: { action: "image.publish", target: ({ params }) => params[0], imageId: ({ params }) => params[0] },
     handle: async (context, { params, body }) => {
-      const options = publishBody.parse(body);
+      const options = publishRequest.parse(body);
       const { artifact, reused } = await publishImage(context, { imageId: params[0], ...options });
       return { status: 202, body: { artifact: toArtifactView(artifact, context.publicUrl), reused } };
     },
@@ -126,7 +90,10 @@ export const apiRoutes: Route[] = [
       target: (_request, result) => (result?.body as { rollout?: { id?: string } } | undefined)?.rollout?.id,
       imageId: ({ body }) => bodyField(body, "imageId"),
     },
-    handle: async (context, { body }) => ({ status: 201, body: { rollout: await createRollout(context, rolloutBody.parse(body)) } }),
+    handle: async (context, { body }) => ({
+      status: 201,
+      body: { rollout: await createRollout(context, createRolloutRequest.parse(body)) },
+    }),
   },
   {
     method: "GET",
@@ -158,7 +125,10 @@ export const apiRoutes: Route[] = [
     path: /^\/api\/topology$/,
     role: "admin",
     audit: { action: "topology.update" },
-    handle: async (context, { body }) => ({ status: 200, body: { topology: await updateTopology(context, topologyBody.parse(body)) } }),
+    handle: async (context, { body }) => ({
+      status: 200,
+      body: { topology: await updateTopology(context, updateTopologyRequest.parse(body)) },
+    }),
   },
   {
     method: "POST",
@@ -166,7 +136,7 @@ export const apiRoutes: Route[] = [
     role: "admin",
     audit: { action: "hypervisor.set-group", target: ({ params }) => safeDecode(params[0]) },
     handle: async (context, { params, body }) => {
-      await setHypervisorGroup(context, hypervisorParam(params[0]), groupBody.parse(body).group);
+      await setHypervisorGroup(context, hypervisorParam(params[0]), setGroupRequest.parse(body).group);
       return { status: 200, body: { ok: true } };
     },
   },
@@ -175,7 +145,7 @@ export const apiRoutes: Route[] = [
     path: new RegExp(`^/api/images/${id}/pin$`),
     audit: { action: "image.pin", target: ({ params }) => params[0], imageId: ({ params }) => params[0] },
     handle: async (context, { params, body }) => {
-      await setImagePinned(context, params[0], pinBody.parse(body).pinned);
+      await setImagePinned(context, params[0], pinRequest.parse(body).pinned);
       return { status: 200, body: { image: await getImage(context, params[0]) } };
     },
   },
@@ -191,7 +161,7 @@ export const apiRoutes: Route[] = [
     method: "POST",
     path: /^\/api\/cleanup$/,
     audit: { action: "image.cleanup", target: ({ body }) => bodyField(body, "imageId"), imageId: ({ body }) => bodyField(body, "imageId") },
-    handle: async (context, { body }) => ({ status: 200, body: await cleanupImage(context, cleanupBody.parse(body)) }),
+    handle: async (context, { body }) => ({ status: 200, body: await cleanupImage(context, cleanupRequest.parse(body)) }),
   },
 ];
 

@@ -12,7 +12,7 @@ import { toDatabaseUnavailable } from "../health/database-errors.ts";
 import { agentRoutes } from "./agent-routes.ts";
 import { apiRoutes } from "./api-routes.ts";
 import { auditRoutes } from "./audit-routes.ts";
-import { readJson, sendError, sendJson, sendText } from "./respond.ts";
+import { readJson, sendError, sendErrorCode, sendJson, sendText } from "./respond.ts";
 import type { Route, RouteRequest, RouteResult } from "./route.ts";
 import { sessionRoutes } from "./session-routes.ts";
 import { tokenRoutes } from "./token-routes.ts";
@@ -34,12 +34,9 @@ export async function handleApi(context: AppContext, req: IncomingMessage, res: 
     if (matching.length === 0) throw new AppError("NOT_FOUND", `no API route ${pathname}`);
     const route = matching.find((candidate) => candidate.method === req.method);
     if (!route) {
-      return sendJson(
-        res,
-        405,
-        { error: { code: "METHOD_NOT_ALLOWED", message: `${req.method} not allowed on ${pathname}` } },
-        { allow: matching.map((r) => r.method).join(", ") },
-      );
+      return sendErrorCode(res, "METHOD_NOT_ALLOWED", `${req.method} not allowed on ${pathname}`, {
+        allow: matching.map((r) => r.method).join(", "),
+      });
     }
     const query = parseQueryString(req.url);
     // Public routes learn who calls too: sign-out ends the caller's session.

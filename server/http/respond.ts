@@ -2,6 +2,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { ZodError } from "zod";
+import { errorBodyOf } from "../../protocol/api/error-body.ts";
+import { type ErrorCode, statusOf } from "../../protocol/errors.ts";
 import { AppError, isAppError } from "../errors.ts";
 import { toDatabaseUnavailable } from "../health/database-errors.ts";
 
@@ -21,20 +23,30 @@ export function sendText(res: ServerResponse, status: number, text: string, head
 export function sendError(res: ServerResponse, error: unknown, log: Logger): void {
   if (error instanceof ZodError) {
     const message = error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ");
-    return sendJson(res, 422, { error: { code: "VALIDATION_FAILED", message } });
+    return sendErrorCode(res, "VALIDATION_FAILED", message);
   }
   const outage = toDatabaseUnavailable(error);
   if (outage) {
     log.warn({ err: error }, outage.message);
-    return sendJson(res, outage.status, { error: { code: outage.code, message: outage.message } }, { "retry-after": "5" });
+    return sendErrorCode(res, outage.code, outage.message, { "retry-after": "5" });
   }
   if (isAppError(error)) {
     // The unread rest of an oversize body is not drained: the connection closes after the answer.
     const headers: Record<string, string> = error.code === "PAYLOAD_TOO_LARGE" ? { connection: "close" } : {};
-    return sendJson(res, error.status, { error: { code: error.code, message: error.message } }, headers);
+    return sendErrorCode(res, error.code, error.message, headers);
   }
   log.error({ err: error }, "request failed");
-  sendJson(res, 500, { error: { code: "INTERNAL", message: "internal error (see server log)" } });
+  sendErrorCode(res, "INTERNAL", "internal error (see server log)");
+}
+
+/** { error: { code, message } } with the code's own status (protocol/errors.ts). */
+export function sendErrorCode(
+  res: ServerResponse,
+  code: ErrorCode,
+  message: string,
+  headers: Record<string, string | string[]> = {},
+): void {
+  sendJson(res, statusOf(code), errorBodyOf(code, message), headers);
 }
 
 /**

@@ -1,7 +1,7 @@
 // Path parameters arrive percent-encoded and hostile: decode without throwing, then validate,
 // so a bad escape, a NUL or a lone surrogate is a 400/422 naming the field, never a query.
 import type { z } from "zod";
-import { hypervisorName } from "../../protocol/events.ts";
+import { hypervisorName } from "../../protocol/ids.ts";
 import { AppError } from "../errors.ts";
 
 /** decodeURIComponent, with a malformed escape (`%zz`, `%E0%A4`) as BAD_REQUEST naming the field. */

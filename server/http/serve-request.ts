@@ -6,7 +6,7 @@ import type { AppContext } from "../context.ts";
 import { isArtifactRequest, serveArtifact } from "../origin/serve-artifact.ts";
 import { handleApi } from "./handle-api.ts";
 import { requestPathname } from "./request-target.ts";
-import { sendJson } from "./respond.ts";
+import { sendErrorCode } from "./respond.ts";
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -23,7 +23,7 @@ export function createRequestListener(
     const pathname = requestPathname(req.url);
     if (pathname === null) {
       res.shouldKeepAlive = false;
-      return sendJson(res, 400, { error: { code: "BAD_REQUEST", message: "request target must be a path starting with a single /" } });
+      return sendErrorCode(res, "BAD_REQUEST", "request target must be a path starting with a single /");
     }
     const handled = new Promise<void>((resolve) => {
       resolve(
@@ -44,7 +44,7 @@ function answerFailure(res: ServerResponse, error: unknown, pathname: string, lo
   log.error({ err: error, pathname }, "request failed");
   if (res.headersSent) return void res.destroy(); // half a response: cut it so the client does not wait
   try {
-    sendJson(res, 500, { error: { code: "INTERNAL", message: "internal error (see server log)" } });
+    sendErrorCode(res, "INTERNAL", "internal error (see server log)");
   } catch {
     res.destroy();
   }

@@ -1,6 +1,8 @@
 // Sign-in and sessions: POST /api/session opens a server-side session (cookie), DELETE ends it;
 // /api/sessions lists live sessions (one's own; admins see all) and revokes them.
-import { z } from "zod";
+import { type SessionRow, signInRequest } from "../../protocol/api/access.ts";
+import { errorBodyOf } from "../../protocol/api/error-body.ts";
+import { statusOf } from "../../protocol/errors.ts";
 import { hasRole, Role } from "../../protocol/roles.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import type { Actor } from "../auth/actor.ts";
@@ -10,24 +12,6 @@ import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import type { Route, RouteRequest, RouteResult } from "./route.ts";
 import { clearSessionCookie, sessionCookie } from "./session.ts";
-
-const signInBody = z
-  .object({
-    username: z
-      .string()
-      .min(1)
-      .max(255)
-      .regex(/^[^\u0000-\u001f\u007f]+$/, "no control characters")
-      .optional(),
-    password: z.string().min(1).max(1024),
-    domain: z
-      .string()
-      .min(1)
-      .max(255)
-      .regex(/^[^\u0000-\u001f\u007f]+$/, "no control characters")
-      .optional(),
-  })
-  .strict();
 
 export const sessionRoutes: Route[] = [
   {
@@ -47,7 +31,7 @@ export const sessionRoutes: Route[] = [
     path: /^\/api\/session$/,
     isPublic: true,
     handle: async (context, { body, headers, actor, isHttps }): Promise<RouteResult> => {
-      const { username, password, domain } = signInBody.parse(body);
+      const { username, password, domain } = signInRequest.parse(body);
       const userAgent = typeof headers["user-agent"] === "string" ? headers["user-agent"] : undefined;
       const verdict = await signIn(context, { username, password, domain, address: actor.address, userAgent });
       if (!verdict.ok) {
@@ -64,8 +48,8 @@ export const sessionRoutes: Route[] = [
         if (isThrottled) {
           const message = `too many failed sign-ins; try again in ${verdict.retryAfterSeconds} s`;
           return {
-            status: 429,
-            body: { error: { code: "TOO_MANY_REQUESTS", message } },
+            status: statusOf("TOO_MANY_REQUESTS"),
+            body: errorBodyOf("TOO_MANY_REQUESTS", message),
             headers: { "retry-after": String(verdict.retryAfterSeconds) },
           };
         }
@@ -142,6 +126,13 @@ async function findOwnSession(context: AppContext, { params, actor }: RouteReque
   return session;
 }
 
-function toSessionBody(session: SessionView, actor: Actor) {
-  return { ...session, isCurrent: session.id === actor.sessionId };
+/** The contract's row: times as ISO text, exactly as JSON would write the Dates. */
+function toSessionBody(session: SessionView, actor: Actor): SessionRow {
+  return {
+    ...session,
+    createdAt: session.createdAt.toISOString(),
+    lastSeenAt: session.lastSeenAt.toISOString(),
+    expiresAt: session.expiresAt.toISOString(),
+    isCurrent: session.id === actor.sessionId,
+  };
 }

@@ -1,17 +1,11 @@
 // Personal API tokens: anyone signed in creates tokens with a role up to their own, sees and
 // revokes their own; admins see and revoke everyone's. The secret is in the create answer only.
-import { z } from "zod";
-import { hasRole, Role, roleSchema } from "../../protocol/roles.ts";
+import { createTokenRequest, type TokenRow } from "../../protocol/api/access.ts";
+import { hasRole, Role } from "../../protocol/roles.ts";
+import type { ApiTokenView } from "../auth/api-token-store.ts";
 import type { Actor } from "../auth/actor.ts";
 import { AppError } from "../errors.ts";
 import type { Route } from "./route.ts";
-
-const createBody = z
-  .object({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, "letters, digits, space . _ -; at most 64"),
-    role: roleSchema.optional(),
-  })
-  .strict();
 
 export const tokenRoutes: Route[] = [
   {
@@ -20,7 +14,7 @@ export const tokenRoutes: Route[] = [
     role: Role.viewer,
     handle: async (context, { actor }) => ({
       status: 200,
-      body: { tokens: await context.access.tokens.list(isAdmin(actor) ? undefined : ownerOf(actor)) },
+      body: { tokens: (await context.access.tokens.list(isAdmin(actor) ? undefined : ownerOf(actor))).map(toTokenRow) },
     }),
   },
   {
@@ -32,10 +26,10 @@ export const tokenRoutes: Route[] = [
       target: (_request, result) => (result?.body as { token?: { name?: string } } | undefined)?.token?.name,
     },
     handle: async (context, { body, actor }) => {
-      const { name, role = actor.role! } = createBody.parse(body);
+      const { name, role = actor.role! } = createTokenRequest.parse(body);
       if (!hasRole(actor.role!, role)) throw new AppError("FORBIDDEN", `${actor.name} is ${actor.role}: cannot create a ${role} token`);
       const { secret, token } = await context.access.tokens.create({ name, role, owner: ownerOf(actor) });
-      return { status: 201, body: { token, secret } };
+      return { status: 201, body: { token: toTokenRow(token), secret } };
     },
   },
   {
@@ -47,10 +41,15 @@ export const tokenRoutes: Route[] = [
       const token = await context.access.tokens.get(params[0]);
       if (!token || (!isAdmin(actor) && token.owner !== ownerOf(actor))) throw new AppError("NOT_FOUND", "no such token");
       await context.access.tokens.revoke(token.id);
-      return { status: 200, body: { revoked: true, token } };
+      return { status: 200, body: { revoked: true, token: toTokenRow(token) } };
     },
   },
 ];
+
+/** The contract's row: times as ISO text, exactly as JSON would write the Dates. */
+function toTokenRow(token: ApiTokenView): TokenRow {
+  return { ...token, createdAt: token.createdAt.toISOString(), lastUsedAt: token.lastUsedAt?.toISOString() ?? null };
+}
 
 function isAdmin(actor: Actor): boolean {
   return actor.role !== null && hasRole(actor.role, Role.admin);

@@ -1,19 +1,10 @@
 // Admin-only account management (local accounts; Keystone accounts appear once they sign in).
-import { z } from "zod";
-import { Role, roleSchema } from "../../protocol/roles.ts";
+import { Role } from "../../protocol/roles.ts";
 import { createUser, deleteUser, listUsers, updateUser } from "../users/manage-users.ts";
-import { USER_NAME_PATTERN } from "../users/user-views.ts";
+import { createUserRequest, updateUserRequest } from "../../protocol/api/users.ts";
 import { textParam } from "./route-params.ts";
 import type { Route } from "./route.ts";
 
-const password = z.string().min(8, "at least 8 characters").max(1024);
-const createBody = z
-  .object({ name: z.string().regex(USER_NAME_PATTERN, "letters, digits, . _ @ -; at most 64"), role: roleSchema, password })
-  .strict();
-const updateBody = z
-  .object({ role: roleSchema.optional(), disabled: z.boolean().optional(), password: password.optional() })
-  .strict()
-  .refine((change) => Object.keys(change).length > 0, "nothing to change: give role, disabled or password");
 const userPath = /^\/api\/users\/([^/]{1,300})$/;
 const userName = (params: string[]) => textParam(params[0], "user name");
 
@@ -29,7 +20,7 @@ export const userRoutes: Route[] = [
     path: /^\/api\/users$/,
     role: Role.admin,
     audit: { action: "user.create", target: ({ body }) => stringField(body, "name") },
-    handle: async (context, { body }) => ({ status: 201, body: { user: await createUser(context, createBody.parse(body)) } }),
+    handle: async (context, { body }) => ({ status: 201, body: { user: await createUser(context, createUserRequest.parse(body)) } }),
   },
   {
     method: "POST",
@@ -38,7 +29,7 @@ export const userRoutes: Route[] = [
     audit: { action: "user.update", target: ({ params }) => userName(params) },
     handle: async (context, { params, body }) => ({
       status: 200,
-      body: { user: await updateUser(context, userName(params), updateBody.parse(body)) },
+      body: { user: await updateUser(context, userName(params), updateUserRequest.parse(body)) },
     }),
   },
   {

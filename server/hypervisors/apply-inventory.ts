@@ -4,11 +4,15 @@ import type { CachedFile } from "../../protocol/events.ts";
 import { CellState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
 import { needsConversion } from "../../protocol/disk-formats.ts";
-import { readCache, type IndexedImage } from "../db/read-cache.ts";
+import type { IndexedImage } from "../db/read-cache.ts";
 import { toCellView } from "./hypervisor-views.ts";
 
-export async function applyInventory(context: Pick<AppContext, "db" | "ui">, hypervisor: string, inventory: CachedFile[]): Promise<void> {
-  const byFileName = await readCache(context.db).imagesByFileNames(inventory.map((file) => file.fileName));
+export async function applyInventory(
+  context: Pick<AppContext, "db" | "cache" | "events">,
+  hypervisor: string,
+  inventory: CachedFile[],
+): Promise<void> {
+  const byFileName = await context.cache.imagesByFileNames(inventory.map((file) => file.fileName));
   const present = new Map<string, CachedFile>();
   const images = new Map<string, IndexedImage>();
   for (const file of inventory) {
@@ -38,12 +42,15 @@ export async function applyInventory(context: Pick<AppContext, "db" | "ui">, hyp
       create: { hypervisorName: hypervisor, imageId, ...data, verified: false },
       update: isChangedFile ? { ...data, verified: false } : data,
     });
-    context.ui.cellChanged(hypervisor, toCellView(saved, size === null ? null : Number(size)));
+    context.events.publish("cellChanged", { hypervisor, cell: toCellView(saved, size === null ? null : Number(size)) });
   }
   for (const row of existing) {
     if (row.state !== CellState.cached || present.has(row.imageId)) continue;
     await context.db.hypervisorImage.delete({ where: { hypervisorName_imageId: { hypervisorName: hypervisor, imageId: row.imageId } } });
-    context.ui.cellChanged(hypervisor, { imageId: row.imageId, state: CellState.absent, bytes: 0, totalBytes: null, error: null });
+    context.events.publish("cellChanged", {
+      hypervisor,
+      cell: { imageId: row.imageId, state: CellState.absent, bytes: 0, totalBytes: null, error: null },
+    });
   }
 }
 

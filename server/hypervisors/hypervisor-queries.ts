@@ -1,14 +1,16 @@
-import { HYPERVISOR_NAME_PATTERN, type CellView, type UiSnapshot } from "../../protocol/events.ts";
+import { HYPERVISOR_NAME_PATTERN } from "../../protocol/ids.ts";
+import type { CellView, UiSnapshot } from "../../protocol/ui.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
-import { toCellView, toHypervisorApiView, toHypervisorHeader, type HypervisorApiView } from "./hypervisor-views.ts";
+import type { HypervisorDetail } from "../../protocol/api/hypervisors.ts";
+import { toCellView, toHypervisorApiView, toHypervisorHeader } from "./hypervisor-views.ts";
 
-export async function listHypervisors(context: Pick<AppContext, "db">): Promise<HypervisorApiView[]> {
+export async function listHypervisors(context: Pick<AppContext, "db">): Promise<HypervisorDetail[]> {
   const rows = await context.db.hypervisor.findMany({ include: { images: true }, orderBy: { name: "asc" } });
   return rows.map(toHypervisorApiView);
 }
 
-export async function getHypervisor(context: Pick<AppContext, "db">, name: string): Promise<HypervisorApiView> {
+export async function getHypervisor(context: Pick<AppContext, "db">, name: string): Promise<HypervisorDetail> {
   // No such name can be enrolled (a NUL would also fail the query itself).
   if (!HYPERVISOR_NAME_PATTERN.test(name)) throw new AppError("NOT_FOUND", "no hypervisor of that name");
   const row = await context.db.hypervisor.findUnique({ where: { name }, include: { images: true } });

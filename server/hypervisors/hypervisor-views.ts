@@ -1,20 +1,10 @@
-import type { CellView, HypervisorView } from "../../protocol/events.ts";
+// Database rows → the hypervisor shapes of the contract (protocol/api/hypervisors.ts, protocol/ui.ts).
+import type { HypervisorDetail } from "../../protocol/api/hypervisors.ts";
 import type { CellState } from "../../protocol/states.ts";
+import type { CellView, HypervisorHeader } from "../../protocol/ui.ts";
 import type { Hypervisor, HypervisorImage } from "../db/generated/client.ts";
 
-export type HypervisorApiView = {
-  name: string;
-  online: boolean;
-  version: string | null;
-  cacheDir: string | null;
-  proxies: string[];
-  group: string | null;
-  lastSeenAt: string;
-  freeBytes: number | null;
-  images: { imageId: string; state: string; bytes: number; verified: boolean; error: string | null; lastUsedAt: string | null }[];
-};
-
-export function toHypervisorApiView(row: Hypervisor & { images: HypervisorImage[] }): HypervisorApiView {
+export function toHypervisorApiView(row: Hypervisor & { images: HypervisorImage[] }): HypervisorDetail {
   return {
     name: row.name,
     online: row.online,
@@ -26,7 +16,7 @@ export function toHypervisorApiView(row: Hypervisor & { images: HypervisorImage[
     freeBytes: row.freeBytes === null ? null : Number(row.freeBytes),
     images: row.images.map((image) => ({
       imageId: image.imageId,
-      state: image.state,
+      state: image.state as CellState,
       bytes: Number(image.bytes),
       verified: image.verified,
       error: image.error,
@@ -35,9 +25,7 @@ export function toHypervisorApiView(row: Hypervisor & { images: HypervisorImage[
   };
 }
 
-export function toHypervisorHeader(
-  row: Pick<Hypervisor, "name" | "group" | "online" | "freeBytes" | "lastSeenAt">,
-): Omit<HypervisorView, "cells"> {
+export function toHypervisorHeader(row: Pick<Hypervisor, "name" | "group" | "online" | "freeBytes" | "lastSeenAt">): HypervisorHeader {
   return {
     name: row.name,
     group: row.group,

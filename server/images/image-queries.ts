@@ -1,6 +1,7 @@
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
-import { toImageView, type ImageView } from "./image-views.ts";
+import type { ImageView } from "../../protocol/api/images.ts";
+import { toImageView } from "./image-views.ts";
 
 export async function listImages(context: Pick<AppContext, "db" | "publicUrl" | "env">): Promise<ImageView[]> {
   const images = await context.db.image.findMany({ include: { artifact: true }, orderBy: [{ status: "asc" }, { name: "asc" }] });

@@ -1,26 +1,9 @@
 // Database rows → the JSON shapes of the public contract (DESIGN §6).
-import type { ArtifactView } from "../../protocol/events.ts";
+import type { ArtifactView, ImageView } from "../../protocol/api/images.ts";
+import type { ArtifactState } from "../../protocol/states.ts";
 import type { Artifact, Image } from "../db/generated/client.ts";
 import { mustSeal } from "../publish/seal-policy.ts";
 import { artifactUrlPath, type StoredArtifact } from "../publish/artifact-paths.ts";
-
-export type ImageView = {
-  id: string;
-  name: string;
-  status: string;
-  size: number | null;
-  diskFormat: string | null;
-  osHashAlgo: string | null;
-  osHashValue: string | null;
-  checksum: string | null;
-  updatedAt: string | null;
-  /** Glance's owner (project id) and visibility: who may see the image in Glance. */
-  owner: string | null;
-  visibility: string | null;
-  /** Whether publishing seals the artifact (encrypted, key only to rollout targets). */
-  willEncrypt: boolean;
-  artifact: ArtifactView | null;
-};
 
 export function artifactUrl(publicUrl: string, artifact: StoredArtifact): string {
   return `${publicUrl}${artifactUrlPath(artifact)}`;
@@ -28,7 +11,7 @@ export function artifactUrl(publicUrl: string, artifact: StoredArtifact): string
 
 export function toArtifactView(artifact: Artifact, publicUrl: string): ArtifactView {
   return {
-    state: artifact.state,
+    state: artifact.state as ArtifactState,
     codec: artifact.codec,
     level: artifact.level,
     bytesRead: Number(artifact.bytesRead),

@@ -1,24 +1,13 @@
 // Re-reads the image source into the database. Images gone from the source stay, marked
 // "deleted", so cleanup can still find them on hypervisors.
+import type { SourceSyncView } from "../../protocol/api/images.ts";
 import type { AppContext } from "../context.ts";
-import { readCache } from "../db/read-cache.ts";
 import { isKeystoneError } from "../glance/keystone-auth.ts";
-import type { DependencyHealth, DependencyStatus } from "../health/dependency-health.ts";
+import type { DependencyHealth } from "../health/dependency-health.ts";
 import { withdrawExposedArtifacts } from "../publish/withdraw-exposed-artifacts.ts";
 
-/** The last sync as the Images page shows it: whether the list is current and since when it is not. */
-export type SourceSyncView = {
-  kind: "glance" | "directory";
-  state: DependencyStatus["state"];
-  lastError: string | null;
-  /** When the current state began: for "degraded", when syncs started failing. */
-  since: string;
-  lastSyncedAt: string | null;
-  lastFailedAt: string | null;
-};
-
 export async function syncImages(
-  context: Pick<AppContext, "db" | "source" | "log" | "health" | "env">,
+  context: Pick<AppContext, "db" | "source" | "log" | "health" | "events" | "env">,
 ): Promise<{ count: number; removed: number }> {
   const images = await readSource(context);
   const seen = new Set<string>();
@@ -47,7 +36,7 @@ export async function syncImages(
     data: { status: "deleted" },
   });
   await withdrawExposedArtifacts(context);
-  readCache(context.db).invalidate("images");
+  context.events.publish("imagesChanged", {});
   context.log.info({ source: context.source.describe(), count: images.length, removed }, "images synced");
   return { count: images.length, removed };
 }

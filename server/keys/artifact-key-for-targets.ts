@@ -28,6 +28,6 @@ export async function keyHolders(context: { db: Db }, hypervisors: string[]): Pr
 }
 
 export const KEY_REFUSED = {
-  code: "KEY_REFUSED",
+  code: "KEY_REFUSED" as const,
   message: "the image is private and this node is not enrolled or its credential is revoked: no key sent",
 };

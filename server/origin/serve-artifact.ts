@@ -4,7 +4,9 @@
 import fs from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
-import { IMAGE_ID_PATTERN, SHA256_PATTERN, artifactFile, sealedArtifactFile } from "../publish/artifact-paths.ts";
+import { errorBodyOf } from "../../protocol/api/error-body.ts";
+import { IMAGE_ID_PATTERN } from "../../protocol/ids.ts";
+import { SHA256_PATTERN, artifactFile, sealedArtifactFile } from "../publish/artifact-paths.ts";
 
 const ROUTE = /^\/artifacts\/([^/]+)\/([^/]+)\.gz$/;
 /** Sealed artifacts: named by the ciphertext's sha256 alone (artifact-paths.ts). */
@@ -82,7 +84,7 @@ function parseRange(
 }
 
 function plain(res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}): void {
-  const body = JSON.stringify({ error: { code: status === 404 ? "NOT_FOUND" : "BAD_REQUEST", message } });
+  const body = JSON.stringify(errorBodyOf(status === 404 ? "NOT_FOUND" : "BAD_REQUEST", message));
   res.writeHead(status, {
     "content-type": "application/json",
     "content-length": String(Buffer.byteLength(body)),

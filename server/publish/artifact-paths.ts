@@ -1,9 +1,9 @@
 // Content-addressed artifact files: <artifact dir>/<image id>/<sha256>.gz. Ids are validated
 // before they touch the filesystem, so no request can walk out of the artifact dir.
 import path from "node:path";
+import { IMAGE_ID_PATTERN } from "../../protocol/ids.ts";
 import { SEALED_EXTENSION } from "../../protocol/sealed-stream.ts";
 
-export const IMAGE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export const SHA256_PATTERN = /^[0-9a-f]{64}$/;
 
 export function isSafeImageId(id: string): boolean {

@@ -6,7 +6,7 @@ import path from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { AppError, toDiskError } from "../errors.ts";
-import { fsyncPath } from "../../agent/download/fsync-path.ts";
+import { fsyncPath } from "../../shared/files.ts";
 import { artifactFile, sealedArtifactDir, sealedArtifactFile } from "./artifact-paths.ts";
 import { createSealingStream } from "./encrypt-artifact.ts";
 import { createParallelGzip } from "./parallel-gzip.ts";

@@ -5,7 +5,7 @@ import { ArtifactState } from "../../protocol/states.ts";
 import { track, type AppContext } from "../context.ts";
 import type { Artifact } from "../db/generated/client.ts";
 import { AppError } from "../errors.ts";
-import { freeBytes } from "../../agent/download/free-space.ts";
+import { freeBytes } from "../../shared/files.ts";
 import { toArtifactView } from "../images/image-views.ts";
 import { storedArtifactFile } from "./artifact-paths.ts";
 import { compressToArtifact } from "./compress-to-artifact.ts";
@@ -13,7 +13,10 @@ import { newArtifactKey } from "./encrypt-artifact.ts";
 import { assertPublishAllowed, mustSeal } from "./seal-policy.ts";
 
 export type PublishOptions = { imageId: string; codec?: "gzip"; level?: number };
-export type PublishContext = Pick<AppContext, "db" | "source" | "env" | "log" | "ui" | "publicUrl" | "tasks" | "publishing" | "secrets">;
+export type PublishContext = Pick<
+  AppContext,
+  "db" | "source" | "env" | "log" | "events" | "publicUrl" | "tasks" | "publishing" | "secrets"
+>;
 
 export async function publishImage(context: PublishContext, options: PublishOptions): Promise<{ artifact: Artifact; reused: boolean }> {
   const level = options.level ?? 6;
@@ -71,7 +74,7 @@ export async function publishImage(context: PublishContext, options: PublishOpti
     create: { imageId: image.id, ...fields },
     update: fields,
   });
-  context.ui.artifactChanged(image.id, toArtifactView(artifact, context.publicUrl));
+  context.events.publish("artifactChanged", { imageId: image.id, artifact: toArtifactView(artifact, context.publicUrl) });
   const previous = current?.sha256 ? { ...current, sha256: current.sha256 } : null;
   // Made here and held only in memory until the artifact's sha256 is known; then stored wrapped.
   const artifactKey = isSealed ? newArtifactKey() : null;
@@ -98,7 +101,9 @@ export async function publishImage(context: PublishContext, options: PublishOpti
           lastWrite = now;
           void context.db.artifact
             .update({ where: { imageId: image.id }, data: { bytesRead: BigInt(bytesRead) } })
-            .then((row) => context.ui.artifactChanged(image.id, toArtifactView(row, context.publicUrl)))
+            .then((row) =>
+              context.events.publish("artifactChanged", { imageId: image.id, artifact: toArtifactView(row, context.publicUrl) }),
+            )
             .catch(() => undefined);
         },
       });
@@ -126,7 +131,7 @@ export async function publishImage(context: PublishContext, options: PublishOpti
         },
         "image published",
       );
-      context.ui.artifactChanged(image.id, toArtifactView(done, context.publicUrl));
+      context.events.publish("artifactChanged", { imageId: image.id, artifact: toArtifactView(done, context.publicUrl) });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       context.log.error({ imageId: image.id, error: message }, "publish failed");
@@ -134,7 +139,7 @@ export async function publishImage(context: PublishContext, options: PublishOpti
         where: { imageId: image.id },
         data: { state: ArtifactState.failed, error: message, finishedAt: new Date() },
       });
-      context.ui.artifactChanged(image.id, toArtifactView(failed, context.publicUrl));
+      context.events.publish("artifactChanged", { imageId: image.id, artifact: toArtifactView(failed, context.publicUrl) });
     } finally {
       context.publishing.delete(image.id);
     }

@@ -13,6 +13,8 @@ import {
   inventoryReported,
   RESULT_RETRY,
   type Ack,
+  type AckOf,
+  type AgentCommand,
   type AgentAuth,
   type AgentHello,
   type AgentSettings,
@@ -23,6 +25,7 @@ import {
   type InventoryReported,
   type ServerToAgentEvents,
 } from "../../protocol/events.ts";
+import type { ErrorCode } from "../../protocol/errors.ts";
 import type { AgentVerdict } from "../agents/verify-agent.ts";
 
 type AgentSocketData = {
@@ -36,6 +39,8 @@ type AgentSocketData = {
   /** Runs one agent's events in arrival order: a result is never overtaken by its inventory. */
   chain?: Promise<void>;
 };
+/** The ack callback an agent's event comes with, typed per event by the contract. */
+type AckCallback<E extends "agent:hello" | "download:finished" | "inventory:reported"> = Parameters<AgentToServerEvents[E]>[1];
 type AgentSocket = Socket<AgentToServerEvents, ServerToAgentEvents, Record<string, never>, AgentSocketData>;
 
 export type AgentEventHandlers = {
@@ -46,7 +51,7 @@ export type AgentEventHandlers = {
   /** Takes back a credential issued by a hello that then failed: the agent never received it. */
   unenrol(name: string, secretHash: string): Promise<void>;
   /** A refused connection or hello, for the (rate-limited) audit trail. `name` only if valid. */
-  refused(name: string | null, address: string, code: string, message: string): void;
+  refused(name: string | null, address: string, code: ErrorCode, message: string): void;
   /** Registers the hypervisor and returns the settings the agent should use. */
   hello(hello: AgentHello): Promise<AgentSettings>;
   /** Runs after the hello is acknowledged, so commands it sends reach a ready agent. */
@@ -149,16 +154,18 @@ export class AgentHub {
     return true;
   }
 
-  async send<E extends keyof ServerToAgentEvents>(
-    name: string,
-    event: E,
-    payload: Parameters<ServerToAgentEvents[E]>[0],
-  ): Promise<Ack<unknown>> {
+  async send<E extends AgentCommand>(name: string, event: E, payload: Parameters<ServerToAgentEvents[E]>[0]): Promise<AckOf<E>> {
     const socket = this.sockets.get(name);
     if (!socket) return { ok: false, error: { code: "OFFLINE", message: `hypervisor ${name} is not connected` } };
     try {
-      const emit = socket.timeout(COMMAND_TIMEOUT_MS).emitWithAck as (event: string, payload: unknown) => Promise<Ack<unknown>>;
-      return await emit.call(socket.timeout(COMMAND_TIMEOUT_MS), event, payload);
+      // Socket.io cannot resolve its ack type for a generic event name; this signature is the
+      // contract's own (ServerToAgentEvents), spelled out once per command.
+      const timed = socket.timeout(COMMAND_TIMEOUT_MS);
+      const emitCommand = timed.emitWithAck as <C extends AgentCommand>(
+        event: C,
+        payload: Parameters<ServerToAgentEvents[C]>[0],
+      ) => Promise<AckOf<C>>;
+      return await emitCommand.call(timed, event, payload);
     } catch {
       return {
         ok: false,
@@ -241,8 +248,9 @@ export class AgentHub {
   }
 
   /** Like results: acked once written, RETRY when the write failed (the agent sends a fresh snapshot later). */
-  private onInventory(socket: AgentSocket, payload: unknown, ack: unknown): void {
-    const reply = typeof ack === "function" ? (ack as (result: Ack<{ recorded: true }>) => void) : () => undefined;
+  private onInventory(socket: AgentSocket, payload: unknown, ack: AckCallback<"inventory:reported">): void {
+    // A hostile client may emit without an ack function.
+    const reply = typeof ack === "function" ? ack : () => undefined;
     const name = socket.data.name;
     if (!name || this.sockets.get(name) !== socket) return reply({ ok: false, error: { code: "NOT_READY", message: "say hello first" } });
     const parsed = inventoryReported.safeParse(payload);
@@ -256,7 +264,7 @@ export class AgentHub {
         reply({ ok: true, data: { recorded: true } });
       } catch (error) {
         this.log.warn({ hypervisor: name, error: (error as Error).message }, "inventory not written; the agent will send it again");
-        reply({ ok: false, error: { code: "RETRY", message: "inventory not written; send it again later" } });
+        reply({ ok: false, error: { code: RESULT_RETRY, message: "inventory not written; send it again later" } });
       }
     });
   }
@@ -265,8 +273,8 @@ export class AgentHub {
    * Acked only after the handler resolved (the result is written); a write that failed answers
    * RETRY, and the agent sends the same result again later. Before the hello: NOT_READY.
    */
-  private onFinished(socket: AgentSocket, payload: unknown, ack: unknown): void {
-    const reply = typeof ack === "function" ? (ack as (result: Ack<DownloadFinishedResult>) => void) : () => undefined;
+  private onFinished(socket: AgentSocket, payload: unknown, ack: AckCallback<"download:finished">): void {
+    const reply = typeof ack === "function" ? ack : () => undefined;
     const name = socket.data.name;
     if (!name || this.sockets.get(name) !== socket) return reply({ ok: false, error: { code: "NOT_READY", message: "say hello first" } });
     const parsed = downloadFinished.safeParse(payload);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { CellView, UiDelta, UiSnapshot } from "../../protocol/events.ts";
+import type { CellView, UiDelta, UiSnapshot } from "../../protocol/ui.ts";
 import { LiveSnapshot } from "./live-snapshot.ts";
+import { setTimeout as sleep } from "node:timers/promises";
 
 const header = (name: string) => ({ name, group: null, online: true, freeBytes: 100, lastSeenAt: "2026-11-24T00:00:00.000Z" });
 const cell = (imageId: string, state: CellView["state"], bytes = 0): CellView => ({ imageId, state, bytes, totalBytes: 10, error: null });
@@ -63,7 +64,7 @@ describe("LiveSnapshot", () => {
     now = 31_000;
     db.holdNext = true;
     const answer = live.get();
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
     live.apply(delta({ cells: [{ hypervisor: "hv-3", ...cell("img", "downloading", 3) }] }));
     db.release();
 

@@ -3,7 +3,7 @@
 // heatmap at 10,000 hypervisors no longer waits for two large queries (≈ 350 ms under load).
 // The copy is re-read from the database when older than MAX_AGE_MS, so a change that reached
 // the database without a delta is never shown for long.
-import type { CellView, UiDelta, UiSnapshot } from "../../protocol/events.ts";
+import type { CellView, UiDelta, UiSnapshot } from "../../protocol/ui.ts";
 
 const MAX_AGE_MS = 30_000;
 

@@ -2,16 +2,17 @@
 // a few times a second, so 1300 agents reporting never become 1300 browser messages.
 import type { Logger } from "pino";
 import type { Namespace, Server } from "socket.io";
+import type { ArtifactView } from "../../protocol/api/images.ts";
+import type { RolloutState } from "../../protocol/states.ts";
 import {
   UI_NAMESPACE,
-  type ArtifactView,
   type CellView,
-  type HypervisorView,
+  type HypervisorHeader,
   type ServerToUiEvents,
   type UiDelta,
   type UiSnapshot,
   type UiToServerEvents,
-} from "../../protocol/events.ts";
+} from "../../protocol/ui.ts";
 import type { Access } from "../auth/access.ts";
 import { authenticateUiSocket } from "../auth/authenticate-socket.ts";
 import type { Secrets } from "../secrets.ts";
@@ -21,10 +22,10 @@ const FLUSH_MS = 250;
 
 export class UiHub {
   private namespace: Namespace<UiToServerEvents, ServerToUiEvents> | null = null;
-  private hypervisors = new Map<string, Omit<HypervisorView, "cells">>();
+  private hypervisors = new Map<string, HypervisorHeader>();
   private cells = new Map<string, CellView & { hypervisor: string }>();
   private artifacts = new Map<string, ArtifactView>();
-  private rollouts = new Map<string, string>();
+  private rollouts = new Map<string, RolloutState>();
   private timer: NodeJS.Timeout | null = null;
   private snapshot: LiveSnapshot | null = null;
 
@@ -68,7 +69,7 @@ export class UiHub {
     });
   }
 
-  hypervisorChanged(view: Omit<HypervisorView, "cells">): void {
+  hypervisorChanged(view: HypervisorHeader): void {
     this.hypervisors.set(view.name, view);
     this.schedule();
   }
@@ -83,7 +84,7 @@ export class UiHub {
     this.schedule();
   }
 
-  rolloutChanged(id: string, state: string): void {
+  rolloutChanged(id: string, state: RolloutState): void {
     this.rollouts.set(id, state);
     this.schedule();
   }

@@ -3,30 +3,14 @@
 import { CellState, RolloutState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
-import { readCache } from "../db/read-cache.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { DEFAULT_RETRY_BUDGET_SECONDS } from "../../protocol/events.ts";
+import type { CreatedRollout, CreateRolloutRequest } from "../../protocol/api/rollouts.ts";
 
 export type RolloutSelector = { all: true } | { groups: string[] } | { hypervisors: string[] };
-export type CreateRolloutOptions = {
-  imageId: string;
-  hypervisors?: string[];
-  groups?: string[];
-  strategy?: "waves" | "jitter";
-  jitterSeconds?: number;
-  perProxyConcurrency?: number;
-  maxAttempts?: number;
-  nodeTimeoutSeconds?: number;
-  /** How long each agent keeps resuming a download that makes no progress (proxy outage). */
-  retryBudgetSeconds?: number;
-  bandwidthMbps?: number;
-};
-type RolloutContext = Pick<AppContext, "db" | "ui" | "log" | "scheduler">;
+type RolloutContext = Pick<AppContext, "db" | "events" | "log">;
 
-export async function createRollout(
-  context: RolloutContext,
-  options: CreateRolloutOptions,
-): Promise<{ id: string; state: string; targets: number }> {
+export async function createRollout(context: RolloutContext, options: CreateRolloutRequest): Promise<CreatedRollout> {
   const nodeTimeoutSeconds = options.nodeTimeoutSeconds ?? 1800;
   // Below the node timeout, or the server gives a node up while its agent is still resuming.
   const retryBudgetSeconds =
@@ -59,6 +43,7 @@ export async function createRollout(
       imageId: image.id,
       state: RolloutState.running,
       strategy: options.strategy ?? "waves",
+      source: options.source ?? "squid",
       jitterMs: Math.round((options.jitterSeconds ?? 0) * 1000),
       perProxyConcurrency: options.perProxyConcurrency ?? 25,
       maxAttempts: options.maxAttempts ?? 3,
@@ -92,16 +77,18 @@ export async function createRollout(
     }),
   ]);
   for (const name of toSend)
-    context.ui.cellChanged(name, { imageId: image.id, state: CellState.pending, bytes: 0, totalBytes: size, error: null });
+    context.events.publish("cellChanged", {
+      hypervisor: name,
+      cell: { imageId: image.id, state: CellState.pending, bytes: 0, totalBytes: size, error: null },
+    });
   context.log.info(
     { rolloutId: rollout.id, imageId: image.id, targets: names.length, alreadyCached: alreadyThere.size, strategy: rollout.strategy },
     "rollout created",
   );
-  readCache(context.db).invalidate("rollouts");
-  context.ui.rolloutChanged(rollout.id, rollout.state);
+  // Published as running: subscribers start a scheduler pass and forget "no open rollouts".
+  context.events.publish("rolloutChanged", { rolloutId: rollout.id, state: RolloutState.running });
   await finishRolloutIfDone(context, rollout.id);
-  context.scheduler.poke();
-  return { id: rollout.id, state: rollout.state, targets: names.length };
+  return { id: rollout.id, state: RolloutState.running, targets: names.length };
 }
 
 export async function selectHypervisors(context: Pick<AppContext, "db">, selector: RolloutSelector): Promise<string[]> {

@@ -7,19 +7,22 @@ import type { Artifact, Image, Rollout } from "../db/generated/client.ts";
 import { artifactUrl } from "../images/image-views.ts";
 import { isAppError } from "../errors.ts";
 import { KEY_REFUSED, artifactKeyOf, keyHolders } from "../keys/artifact-key-for-targets.ts";
+import { downloadPacing } from "./plan-wave.ts";
+import { peerServingUntil, peerToken } from "./peer-token.ts";
 import { setCell, setCells } from "./set-cell.ts";
 import { failOrRetry } from "./target-retry.ts";
 
-export type DispatchContext = Pick<AppContext, "db" | "agents" | "ui" | "log" | "publicUrl" | "secrets">;
+export type DispatchContext = Pick<AppContext, "db" | "agents" | "events" | "log" | "publicUrl" | "secrets">;
 export type RolloutWithImage = Rollout & { image: Image & { artifact: Artifact | null } };
 
 /** Errors that mean the bytes were bad: the retry must not be served the same cached copy. */
 const DATA_ERRORS = /^(HASH_MISMATCH|DECOMPRESS_FAILED|DECRYPT_FAILED|SIZE_MISMATCH):/;
 
 export function precacheCommand(
-  context: Pick<AppContext, "publicUrl">,
+  context: Pick<AppContext, "publicUrl" | "secrets">,
   rollout: RolloutWithImage,
   lastError: string | null = null,
+  peers: PeerSource[] = [],
 ): ImagePrecache | null {
   const { image } = rollout;
   const artifact = image.artifact;
@@ -36,16 +39,32 @@ export function precacheCommand(
     compressedSize: artifact.compressedSize === null ? null : Number(artifact.compressedSize),
     imageSize: image.size === null ? null : Number(image.size),
     hash: hash as ImagePrecache["hash"],
-    jitterMs: rollout.strategy === "jitter" ? rollout.jitterMs : 0,
-    bandwidthBytesPerSecond: rollout.bandwidthBytesPerSecond === null ? null : Number(rollout.bandwidthBytesPerSecond),
+    ...downloadPacing(rollout),
     refreshCache: lastError !== null && DATA_ERRORS.test(lastError),
     diskFormat: image.diskFormat,
     retryBudgetSeconds: rollout.retryBudgetSeconds,
     sealedKey: null, // added per target by dispatchTargets, only for those that may hold it
+    ...peerFields(context, rollout, peers),
   };
 }
 
-export type DispatchRequest = { hypervisor: string; proxy: string; lastError: string | null };
+/** A group member to fetch from: its name and the base URL its agent serves peers on. */
+export type PeerSource = { name: string; url: string };
+
+function peerFields(
+  context: Pick<AppContext, "secrets">,
+  rollout: RolloutWithImage,
+  peers: PeerSource[],
+): Pick<ImagePrecache, "peers" | "peerToken" | "peerUntil"> {
+  if (rollout.source !== "peers") return { peers: [], peerToken: null, peerUntil: null };
+  return {
+    peers: peers.map((peer) => ({ name: peer.name, url: `${peer.url}/peer/${rollout.id}` })),
+    peerToken: peerToken(context.secrets.sessionSecret, rollout.id),
+    peerUntil: peerServingUntil(rollout),
+  };
+}
+
+export type DispatchRequest = { hypervisor: string; proxy: string; lastError: string | null; peers?: PeerSource[] };
 
 export async function dispatchTarget(
   context: DispatchContext,
@@ -76,19 +95,24 @@ export async function dispatchTargets(context: DispatchContext, rollout: Rollout
     return;
   }
   const now = new Date();
-  const byProxy = new Map<string, string[]>();
+  // One claim per (proxy, first source): the source a node was sent to is how the peer tier
+  // counts a holder's uploads and a group's Squid copies.
+  const byClaim = new Map<string, { proxy: string; source: string; hypervisors: string[] }>();
   for (const request of requests) {
-    const hypervisors = byProxy.get(request.proxy) ?? [];
-    hypervisors.push(request.hypervisor);
-    byProxy.set(request.proxy, hypervisors);
+    const source = request.peers?.length ? `peer:${request.peers[0].name}` : "squid";
+    const key = `${request.proxy}\0${source}`;
+    const claim = byClaim.get(key) ?? { proxy: request.proxy, source, hypervisors: [] };
+    claim.hypervisors.push(request.hypervisor);
+    byClaim.set(key, claim);
   }
   const claimed = new Set<string>();
-  for (const [proxy, hypervisors] of byProxy) {
+  for (const { proxy, source, hypervisors } of byClaim.values()) {
     const rows = await context.db.rolloutTarget.updateManyAndReturn({
       where: { rolloutId: rollout.id, hypervisorName: { in: hypervisors }, state: TargetState.pending },
       data: {
         state: TargetState.downloading,
         proxy,
+        source,
         attempts: { increment: 1 },
         startedAt: now,
         lastProgressAt: now,
@@ -119,7 +143,7 @@ export async function dispatchTargets(context: DispatchContext, rollout: Rollout
         context.log.warn({ hypervisor: request.hypervisor, rolloutId: rollout.id, imageId: rollout.imageId }, KEY_REFUSED.message);
         return failTarget(context, rollout, request.hypervisor, KEY_REFUSED, first.imageSize);
       }
-      const command = precacheCommand(context, rollout, request.lastError)!;
+      const command = precacheCommand(context, rollout, request.lastError, request.peers)!;
       return sendCommand(context, rollout, request.hypervisor, { ...command, sealedKey });
     }),
   );
@@ -130,7 +154,7 @@ async function failTarget(
   context: DispatchContext,
   rollout: RolloutWithImage,
   hypervisor: string,
-  error: { code: string; message: string },
+  error: Parameters<typeof failOrRetry>[3],
   size: number | null,
 ): Promise<void> {
   const target = await context.db.rolloutTarget.findUnique({

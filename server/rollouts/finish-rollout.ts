@@ -1,9 +1,8 @@
 import { RolloutState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
-import { readCache } from "../db/read-cache.ts";
 
 /** A running rollout ends when no target is pending or downloading: done, or failed if any failed. */
-export async function finishRolloutIfDone(context: Pick<AppContext, "db" | "ui" | "log">, rolloutId: string): Promise<void> {
+export async function finishRolloutIfDone(context: Pick<AppContext, "db" | "events" | "log">, rolloutId: string): Promise<void> {
   const open = await context.db.rolloutTarget.count({
     where: { rolloutId, state: { in: [TargetState.pending, TargetState.downloading] } },
   });
@@ -15,7 +14,6 @@ export async function finishRolloutIfDone(context: Pick<AppContext, "db" | "ui" 
     data: { state, finishedAt: new Date() },
   });
   if (count === 0) return;
-  readCache(context.db).invalidate("rollouts");
   context.log.info({ rolloutId, state, failed }, "rollout finished");
-  context.ui.rolloutChanged(rolloutId, state);
+  context.events.publish("rolloutChanged", { rolloutId, state });
 }

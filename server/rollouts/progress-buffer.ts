@@ -1,7 +1,8 @@
 // Download progress arrives once a second from every downloading agent. The dashboard gets it
 // live (merged by UiHub); the database gets it in one batched UPDATE every few seconds, so
 // writes grow with state changes, not with progress ticks.
-import type { AppContext } from "../context.ts";
+import type { Logger } from "pino";
+import type { Db } from "../db/open-database.ts";
 
 const FLUSH_MS = 5000;
 
@@ -12,7 +13,8 @@ export class ProgressBuffer {
   /** Rows written by flushes so far (the control benchmark reports it). */
   writes = 0;
 
-  constructor(private readonly context: Pick<AppContext, "db" | "log">) {}
+  /** `context.db` is read at each flush: the holder may swap the client (tests fake an outage that way). */
+  constructor(private readonly context: { readonly db: Db; readonly log: Logger }) {}
 
   start(): void {
     this.timer = setInterval(() => void this.flush(), FLUSH_MS);

@@ -6,7 +6,7 @@ import type { AppContext } from "../context.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { setCell } from "./set-cell.ts";
 
-type SettleContext = Pick<AppContext, "db" | "ui" | "log">;
+type SettleContext = Pick<AppContext, "db" | "events" | "log">;
 
 /** The node has the image: its open target is done and its cell verified. */
 export async function markOnDisk(

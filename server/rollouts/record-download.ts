@@ -2,23 +2,19 @@
 import type { DownloadFinished, DownloadFinishedResult, DownloadProgress } from "../../protocol/events.ts";
 import { CellState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
-import { readCache } from "../db/read-cache.ts";
 import { DispatchedTargets } from "./dispatched-targets.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { setCell, setCells } from "./set-cell.ts";
 import { failOrRetry } from "./target-retry.ts";
 
-type RecordContext = Pick<AppContext, "db" | "ui" | "log" | "scheduler" | "progress">;
+type RecordContext = Pick<AppContext, "db" | "cache" | "events" | "log" | "progress">;
 
 export async function recordProgress(context: RecordContext, hypervisor: string, progress: DownloadProgress): Promise<void> {
   if (!(await wasDispatched(context, hypervisor, progress, false))) return ignore(context, hypervisor, progress, "progress");
   context.progress.add(progress.rolloutId, hypervisor, progress.bytes);
-  context.ui.cellChanged(hypervisor, {
-    imageId: progress.imageId,
-    state: CellState.downloading,
-    bytes: progress.bytes,
-    totalBytes: progress.totalBytes,
-    error: null,
+  context.events.publish("cellChanged", {
+    hypervisor,
+    cell: { imageId: progress.imageId, state: CellState.downloading, bytes: progress.bytes, totalBytes: progress.totalBytes, error: null },
   });
 }
 
@@ -46,7 +42,7 @@ export async function recordFinished(
 }
 
 async function recordFailure(context: RecordContext, hypervisor: string, result: DownloadFinished): Promise<boolean> {
-  const image = await readCache(context.db).imageById(result.imageId);
+  const image = await context.cache.imageById(result.imageId);
   const size = image?.size == null ? null : Number(image.size);
   const target = await context.db.rolloutTarget.findUnique({
     where: { rolloutId_hypervisorName: { rolloutId: result.rolloutId, hypervisorName: hypervisor } },
@@ -56,8 +52,9 @@ async function recordFailure(context: RecordContext, hypervisor: string, result:
   logFinished(context, hypervisor, result);
   // Only the attempt in flight: a failure re-sent after it was applied must not count twice.
   if (target?.state === TargetState.downloading) {
+    await excludeLyingPeers(context, result);
     await failOrRetry(context, target, target.rollout, error, BigInt(result.bytes), size);
-    context.scheduler.poke();
+    context.events.publish("targetsChanged", {});
     return true;
   }
   // Settled meanwhile: still show the operator the error on the node's cell, unless the image is there.
@@ -177,7 +174,7 @@ async function writeSuccesses(context: RecordContext, successes: Success[]): Pro
   }
   const finishedRollouts = new Set<string>();
   for (const group of groups.values()) {
-    const image = await readCache(context.db).imageById(group.imageId);
+    const image = await context.cache.imageById(group.imageId);
     const size = image?.size == null ? null : Number(image.size);
     const bytes = BigInt(group.bytes);
     await setCells(
@@ -197,14 +194,49 @@ async function writeSuccesses(context: RecordContext, successes: Success[]): Pro
     });
     if (count > 0) finishedRollouts.add(group.rolloutId);
   }
+  for (const { hypervisor, result } of successes) {
+    const fromPeers = peerBytesOf(result);
+    if (fromPeers === 0) continue;
+    await context.db.rolloutTarget.updateMany({
+      where: { rolloutId: result.rolloutId, hypervisorName: hypervisor },
+      data: { peerBytes: BigInt(fromPeers) },
+    });
+  }
   for (const rolloutId of finishedRollouts) await finishRolloutIfDone(context, rolloutId);
   for (const { hypervisor, result } of successes) logFinished(context, hypervisor, result);
-  context.scheduler.poke();
+  context.events.publish("targetsChanged", {});
 }
 
 function logFinished(context: RecordContext, hypervisor: string, result: DownloadFinished): void {
   context.log.info(
     { hypervisor, rolloutId: result.rolloutId, ok: result.ok, seconds: result.seconds, error: result.error },
     "download finished",
+  );
+}
+
+/** Errors that mean the bytes were bad (not the network): whoever served them is not trusted again. */
+const BAD_BYTES = new Set(["HASH_MISMATCH", "DECOMPRESS_FAILED", "SIZE_MISMATCH", "INVALID_IMAGE"]);
+
+function peerBytesOf(result: DownloadFinished): number {
+  return (result.sources ?? []).filter((entry) => entry.source.startsWith("peer:")).reduce((sum, entry) => sum + entry.bytes, 0);
+}
+
+/**
+ * Bytes that failed verification came (in part) from peers: the peer tier stops choosing them for
+ * this rollout (the node's retry goes to another holder or its Squid, with a fresh copy).
+ */
+async function excludeLyingPeers(context: RecordContext, result: DownloadFinished): Promise<void> {
+  if (!result.error || !BAD_BYTES.has(result.error.code)) return;
+  const peers = (result.sources ?? [])
+    .filter((entry) => entry.source.startsWith("peer:") && entry.bytes > 0)
+    .map((entry) => entry.source.slice(5));
+  if (peers.length === 0) return;
+  const rollout = await context.db.rollout.findUnique({ where: { id: result.rolloutId }, select: { excludedPeers: true } });
+  const added = peers.filter((peer) => !rollout?.excludedPeers.includes(peer));
+  if (!rollout || added.length === 0) return;
+  await context.db.rollout.update({ where: { id: result.rolloutId }, data: { excludedPeers: { push: added } } });
+  context.log.warn(
+    { rolloutId: result.rolloutId, peers: added, error: result.error.code },
+    "peers served bytes that failed verification: excluded from this rollout",
   );
 }

@@ -1,7 +1,10 @@
 // The rollout's retry budget reaches the agent in image:precache, and cannot outlast the
 // server's own no-progress timeout.
+import crypto from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { imagePrecache } from "../../protocol/events.ts";
+import { createArtifactKeyRing } from "../keys/artifact-key-ring.ts";
+import { toKek } from "../keys/kek-material.ts";
 import { createRollout } from "./create-rollout.ts";
 import { precacheCommand, type RolloutWithImage } from "./dispatch-target.ts";
 
@@ -22,14 +25,25 @@ const rollout = {
   },
 } as unknown as RolloutWithImage;
 
+const TEST_SECRETS = {
+  agentToken: "a",
+  apiToken: "b",
+  adminPassword: "c",
+  sessionSecret: "d",
+  artifactKeys: createArtifactKeyRing(toKek(crypto.randomBytes(32))),
+};
+
 describe("retry budget", () => {
   it("is sent to the agent with the precache command", () => {
-    const command = precacheCommand({ publicUrl: "http://precache.test:3000" }, rollout)!;
+    const command = precacheCommand({ publicUrl: "http://precache.test:3000", secrets: TEST_SECRETS }, rollout)!;
     expect(command.retryBudgetSeconds).toBe(900);
     expect(imagePrecache.parse(command).retryBudgetSeconds).toBe(900);
   });
   it("defaults to 600 s for an agent command that does not name it", () => {
-    const { retryBudgetSeconds: _, ...older } = precacheCommand({ publicUrl: "http://precache.test:3000" }, rollout)!;
+    const { retryBudgetSeconds: _, ...older } = precacheCommand(
+      { publicUrl: "http://precache.test:3000", secrets: TEST_SECRETS },
+      rollout,
+    )!;
     expect(imagePrecache.parse(older).retryBudgetSeconds).toBe(600);
   });
   it("must stay below the node timeout, or the server gives up on a node still resuming", async () => {

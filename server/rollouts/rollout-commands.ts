@@ -1,17 +1,18 @@
 // Reading, pausing, resuming, cancelling, and catching up rollouts.
 import { CellState, RolloutState, TargetState } from "../../protocol/states.ts";
 import type { AgentHello } from "../../protocol/events.ts";
-import { baseFileName } from "../../agent/download/cache-paths.ts";
+import { baseFileName } from "../../protocol/nova-files.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
-import { readCache } from "../db/read-cache.ts";
 import { selectorIncludes } from "./create-rollout.ts";
 import { setCell } from "./set-cell.ts";
-import { toRolloutView, type RolloutView } from "./rollout-views.ts";
-import { modelRolloutSeconds } from "./rollout-model.ts";
+import type { RolloutDetail, RolloutModel, RolloutSummary, RolloutView } from "../../protocol/api/rollouts.ts";
+import { toRolloutView } from "./rollout-views.ts";
+import { modelPeerRolloutSeconds, modelRolloutSeconds } from "./rollout-model.ts";
+import { PEER_FANOUT, PEER_SEEDS_PER_GROUP } from "./peer-wave.ts";
 import { markOnDisk } from "./reconcile-targets.ts";
 
-export async function getRollout(context: Pick<AppContext, "db">, id: string): Promise<RolloutView & { model: RolloutModelView }> {
+export async function getRollout(context: Pick<AppContext, "db">, id: string): Promise<RolloutDetail> {
   const rollout = await context.db.rollout.findUnique({
     where: { id },
     include: { targets: true, image: { include: { artifact: true } } },
@@ -20,17 +21,15 @@ export async function getRollout(context: Pick<AppContext, "db">, id: string): P
   const view = toRolloutView(rollout);
   return {
     ...view,
-    model: await modelFor(context, view, Number(rollout.image.artifact?.compressedSize ?? 0), Number(rollout.image.size ?? 0)),
+    model: await modelFor(
+      context,
+      view,
+      Number(rollout.image.artifact?.compressedSize ?? 0),
+      Number(rollout.image.size ?? 0),
+      rollout.jitterMs / 1000,
+    ),
   };
 }
-
-export type RolloutModelView = {
-  imageBytes: number;
-  artifactBytes: number;
-  proxies: number;
-  etaSeconds: number | null;
-  totalSeconds: number | null;
-};
 
 /** The seed's model with the bandwidths the operator entered per group (tier 2) and node. */
 async function modelFor(
@@ -38,7 +37,8 @@ async function modelFor(
   view: RolloutView,
   artifactBytes: number,
   imageBytes: number,
-): Promise<RolloutModelView> {
+  jitterSeconds: number,
+): Promise<RolloutModel> {
   const [groups, nodeSetting] = await Promise.all([
     context.db.hypervisorGroup.findMany(),
     context.db.setting.findUnique({ where: { key: "model.nodeBandwidthMbps" } }),
@@ -50,16 +50,27 @@ async function modelFor(
   const nodeBps = ((nodeSetting?.value as number | undefined) ?? 1000) * 1e6;
   const total = Object.values(view.counts).reduce((a, b) => a + b, 0) - view.counts.cancelled;
   const remaining = view.counts.pending + view.counts.downloading;
+  const squidSeconds = modelRolloutSeconds({
+    artifactBytes,
+    nodes: total,
+    proxyBandwidthBps: proxies,
+    nodeBandwidthBps: nodeBps,
+    strategy: view.strategy === "jitter" ? "jitter" : "waves",
+    jitterSeconds,
+  });
+  const peerSeconds = peerModel(artifactBytes, total, proxies, nodeBps);
   return {
     imageBytes,
     artifactBytes,
     proxies: proxies.length,
-    totalSeconds: modelRolloutSeconds({ artifactBytes, nodes: total, proxyBandwidthBps: proxies, nodeBandwidthBps: nodeBps }),
+    squidSeconds,
+    peerSeconds,
+    totalSeconds: view.source === "peers" ? peerSeconds : squidSeconds,
     etaSeconds: modelRolloutSeconds({ artifactBytes, nodes: remaining, proxyBandwidthBps: proxies, nodeBandwidthBps: nodeBps }),
   };
 }
 
-export async function listRollouts(context: Pick<AppContext, "db">, limit = 50): Promise<Omit<RolloutView, "hypervisors">[]> {
+export async function listRollouts(context: Pick<AppContext, "db">, limit = 50): Promise<RolloutSummary[]> {
   const rollouts = await context.db.rollout.findMany({ include: { targets: true }, orderBy: { createdAt: "desc" }, take: limit });
   return rollouts.map((rollout) => {
     const { hypervisors: _omit, ...rest } = toRolloutView(rollout);
@@ -67,21 +78,20 @@ export async function listRollouts(context: Pick<AppContext, "db">, limit = 50):
   });
 }
 
-type CommandContext = Pick<AppContext, "db" | "ui" | "log" | "agents" | "scheduler">;
+type CommandContext = Pick<AppContext, "db" | "cache" | "events" | "log" | "agents">;
 
-export async function pauseRollout(context: CommandContext, id: string): Promise<RolloutView> {
+export async function pauseRollout(context: CommandContext, id: string): Promise<RolloutDetail> {
   await setRunState(context, id, RolloutState.running, RolloutState.paused);
   return getRollout(context, id);
 }
 
-export async function resumeRollout(context: CommandContext, id: string): Promise<RolloutView> {
+export async function resumeRollout(context: CommandContext, id: string): Promise<RolloutDetail> {
   await setRunState(context, id, RolloutState.paused, RolloutState.running);
-  context.scheduler.poke();
   return getRollout(context, id);
 }
 
 /** Cancel: nothing new is sent, downloads in flight are aborted (their .part files removed). */
-export async function cancelRollout(context: CommandContext, id: string): Promise<RolloutView> {
+export async function cancelRollout(context: CommandContext, id: string): Promise<RolloutDetail> {
   const rollout = await context.db.rollout.findUnique({ where: { id } });
   if (!rollout) throw new AppError("NOT_FOUND", `no rollout ${id}`);
   if (rollout.state !== RolloutState.running && rollout.state !== RolloutState.paused) {
@@ -110,21 +120,17 @@ export async function cancelRollout(context: CommandContext, id: string): Promis
       .map((target) => context.agents.send(target.hypervisorName, "image:abort", { imageId: rollout.imageId, rolloutId: id })),
   );
   for (const target of open)
-    context.ui.cellChanged(target.hypervisorName, {
-      imageId: rollout.imageId,
-      state: CellState.absent,
-      bytes: 0,
-      totalBytes: null,
-      error: null,
+    context.events.publish("cellChanged", {
+      hypervisor: target.hypervisorName,
+      cell: { imageId: rollout.imageId, state: CellState.absent, bytes: 0, totalBytes: null, error: null },
     });
-  readCache(context.db).invalidate("rollouts");
-  context.ui.rolloutChanged(id, RolloutState.cancelled);
+  context.events.publish("rolloutChanged", { rolloutId: id, state: RolloutState.cancelled });
   context.log.info({ rolloutId: id, open: open.length }, "rollout cancelled");
   return getRollout(context, id);
 }
 
 /** Retry the failed targets of a rollout (the dashboard's retry button). */
-export async function retryFailed(context: CommandContext, id: string): Promise<RolloutView> {
+export async function retryFailed(context: CommandContext, id: string): Promise<RolloutDetail> {
   const rollout = await context.db.rollout.findUnique({ where: { id } });
   if (!rollout) throw new AppError("NOT_FOUND", `no rollout ${id}`);
   if (rollout.state === RolloutState.cancelled) throw new AppError("ROLLOUT_FINISHED", `rollout ${id} was cancelled`);
@@ -134,14 +140,12 @@ export async function retryFailed(context: CommandContext, id: string): Promise<
   });
   if (count > 0) {
     await context.db.rollout.update({ where: { id }, data: { state: RolloutState.running, finishedAt: null } });
-    readCache(context.db).invalidate("rollouts");
-    context.ui.rolloutChanged(id, RolloutState.running);
-    context.scheduler.poke();
+    context.events.publish("rolloutChanged", { rolloutId: id, state: RolloutState.running });
   }
   return getRollout(context, id);
 }
 
-async function setRunState(context: CommandContext, id: string, from: string, to: string): Promise<void> {
+async function setRunState(context: CommandContext, id: string, from: RolloutState, to: RolloutState): Promise<void> {
   const { count } = await context.db.rollout.updateMany({
     where: { id, state: from },
     data: { state: to, pausedAt: to === RolloutState.paused ? new Date() : null },
@@ -151,7 +155,7 @@ async function setRunState(context: CommandContext, id: string, from: string, to
     if (!rollout) throw new AppError("NOT_FOUND", `no rollout ${id}`);
     throw new AppError("ROLLOUT_FINISHED", `rollout ${id} is ${rollout.state}, not ${from}`);
   }
-  context.ui.rolloutChanged(id, to);
+  context.events.publish("rolloutChanged", { rolloutId: id, state: to });
   context.log.info({ rolloutId: id, state: to }, `rollout ${to}`);
 }
 
@@ -161,7 +165,7 @@ async function setRunState(context: CommandContext, id: string, from: string, to
  * On disk → done; in flight → left alone; otherwise → pending, and the scheduler sends it.
  */
 export async function catchUpHypervisor(context: CommandContext, hello: Pick<AgentHello, "name" | "inventory" | "active">): Promise<void> {
-  if (!(await readCache(context.db).hasOpenRollouts())) return;
+  if (!(await context.cache.hasOpenRollouts())) return;
   const hypervisor = await context.db.hypervisor.findUnique({ where: { name: hello.name } });
   if (!hypervisor) return;
   const running = await context.db.rollout.findMany({
@@ -195,5 +199,22 @@ export async function catchUpHypervisor(context: CommandContext, hello: Pick<Age
     }
     await setCell(context, hello.name, image.id, { state: CellState.pending, bytes: 0n, error: null }, size);
   }
-  context.scheduler.poke();
+  context.events.publish("targetsChanged", {});
+}
+
+/** The peer tier's time: nodes spread evenly over the groups' proxies (the model has no per-group counts). */
+function peerModel(artifactBytes: number, nodes: number, proxies: number[], nodeBps: number): number | null {
+  if (proxies.length === 0) return null;
+  const perGroup = Array.from(
+    { length: proxies.length },
+    (_, index) => Math.floor(nodes / proxies.length) + (index < nodes % proxies.length ? 1 : 0),
+  );
+  return modelPeerRolloutSeconds({
+    artifactBytes,
+    groupNodes: perGroup,
+    proxyBandwidthBps: Math.min(...proxies),
+    nodeBandwidthBps: nodeBps,
+    seeds: PEER_SEEDS_PER_GROUP,
+    fanout: PEER_FANOUT,
+  });
 }

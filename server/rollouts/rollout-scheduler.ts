@@ -1,14 +1,17 @@
 // Drives every running rollout from the database, once a second and whenever something
-// happens. Waves: each proxy first gets ONE download (its warm-up: the Squid fetches the
-// artifact once), then up to `perProxyConcurrency` at a time. All state is in the database,
-// so a restarted server simply carries on.
+// happens (a subscriber of domain events pokes it). Each pass reads, asks the policy in
+// plan-wave.ts what to do, and writes. All state is in the database, so a restarted server
+// simply carries on.
+import type { ErrorPayload } from "../../protocol/events.ts";
 import { RolloutState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
-import { dispatchTargets, type DispatchContext, type DispatchRequest, type RolloutWithImage } from "./dispatch-target.ts";
+import { dispatchTargets, type DispatchContext, type RolloutWithImage } from "./dispatch-target.ts";
 import { effectiveProxies, groupProxies, proxyKey } from "./effective-proxies.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { failOrRetry } from "./target-retry.ts";
 import { holdersOf, markOnDisk, reconcileStaleTargets } from "./reconcile-targets.ts";
+import { hasStalled, isDue, planWave } from "./plan-wave.ts";
+import { planPeerWave } from "./peer-wave.ts";
 
 const TICK_MS = 1000;
 /** A tick reads every open target; under a storm of pokes (1300 agents reconnecting) ticks
@@ -18,6 +21,9 @@ const MIN_GAP_MS = 250;
 const DISPATCH_CHUNK = 500;
 /** How often downloading targets are checked against what their nodes hold (a lost result). */
 export const DEFAULT_RECONCILE_MS = 30_000;
+
+/** What a pass reads and writes through; the app context, or a test's, satisfies it. */
+export type SchedulerContext = DispatchContext & Pick<AppContext, "progress">;
 
 export class RolloutScheduler {
   private timer: NodeJS.Timeout | null = null;
@@ -30,7 +36,7 @@ export class RolloutScheduler {
   private reconciling: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly context: DispatchContext & Pick<AppContext, "tasks" | "progress">,
+    private readonly context: SchedulerContext,
     private readonly reconcileMs = DEFAULT_RECONCILE_MS,
   ) {}
 
@@ -132,21 +138,15 @@ export class RolloutScheduler {
     });
     for (const target of targets) {
       if (target.state !== TargetState.downloading) continue;
-      const last =
-        (this.context.progress.lastSeen(rollout.id, target.hypervisorName) ?? target.lastProgressAt ?? target.startedAt)?.getTime() ?? now;
-      if (now - last > rollout.nodeTimeoutSeconds * 1000) {
+      const lastSeen = this.context.progress.lastSeen(rollout.id, target.hypervisorName) ?? target.lastProgressAt ?? target.startedAt;
+      if (hasStalled(lastSeen, now, rollout.nodeTimeoutSeconds * 1000)) {
         void this.context.agents.send(target.hypervisorName, "image:abort", { imageId: rollout.imageId, rolloutId: rollout.id });
-        const error = { code: "TIMEOUT", message: `no progress for ${rollout.nodeTimeoutSeconds} s` };
+        const error: ErrorPayload = { code: "TIMEOUT", message: `no progress for ${rollout.nodeTimeoutSeconds} s` };
         await failOrRetry(this.context, { rolloutId: rollout.id, ...target }, rollout, error, target.bytes, size);
         target.state = TargetState.pending;
       }
     }
-    let waiting = targets.filter(
-      (t) =>
-        t.state === TargetState.pending &&
-        (!t.nextAttemptAt || t.nextAttemptAt.getTime() <= now) &&
-        this.context.agents.isOnline(t.hypervisorName),
-    );
+    let waiting = targets.filter((t) => isDue(t, now, this.context.agents.isOnline(t.hypervisorName)));
     // Before sending again, ask the node's inventory: an image verified on its disk is never fetched twice.
     const holders = await holdersOf(
       this.context,
@@ -170,23 +170,24 @@ export class RolloutScheduler {
         _count: { _all: true },
       }),
     ]);
-    const warm = new Set(warmed.map((row) => row.proxy!));
-    const inFlight = new Map(downloading.map((row) => [row.proxy!, row._count._all]));
     const groups = await groupProxies(this.context);
     const hypervisors = await db.hypervisor.findMany({
       where: { name: { in: waiting.map((t) => t.hypervisorName) } },
       select: { name: true, proxies: true, group: true },
     });
-    const requests: DispatchRequest[] = [];
     const lastErrors = new Map(waiting.map((t) => [t.hypervisorName, t.error]));
-    for (const hypervisor of hypervisors) {
-      const key = proxyKey(effectiveProxies(hypervisor, groups));
-      const limit = rollout.strategy === "jitter" ? Infinity : warm.has(key) ? rollout.perProxyConcurrency : 1;
-      const busy = inFlight.get(key) ?? 0;
-      if (busy >= limit) continue;
-      inFlight.set(key, busy + 1);
-      requests.push({ hypervisor: hypervisor.name, proxy: key, lastError: lastErrors.get(hypervisor.name) ?? null });
-    }
+    const candidates = hypervisors.map((hypervisor) => ({
+      hypervisor: hypervisor.name,
+      proxy: proxyKey(effectiveProxies(hypervisor, groups)),
+      lastError: lastErrors.get(hypervisor.name) ?? null,
+    }));
+    const requests =
+      rollout.source === "peers"
+        ? await planPeerWave(this.context, rollout, candidates)
+        : planWave(rollout, candidates, {
+            warm: new Set(warmed.map((row) => row.proxy!)),
+            downloading: new Map(downloading.map((row) => [row.proxy!, row._count._all])),
+          });
     const chunks = Array.from({ length: Math.ceil(requests.length / DISPATCH_CHUNK) }, (_, i) =>
       requests.slice(i * DISPATCH_CHUNK, (i + 1) * DISPATCH_CHUNK),
     );

@@ -1,28 +1,17 @@
+// Database rows → the rollout shapes of the contract (protocol/api/rollouts.ts).
+import type { ProxyLoad, RolloutCounts, RolloutView } from "../../protocol/api/rollouts.ts";
+import type { RolloutState, TargetState } from "../../protocol/states.ts";
 import type { Rollout, RolloutTarget } from "../db/generated/client.ts";
-
-export type RolloutCounts = { pending: number; downloading: number; done: number; failed: number; cancelled: number };
-export type RolloutView = {
-  id: string;
-  imageId: string;
-  state: string;
-  strategy: string;
-  perProxyConcurrency: number;
-  createdAt: string;
-  finishedAt: string | null;
-  counts: RolloutCounts;
-  /** Decompressed bytes written on hypervisors so far. */
-  bytesDelivered: number;
-  perProxy: { proxy: string; downloading: number; done: number; failed: number }[];
-  hypervisors: { name: string; state: string; bytes: number; error: string | null; attempts: number; proxy: string | null }[];
-};
 
 export function toRolloutView(rollout: Rollout & { targets: RolloutTarget[] }): RolloutView {
   const counts: RolloutCounts = { pending: 0, downloading: 0, done: 0, failed: 0, cancelled: 0 };
-  const perProxy = new Map<string, { proxy: string; downloading: number; done: number; failed: number }>();
+  const perProxy = new Map<string, ProxyLoad>();
   let bytesDelivered = 0;
+  let bytesFromPeers = 0;
   for (const target of rollout.targets) {
     counts[target.state as keyof RolloutCounts] += 1;
     bytesDelivered += Number(target.bytes);
+    bytesFromPeers += Number(target.peerBytes);
     if (!target.proxy || target.attempts === 0) continue;
     const load = perProxy.get(target.proxy) ?? { proxy: target.proxy, downloading: 0, done: 0, failed: 0 };
     if (target.state === "downloading" || target.state === "done" || target.state === "failed") load[target.state] += 1;
@@ -31,8 +20,11 @@ export function toRolloutView(rollout: Rollout & { targets: RolloutTarget[] }): 
   return {
     id: rollout.id,
     imageId: rollout.imageId,
-    state: rollout.state,
+    state: rollout.state as RolloutState,
     strategy: rollout.strategy,
+    source: rollout.source,
+    bytesFromPeers,
+    excludedPeers: rollout.excludedPeers,
     perProxyConcurrency: rollout.perProxyConcurrency,
     createdAt: rollout.createdAt.toISOString(),
     finishedAt: rollout.finishedAt?.toISOString() ?? null,
@@ -43,11 +35,12 @@ export function toRolloutView(rollout: Rollout & { targets: RolloutTarget[] }): 
       .sort((a, b) => a.hypervisorName.localeCompare(b.hypervisorName))
       .map((target) => ({
         name: target.hypervisorName,
-        state: target.state,
+        state: target.state as TargetState,
         bytes: Number(target.bytes),
         error: target.error,
         attempts: target.attempts,
         proxy: target.proxy,
+        source: target.source,
       })),
   };
 }

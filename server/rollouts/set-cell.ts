@@ -1,12 +1,14 @@
-// Writes hypervisor × image states and pushes them to the dashboard.
+// Writes hypervisor × image states and publishes each change (the dashboard shows it).
 import type { CellState } from "../../protocol/states.ts";
-import type { AppContext } from "../context.ts";
+import type { Db } from "../db/open-database.ts";
+import type { EventPublisher } from "../events/domain-events.ts";
 import { toCellView } from "../hypervisors/hypervisor-views.ts";
 
+export type CellContext = { readonly db: Db; readonly events: EventPublisher };
 type CellData = { state: CellState; bytes?: bigint; verified?: boolean; error?: string | null; fileMtime?: Date };
 
 export async function setCell(
-  context: Pick<AppContext, "db" | "ui">,
+  context: CellContext,
   hypervisor: string,
   imageId: string,
   data: CellData,
@@ -17,7 +19,7 @@ export async function setCell(
     create: { hypervisorName: hypervisor, imageId, ...data },
     update: data,
   });
-  context.ui.cellChanged(hypervisor, toCellView(row, totalBytes));
+  context.events.publish("cellChanged", { hypervisor, cell: toCellView(row, totalBytes) });
 }
 
 /**
@@ -25,7 +27,7 @@ export async function setCell(
  * one upsert each (10,000 of those are minutes of work when a big rollout starts or ends).
  */
 export async function setCells(
-  context: Pick<AppContext, "db" | "ui">,
+  context: CellContext,
   hypervisors: string[],
   imageId: string,
   data: CellData,
@@ -42,7 +44,8 @@ export async function setCells(
         .createManyAndReturn({ data: missing.map((name) => ({ hypervisorName: name, imageId, ...data })), skipDuplicates: true, select })
         .catch(() => []) // e.g. a hypervisor deleted meanwhile: settled one by one below
     : [];
-  for (const row of [...updated, ...created]) context.ui.cellChanged(row.hypervisorName, toCellView(row, totalBytes));
+  for (const row of [...updated, ...created])
+    context.events.publish("cellChanged", { hypervisor: row.hypervisorName, cell: toCellView(row, totalBytes) });
   const written = new Set(created.map((row) => row.hypervisorName));
   // Rows that appeared between the two statements, or could not be inserted together.
   for (const name of missing) if (!written.has(name)) await setCell(context, name, imageId, data, totalBytes);

@@ -1,22 +1,10 @@
 // A failed attempt becomes a retry (pending again, after a backoff) or a final failure.
+import { isRetryableCode } from "../../protocol/errors.ts";
+import type { ErrorPayload } from "../../protocol/events.ts";
 import { CellState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { setCell } from "./set-cell.ts";
-
-/** Worth another attempt: network, proxy or data trouble that another try (or proxy) may not hit. */
-const RETRYABLE = new Set([
-  "FETCH_FAILED",
-  "HTTP_ERROR",
-  "TIMEOUT",
-  "HASH_MISMATCH",
-  "DECOMPRESS_FAILED",
-  "DECRYPT_FAILED",
-  "SIZE_MISMATCH",
-  "WRITE_FAILED",
-  "NOT_READY",
-  "BUSY",
-]);
 
 export const retryPolicy = { baseMs: 5_000, maxMs: 300_000 };
 
@@ -26,10 +14,10 @@ export function backoffMs(attempts: number, base = retryPolicy.baseMs): number {
 }
 
 export async function failOrRetry(
-  context: Pick<AppContext, "db" | "ui" | "log">,
+  context: Pick<AppContext, "db" | "events" | "log">,
   target: { rolloutId: string; hypervisorName: string; attempts: number },
   rollout: { maxAttempts: number; imageId: string },
-  error: { code: string; message: string },
+  error: ErrorPayload,
   bytes: bigint,
   totalBytes: number | null,
 ): Promise<"retry" | "failed"> {
@@ -39,7 +27,8 @@ export async function failOrRetry(
     hypervisorName: target.hypervisorName,
     state: { in: [TargetState.pending, TargetState.downloading] },
   };
-  if (RETRYABLE.has(error.code) && target.attempts < rollout.maxAttempts) {
+  // Worth another attempt: network, proxy or data trouble that another try (or proxy) may not hit.
+  if (isRetryableCode(error.code) && target.attempts < rollout.maxAttempts) {
     const delay = backoffMs(target.attempts);
     const { count } = await context.db.rolloutTarget.updateMany({
       where,

@@ -1,26 +1,13 @@
 // Groups of hypervisors with their tier-2 proxies, the tier-1 parents, and model bandwidths.
 // Changes are pushed to connected agents (those without their own --proxy start using them).
-import { HYPERVISOR_NAME_PATTERN } from "../../protocol/events.ts";
+import { HYPERVISOR_NAME_PATTERN } from "../../protocol/ids.ts";
+import type { Tier1Proxy, Topology, UpdateTopologyRequest } from "../../protocol/api/topology.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
-import { readCache } from "../db/read-cache.ts";
 import { toHypervisorHeader } from "../hypervisors/hypervisor-views.ts";
 import { agentSettings } from "../hypervisors/register-hypervisor.ts";
 
-export type Tier1Proxy = { url: string; bandwidthMbps: number | null };
-export type Topology = {
-  tier1: Tier1Proxy[];
-  nodeBandwidthMbps: number;
-  groups: { name: string; proxies: string[]; bandwidthMbps: number | null; hypervisors: number; online: number }[];
-  ungrouped: number;
-};
-export type TopologyUpdate = {
-  tier1?: Tier1Proxy[];
-  nodeBandwidthMbps?: number;
-  groups?: { name: string; proxies: string[]; bandwidthMbps?: number | null }[];
-};
-
-type TopologyContext = Pick<AppContext, "db" | "agents" | "log" | "ui" | "publicUrl">;
+type TopologyContext = Pick<AppContext, "db" | "cache" | "agents" | "log" | "events" | "publicUrl">;
 
 export async function getTopology(context: Pick<AppContext, "db">): Promise<Topology> {
   const [setting, nodeSetting, groups, counts] = await Promise.all([
@@ -51,7 +38,7 @@ export async function getTopology(context: Pick<AppContext, "db">): Promise<Topo
   };
 }
 
-export async function updateTopology(context: TopologyContext, update: TopologyUpdate): Promise<Topology> {
+export async function updateTopology(context: TopologyContext, update: UpdateTopologyRequest): Promise<Topology> {
   if (update.tier1) {
     await context.db.setting.upsert({
       where: { key: "topology.tier1" },
@@ -84,7 +71,7 @@ export async function setHypervisorGroup(context: TopologyContext, name: string,
   });
   if (count === 0) throw new AppError("NOT_FOUND", `no hypervisor ${name}`);
   const row = await context.db.hypervisor.findUnique({ where: { name } });
-  if (row) context.ui.hypervisorChanged(toHypervisorHeader(row)); // the heatmap regroups live
+  if (row) context.events.publish("hypervisorChanged", { hypervisor: toHypervisorHeader(row) }); // the heatmap regroups live
   await pushSettings(context);
 }
 
@@ -95,7 +82,7 @@ export async function setImagePinned(context: TopologyContext, imageId: string, 
 }
 
 async function pushSettings(context: TopologyContext): Promise<void> {
-  readCache(context.db).invalidate("topology");
+  context.events.publish("topologyChanged", {});
   const online = await context.db.hypervisor.findMany({
     where: { name: { in: context.agents.onlineNames() } },
     select: { name: true, group: true },

@@ -1,13 +1,13 @@
 // Admin account management. Changing a user's role, disabling or deleting them ends their
 // sessions at once; their tokens go too (on a role change, those above the new role).
 // The bootstrap admin's password and role come from the environment and cannot be changed here.
-import type { Role } from "../../protocol/roles.ts";
 import type { Access } from "../auth/access.ts";
 import { BOOTSTRAP_ADMIN } from "../auth/authenticate.ts";
 import { hashPassword } from "../auth/password-hash.ts";
 import type { Db } from "../db/open-database.ts";
 import { AppError } from "../errors.ts";
-import { toUserView, type UserView } from "./user-views.ts";
+import type { CreateUserRequest, UpdateUserRequest, UserView } from "../../protocol/api/users.ts";
+import { toUserView } from "./user-views.ts";
 
 export type UserDeps = { db: Db; access: Access };
 
@@ -22,7 +22,7 @@ export async function listUsers(deps: UserDeps): Promise<UserView[]> {
   return rows.map((row) => toUserView(row, BOOTSTRAP_ADMIN));
 }
 
-export async function createUser(deps: UserDeps, user: { name: string; role: Role; password: string }): Promise<UserView> {
+export async function createUser(deps: UserDeps, user: CreateUserRequest): Promise<UserView> {
   if (user.name.toLowerCase() === BOOTSTRAP_ADMIN) throw new AppError("CONFLICT", `${BOOTSTRAP_ADMIN} is the bootstrap account`);
   const existing = await deps.db.user.findFirst({ where: { name: { equals: user.name, mode: "insensitive" } } });
   if (existing) throw new AppError("CONFLICT", `user ${existing.name} already exists`);
@@ -32,11 +32,7 @@ export async function createUser(deps: UserDeps, user: { name: string; role: Rol
   return toUserView(row, BOOTSTRAP_ADMIN);
 }
 
-export async function updateUser(
-  deps: UserDeps,
-  name: string,
-  change: { role?: Role; disabled?: boolean; password?: string },
-): Promise<UserView> {
+export async function updateUser(deps: UserDeps, name: string, change: UpdateUserRequest): Promise<UserView> {
   const row = await findUser(deps.db, name);
   if (row.name === BOOTSTRAP_ADMIN)
     throw new AppError(

@@ -1,17 +1,6 @@
-// What the REST API shows of an account (never its password hash).
+// What the REST API shows of an account (never its password hash): protocol/api/users.ts.
+import type { UserView } from "../../protocol/api/users.ts";
 import type { Role } from "../../protocol/roles.ts";
-
-export type UserView = {
-  name: string;
-  source: "local" | "keystone";
-  role: Role;
-  disabled: boolean;
-  isBootstrap: boolean;
-  createdAt: Date;
-  lastSignInAt: Date | null;
-};
-
-export const USER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
 export function toUserView(
   row: { name: string; source: string; role: string; disabledAt: Date | null; createdAt: Date; lastSignInAt: Date | null },
@@ -23,7 +12,8 @@ export function toUserView(
     role: row.role as Role,
     disabled: row.disabledAt !== null,
     isBootstrap: row.name === bootstrapName,
-    createdAt: row.createdAt,
-    lastSignInAt: row.lastSignInAt,
+    // As JSON writes a Date: the body stays the same, the type says what the wire carries.
+    createdAt: row.createdAt.toISOString(),
+    lastSignInAt: row.lastSignInAt?.toISOString() ?? null,
   };
 }

@@ -6,11 +6,13 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { baseFileName, baseFilePath } from "../../agent/download/cache-paths.ts";
+import { baseFilePath } from "../../agent/download/cache-paths.ts";
+import { baseFileName } from "../../protocol/nova-files.ts";
 import { startAgentProcess, type AgentProcess } from "./agent-process.ts";
 import { startServerProcess, type ServerProcess } from "./server-process.ts";
 import { startSquid, type RunningSquid } from "./squid.ts";
-import { waitFor } from "./test-server.ts";
+import { StopWaiting, waitFor } from "./test-server.ts";
+import type { RolloutView } from "../../protocol/api/rollouts.ts";
 
 export type FaultRig = {
   server: ServerProcess;
@@ -32,13 +34,6 @@ export type FaultRig = {
   close(): Promise<void>;
 };
 
-export type RolloutView = {
-  id: string;
-  state: string;
-  counts: Record<string, number>;
-  hypervisors: { name: string; state: string; error: string | null; attempts: number }[];
-};
-
 export async function startFaultRig(options: { agents: number; imageMiB: number; vars?: Record<string, string> }): Promise<FaultRig> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "precache-faults-"));
   const dataDir = path.join(root, "server");
@@ -56,7 +51,7 @@ export async function startFaultRig(options: { agents: number; imageMiB: number;
   await server.api("POST", `/api/images/${image.id}/publish`, {});
   const artifact = await waitFor("the artifact", async () => {
     const { artifact } = (await server.api("GET", `/api/images/${image.id}`)).body.image;
-    if (artifact?.state === "failed") throw new Error(`publish failed: ${artifact.error}`);
+    if (artifact?.state === "failed") throw new StopWaiting(`publish failed: ${artifact.error}`);
     return artifact?.state === "ready" ? artifact : undefined;
   });
 

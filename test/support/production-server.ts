@@ -6,7 +6,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { processUsage, serverProcessPid, type ProcessUsage } from "./process-usage.ts";
-import { waitFor } from "./test-server.ts";
+import { StopWaiting, waitFor } from "./test-server.ts";
 
 export type ProductionServer = {
   url: string;
@@ -57,7 +57,8 @@ export async function startProductionServer(vars: Record<string, string>, option
   await waitFor(
     "the production server to answer /api/health",
     async () => {
-      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output.slice(-3000)}`);
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new StopWaiting(`server exited with ${child.exitCode ?? child.signalCode}:\n${output.slice(-3000)}`);
       const response = await fetch(`${url}/api/health`).catch(() => null);
       return response?.ok ? true : undefined;
     },

@@ -1,5 +1,6 @@
 // A bare /agent Socket.io client for hostile cases: any auth, any hello, any event, no PrecacheAgent.
 import { io, type Socket } from "socket.io-client";
+import { AGENT_TOKEN } from "./test-server.ts";
 import { AGENT_NAMESPACE, PROTOCOL_VERSION, type Ack, type AgentSettings } from "../../protocol/events.ts";
 
 export type RawAgent = { socket: Socket; hello(name: string, extra?: Record<string, unknown>): Promise<Ack<AgentSettings>>; close(): void };
@@ -31,6 +32,24 @@ export function connectRawAgent(serverUrl: string, auth: unknown, options: { ca?
       setTimeout(() => reject(Object.assign(new Error(`closed: ${reason}`), { data: { code: "CLOSED" } })), 200),
     );
   });
+}
+
+export type RawNode = RawAgent & {
+  commands: { rolloutId: string; imageId: string }[] /** Issued at enrolment: to connect again. */;
+  credential: string;
+};
+
+/** An enrolled raw node (hello accepted) that accepts every precache command and reports nothing by itself. */
+export async function connectRawNode(serverUrl: string, name: string, credential?: string): Promise<RawNode> {
+  const raw = await connectRawAgent(serverUrl, credential ? { name, credential } : { name, token: AGENT_TOKEN });
+  const commands: { rolloutId: string; imageId: string }[] = [];
+  raw.socket.on("image:precache", (command, ack) => {
+    commands.push(command);
+    ack({ ok: true, data: { accepted: true } });
+  });
+  const hello = await raw.hello(name);
+  if (!hello.ok) throw new Error(`hello refused: ${hello.error.code}: ${hello.error.message}`);
+  return Object.assign(raw, { commands, credential: hello.data.credential ?? credential ?? "" });
 }
 
 export function helloPayload(name: string, extra: Record<string, unknown> = {}) {

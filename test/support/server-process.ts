@@ -4,8 +4,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "./production-server.ts";
-import { AGENT_TOKEN, API_TOKEN } from "./test-server.ts";
+import { AGENT_TOKEN, API_TOKEN, StopWaiting } from "./test-server.ts";
 
 export type ServerProcess = {
   url: string;
@@ -14,6 +15,11 @@ export type ServerProcess = {
   pid(): number;
   /** Everything the current and earlier processes printed (stdout and stderr), capped. */
   output(): string;
+  /**
+   * Throws StopWaiting, with the process's output, if it exited without kill() or stop(): a
+   * wait on a dead server fails at once instead of timing out. api() checks it before and after.
+   */
+  assertRunning(): void;
   api<T = any>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** SIGKILL and wait for the exit: a crash, no graceful close, nothing flushed. */
   kill(): Promise<void>;
@@ -48,11 +54,14 @@ export async function startServerProcess(
   const url = `http://127.0.0.1:${port}`;
   let output = "";
   let child: ChildProcess;
+  /** Set by kill() and stop(), cleared by a (re)start: such an exit is the test's own doing. */
+  let isExitExpected = false;
   const append = (chunk: Buffer) => {
     output = (output + chunk.toString("utf8")).slice(-2_000_000);
   };
 
   async function launch(): Promise<void> {
+    isExitExpected = false;
     child = spawn(process.execPath, ["--import", "tsx", "test/support/server-process-main.ts"], {
       cwd: ROOT,
       env: { ...process.env, ...vars },
@@ -85,6 +94,13 @@ export async function startServerProcess(
     child.exitCode !== null || child.signalCode !== null
       ? Promise.resolve()
       : new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  function assertRunning(): void {
+    if (isExitExpected || (child.exitCode === null && child.signalCode === null)) return;
+    throw new StopWaiting(`server process exited (${child.exitCode ?? child.signalCode}):\n${output.slice(-3000)}`);
+  }
+
+  /** Gives a dying process a moment to be reaped, so its exit code is known. */
+  const exitedWithin = (ms: number) => Promise.race([exited(), sleep(ms)]);
   await launch();
   return {
     url,
@@ -92,15 +108,23 @@ export async function startServerProcess(
     dataDir,
     pid: () => child.pid!,
     output: () => output,
+    assertRunning,
     async api(method, route, body) {
+      assertRunning();
       const response = await fetch(url + route, {
         method,
         headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" },
         body: body === undefined ? undefined : JSON.stringify(body),
+      }).catch(async (error) => {
+        // A refused connection from a process that just died: say so, with its last words.
+        await exitedWithin(200);
+        assertRunning();
+        throw error;
       });
       return { status: response.status, body: await response.json() };
     },
     async kill() {
+      isExitExpected = true;
       const done = exited();
       child.kill("SIGCONT"); // a frozen process cannot act on anything else, SIGKILL aside
       child.kill("SIGKILL");
@@ -110,6 +134,7 @@ export async function startServerProcess(
     freeze: () => void child.kill("SIGSTOP"),
     thaw: () => void child.kill("SIGCONT"),
     async stop(stopOptions = {}) {
+      isExitExpected = true;
       const done = exited();
       child.kill("SIGCONT");
       child.kill("SIGTERM");

@@ -17,6 +17,8 @@ export type TestAgentOptions = Partial<Pick<AgentConfig, "token" | "stateDir" | 
   outboxTiming?: Partial<OutboxTiming>;
   /** Default true: resolve once the server has accepted the hello. */
   waitReady?: boolean;
+  /** Join the peer tier (serve verified artifacts to the group). */
+  peer?: AgentConfig["peer"];
 };
 
 export async function startTestAgent(serverUrl: string, name: string, options: TestAgentOptions = {}) {
@@ -35,6 +37,7 @@ export async function startTestAgent(serverUrl: string, name: string, options: T
       proxies: options.proxies ?? [],
       allowDirect: options.allowDirect ?? (options.proxies ?? []).length === 0,
       forceRawImages: options.forceRawImages ?? true,
+      ...(options.peer ? { peer: options.peer } : {}),
       progressIntervalMs: 200,
       rescanIntervalMs: 60_000,
     },

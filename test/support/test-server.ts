@@ -2,6 +2,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import pino from "pino";
 import { startPrecache, type RunningPrecache, type StartOptions } from "../../server/app.ts";
 import { parseEnv } from "../../server/env.ts";
@@ -41,7 +42,17 @@ export async function startTestServer(vars: Record<string, string> = {}, options
   };
 }
 
-/** Polls until `check` returns a value (not undefined), or fails naming what it waited for. */
+/**
+ * Thrown from a waitFor check when waiting longer cannot help (a server process exited, a
+ * publish failed): waitFor fails at once with it instead of timing out.
+ */
+export class StopWaiting extends Error {}
+
+/**
+ * Polls until `check` returns a value (not undefined), or fails naming what it waited for.
+ * For a value to wait for; a plain condition in a test is `expect.poll`. Also used outside
+ * vitest (bench/), hence not vi.waitFor. Other errors from `check` count as "not yet".
+ */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -50,9 +61,10 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
       const value = await check();
       if (value !== undefined) return value;
     } catch (error) {
+      if (error instanceof StopWaiting) throw error;
       last = error;
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
 }
@@ -63,7 +75,7 @@ export async function publishAndWait(server: TestServer, imageId: string, level?
   return waitFor(`artifact of ${imageId}`, async () => {
     const { body } = await server.api("GET", `/api/images/${imageId}`);
     const artifact = body.image.artifact;
-    if (artifact.state === "failed") throw new Error(`publish failed: ${artifact.error}`);
+    if (artifact.state === "failed") throw new StopWaiting(`publish failed: ${artifact.error}`);
     return artifact.state === "ready" ? artifact : undefined;
   });
 }

@@ -1,0 +1,32 @@
+// GET /api/hypervisors, GET /api/hypervisors/{name}, POST /api/hypervisors/{name}/group.
+import { z } from "zod";
+import { groupName } from "../ids.ts";
+import { CellState } from "../states.ts";
+
+export const hypervisorDetail = z.object({
+  name: z.string(),
+  online: z.boolean(),
+  version: z.string().nullable(),
+  cacheDir: z.string().nullable(),
+  proxies: z.array(z.string()),
+  group: z.string().nullable(),
+  lastSeenAt: z.string(),
+  freeBytes: z.number().nullable(),
+  images: z.array(
+    z.object({
+      imageId: z.string(),
+      state: z.enum(CellState),
+      bytes: z.number(),
+      verified: z.boolean(),
+      error: z.string().nullable(),
+      lastUsedAt: z.string().nullable(),
+    }),
+  ),
+});
+export type HypervisorDetail = z.infer<typeof hypervisorDetail>;
+
+export const hypervisorListReply = z.object({ hypervisors: z.array(hypervisorDetail) });
+export const hypervisorReply = z.object({ hypervisor: hypervisorDetail });
+
+export const setGroupRequest = z.object({ group: groupName.nullable() }).strict();
+export const setGroupReply = z.object({ ok: z.literal(true) });

@@ -1,0 +1,49 @@
+// The Socket.io contract between the server and browsers (namespace /ui): a snapshot on connect,
+// then deltas. Browser-safe (no node: imports); the dashboard validates what it receives with
+// these schemas in development builds (lib/dev-check.ts).
+import { z } from "zod";
+import { artifactView } from "./api/images.ts";
+import { CellState, RolloutState } from "./states.ts";
+
+export const UI_NAMESPACE = "/ui";
+
+export const cellView = z.object({
+  imageId: z.string(),
+  state: z.enum(CellState),
+  bytes: z.number(),
+  totalBytes: z.number().nullable(),
+  error: z.string().nullable(),
+});
+export type CellView = z.infer<typeof cellView>;
+
+export const hypervisorHeader = z.object({
+  name: z.string(),
+  group: z.string().nullable(),
+  online: z.boolean(),
+  freeBytes: z.number().nullable(),
+  lastSeenAt: z.string(),
+});
+export type HypervisorHeader = z.infer<typeof hypervisorHeader>;
+
+export const hypervisorView = hypervisorHeader.extend({ cells: z.array(cellView) });
+export type HypervisorView = z.infer<typeof hypervisorView>;
+
+export const uiSnapshot = z.object({ hypervisors: z.array(hypervisorView) });
+export type UiSnapshot = z.infer<typeof uiSnapshot>;
+
+export const uiDelta = z.object({
+  hypervisors: z.array(hypervisorHeader),
+  cells: z.array(cellView.extend({ hypervisor: z.string() })),
+  artifacts: z.array(z.object({ imageId: z.string(), artifact: artifactView })),
+  rollouts: z.array(z.object({ id: z.string(), state: z.enum(RolloutState) })),
+});
+export type UiDelta = z.infer<typeof uiDelta>;
+
+export type ServerToUiEvents = {
+  "state:snapshot": (snapshot: UiSnapshot) => void;
+  "state:delta": (delta: UiDelta) => void;
+};
+export type UiToServerEvents = Record<string, never>;
+
+/** Each event's payload schema, for the browser's development-time check. */
+export const uiEventSchemas = { "state:snapshot": uiSnapshot, "state:delta": uiDelta } as const;
