@@ -1,6 +1,7 @@
 // The peer tier with real agents and a real server: a node fetches from a group member that holds
 // the verified artifact; a member that serves bad bytes is caught by the end-to-end hash,
-// excluded, and the node completes from the Squid route with a fresh copy.
+// excluded, and the node completes from the Squid route with a fresh copy. The same with a sealed
+// (encrypted) artifact: peers keep and serve the ciphertext, and a flipped byte fails its chunk.
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -10,13 +11,16 @@ import { publishAndWait, startTestServer, type TestServer } from "./support/test
 
 const PEER = { listen: "127.0.0.1:0", spoolBytes: 1 << 30, uploadBytesPerSecond: null };
 
-describe("peer tier", () => {
+describe.each<{ kind: string; vars: Record<string, string> }>([
+  { kind: "plain", vars: {} },
+  { kind: "sealed", vars: { PRECACHE_ENCRYPT_ALL_ARTIFACTS: "1" } },
+])("peer tier, $kind artifact", ({ kind, vars }) => {
   let server: TestServer;
   const agents: PrecacheAgent[] = [];
   let imageId: string;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer(vars);
     const { body } = await server.api("GET", "/api/images");
     imageId = body.images[0].id;
     await publishAndWait(server, imageId, 1);
@@ -55,6 +59,7 @@ describe("peer tier", () => {
     expect(sources[second]).toBe(`peer:${first}`);
     const { body } = await server.api("GET", `/api/images/${imageId}`);
     expect(done.bytesFromPeers).toBe(body.image.artifact.compressedSize);
+    expect(body.image.artifact.encrypted).toBe(kind === "sealed");
   }, 90_000);
 
   it("catches a holder that serves bad bytes, excludes it and completes from the Squid route", async () => {

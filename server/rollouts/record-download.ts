@@ -215,7 +215,7 @@ function logFinished(context: RecordContext, hypervisor: string, result: Downloa
 }
 
 /** Errors that mean the bytes were bad (not the network): whoever served them is not trusted again. */
-const BAD_BYTES = new Set(["HASH_MISMATCH", "DECOMPRESS_FAILED", "SIZE_MISMATCH", "INVALID_IMAGE"]);
+const BAD_BYTES = new Set(["HASH_MISMATCH", "DECOMPRESS_FAILED", "DECRYPT_FAILED", "SIZE_MISMATCH", "INVALID_IMAGE"]);
 
 function peerBytesOf(result: DownloadFinished): number {
   return (result.sources ?? []).filter((entry) => entry.source.startsWith("peer:")).reduce((sum, entry) => sum + entry.bytes, 0);
