@@ -9,7 +9,9 @@ import { sourceSyncView, syncImages } from "../images/sync-images.ts";
 import type { HealthReport } from "../health/dependency-health.ts";
 import { toArtifactView } from "../images/image-views.ts";
 import { publishImage } from "../publish/publish-image.ts";
-import { cancelRollout, getRollout, listRollouts, pauseRollout, resumeRollout, retryFailed } from "../rollouts/rollout-commands.ts";
+import { cancelRollout, getRollout, pauseRollout, resumeRollout, retryFailed } from "../rollouts/rollout-commands.ts";
+import { listRolloutPage, listTargetPage } from "../rollouts/rollout-reads.ts";
+import { estimateRollout } from "../rollouts/rollout-estimate.ts";
 import { getTopology, setHypervisorGroup, setImagePinned, updateTopology } from "../topology/topology.ts";
 import { createRollout } from "../rollouts/create-rollout.ts";
 import { groupName, hypervisorName, imageId, proxyUrl } from "../../protocol/events.ts";
@@ -37,6 +39,7 @@ const rolloutBody = z
     bandwidthMbps: z.number().positive().max(400_000).optional(),
   })
   .strict();
+const estimateBody = rolloutBody.pick({ imageId: true, groups: true, strategy: true, jitterSeconds: true }).strict();
 const bandwidth = z.number().positive().max(400_000);
 const topologyBody = z
   .object({
@@ -117,7 +120,14 @@ export const apiRoutes: Route[] = [
   {
     method: "GET",
     path: /^\/api\/rollouts$/,
-    handle: async (context) => ({ status: 200, body: { rollouts: await listRollouts(context) } }),
+    handle: async (context, { query }) => ({ status: 200, body: await listRolloutPage(context, query) }),
+  },
+  {
+    // A question, not a change: viewers may ask too, and nothing is audited.
+    method: "POST",
+    path: /^\/api\/rollouts\/estimate$/,
+    role: "viewer",
+    handle: async (context, { body }) => ({ status: 200, body: { estimate: await estimateRollout(context, estimateBody.parse(body)) } }),
   },
   {
     method: "POST",
@@ -127,12 +137,20 @@ export const apiRoutes: Route[] = [
       target: (_request, result) => (result?.body as { rollout?: { id?: string } } | undefined)?.rollout?.id,
       imageId: ({ body }) => bodyField(body, "imageId"),
     },
-    handle: async (context, { body }) => ({ status: 201, body: { rollout: await createRollout(context, rolloutBody.parse(body)) } }),
+    handle: async (context, { body, actor }) => ({
+      status: 201,
+      body: { rollout: await createRollout(context, { ...rolloutBody.parse(body), createdBy: actor.name }) },
+    }),
   },
   {
     method: "GET",
     path: new RegExp(`^/api/rollouts/${uuid}$`),
     handle: async (context, { params }) => ({ status: 200, body: { rollout: await getRollout(context, params[0]) } }),
+  },
+  {
+    method: "GET",
+    path: new RegExp(`^/api/rollouts/${uuid}/targets$`),
+    handle: async (context, { params, query }) => ({ status: 200, body: await listTargetPage(context, params[0], query) }),
   },
   ...(
     [

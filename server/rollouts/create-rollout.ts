@@ -21,6 +21,8 @@ export type CreateRolloutOptions = {
   /** How long each agent keeps resuming a download that makes no progress (proxy outage). */
   retryBudgetSeconds?: number;
   bandwidthMbps?: number;
+  /** Who asked for it (the request's actor name), shown in the rollout history. */
+  createdBy?: string;
 };
 type RolloutContext = Pick<AppContext, "db" | "events" | "log">;
 
@@ -68,6 +70,7 @@ export async function createRollout(
       retryBudgetSeconds,
       bandwidthBytesPerSecond: options.bandwidthMbps ? BigInt(Math.round((options.bandwidthMbps * 1e6) / 8)) : null,
       selector,
+      createdBy: options.createdBy ?? null,
       targets: {
         // One multi-row INSERT: a nested `create` list is one INSERT per hypervisor.
         createMany: {
