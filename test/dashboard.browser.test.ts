@@ -41,7 +41,13 @@ describe.skipIf(!chromiumAvailable())("dashboard in Chromium", () => {
     const row = page.getByTestId("image-precache-sample.raw");
     await row.getByRole("button", { name: "Publish" }).click();
     await expect.poll(() => row.getByTestId("artifact-state").textContent(), { timeout: 60_000 }).toBe("ready");
-    await row.getByRole("button", { name: "Precache to all" }).click();
+    await row.getByRole("button", { name: "Precache…" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Start rollout to 1" }).click();
+    await page.waitForURL("**/rollouts/*");
+    await expect.poll(() => page.getByTestId("rollout-state").textContent(), { timeout: 60_000 }).toBe("done");
+    expect(await page.getByTestId("rollout-done").textContent()).toBe("1");
+    await page.click("text=Images");
+    await page.waitForURL("**/images");
     await expect.poll(() => row.getByTestId("rollout").textContent(), { timeout: 60_000 }).toContain("1 done");
 
     await page.click("text=Hypervisors");
