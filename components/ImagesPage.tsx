@@ -148,6 +148,11 @@ function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: { id: str
         ) : (
           <span className="muted">—</span>
         )}
+        {rollout && (
+          <div style={{ fontSize: 12 }}>
+            <Link href={`/rollouts?imageId=${encodeURIComponent(image.id)}`}>all rollouts</Link>
+          </div>
+        )}
       </td>
       <td>
         <div className="row">

@@ -187,6 +187,22 @@ describe.skipIf(!chromiumAvailable())("rollout dialog, cancel confirmation and h
     await page.screenshot({ path: path.join(server.dataDir, "rollout.png"), fullPage: true });
   }, 60_000);
 
+  it("asks before a cleanup, naming how many hypervisors hold the image", async () => {
+    await page.getByRole("link", { name: "Images", exact: true }).click();
+    await page.waitForURL("**/images");
+    const button = page.getByTestId("image-beta.raw").getByRole("button", { name: "Clean up" });
+    await button.click();
+    const confirm = page.getByRole("dialog", { name: "Clean up beta.raw?" });
+    // beta's running rollout put a (pending or downloading) cell on each of the three nodes.
+    await expect
+      .poll(() => confirm.getByTestId("cleanup-summary").textContent(), { timeout: 15_000 })
+      .toMatch(/cache of 3 hypervisors, freeing about/);
+    expect(await confirm.getByRole("button", { name: "Delete from 3 hypervisors" }).count()).toBe(1);
+    await confirm.getByRole("button", { name: "Keep" }).click();
+    await expect.poll(() => confirm.count()).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Clean up");
+  }, 60_000);
+
   it("shows not-found for an unknown rollout and a styled 404 page", async () => {
     await page.goto(`${server.url}/rollouts/00000000-0000-4000-8000-000000000000`);
     await expect.poll(() => page.getByTestId("rollout-not-found").count(), { timeout: 15_000 }).toBe(1);
