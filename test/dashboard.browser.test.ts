@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumAvailable, launchChromium } from "./support/chromium.ts";
+import { chromiumAvailable, launchChromium, signIn } from "./support/chromium.ts";
 import { startProductionServer, type ProductionServer } from "./support/production-server.ts";
 
 const PASSWORD = "correct horse battery";
@@ -72,12 +72,7 @@ describe.skipIf(!chromiumAvailable())("dashboard in Chromium", () => {
     // Signed out, the heatmap is refused (API and live socket alike) and signing in again works.
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL("**/login");
-    await page.goto(`${server.url}/hypervisors`);
-    await page.waitForURL("**/login");
-    await page.waitForLoadState("networkidle");
-    await page.fill("#password", PASSWORD);
-    await page.click("button[type=submit]");
-    await page.waitForURL("**/images");
+    await signIn(page, server.url, PASSWORD, "/hypervisors");
     await page.click("text=Hypervisors");
     await expect.poll(() => page.getByTestId("count-cached").textContent(), { timeout: 30_000 }).toBe("1");
     await expect.poll(() => page.getByTestId("live-status").textContent()).toBe("● live");

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumAvailable, launchChromium } from "./support/chromium.ts";
+import { chromiumAvailable, launchChromium, signIn } from "./support/chromium.ts";
 import { callApi, startProductionServer, type ProductionServer } from "./support/production-server.ts";
 import { connectRawAgent, type RawAgent } from "./support/raw-agent.ts";
 import { waitFor } from "./support/test-server.ts";
@@ -68,12 +68,7 @@ describe.skipIf(!chromiumAvailable())("rollout dialog, cancel confirmation and h
     );
     browser = await launchChromium();
     page = await browser.newPage();
-    await page.goto(`${server.url}/images`);
-    await page.waitForURL("**/login");
-    await page.waitForLoadState("networkidle");
-    await page.fill("#password", PASSWORD);
-    await page.click("button[type=submit]");
-    await page.waitForURL("**/images");
+    await signIn(page, server.url, PASSWORD);
   }, 400_000);
   afterAll(async () => {
     for (const agent of agents) agent.close();

@@ -3,11 +3,11 @@
 import { z } from "zod";
 import { imageId as imageIdSchema } from "../../protocol/events.ts";
 import { RolloutState, TargetState } from "../../protocol/states.ts";
-import type { Prisma } from "../db/generated/client.ts";
+import type { Prisma, RolloutTarget } from "../db/generated/client.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { invalidParam, pageLimit, parseQueryParams } from "../http/query-params.ts";
-import type { RolloutCounts, RolloutView } from "./rollout-views.ts";
+import { toTargetRow, type RolloutCounts, type RolloutView } from "./rollout-views.ts";
 
 type Db = Pick<AppContext, "db">;
 
@@ -183,15 +183,9 @@ export async function listTargetPage(context: Db, rolloutId: string, query: URLS
   return { targets: page.map(toTargetView), nextAfter: rows.length > limit ? page[page.length - 1].hypervisorName : null };
 }
 
-export function toTargetView(target: Prisma.RolloutTargetGetPayload<object>): RolloutTargetView {
+export function toTargetView(target: RolloutTarget): RolloutTargetView {
   return {
-    name: target.hypervisorName,
-    state: target.state,
-    bytes: Number(target.bytes),
-    error: target.error,
-    attempts: target.attempts,
-    proxy: target.proxy,
-    source: target.source,
+    ...toTargetRow(target),
     nextAttemptAt: target.nextAttemptAt?.toISOString() ?? null,
     startedAt: target.startedAt?.toISOString() ?? null,
     finishedAt: target.finishedAt?.toISOString() ?? null,

@@ -52,16 +52,18 @@ export function toRolloutView(
     counts: totals.counts,
     bytesDelivered: totals.bytesDelivered,
     perProxy,
-    hypervisors: targets
-      .sort((a, b) => a.hypervisorName.localeCompare(b.hypervisorName))
-      .map((target) => ({
-        name: target.hypervisorName,
-        state: target.state,
-        bytes: Number(target.bytes),
-        error: target.error,
-        attempts: target.attempts,
-        proxy: target.proxy,
-        source: target.source,
-      })),
+    hypervisors: targets.sort((a, b) => a.hypervisorName.localeCompare(b.hypervisorName)).map(toTargetRow),
+  };
+}
+
+export function toTargetRow(target: RolloutTarget): RolloutView["hypervisors"][number] {
+  return {
+    name: target.hypervisorName,
+    state: target.state,
+    bytes: Number(target.bytes),
+    error: target.error,
+    attempts: target.attempts,
+    proxy: target.proxy,
+    source: target.source,
   };
 }
