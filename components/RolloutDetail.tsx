@@ -8,9 +8,10 @@ import { useEffect, useRef, useState } from "react";
 import { ApiError, api, formatBytes } from "../lib/api";
 import { formatElapsed, formatSeconds } from "../lib/format-duration";
 import { formatLocalTime } from "../lib/format-local-time";
+import { targetLabel } from "../lib/rollout-labels";
 import { usePermission } from "../lib/queries";
 import type { RolloutDetailView } from "../server/rollouts/rollout-commands";
-import type { RolloutTargetView, TargetPage } from "../server/rollouts/rollout-reads";
+import type { TargetPage } from "../server/rollouts/rollout-reads";
 import { ConfirmDialog } from "./Modal";
 import { ReasonButton, firstReason } from "./ReasonButton";
 import { ThroughputChart, type Sample } from "./ThroughputChart";
@@ -38,6 +39,18 @@ export function RolloutDetail({ id }: { id: string }) {
     samples.current = [...samples.current, { at: Date.now(), bytes: rollout.data.bytesDelivered }].slice(-150);
     setTick((n) => n + 1);
   }, [rollout.data]);
+  // With no change for a while (a stall), the chart still moves on: the last byte count, now.
+  const isRunning = rollout.data?.state === "running";
+  useEffect(() => {
+    if (!isRunning) return;
+    const timer = setInterval(() => {
+      const last = samples.current.at(-1);
+      if (!last || Date.now() - last.at < 4000) return;
+      samples.current = [...samples.current, { at: Date.now(), bytes: last.bytes }].slice(-150);
+      setTick((n) => n + 1);
+    }, 5000);
+    return () => clearInterval(timer);
+  }, [isRunning]);
   if (rollout.isPending) return <p className="muted">Loading…</p>;
   if (rollout.isError) {
     if (rollout.error instanceof ApiError && rollout.error.status === 404)
@@ -307,21 +320,6 @@ function TargetTable({ rollout: r }: { rollout: RolloutDetailView }) {
       )}
     </>
   );
-}
-
-/** "retrying 2/3" for a pending node after a failed attempt, else its state with the attempt count. */
-export function targetLabel(target: RolloutTargetView, maxAttempts: number): string {
-  if (target.state === "pending" && target.attempts > 0)
-    return `retrying ${target.attempts}/${maxAttempts}${target.error ? `: ${shortReason(target.error)}` : ""}`;
-  if (target.state === "failed") return `failed after ${target.attempts}`;
-  if (target.state === "downloading" && target.attempts > 1) return `downloading (attempt ${target.attempts}/${maxAttempts})`;
-  return target.state;
-}
-
-/** "FETCH_FAILED: connect ECONNREFUSED 10.0.0.1:3128 …" → its first 40 characters. */
-export function shortReason(text: string): string {
-  const line = text.split("\n")[0];
-  return line.length > 40 ? `${line.slice(0, 39)}…` : line;
 }
 
 function Reason({ text, isFailure }: { text: string; isFailure: boolean }) {
