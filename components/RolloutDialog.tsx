@@ -33,15 +33,12 @@ export function RolloutDialog({ image, onClose }: { image: { id: string; name: s
   const chosenGroups = scope === "groups" ? groups : undefined;
   const estimate = useQuery({
     queryKey: ["rollout-estimate", image.id, chosenGroups ?? null, strategy, jitterSeconds],
-    queryFn: async () =>
-      (
-        await api<{ estimate: RolloutEstimate }>("POST", "/api/rollouts/estimate", {
-          imageId: image.id,
-          ...(chosenGroups?.length ? { groups: chosenGroups } : {}),
-          strategy,
-          ...(strategy === "jitter" ? { jitterSeconds } : {}),
-        })
-      ).estimate,
+    queryFn: async () => {
+      const search = new URLSearchParams({ strategy });
+      for (const group of chosenGroups ?? []) search.append("group", group);
+      if (strategy === "jitter") search.set("jitterSeconds", String(jitterSeconds));
+      return (await api<{ estimate: RolloutEstimate }>("GET", `/api/images/${encodeURIComponent(image.id)}/estimate?${search}`)).estimate;
+    },
     enabled: scope === "all" || groups.length > 0,
     placeholderData: (previous) => previous,
   });

@@ -121,7 +121,8 @@ describe("rollout reads API", () => {
 
   it("estimates targets and the planner's seconds for Squid only and peers", async () => {
     await server.api("POST", "/api/topology", { groups: [{ name: "rack-a", proxies: ["http://squid-a:3128"], bandwidthMbps: 1000 }] });
-    const all = await server.api("POST", "/api/rollouts/estimate", { imageId: images["alpha.raw"] });
+    const estimate = (query: string) => server.api("GET", `/api/images/${images["alpha.raw"]}/estimate${query}`);
+    const all = await estimate("");
     expect(all.status).toBe(200);
     expect(all.body.estimate).toMatchObject({
       image: { name: "alpha.raw", size: 64 * 1024, isReady: true },
@@ -134,10 +135,22 @@ describe("rollout reads API", () => {
     });
     expect(all.body.estimate.squidSeconds).toBeGreaterThan(0);
     expect(all.body.estimate.peerSeconds).toBeGreaterThan(0);
-    const rack = await server.api("POST", "/api/rollouts/estimate", { imageId: images["alpha.raw"], groups: ["rack-a"] });
+    const rack = await estimate("?group=rack-a");
     expect(rack.body.estimate.targets).toBe(3);
     expect(rack.body.estimate.squidSeconds).toBeLessThan(all.body.estimate.squidSeconds);
-    expect((await server.api("POST", "/api/rollouts/estimate", { imageId: "nope" })).status).toBe(404);
-    expect((await server.api("POST", "/api/rollouts/estimate", { imageId: images["alpha.raw"], hypervisors: ["x"] })).status).toBe(422);
+    expect((await estimate("?group=rack-a&group=rack-b")).body.estimate.targets).toBe(7);
+    const jitter = await estimate("?strategy=jitter&jitterSeconds=600");
+    expect(jitter.body.estimate.squidSeconds).toBeGreaterThan(all.body.estimate.squidSeconds);
+    expect((await server.api("GET", "/api/images/nope/estimate")).status).toBe(404);
+    for (const [query, name] of [
+      ["?hypervisors=x", "hypervisors"],
+      ["?strategy=fast", "strategy"],
+      ["?jitterSeconds=-1", "jitterSeconds"],
+      ["?group=%00", "group"],
+    ]) {
+      const refused = await estimate(query);
+      expect(refused.status).toBe(422);
+      expect(refused.body.error.message).toContain(`query parameter "${name}"`);
+    }
   });
 });

@@ -11,7 +11,7 @@ import { toArtifactView } from "../images/image-views.ts";
 import { publishImage } from "../publish/publish-image.ts";
 import { cancelRollout, getRollout, pauseRollout, resumeRollout, retryFailed } from "../rollouts/rollout-commands.ts";
 import { listRolloutPage, listTargetPage } from "../rollouts/rollout-reads.ts";
-import { estimateRollout } from "../rollouts/rollout-estimate.ts";
+import { estimateRollout, parseEstimateQuery } from "../rollouts/rollout-estimate.ts";
 import { getTopology, setHypervisorGroup, setImagePinned, updateTopology } from "../topology/topology.ts";
 import { createRollout } from "../rollouts/create-rollout.ts";
 import { groupName, hypervisorName, imageId, proxyUrl } from "../../protocol/events.ts";
@@ -39,7 +39,6 @@ const rolloutBody = z
     bandwidthMbps: z.number().positive().max(400_000).optional(),
   })
   .strict();
-const estimateBody = rolloutBody.pick({ imageId: true, groups: true, strategy: true, jitterSeconds: true }).strict();
 const bandwidth = z.number().positive().max(400_000);
 const topologyBody = z
   .object({
@@ -106,6 +105,14 @@ export const apiRoutes: Route[] = [
   },
   {
     method: "GET",
+    path: new RegExp(`^/api/images/${id}/estimate$`),
+    handle: async (context, { params, query }) => ({
+      status: 200,
+      body: { estimate: await estimateRollout(context, { imageId: params[0], ...parseEstimateQuery(query) }) },
+    }),
+  },
+  {
+    method: "GET",
     path: /^\/api\/hypervisors$/,
     handle: async (context) => ({ status: 200, body: { hypervisors: await listHypervisors(context) } }),
   },
@@ -121,13 +128,6 @@ export const apiRoutes: Route[] = [
     method: "GET",
     path: /^\/api\/rollouts$/,
     handle: async (context, { query }) => ({ status: 200, body: await listRolloutPage(context, query) }),
-  },
-  {
-    // A question, not a change: viewers may ask too, and nothing is audited.
-    method: "POST",
-    path: /^\/api\/rollouts\/estimate$/,
-    role: "viewer",
-    handle: async (context, { body }) => ({ status: 200, body: { estimate: await estimateRollout(context, estimateBody.parse(body)) } }),
   },
   {
     method: "POST",

@@ -1,7 +1,10 @@
 // The planner's time for a rollout, with the bandwidths entered on the Topology page: for a
 // running rollout's view, and before one starts (the dashboard's rollout dialog).
+import { z } from "zod";
+import { groupName } from "../../protocol/events.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
+import { invalidParam, parseQueryParams } from "../http/query-params.ts";
 import { selectHypervisors, type RolloutSelector } from "./create-rollout.ts";
 import { PEER_FANOUT, PEER_SEEDS_PER_GROUP } from "./peer-wave.ts";
 import { modelPeerRolloutSeconds, modelRolloutSeconds } from "./rollout-model.ts";
@@ -65,7 +68,29 @@ export type RolloutEstimate = {
   peerSeconds: number | null;
 };
 
-/** POST /api/rollouts/estimate: what a rollout with these options would reach, and how long it would take. */
+const estimateFields = {
+  strategy: z.enum(["waves", "jitter"], { message: "must be waves or jitter" }),
+  jitterSeconds: z
+    .string()
+    .regex(/^[0-9]{1,4}(\.[0-9]{1,3})?$/, "must be a number of seconds from 0 to 3600")
+    .transform(Number)
+    .refine((value) => value <= 3600, "must be a number of seconds from 0 to 3600"),
+};
+
+export type EstimateQuery = { groups?: string[]; strategy?: "waves" | "jitter"; jitterSeconds?: number };
+
+/** `?group=a&group=b&strategy=jitter&jitterSeconds=30`: `group` may repeat, the rest may not. */
+export function parseEstimateQuery(query: URLSearchParams): EstimateQuery {
+  const groups = query.getAll("group");
+  if (groups.length > 10_000) throw invalidParam("group", "at most 10000 groups");
+  for (const group of groups)
+    if (!groupName.safeParse(group).success) throw invalidParam("group", "a group name: 1-128 printable characters");
+  const rest = new URLSearchParams([...query].filter(([name]) => name !== "group"));
+  const parsed = parseQueryParams(rest, estimateFields);
+  return { ...(groups.length ? { groups } : {}), ...parsed };
+}
+
+/** GET /api/images/:id/estimate: what a rollout with these options would reach, and how long it would take. */
 export async function estimateRollout(
   context: Pick<AppContext, "db">,
   options: { imageId: string; groups?: string[]; strategy?: string; jitterSeconds?: number },
