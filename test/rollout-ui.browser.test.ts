@@ -3,6 +3,7 @@
 // page, which names the image; cancelling asks first, naming the count; the history filters by
 // image and state; unknown rollouts and pages are proper not-found pages. The hypervisors are bare
 // agents that never download, so rollouts to them stay running.
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -21,7 +22,7 @@ describe.skipIf(!chromiumAvailable())("rollout dialog, cancel confirmation and h
   let server: ProductionServer;
   let browser: Browser;
   let page: Page;
-  const agents: RawAgent[] = [];
+  const agents = new Map<string, RawAgent>();
   const images: Record<string, string> = {};
   const api = (method: string, route: string, body?: unknown) => callApi(server.url, TOKEN, method, route, body);
 
@@ -47,7 +48,7 @@ describe.skipIf(!chromiumAvailable())("rollout dialog, cancel confirmation and h
       for (const command of ["image:precache", "image:abort"])
         agent.socket.on(command, (_payload: unknown, ack: (answer: unknown) => void) => ack({ ok: true }));
       expect(await agent.hello(name, { group })).toMatchObject({ ok: true });
-      agents.push(agent);
+      agents.set(name, agent);
     }
     await api("POST", "/api/topology", {
       groups: [
@@ -71,7 +72,7 @@ describe.skipIf(!chromiumAvailable())("rollout dialog, cancel confirmation and h
     await signIn(page, server.url, PASSWORD);
   }, 400_000);
   afterAll(async () => {
-    for (const agent of agents) agent.close();
+    for (const agent of agents.values()) agent.close();
     await browser?.close();
     await server?.stop();
   });
@@ -180,6 +181,45 @@ describe.skipIf(!chromiumAvailable())("rollout dialog, cancel confirmation and h
     await expect.poll(() => page.getByTestId("rollout-targets").locator("tbody tr").count(), { timeout: 15_000 }).toBe(3);
     expect(await page.getByTestId("target-hv-b1").textContent()).toContain("hv-b1");
     await page.screenshot({ path: path.join(server.dataDir, "rollout.png"), fullPage: true });
+  }, 60_000);
+
+  it("shows a retrying node with its attempt and reason, and a failed one with its reason", async () => {
+    const { rollouts } = await api("GET", `/api/rollouts?imageId=${images["beta.raw"]}&state=running`);
+    const id = rollouts[0].id as string;
+    // Paused, the scheduler sends nothing more: the retrying node stays retrying while we look.
+    await api("POST", `/api/rollouts/${id}/pause`, {});
+    const downloading = (await api("GET", `/api/rollouts/${id}/targets?state=downloading`)).targets.map((t: { name: string }) => t.name);
+    expect(downloading.length).toBeGreaterThanOrEqual(2);
+    const [retrier, failer] = downloading as string[];
+    const finish = async (name: string, error: { code: string; message: string }) => {
+      const ack = await agents.get(name)!.socket.timeout(5000).emitWithAck("download:finished", {
+        resultId: randomUUID(),
+        rolloutId: id,
+        imageId: images["beta.raw"],
+        ok: false,
+        bytes: 0,
+        seconds: 1,
+        error,
+      });
+      expect(ack).toMatchObject({ ok: true, data: { recorded: true } });
+    };
+    await finish(retrier, { code: "FETCH_FAILED", message: "connection reset by squid.invalid" });
+    const diskFull = `no space left on /var/lib/nova/instances/_base: needs 128 KiB, has 12 KiB; ${"x".repeat(60)}`;
+    await finish(failer, { code: "DISK_FULL", message: diskFull });
+    await page.goto(`${server.url}/rollouts/${id}`);
+    await expect.poll(() => page.getByTestId("rollout-retrying").textContent(), { timeout: 15_000 }).toBe("1");
+    expect(await page.getByTestId("rollout-failed").textContent()).toBe("1");
+    // With failures the node list opens on them: the reason, cut short, with the whole text behind it.
+    const failedRow = page.getByTestId(`target-${failer}`);
+    await expect.poll(() => failedRow.locator(".badge").textContent(), { timeout: 15_000 }).toBe("failed after 1");
+    expect(await failedRow.locator("summary").textContent()).toMatch(/^DISK_FULL: no space left on .*…$/);
+    await failedRow.locator("summary").click();
+    expect(await failedRow.locator("pre").textContent()).toBe(`DISK_FULL: ${diskFull}`);
+    await page.getByLabel("Show hypervisors").selectOption("retrying");
+    await expect
+      .poll(() => page.getByTestId(`target-${retrier}`).locator(".badge").textContent(), { timeout: 15_000 })
+      .toBe("retrying 1/3: FETCH_FAILED: connection reset by squid.invalid");
+    expect(await page.getByRole("button", { name: "Retry 1 failed" }).count()).toBe(1);
   }, 60_000);
 
   it("asks before a cleanup, naming how many hypervisors hold the image", async () => {
