@@ -53,7 +53,6 @@ export function Modal({
   };
   return (
     <div className="modal-backdrop">
-      {/* biome-ignore lint/a11y/noStaticElementInteractions: the dialog traps Tab and closes on Esc */}
       <div
         ref={box}
         className="modal"
