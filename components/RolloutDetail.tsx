@@ -184,7 +184,13 @@ export function RolloutDetail({ id }: { id: string }) {
             </div>
           </div>
         )}
-        {isOpen ? (
+        {r.state === "paused" && (
+          <div className="card">
+            <div className="muted">ETA</div>
+            <div className="value">paused</div>
+          </div>
+        )}
+        {r.state === "running" && (
           <>
             <div className="card">
               <div className="muted">ETA (measured)</div>
@@ -195,7 +201,8 @@ export function RolloutDetail({ id }: { id: string }) {
               <div className="value">{r.model.proxies ? formatSeconds(r.model.etaSeconds) : "no bandwidths"}</div>
             </div>
           </>
-        ) : (
+        )}
+        {!isOpen && (
           <div className="card" title="planner's time for the whole rollout, for comparison">
             <div className="muted">took (planner said)</div>
             <div className="value" data-testid="rollout-duration">

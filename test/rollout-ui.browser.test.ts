@@ -116,6 +116,7 @@ describe.skipIf(!chromiumAvailable())("rollout dialog, cancel confirmation and h
     await dialog.getByLabel("Jitter seconds").fill("5");
     await dialog.getByLabel("Downloads per proxy at once").fill("3");
     await dialog.getByLabel("Bandwidth cap per node in Mbit/s").fill("100");
+    await page.screenshot({ path: path.join(server.dataDir, "rollout-dialog.png") });
     await dialog.getByRole("button", { name: "Start rollout to 2" }).click();
     await page.waitForURL("**/rollouts/*");
     const id = page.url().split("/").pop()!;
