@@ -3,7 +3,7 @@
 import os from "node:os";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumAvailable, launchChromium } from "./support/chromium.ts";
+import { chromiumAvailable, launchChromium, signIn } from "./support/chromium.ts";
 import { callApi, startProductionServer, type ProductionServer } from "./support/production-server.ts";
 
 const PASSWORD = "correct horse battery";
@@ -33,12 +33,7 @@ describe.skipIf(!chromiumAvailable())("Agents page in Chromium", () => {
     await expect.poll(online, { timeout: 30_000 }).toBe(true);
     const page = await browser.newPage();
     page.on("dialog", (dialog) => void dialog.accept());
-    await page.goto(`${server.url}/images`);
-    await page.waitForURL("**/login");
-    await page.waitForLoadState("networkidle");
-    await page.fill("#password", PASSWORD);
-    await page.click("button[type=submit]");
-    await page.waitForURL("**/images");
+    await signIn(page, server.url, PASSWORD);
     await page.click("text=Agents");
     await page.waitForURL("**/agents");
     const row = page.getByTestId(`agent-${node}`);

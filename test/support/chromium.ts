@@ -1,6 +1,6 @@
 // Debian's Chromium driven by playwright-core; never a downloaded browser.
 import fs from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 
 export const CHROMIUM_PATH = "/usr/bin/chromium";
 
@@ -26,4 +26,14 @@ export function launchChromium(): Promise<Browser> {
       "--disable-quic",
     ],
   });
+}
+
+/** Opens `from`, is sent to /login, signs in with the bootstrap password and lands on /images. */
+export async function signIn(page: Page, serverUrl: string, password: string, from = "/images"): Promise<void> {
+  await page.goto(serverUrl + from);
+  await page.waitForURL("**/login");
+  await page.waitForLoadState("networkidle"); // hydrated: typing reaches React's state
+  await page.fill("#password", password);
+  await page.click("button[type=submit]");
+  await page.waitForURL("**/images");
 }
