@@ -30,6 +30,7 @@ export function AppShell({ title, children }: { title: string; children: ReactNo
         <strong>Precache</strong>
         <nav>
           <Link href="/images">Images</Link>
+          <Link href="/rollouts">Rollouts</Link>
           <Link href="/hypervisors">Hypervisors</Link>
           <Link href="/topology">Topology</Link>
           <Link href="/cleanup">Cleanup</Link>

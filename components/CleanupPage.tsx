@@ -6,6 +6,8 @@ import { api, formatBytes } from "../lib/api";
 import { usePermission } from "../lib/queries";
 import { cleanupReply, staleListReply, type CleanupReply, type CleanupRequest, type StaleImage } from "../protocol/api/cleanup";
 import { AppShell } from "./AppShell";
+import { ConfirmDialog } from "./Modal";
+import { ReasonButton, firstReason } from "./ReasonButton";
 
 export function CleanupPage() {
   return (
@@ -24,6 +26,7 @@ function StaleList() {
   const [open, setOpen] = useState<string | null>(null);
   const [excluded, setExcluded] = useState<Record<string, Set<string>>>({});
   const [results, setResults] = useState<Record<string, CleanupReply>>({});
+  const [confirming, setConfirming] = useState<StaleImage | null>(null);
   const operator = usePermission("operator");
   const cleanup = useMutation({
     mutationFn: (image: StaleImage) => {
@@ -35,9 +38,18 @@ function StaleList() {
         removeArtifact: true,
       } satisfies CleanupRequest);
     },
-    onSuccess: (result, image) => setResults((all) => ({ ...all, [image.imageId]: result })),
+    onSuccess: (result, image) => {
+      setConfirming(null);
+      setResults((all) => ({ ...all, [image.imageId]: result }));
+    },
     onSettled: () => client.invalidateQueries({ queryKey: ["stale"] }),
   });
+  const blocker = (image: StaleImage) =>
+    firstReason(
+      [!operator.isAllowed, operator.reason],
+      [cleanup.isPending, "a cleanup is running"],
+      [image.perNode.every((node) => excluded[image.imageId]?.has(node.name)), "every node is unticked"],
+    );
   if (stale.isPending) return <p className="muted">Loading…</p>;
   if (stale.isError) return <p className="error">{stale.error.message}</p>;
   return (
@@ -99,14 +111,9 @@ function StaleList() {
                 </td>
                 <td>{formatBytes(image.bytes)}</td>
                 <td>
-                  <button
-                    type="button"
-                    onClick={() => cleanup.mutate(image)}
-                    disabled={cleanup.isPending || !operator.isAllowed}
-                    title={operator.reason}
-                  >
+                  <ReasonButton onClick={() => setConfirming(image)} disabled={Boolean(blocker(image))} reason={blocker(image)}>
                     Clean up
-                  </button>
+                  </ReasonButton>
                   {result && (
                     <div data-testid="cleanup-result">
                       freed {formatBytes(result.freedBytes)}
@@ -126,6 +133,46 @@ function StaleList() {
         </tbody>
       </table>
       {stale.data.images.length === 0 && <p className="muted">Nothing stale.</p>}
+      {confirming && (
+        <ConfirmCleanup
+          image={confirming}
+          skip={excluded[confirming.imageId]}
+          onConfirm={() => cleanup.mutate(confirming)}
+          onClose={() => setConfirming(null)}
+          isPending={cleanup.isPending}
+          error={cleanup.error?.message ?? null}
+        />
+      )}
     </>
+  );
+}
+
+/** Names the nodes and the space a cleanup frees before it runs. */
+function ConfirmCleanup({
+  image,
+  skip,
+  ...actions
+}: {
+  image: StaleImage;
+  skip?: Set<string>;
+  onConfirm: () => void;
+  onClose: () => void;
+  isPending: boolean;
+  error: string | null;
+}) {
+  const nodes = image.perNode.filter((node) => !skip?.has(node.name));
+  const bytes = nodes.reduce((sum, node) => sum + node.bytes, 0);
+  return (
+    <ConfirmDialog
+      title={`Clean up ${image.name}?`}
+      confirmLabel={`Delete from ${nodes.length} node${nodes.length === 1 ? "" : "s"}`}
+      {...actions}
+    >
+      <p data-testid="cleanup-summary">
+        Deletes {image.name} from <strong>{nodes.length}</strong> node{nodes.length === 1 ? "" : "s"}, freeing{" "}
+        <strong>{formatBytes(bytes)}</strong>
+        {image.hasArtifact ? ", and removes its published artifact" : ""}.
+      </p>
+    </ConfirmDialog>
   );
 }

@@ -5,6 +5,7 @@ import { useImagesQuery, usePermission, useRolloutMutation } from "../lib/querie
 import { AppShell } from "./AppShell";
 import { HeatmapCanvas } from "./HeatmapCanvas";
 import { useLiveStore } from "./Providers";
+import { ReasonButton, firstReason } from "./ReasonButton";
 
 const STATES = ["absent", "pending", "downloading", "cached", "failed"] as const;
 const COLORS: Record<string, string> = {
@@ -77,16 +78,17 @@ function Heatmap() {
         {selected.size > 0 ? (
           <>
             <span data-testid="selection">{selected.size} selected</span>
-            <button
-              type="button"
-              disabled={!imageId || image?.artifact?.state !== "ready" || precache.isPending || !operator.isAllowed}
-              title={operator.reason}
-              onClick={() =>
+            <SelectionPrecache
+              imageId={imageId}
+              artifactState={image?.artifact?.state ?? null}
+              selected={selected}
+              offline={hypervisors.filter((h) => !h.online && selected.has(h.name)).length}
+              isPending={precache.isPending}
+              operator={operator}
+              onPrecache={() =>
                 imageId && precache.mutate({ imageId, hypervisors: [...selected] }, { onSuccess: () => setSelected(new Set()) })
               }
-            >
-              Precache to selected
-            </button>
+            />
             <button type="button" className="secondary" onClick={() => setSelected(new Set())}>
               Clear selection
             </button>
@@ -106,6 +108,36 @@ function Heatmap() {
         onOpen={(name) => router.push(`/hypervisors/${encodeURIComponent(name)}`)}
       />
       {hypervisors.length === 0 && <p className="muted">No hypervisors yet: start an agent (npm run agent -- --server … --token …).</p>}
+    </>
+  );
+}
+
+/** "Precache to selected", saying why it cannot, and how many of the chosen nodes are offline. */
+function SelectionPrecache(props: {
+  imageId: string | null;
+  artifactState: string | null;
+  selected: Set<string>;
+  offline: number;
+  isPending: boolean;
+  operator: { isAllowed: boolean; reason: string | undefined };
+  onPrecache: () => void;
+}) {
+  const blocker = firstReason(
+    [!props.operator.isAllowed, props.operator.reason],
+    [!props.imageId, "choose an image first"],
+    [props.artifactState !== "ready", props.artifactState ? `the artifact is ${props.artifactState}, not ready yet` : "not published yet"],
+    [props.isPending, "starting…"],
+  );
+  return (
+    <>
+      <ReasonButton disabled={Boolean(blocker)} reason={blocker} onClick={props.onPrecache}>
+        Precache to selected
+      </ReasonButton>
+      {props.offline > 0 && (
+        <span className="muted" data-testid="selection-offline">
+          {props.offline} of {props.selected.size} offline: they get it when their agent is back
+        </span>
+      )}
     </>
   );
 }

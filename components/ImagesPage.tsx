@@ -9,13 +9,15 @@ import {
   useImagesQuery,
   usePermission,
   usePublishMutation,
-  useRolloutMutation,
   useRolloutsQuery,
   useSyncMutation,
   type ImageRow,
 } from "../lib/queries";
-import type { RolloutSummary } from "../protocol/api/rollouts";
+import type { RolloutHistoryRow } from "../protocol/api/rollouts";
 import { AppShell } from "./AppShell";
+import { CleanupImageDialog } from "./CleanupImageDialog";
+import { ReasonButton, firstReason } from "./ReasonButton";
+import { RolloutDialog } from "./RolloutDialog";
 import { EncryptedBadge, EncryptionNote, ImageOwnership } from "./ImageAccess";
 
 export function ImagesPage() {
@@ -83,16 +85,26 @@ function ImagesTable() {
   );
 }
 
-function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: RolloutSummary }) {
+function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: RolloutHistoryRow }) {
   const publish = usePublishMutation();
-  const precache = useRolloutMutation();
   const cleanup = useCleanupMutation();
   const operator = usePermission("operator");
   const [message, setMessage] = useState<string | null>(null);
+  const [dialog, setDialog] = useState<"rollout" | "cleanup" | null>(null);
   const artifact = image.artifact;
   const isActive = image.status === "active";
   const isReady = artifact?.state === "ready";
-  const error = publish.error ?? precache.error ?? cleanup.error;
+  const error = publish.error ?? cleanup.error;
+  const publishBlocker = firstReason(
+    [!operator.isAllowed, operator.reason],
+    [!isActive, `the image is ${image.status}, not active`],
+    [artifact?.state === "compressing", "already compressing"],
+  );
+  const precacheBlocker = firstReason(
+    [!operator.isAllowed, operator.reason],
+    [!isReady, artifact ? `the artifact is ${artifact.state}, not ready yet` : "not published yet: publish it first"],
+  );
+  const cleanupBlocker = firstReason([!operator.isAllowed, operator.reason], [cleanup.isPending, "cleaning up…"]);
   return (
     <tr data-testid={`image-${image.name}`}>
       <td>
@@ -140,38 +152,49 @@ function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: RolloutSu
         ) : (
           <span className="muted">—</span>
         )}
+        {rollout && (
+          <div style={{ fontSize: 12 }}>
+            <Link href={`/rollouts?imageId=${encodeURIComponent(image.id)}`}>all rollouts</Link>
+          </div>
+        )}
       </td>
       <td>
         <div className="row">
-          <button
-            type="button"
+          <ReasonButton
             onClick={() => publish.mutate(image.id)}
-            disabled={!isActive || publish.isPending || artifact?.state === "compressing" || !operator.isAllowed}
-            title={operator.reason}
+            disabled={Boolean(publishBlocker) || publish.isPending}
+            reason={publishBlocker}
           >
             Publish
-          </button>
-          <button
-            type="button"
-            onClick={() => precache.mutate({ imageId: image.id }, { onSuccess: () => setMessage("rollout started") })}
-            disabled={!isReady || precache.isPending || !operator.isAllowed}
-            title={operator.reason}
-          >
-            Precache to all
-          </button>
-          <button
-            type="button"
+          </ReasonButton>
+          <ReasonButton onClick={() => setDialog("rollout")} disabled={Boolean(precacheBlocker)} reason={precacheBlocker}>
+            Precache…
+          </ReasonButton>
+          <ReasonButton
             className="secondary"
-            onClick={() => {
-              if (window.confirm(`Delete ${image.name} from every hypervisor's cache?`)) {
-                cleanup.mutate(image.id, { onSuccess: (result) => setMessage(`freed ${formatBytes(result.freedBytes)}`) });
-              }
-            }}
-            disabled={cleanup.isPending || !operator.isAllowed}
-            title={operator.reason}
+            onClick={() => setDialog("cleanup")}
+            disabled={Boolean(cleanupBlocker)}
+            reason={cleanupBlocker}
           >
             Clean up
-          </button>
+          </ReasonButton>
+          {dialog === "rollout" && <RolloutDialog image={image} onClose={() => setDialog(null)} />}
+          {dialog === "cleanup" && (
+            <CleanupImageDialog
+              image={image}
+              isPending={cleanup.isPending}
+              error={cleanup.error?.message ?? null}
+              onClose={() => setDialog(null)}
+              onConfirm={() =>
+                cleanup.mutate(image.id, {
+                  onSuccess: (result) => {
+                    setDialog(null);
+                    setMessage(`freed ${formatBytes(result.freedBytes)}`);
+                  },
+                })
+              }
+            />
+          )}
         </div>
         <EncryptionNote image={image} />
         {error && (

@@ -104,7 +104,22 @@ export class LiveStore {
           },
       );
     }
-    if (delta.rollouts.length) void this.queryClient.invalidateQueries({ queryKey: ["rollouts"] });
+    // A rollout's page and the history read aggregates: a changed rollout refreshes them at once,
+    // changed cells (bytes, retries, failures) at most once a second.
+    if (delta.rollouts.length) {
+      void this.queryClient.invalidateQueries({ queryKey: ["rollouts"] });
+      void this.queryClient.invalidateQueries({ queryKey: ["rollout"] });
+    } else if (delta.cells.length) this.refreshRolloutsSoon();
+  }
+
+  private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+
+  private refreshRolloutsSoon(): void {
+    if (this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = null;
+      void this.queryClient.invalidateQueries({ queryKey: ["rollout"] });
+    }, 1000);
   }
 
   private update(change: () => void): void {

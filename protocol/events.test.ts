@@ -61,10 +61,12 @@ describe("agent event schemas", () => {
     expect(downloadFinished.safeParse(result("a\ud800b")).success).toBe(false);
   });
 
-  it("takes error codes from the closed vocabulary only", () => {
-    const result = (code: string) => failed({ code, message: "m" });
-    expect(downloadFinished.safeParse(result("HASH_MISMATCH")).success).toBe(true);
-    expect(downloadFinished.safeParse(result("SOMETHING_NEW")).success).toBe(false);
+  it("keeps a newer agent's unknown error code as FAILED (not retried), and refuses junk codes", () => {
+    const result = (code: string) => downloadFinished.safeParse(failed({ code, message: "m" }));
+    expect(result("HASH_MISMATCH").data?.error).toEqual({ code: "HASH_MISMATCH", message: "m" });
+    expect(result("SOMETHING_NEW").data?.error).toEqual({ code: "FAILED", message: "SOMETHING_NEW: m" });
+    expect(result("lower case").success).toBe(false);
+    expect(result("X".repeat(65)).success).toBe(false);
   });
 
   it("takes sha1 base file names only, and at most MAX_INVENTORY_FILES of them", () => {

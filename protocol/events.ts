@@ -19,6 +19,18 @@ const storedText = (max: number) =>
     .regex(/^[^\0\p{Cs}]*$/u, "no NUL characters or lone surrogates");
 export const errorPayload = z.object({ code: errorCodeSchema, message: storedText(4096) });
 export type ErrorPayload = z.infer<typeof errorPayload>;
+
+/**
+ * An agent's failure as it reports it. Agents are upgraded apart from the server: a code this
+ * server does not know (a newer agent's) is kept as FAILED, not retried, with the agent's code in
+ * the message, rather than refused (a refused result would be sent again forever).
+ */
+export const agentErrorPayload = z
+  .object({ code: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, "error code: A-Z, 0-9, _"), message: storedText(4096) })
+  .transform(({ code, message }): ErrorPayload => {
+    const known = errorCodeSchema.safeParse(code);
+    return known.success ? { code: known.data, message } : { code: "FAILED", message: `${code}: ${message}`.slice(0, 4096) };
+  });
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorPayload };
 
 const hexDigest = z.string().regex(/^[0-9a-f]+$/i);
@@ -158,7 +170,7 @@ export const downloadFinished = z.object({
   ok: z.boolean(),
   bytes: z.number().int().nonnegative(),
   seconds: z.number().nonnegative().max(1e9),
-  error: errorPayload.optional(),
+  error: agentErrorPayload.optional(),
   /** Compressed bytes per source ("peer:<name>", a proxy URL or "direct"). */
   sources: z
     .array(z.object({ source: storedText(300), bytes: z.number().int().nonnegative() }))

@@ -3,7 +3,7 @@
 import os from "node:os";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumAvailable, launchChromium, signInWithPassword } from "./support/chromium.ts";
+import { chromiumAvailable, launchChromium, signIn } from "./support/chromium.ts";
 import { callApi, startProductionServer, type ProductionServer } from "./support/production-server.ts";
 
 const PASSWORD = "correct horse battery";
@@ -33,7 +33,7 @@ describe.skipIf(!chromiumAvailable())("Agents page in Chromium", () => {
     await expect.poll(online, { timeout: 30_000 }).toBe(true);
     const page = await browser.newPage();
     page.on("dialog", (dialog) => void dialog.accept());
-    await signInWithPassword(page, server.url, PASSWORD);
+    await signIn(page, server.url, PASSWORD);
     await page.click("text=Agents");
     await page.waitForURL("**/agents");
     const row = page.getByTestId(`agent-${node}`);

@@ -3,7 +3,7 @@
 import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumAvailable, launchChromium } from "./support/chromium.ts";
+import { chromiumAvailable, launchChromium, signIn } from "./support/chromium.ts";
 import { callApi, startProductionServer, type ProductionServer } from "./support/production-server.ts";
 import { waitFor } from "./support/test-server.ts";
 
@@ -37,12 +37,7 @@ describe.skipIf(!chromiumAvailable())("audit page in Chromium", () => {
     await expect(callApi(server.url, TOKEN, "POST", "/api/rollouts", { imageId: "no-such-image" })).rejects.toThrow(/404/);
 
     const page = await browser.newPage();
-    await page.goto(`${server.url}/audit`);
-    await page.waitForURL("**/login");
-    await page.waitForLoadState("networkidle");
-    await page.fill("#password", PASSWORD);
-    await page.click("button[type=submit]");
-    await page.waitForURL("**/images");
+    await signIn(page, server.url, PASSWORD, "/audit");
     await page.click("text=Audit");
     await page.waitForURL("**/audit");
     await page.waitForLoadState("networkidle");

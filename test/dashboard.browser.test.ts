@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumAvailable, launchChromium } from "./support/chromium.ts";
+import { chromiumAvailable, launchChromium, signIn } from "./support/chromium.ts";
 import { startProductionServer, type ProductionServer } from "./support/production-server.ts";
 
 const PASSWORD = "correct horse battery";
@@ -41,7 +41,13 @@ describe.skipIf(!chromiumAvailable())("dashboard in Chromium", () => {
     const row = page.getByTestId("image-precache-sample.raw");
     await row.getByRole("button", { name: "Publish" }).click();
     await expect.poll(() => row.getByTestId("artifact-state").textContent(), { timeout: 60_000 }).toBe("ready");
-    await row.getByRole("button", { name: "Precache to all" }).click();
+    await row.getByRole("button", { name: "Precache…" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Start rollout to 1" }).click();
+    await page.waitForURL("**/rollouts/*");
+    await expect.poll(() => page.getByTestId("rollout-state").textContent(), { timeout: 60_000 }).toBe("done");
+    expect(await page.getByTestId("rollout-done").textContent()).toBe("1");
+    await page.click("text=Images");
+    await page.waitForURL("**/images");
     await expect.poll(() => row.getByTestId("rollout").textContent(), { timeout: 60_000 }).toContain("1 done");
 
     await page.click("text=Hypervisors");
@@ -66,12 +72,7 @@ describe.skipIf(!chromiumAvailable())("dashboard in Chromium", () => {
     // Signed out, the heatmap is refused (API and live socket alike) and signing in again works.
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL("**/login");
-    await page.goto(`${server.url}/hypervisors`);
-    await page.waitForURL("**/login");
-    await page.waitForLoadState("networkidle");
-    await page.fill("#password", PASSWORD);
-    await page.click("button[type=submit]");
-    await page.waitForURL("**/images");
+    await signIn(page, server.url, PASSWORD, "/hypervisors");
     await page.click("text=Hypervisors");
     await expect.poll(() => page.getByTestId("count-cached").textContent(), { timeout: 30_000 }).toBe("1");
     await expect.poll(() => page.getByTestId("live-status").textContent()).toBe("● live");

@@ -5,7 +5,7 @@ import crypto from "node:crypto";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeGlance, type FakeGlance } from "./fake-glance/fake-glance.ts";
-import { chromiumAvailable, launchChromium, signInWithPassword } from "./support/chromium.ts";
+import { chromiumAvailable, launchChromium, signIn } from "./support/chromium.ts";
 import { callApi, startProductionServer, type ProductionServer } from "./support/production-server.ts";
 
 const PASSWORD = "private images page password";
@@ -40,7 +40,7 @@ describe.skipIf(!chromiumAvailable())("private images on the Images page in Chro
 
   it("shows project and visibility, says a private image will be encrypted, then that it is", async () => {
     const page = await browser.newPage();
-    await signInWithPassword(page, server.url, PASSWORD);
+    await signIn(page, server.url, PASSWORD);
     const privateRow = page.getByTestId("image-tenant-private");
     const publicRow = page.getByTestId("image-everyone");
     await expect

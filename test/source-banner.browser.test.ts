@@ -2,7 +2,7 @@
 // an alert says since when and why, so a bad setting is seen on the page, not only in the log.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumAvailable, launchChromium, signInWithPassword } from "./support/chromium.ts";
+import { chromiumAvailable, launchChromium, signIn } from "./support/chromium.ts";
 import { callApi, freePort, startProductionServer, type ProductionServer } from "./support/production-server.ts";
 
 const PASSWORD = "banner page password";
@@ -37,7 +37,7 @@ describe.skipIf(!chromiumAvailable())("image source banner in Chromium", () => {
     });
 
     const page = await browser.newPage();
-    await signInWithPassword(page, server.url, PASSWORD);
+    await signIn(page, server.url, PASSWORD);
     const banner = page.getByTestId("source-banner");
     await expect
       .poll(() => banner.textContent(), { timeout: 15_000 })

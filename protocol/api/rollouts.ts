@@ -90,9 +90,90 @@ export const rolloutModel = z.object({
 });
 export type RolloutModel = z.infer<typeof rolloutModel>;
 
-export const rolloutDetail = rolloutView.extend({ model: rolloutModel });
-export type RolloutDetail = z.infer<typeof rolloutDetail>;
+// ---- history, paged targets, the rollout page's detail, the dialog's estimate ----
 
-export const rolloutListReply = z.object({ rollouts: z.array(rolloutSummary) });
+/** What the operator asked for: every hypervisor (and those that join later), groups, or names. */
+export const rolloutSelector = z.union([
+  z.object({ all: z.literal(true) }),
+  z.object({ groups: z.array(z.string()) }),
+  z.object({ hypervisors: z.array(z.string()) }),
+]);
+export type RolloutSelector = z.infer<typeof rolloutSelector>;
+
+/** Counts and bytes of a rollout, by aggregate queries (its targets are never all loaded). */
+export const rolloutTotals = z.object({
+  counts: rolloutCounts,
+  /** Pending targets that already had an attempt: waiting out a backoff before the next one. */
+  retrying: z.number(),
+  targets: z.number(),
+  bytesDelivered: z.number(),
+  bytesFromPeers: z.number(),
+});
+export type RolloutTotals = z.infer<typeof rolloutTotals>;
+
+/** One row of the rollout history (GET /api/rollouts). */
+export const rolloutHistoryRow = rolloutTotals.extend({
+  id: z.string(),
+  imageId: z.string(),
+  imageName: z.string(),
+  state: z.enum(RolloutState),
+  strategy: z.string(),
+  source: z.string(),
+  createdBy: z.string().nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type RolloutHistoryRow = z.infer<typeof rolloutHistoryRow>;
+/** GET /api/rollouts?imageId=&state=&before=&limit=: newest first; `nextBefore` pages on. */
+export const rolloutListReply = z.object({ rollouts: z.array(rolloutHistoryRow), nextBefore: z.string().nullable() });
+export type RolloutListReply = z.infer<typeof rolloutListReply>;
+
+export const rolloutTargetRow = rolloutView.shape.hypervisors.element.extend({
+  nextAttemptAt: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type RolloutTargetRow = z.infer<typeof rolloutTargetRow>;
+/** GET /api/rollouts/{id}/targets?state=&after=&limit=: by hypervisor name; `nextAfter` pages on. */
+export const targetPageReply = z.object({ targets: z.array(rolloutTargetRow), nextAfter: z.string().nullable() });
+export type TargetPageReply = z.infer<typeof targetPageReply>;
+
+/** GET /api/rollouts/{id}: the view (targets listed only for small rollouts), the story, the planner. */
+export const rolloutDetail = rolloutView.extend({
+  imageName: z.string(),
+  createdBy: z.string().nullable(),
+  /** How many targets, whether or not `hypervisors` lists them (it does up to 500). */
+  targets: z.number(),
+  retrying: z.number(),
+  hypervisorsInline: z.boolean(),
+  maxAttempts: z.number(),
+  jitterSeconds: z.number(),
+  bandwidthMbps: z.number().nullable(),
+  selector: rolloutSelector.nullable(),
+  model: rolloutModel,
+});
+export type RolloutDetail = z.infer<typeof rolloutDetail>;
 /** GET /api/rollouts/{id}, and the answer to pause, resume, cancel and retry. */
 export const rolloutReply = z.object({ rollout: rolloutDetail });
+
+/** GET /api/images/{id}/estimate?group=&strategy=&jitterSeconds=: what the rollout dialog shows. */
+export const rolloutEstimate = z.object({
+  image: z.object({
+    id: z.string(),
+    name: z.string(),
+    size: z.number().nullable(),
+    compressedSize: z.number().nullable(),
+    isReady: z.boolean(),
+  }),
+  /** Hypervisors the rollout would start with (all of them, or the chosen groups' members). */
+  targets: z.number(),
+  /** Every known group with its member count, for choosing. */
+  groups: z.array(z.object({ name: z.string(), hypervisors: z.number() })),
+  /** Hypervisors without a group (only reached by a rollout to all). */
+  ungrouped: z.number(),
+  proxies: z.number(),
+  squidSeconds: z.number().nullable(),
+  peerSeconds: z.number().nullable(),
+});
+export type RolloutEstimate = z.infer<typeof rolloutEstimate>;
+export const rolloutEstimateReply = z.object({ estimate: rolloutEstimate });

@@ -1,7 +1,7 @@
 // The audit trail's filter, read from a URL's query string. Every parameter is checked here so
 // junk (unknown names, repeats, NUL bytes, bad times or ids) is a 422 naming the parameter.
 import { z } from "zod";
-import { AppError } from "../errors.ts";
+import { invalidParam, parseQueryParams } from "../http/query-params.ts";
 import { AuditOutcome } from "./record-audit.ts";
 
 export const AUDIT_PAGE_MAX = 500;
@@ -43,8 +43,6 @@ const fields = {
     .refine((value) => value >= 1 && value <= AUDIT_PAGE_MAX, `must be an integer from 1 to ${AUDIT_PAGE_MAX}`),
 } as const;
 
-type Field = keyof typeof fields;
-
 export type AuditQuery = {
   actor?: string;
   action?: string;
@@ -58,21 +56,10 @@ export type AuditQuery = {
 };
 
 export function parseAuditQuery(query: URLSearchParams): AuditQuery {
-  const raw: Partial<Record<Field, string>> = {};
-  for (const [name, value] of query) {
-    if (!Object.hasOwn(fields, name)) throw invalid(name.slice(0, 64), `unknown parameter (known: ${Object.keys(fields).join(", ")})`);
-    if (raw[name as Field] !== undefined) throw invalid(name, "given more than once");
-    raw[name as Field] = value;
-  }
-  const parsed: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(raw) as [Field, string][]) {
-    const result = fields[name].safeParse(value);
-    if (!result.success) throw invalid(name, result.error.issues[0]?.message ?? "invalid");
-    parsed[name] = result.data;
-  }
+  const parsed = parseQueryParams(query, fields);
   const from = parsed.from as Date | undefined;
   const to = parsed.to as Date | undefined;
-  if (from && to && from > to) throw invalid("from", "must not be after to");
+  if (from && to && from > to) throw invalidParam("from", "must not be after to");
   return {
     actor: parsed.actor as string | undefined,
     action: parsed.action as string | undefined,
@@ -80,11 +67,7 @@ export function parseAuditQuery(query: URLSearchParams): AuditQuery {
     outcome: parsed.outcome as AuditOutcome | undefined,
     from,
     to,
-    before: parsed.before === undefined ? undefined : BigInt(parsed.before as string),
-    limit: (parsed.limit as number | undefined) ?? AUDIT_PAGE_DEFAULT,
+    before: parsed.before === undefined ? undefined : BigInt(parsed.before),
+    limit: parsed.limit ?? AUDIT_PAGE_DEFAULT,
   };
-}
-
-function invalid(name: string, message: string): AppError {
-  return new AppError("VALIDATION_FAILED", `query parameter ${JSON.stringify(name)}: ${message}`);
 }

@@ -8,7 +8,9 @@ import { sourceSyncView, syncImages } from "../images/sync-images.ts";
 import type { HealthReport } from "../health/dependency-health.ts";
 import { toArtifactView } from "../images/image-views.ts";
 import { publishImage } from "../publish/publish-image.ts";
-import { cancelRollout, getRollout, listRollouts, pauseRollout, resumeRollout, retryFailed } from "../rollouts/rollout-commands.ts";
+import { cancelRollout, getRollout, pauseRollout, resumeRollout, retryFailed } from "../rollouts/rollout-commands.ts";
+import { listRolloutPage, listTargetPage } from "../rollouts/rollout-reads.ts";
+import { estimateRollout, parseEstimateQuery } from "../rollouts/rollout-estimate.ts";
 import { getTopology, setHypervisorGroup, setImagePinned, updateTopology } from "../topology/topology.ts";
 import { createRollout } from "../rollouts/create-rollout.ts";
 import { cleanupRequest } from "../../protocol/api/cleanup.ts";
@@ -66,6 +68,14 @@ export const apiRoutes: Route[] = [
   },
   {
     method: "GET",
+    path: new RegExp(`^/api/images/${id}/estimate$`),
+    handle: async (context, { params, query }) => ({
+      status: 200,
+      body: { estimate: await estimateRollout(context, { imageId: params[0], ...parseEstimateQuery(query) }) },
+    }),
+  },
+  {
+    method: "GET",
     path: /^\/api\/hypervisors$/,
     handle: async (context) => ({ status: 200, body: { hypervisors: await listHypervisors(context) } }),
   },
@@ -80,7 +90,7 @@ export const apiRoutes: Route[] = [
   {
     method: "GET",
     path: /^\/api\/rollouts$/,
-    handle: async (context) => ({ status: 200, body: { rollouts: await listRollouts(context) } }),
+    handle: async (context, { query }) => ({ status: 200, body: await listRolloutPage(context, query) }),
   },
   {
     method: "POST",
@@ -90,15 +100,20 @@ export const apiRoutes: Route[] = [
       target: (_request, result) => (result?.body as { rollout?: { id?: string } } | undefined)?.rollout?.id,
       imageId: ({ body }) => bodyField(body, "imageId"),
     },
-    handle: async (context, { body }) => ({
+    handle: async (context, { body, actor }) => ({
       status: 201,
-      body: { rollout: await createRollout(context, createRolloutRequest.parse(body)) },
+      body: { rollout: await createRollout(context, { ...createRolloutRequest.parse(body), createdBy: actor.name }) },
     }),
   },
   {
     method: "GET",
     path: new RegExp(`^/api/rollouts/${uuid}$`),
     handle: async (context, { params }) => ({ status: 200, body: { rollout: await getRollout(context, params[0]) } }),
+  },
+  {
+    method: "GET",
+    path: new RegExp(`^/api/rollouts/${uuid}/targets$`),
+    handle: async (context, { params, query }) => ({ status: 200, body: await listTargetPage(context, params[0], query) }),
   },
   ...(
     [

@@ -10,7 +10,10 @@ import type { CreatedRollout, CreateRolloutRequest } from "../../protocol/api/ro
 export type RolloutSelector = { all: true } | { groups: string[] } | { hypervisors: string[] };
 type RolloutContext = Pick<AppContext, "db" | "events" | "log">;
 
-export async function createRollout(context: RolloutContext, options: CreateRolloutRequest): Promise<CreatedRollout> {
+/** The request, and who made it (the request's actor name), shown in the rollout history. */
+export type CreateRolloutOptions = CreateRolloutRequest & { createdBy?: string };
+
+export async function createRollout(context: RolloutContext, options: CreateRolloutOptions): Promise<CreatedRollout> {
   const nodeTimeoutSeconds = options.nodeTimeoutSeconds ?? 1800;
   // Below the node timeout, or the server gives a node up while its agent is still resuming.
   const retryBudgetSeconds =
@@ -51,6 +54,7 @@ export async function createRollout(context: RolloutContext, options: CreateRoll
       retryBudgetSeconds,
       bandwidthBytesPerSecond: options.bandwidthMbps ? BigInt(Math.round((options.bandwidthMbps * 1e6) / 8)) : null,
       selector,
+      createdBy: options.createdBy ?? null,
       targets: {
         // One multi-row INSERT: a nested `create` list is one INSERT per hypervisor.
         createMany: {

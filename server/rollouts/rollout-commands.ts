@@ -5,29 +5,35 @@ import { baseFileName } from "../../protocol/nova-files.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { selectorIncludes } from "./create-rollout.ts";
+import { INLINE_TARGETS_MAX, perProxyLoad, rolloutTotals } from "./rollout-reads.ts";
 import { setCell } from "./set-cell.ts";
-import type { RolloutDetail, RolloutModel, RolloutSummary, RolloutView } from "../../protocol/api/rollouts.ts";
 import { toRolloutView } from "./rollout-views.ts";
-import { modelPeerRolloutSeconds, modelRolloutSeconds } from "./rollout-model.ts";
-import { PEER_FANOUT, PEER_SEEDS_PER_GROUP } from "./peer-wave.ts";
+import type { RolloutDetail, RolloutModel, RolloutView } from "../../protocol/api/rollouts.ts";
+import { modelRolloutSeconds } from "./rollout-model.ts";
+import { loadBandwidths, plannerSeconds } from "./rollout-estimate.ts";
 import { markOnDisk } from "./reconcile-targets.ts";
 
+/** GET /api/rollouts/:id: counts, bytes and load by GROUP BY; the targets themselves only for small rollouts. */
 export async function getRollout(context: Pick<AppContext, "db">, id: string): Promise<RolloutDetail> {
-  const rollout = await context.db.rollout.findUnique({
-    where: { id },
-    include: { targets: true, image: { include: { artifact: true } } },
-  });
+  const rollout = await context.db.rollout.findUnique({ where: { id }, include: { image: { include: { artifact: true } } } });
   if (!rollout) throw new AppError("NOT_FOUND", `no rollout ${id}`);
-  const view = toRolloutView(rollout);
+  const [totals, perProxy] = await Promise.all([rolloutTotals(context, [id]).then((all) => all.get(id)!), perProxyLoad(context, id)]);
+  const isInline = totals.targets <= INLINE_TARGETS_MAX;
+  const targets = isInline ? await context.db.rolloutTarget.findMany({ where: { rolloutId: id } }) : [];
+  const view = toRolloutView(rollout, totals, perProxy, targets);
+  const imageBytes = Number(rollout.image.size ?? 0);
   return {
     ...view,
-    model: await modelFor(
-      context,
-      view,
-      Number(rollout.image.artifact?.compressedSize ?? 0),
-      Number(rollout.image.size ?? 0),
-      rollout.jitterMs / 1000,
-    ),
+    imageName: rollout.image.name,
+    createdBy: rollout.createdBy,
+    targets: totals.targets,
+    retrying: totals.retrying,
+    hypervisorsInline: isInline,
+    maxAttempts: rollout.maxAttempts,
+    jitterSeconds: rollout.jitterMs / 1000,
+    bandwidthMbps: rollout.bandwidthBytesPerSecond === null ? null : (Number(rollout.bandwidthBytesPerSecond) * 8) / 1e6,
+    selector: rollout.selector as RolloutDetail["selector"],
+    model: await modelFor(context, view, Number(rollout.image.artifact?.compressedSize ?? 0), imageBytes, rollout.jitterMs / 1000),
   };
 }
 
@@ -39,43 +45,24 @@ async function modelFor(
   imageBytes: number,
   jitterSeconds: number,
 ): Promise<RolloutModel> {
-  const [groups, nodeSetting] = await Promise.all([
-    context.db.hypervisorGroup.findMany(),
-    context.db.setting.findUnique({ where: { key: "model.nodeBandwidthMbps" } }),
-  ]);
-  const bandwidthByProxy = new Map<string, number>();
-  for (const group of groups)
-    for (const proxy of group.proxies) if (group.bandwidthMbps) bandwidthByProxy.set(proxy, group.bandwidthMbps * 1e6);
-  const proxies = [...bandwidthByProxy.values()];
-  const nodeBps = ((nodeSetting?.value as number | undefined) ?? 1000) * 1e6;
+  const bandwidths = await loadBandwidths(context);
   const total = Object.values(view.counts).reduce((a, b) => a + b, 0) - view.counts.cancelled;
   const remaining = view.counts.pending + view.counts.downloading;
-  const squidSeconds = modelRolloutSeconds({
-    artifactBytes,
-    nodes: total,
-    proxyBandwidthBps: proxies,
-    nodeBandwidthBps: nodeBps,
-    strategy: view.strategy === "jitter" ? "jitter" : "waves",
-    jitterSeconds,
-  });
-  const peerSeconds = peerModel(artifactBytes, total, proxies, nodeBps);
+  const { squidSeconds, peerSeconds } = plannerSeconds(bandwidths, { artifactBytes, nodes: total, strategy: view.strategy, jitterSeconds });
   return {
     imageBytes,
     artifactBytes,
-    proxies: proxies.length,
+    proxies: bandwidths.proxies.length,
     squidSeconds,
     peerSeconds,
     totalSeconds: view.source === "peers" ? peerSeconds : squidSeconds,
-    etaSeconds: modelRolloutSeconds({ artifactBytes, nodes: remaining, proxyBandwidthBps: proxies, nodeBandwidthBps: nodeBps }),
+    etaSeconds: modelRolloutSeconds({
+      artifactBytes,
+      nodes: remaining,
+      proxyBandwidthBps: bandwidths.proxies,
+      nodeBandwidthBps: bandwidths.nodeBps,
+    }),
   };
-}
-
-export async function listRollouts(context: Pick<AppContext, "db">, limit = 50): Promise<RolloutSummary[]> {
-  const rollouts = await context.db.rollout.findMany({ include: { targets: true }, orderBy: { createdAt: "desc" }, take: limit });
-  return rollouts.map((rollout) => {
-    const { hypervisors: _omit, ...rest } = toRolloutView(rollout);
-    return rest;
-  });
 }
 
 type CommandContext = Pick<AppContext, "db" | "cache" | "events" | "log" | "agents">;
@@ -200,21 +187,4 @@ export async function catchUpHypervisor(context: CommandContext, hello: Pick<Age
     await setCell(context, hello.name, image.id, { state: CellState.pending, bytes: 0n, error: null }, size);
   }
   context.events.publish("targetsChanged", {});
-}
-
-/** The peer tier's time: nodes spread evenly over the groups' proxies (the model has no per-group counts). */
-function peerModel(artifactBytes: number, nodes: number, proxies: number[], nodeBps: number): number | null {
-  if (proxies.length === 0) return null;
-  const perGroup = Array.from(
-    { length: proxies.length },
-    (_, index) => Math.floor(nodes / proxies.length) + (index < nodes % proxies.length ? 1 : 0),
-  );
-  return modelPeerRolloutSeconds({
-    artifactBytes,
-    groupNodes: perGroup,
-    proxyBandwidthBps: Math.min(...proxies),
-    nodeBandwidthBps: nodeBps,
-    seeds: PEER_SEEDS_PER_GROUP,
-    fanout: PEER_FANOUT,
-  });
 }

@@ -28,12 +28,12 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Opens `path` on the dashboard, is sent to the login page, signs in with the password and waits to be back. */
-export async function signInWithPassword(page: Page, serverUrl: string, password: string, path = "/images"): Promise<void> {
-  await page.goto(serverUrl + path);
+/** Opens `from`, is sent to /login, signs in with the bootstrap password and lands on /images. */
+export async function signIn(page: Page, serverUrl: string, password: string, from = "/images"): Promise<void> {
+  await page.goto(serverUrl + from);
   await page.waitForURL("**/login");
-  await page.waitForLoadState("networkidle");
+  await page.waitForLoadState("networkidle"); // hydrated: typing reaches React's state
   await page.fill("#password", password);
   await page.click("button[type=submit]");
-  await page.waitForURL(`**${path}`);
+  await page.waitForURL("**/images");
 }

@@ -1,0 +1,5 @@
+import { RolloutsPage } from "../../components/RolloutsPage";
+
+export default function Page() {
+  return <RolloutsPage />;
+}
