@@ -4,16 +4,8 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { formatBytes } from "../lib/api";
 import type { LiveHypervisor } from "../lib/live-state";
+import { stateColors, stateFill } from "./state-colors";
 import { cellAt, cellsIn, layoutHeatmap, layoutKey, LABEL_HEIGHT, type HeatmapLayout } from "./heatmap-layout";
-
-const COLORS: Record<string, string> = {
-  absent: "#2b333d",
-  pending: "#6b7280",
-  downloading: "#e0a82e",
-  cached: "#2fb36d",
-  failed: "#e5484d",
-  stale: "#8e6bd8",
-};
 
 const STATE_CODES: Record<string, number> = { absent: 0, pending: 1, downloading: 2, cached: 3, failed: 4, stale: 5 };
 
@@ -181,13 +173,13 @@ function paintCells(context: CanvasRenderingContext2D, cells: Paint[], size: num
   };
   for (const { box, state, filled, isOnline, wasSelected } of cells) {
     if (wasSelected) context.clearRect(box.x - 1, box.y - 1, size + 2, size + 2); // the old outline
-    const color = filled > 0 ? COLORS.downloading : (COLORS[state] ?? COLORS.absent);
+    const color = filled > 0 ? stateColors.downloading.fill : stateFill(state);
     if (isOnline) {
-      if (filled > 0 && filled < size) fill(0, 1, COLORS.absent, box.x, box.y, size, size - filled);
+      if (filled > 0 && filled < size) fill(0, 1, stateColors.absent.fill, box.x, box.y, size, size - filled);
       fill(0, 1, color, box.x, box.y + size - (filled || size), size, filled || size);
     } else {
       context.clearRect(box.x, box.y, size, size);
-      fill(0, 0.35, COLORS.absent, box.x, box.y, size, size);
+      fill(0, 0.35, stateColors.absent.fill, box.x, box.y, size, size);
       fill(1, 0.35, color, box.x, box.y + size - (filled || size), size, filled || size);
     }
   }

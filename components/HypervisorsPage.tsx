@@ -6,16 +6,9 @@ import { AppShell } from "./AppShell";
 import { HeatmapCanvas } from "./HeatmapCanvas";
 import { useLiveStore } from "./Providers";
 import { ReasonButton, firstReason } from "./ReasonButton";
+import { stateFill } from "./state-colors";
 
 const STATES = ["absent", "pending", "downloading", "cached", "failed"] as const;
-const COLORS: Record<string, string> = {
-  absent: "#2b333d",
-  pending: "#6b7280",
-  downloading: "#e0a82e",
-  cached: "#2fb36d",
-  failed: "#e5484d",
-  stale: "#8e6bd8",
-};
 
 export function HypervisorsPage() {
   return (
@@ -68,11 +61,11 @@ function Heatmap() {
       <div className="counts" data-testid="counts">
         {STATES.map((state) => (
           <span key={state}>
-            <i style={{ display: "inline-block", width: 10, height: 10, background: COLORS[state], marginRight: 4 }} />
+            <i style={{ display: "inline-block", width: 10, height: 10, background: stateFill(state), marginRight: 4 }} />
             {state}: <strong data-testid={`count-${state}`}>{counts[state]}</strong>
           </span>
         ))}
-        {isStale && <span style={{ color: COLORS.stale }}>stale: this image is {image?.status} in the source</span>}
+        {isStale && <span className="badge stale">stale: this image is {image?.status} in the source</span>}
       </div>
       <div className="row" style={{ marginBottom: 8, minHeight: 32 }}>
         {selected.size > 0 ? (
