@@ -5,6 +5,7 @@ import { api, formatBytes } from "../lib/api";
 import { useImagesQuery } from "../lib/queries";
 import { hypervisorReply } from "../protocol/api/hypervisors";
 import { AppShell } from "./AppShell";
+import { formatLocalTime } from "../lib/format-local-time";
 
 export function HypervisorPage({ name }: { name: string }) {
   return (
@@ -47,7 +48,7 @@ function Detail({ name }: { name: string }) {
       </div>
       <p className="muted">
         cache dir {h.cacheDir ?? "?"} · proxies {h.proxies.length ? h.proxies.join(", ") : "from its group"} · last seen{" "}
-        {new Date(h.lastSeenAt).toLocaleString()}
+        {formatLocalTime(h.lastSeenAt)}
       </p>
       <table>
         <thead>
@@ -69,7 +70,7 @@ function Detail({ name }: { name: string }) {
               </td>
               <td>{formatBytes(image.bytes)}</td>
               <td>{image.verified ? "yes" : "no"}</td>
-              <td>{image.lastUsedAt ? new Date(image.lastUsedAt).toLocaleString() : "—"}</td>
+              <td>{image.lastUsedAt ? formatLocalTime(image.lastUsedAt) : "—"}</td>
               <td className="error">{image.error ?? ""}</td>
             </tr>
           ))}

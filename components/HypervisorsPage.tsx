@@ -7,6 +7,7 @@ import { HeatmapCanvas } from "./HeatmapCanvas";
 import { useLiveStore } from "./Providers";
 import { ReasonButton, firstReason } from "./ReasonButton";
 import { stateFill } from "./state-colors";
+import { plural } from "../lib/plural";
 
 const STATES = ["absent", "pending", "downloading", "cached", "failed"] as const;
 
@@ -55,7 +56,7 @@ function Heatmap() {
           ))}
         </select>
         <span className="muted" data-testid="hypervisor-count">
-          {hypervisors.length} hypervisors, {hypervisors.filter((h) => h.online).length} online
+          {plural(hypervisors.length, "hypervisor")}, {hypervisors.filter((h) => h.online).length} online
         </span>
       </div>
       <div className="counts" data-testid="counts">

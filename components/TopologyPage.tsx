@@ -6,6 +6,7 @@ import { api } from "../lib/api";
 import { usePermission } from "../lib/queries";
 import { topologyReply, type Topology, type UpdateTopologyRequest } from "../protocol/api/topology";
 import { AppShell } from "./AppShell";
+import { plural } from "../lib/plural";
 
 export function TopologyPage() {
   return (
@@ -108,7 +109,7 @@ function TopologyEditor() {
           ))}
         </tbody>
       </table>
-      <p className="muted">{draft.ungrouped} hypervisors without a group (agents report one with --group, or set it per node).</p>
+      <p className="muted">{plural(draft.ungrouped, "hypervisor")} without a group (agents report one with --group, or set it per node).</p>
       <div className="row">
         <input value={newGroup} placeholder="new group name" onChange={(e) => setNewGroup(e.target.value)} />
         <button
