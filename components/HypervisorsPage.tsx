@@ -1,11 +1,13 @@
 "use client";
 import { useRouter, useSearchParams } from "next/navigation";
 import { Suspense, useMemo, useState } from "react";
+import { cellState, filterFromParams, filterSearch, isFiltering, matchesFilter, type HeatmapFilter } from "../lib/heatmap-filter";
 import { useImagesQuery, usePermission, useRolloutMutation } from "../lib/queries";
 import { AppShell } from "./AppShell";
 import { HeatmapCanvas } from "./HeatmapCanvas";
 import { useLiveStore } from "./Providers";
 import { ReasonButton, firstReason } from "./ReasonButton";
+import { HeatmapFilterBar } from "./HeatmapFilterBar";
 import { stateFill } from "./state-colors";
 import { plural } from "../lib/plural";
 
@@ -29,6 +31,8 @@ function Heatmap() {
   const precache = useRolloutMutation();
   const operator = usePermission("operator");
   const [chosen, setChosen] = useState<string | null>(params.get("image"));
+  // The filter lives in the URL (shareable, survives sign-in); local state keeps typing instant.
+  const [filter, setFilter] = useState<HeatmapFilter>(() => filterFromParams(params));
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const imageId = chosen ?? images.data?.[0]?.id ?? null;
   const image = images.data?.find((candidate) => candidate.id === imageId);
@@ -41,6 +45,24 @@ function Heatmap() {
     for (const hypervisor of hypervisors) result[hypervisor.cells.get(imageId ?? "")?.state ?? "absent"] += 1;
     return result;
   }, [hypervisors, imageId]);
+  const matching = useMemo(() => {
+    if (!isFiltering(filter)) return null;
+    const names = new Set<string>();
+    for (const h of hypervisors) if (matchesFilter(h, cellState(h, imageId, isStale), filter)) names.add(h.name);
+    return names;
+  }, [hypervisors, imageId, isStale, filter]);
+  const groups = useMemo(() => [...new Set(hypervisors.map((h) => h.group).filter((g): g is string => g !== null))].sort(), [hypervisors]);
+  const summary =
+    `Heatmap of ${plural(hypervisors.length, "hypervisor")} for ${image?.name ?? "no image"}: ` +
+    STATES.map((state) => `${state} ${counts[state]}`).join(", ") +
+    (matching ? `; ${matching.size} match the filter` : "");
+  const show = (next: { filter?: HeatmapFilter; imageId?: string | null }) => {
+    const nextFilter = next.filter ?? filter;
+    const nextImage = next.imageId !== undefined ? next.imageId : chosen;
+    if (next.filter) setFilter(next.filter);
+    if (next.imageId !== undefined) setChosen(next.imageId);
+    router.replace(`/hypervisors${filterSearch(nextFilter, nextImage)}`, { scroll: false });
+  };
 
   return (
     <>
@@ -48,7 +70,7 @@ function Heatmap() {
         <label htmlFor="image-select" className="muted">
           Image
         </label>
-        <select id="image-select" value={imageId ?? ""} onChange={(event) => setChosen(event.target.value)}>
+        <select id="image-select" value={imageId ?? ""} onChange={(event) => show({ imageId: event.target.value })}>
           {images.data?.map((candidate) => (
             <option key={candidate.id} value={candidate.id}>
               {candidate.name} {candidate.status !== "active" ? `(${candidate.status})` : ""}
@@ -68,6 +90,14 @@ function Heatmap() {
         ))}
         {isStale && <span className="badge stale">stale: this image is {image?.status} in the source</span>}
       </div>
+      <HeatmapFilterBar
+        filter={filter}
+        groups={groups}
+        states={isStale ? [...STATES, "stale"] : [...STATES]}
+        matches={matching?.size ?? null}
+        total={hypervisors.length}
+        onChange={(next) => show({ filter: next })}
+      />
       <div className="row" style={{ marginBottom: 8, minHeight: 32 }}>
         {selected.size > 0 ? (
           <>
@@ -98,6 +128,8 @@ function Heatmap() {
         isStale={isStale}
         version={live.version}
         selected={selected}
+        matching={matching}
+        summary={summary}
         onSelect={(names) => setSelected(new Set(names))}
         onOpen={(name) => router.push(`/hypervisors/${encodeURIComponent(name)}`)}
       />
