@@ -27,6 +27,8 @@ export const imageView = z.object({
   osHashValue: z.string().nullable(),
   checksum: z.string().nullable(),
   updatedAt: z.string().nullable(),
+  /** Kept on every node: cleanup and eviction leave it (POST /api/images/{id}/pin). */
+  pinned: z.boolean(),
   artifact: artifactView.nullable(),
 });
 export type ImageView = z.infer<typeof imageView>;

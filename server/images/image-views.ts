@@ -32,6 +32,7 @@ export function toImageView(image: Image & { artifact: Artifact | null }, public
     osHashValue: image.osHashValue,
     checksum: image.checksum,
     updatedAt: image.glanceUpdatedAt,
+    pinned: image.pinned,
     artifact: image.artifact ? toArtifactView(image.artifact, publicUrl) : null,
   };
 }
