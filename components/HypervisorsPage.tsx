@@ -61,7 +61,9 @@ function Heatmap() {
     const nextImage = next.imageId !== undefined ? next.imageId : chosen;
     if (next.filter) setFilter(next.filter);
     if (next.imageId !== undefined) setChosen(next.imageId);
-    router.replace(`/hypervisors${filterSearch(nextFilter, nextImage)}`, { scroll: false });
+    // history.replaceState (Next keeps useSearchParams in step): no navigation per keystroke, and the
+    // address is current at once, so copying it straight after typing shares what is on screen.
+    window.history.replaceState(null, "", `/hypervisors${filterSearch(nextFilter, nextImage)}`);
   };
 
   return (
