@@ -86,7 +86,8 @@ export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected
         context.setTransform(ratio, 0, 0, ratio, 0, 0);
         context.clearRect(0, 0, width, layout.height);
         context.font = "12px system-ui, sans-serif";
-        context.fillStyle = "#8b96a3";
+        // Labels in the page's muted text colour, so they stay readable in the light scheme too.
+        context.fillStyle = getComputedStyle(canvas).getPropertyValue("--muted").trim() || "#8b96a3";
         context.globalAlpha = 1;
         for (const group of layout.groups) context.fillText(`${group.label} (${group.count})`, 2, group.y + LABEL_HEIGHT - 5);
         painted.current = { layout, width, ratio, looks: new Int32Array(layout.cells.length).fill(-1) };

@@ -3,14 +3,13 @@
 // layout, the Topology form marking the bad field, pinning images, setting a node's group and
 // deleting a group. The hypervisors are bare agents that report what the test tells them to.
 import { randomUUID } from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumAvailable, launchChromium, signIn } from "./support/chromium.ts";
-import { callApi, startProductionServer, type ProductionServer } from "./support/production-server.ts";
-import { connectRawAgent, type RawAgent } from "./support/raw-agent.ts";
+import { startBareFleet } from "./support/bare-fleet.ts";
+import { callApi, type ProductionServer } from "./support/production-server.ts";
+import type { RawAgent } from "./support/raw-agent.ts";
 import { waitFor } from "./support/test-server.ts";
 
 const PASSWORD = "fleet ux password";
@@ -23,30 +22,20 @@ describe.skipIf(!chromiumAvailable())("operator experience at fleet scale in Chr
   let browser: Browser;
   let page: Page;
   let imageId = "";
-  const agents = new Map<string, RawAgent>();
+  let agents = new Map<string, RawAgent>();
   const api = (method: string, route: string, body?: unknown) => callApi(server.url, TOKEN, method, route, body);
 
   beforeAll(async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "precache-fleet-ux-"));
-    fs.mkdirSync(path.join(dataDir, "images"));
-    fs.writeFileSync(path.join(dataDir, "images", "alpha.raw"), Buffer.alloc(128 * 1024, 1));
-    server = await startProductionServer({
-      PRECACHE_DATA_DIR: dataDir,
-      PRECACHE_ADMIN_PASSWORD: PASSWORD,
-      PRECACHE_API_TOKEN: TOKEN,
-      PRECACHE_AGENT_TOKEN: AGENT_TOKEN,
-      PRECACHE_LOCAL_AGENT: "0",
-    });
-    for (const [name, group] of [
-      ["hv-a1", "rack-a"],
-      ["hv-a2", "rack-a"],
-      ["hv-b1", "rack-b"],
-    ]) {
-      const agent = await connectRawAgent(server.url, { name, token: AGENT_TOKEN });
-      agent.socket.on("image:precache", (_payload: unknown, ack: (answer: unknown) => void) => ack({ ok: true, data: { accepted: true } }));
-      expect(await agent.hello(name, { group })).toMatchObject({ ok: true });
-      agents.set(name, agent);
-    }
+    ({ server, agents } = await startBareFleet({
+      prefix: "fleet-ux",
+      images: { "alpha.raw": Buffer.alloc(128 * 1024, 1) },
+      vars: { PRECACHE_ADMIN_PASSWORD: PASSWORD, PRECACHE_API_TOKEN: TOKEN, PRECACHE_AGENT_TOKEN: AGENT_TOKEN },
+      nodes: [
+        ["hv-a1", "rack-a"],
+        ["hv-a2", "rack-a"],
+        ["hv-b1", "rack-b"],
+      ],
+    }));
     await api("POST", "/api/topology", { groups: [{ name: "rack-empty", proxies: [] }] });
     imageId = await waitFor("alpha to be listed", async () => (await api("GET", "/api/images")).images[0]?.id as string | undefined);
     await api("POST", `/api/images/${imageId}/publish`, {});

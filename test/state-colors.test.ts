@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { STATE_NAMES, stateColors } from "../components/state-colors.ts";
+import { contrast } from "./support/contrast.ts";
 
 const css = fs.readFileSync(path.join(import.meta.dirname, "../app/globals.css"), "utf8");
 
@@ -12,18 +13,6 @@ function cssVariable(name: string, source = css): string {
   const match = new RegExp(`--${name}:\\s*(#[0-9a-fA-F]{6})`).exec(source);
   if (!match) throw new Error(`--${name} is not declared in globals.css`);
   return match[1].toLowerCase();
-}
-
-function luminance(hex: string): number {
-  const [r, g, b] = [1, 3, 5]
-    .map((start) => parseInt(hex.slice(start, start + 2), 16) / 255)
-    .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-}
-
-function contrast(a: string, b: string): number {
-  const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x);
-  return (light + 0.05) / (dark + 0.05);
 }
 
 describe("state colours", () => {
