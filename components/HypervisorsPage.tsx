@@ -9,6 +9,7 @@ import { useLiveStore } from "./Providers";
 import { ReasonButton, firstReason } from "./ReasonButton";
 import { HeatmapFilterBar } from "./HeatmapFilterBar";
 import { stateFill } from "./state-colors";
+import { useToast } from "./Toasts";
 import { plural } from "../lib/plural";
 
 const STATES = ["absent", "pending", "downloading", "cached", "failed"] as const;
@@ -29,6 +30,7 @@ function Heatmap() {
   const images = useImagesQuery();
   const live = useLiveStore();
   const precache = useRolloutMutation();
+  const toast = useToast();
   const operator = usePermission("operator");
   const [chosen, setChosen] = useState<string | null>(params.get("image"));
   // The filter lives in the URL (shareable, survives sign-in); local state keeps typing instant.
@@ -112,7 +114,16 @@ function Heatmap() {
               isPending={precache.isPending}
               operator={operator}
               onPrecache={() =>
-                imageId && precache.mutate({ imageId, hypervisors: [...selected] }, { onSuccess: () => setSelected(new Set()) })
+                imageId &&
+                precache.mutate(
+                  { imageId, hypervisors: [...selected] },
+                  {
+                    onSuccess: (reply) => {
+                      setSelected(new Set());
+                      toast(`Rollout started to ${plural(reply.rollout.targets, "hypervisor")}`);
+                    },
+                  },
+                )
               }
             />
             <button type="button" className="secondary" onClick={() => setSelected(new Set())}>
@@ -132,7 +143,8 @@ function Heatmap() {
         selected={selected}
         matching={matching}
         summary={summary}
-        onSelect={(names) => setSelected(new Set(names))}
+        // With a filter on, a drag selects what it shows: the matching cells only.
+        onSelect={(names) => setSelected(new Set(matching ? names.filter((name) => matching.has(name)) : names))}
         onOpen={(name) => router.push(`/hypervisors/${encodeURIComponent(name)}`)}
       />
       {hypervisors.length === 0 && <p className="muted">No hypervisors yet: start an agent (npm run agent -- --server … --token …).</p>}
