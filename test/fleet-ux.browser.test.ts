@@ -160,6 +160,8 @@ describe.skipIf(!chromiumAvailable())("operator experience at fleet scale in Chr
     await row.getByRole("button", { name: "Unpin" }).click();
     await expect.poll(() => row.getByTestId("pinned").count(), { timeout: 15_000 }).toBe(0);
     expect((await api("GET", `/api/images/${imageId}`)).image.pinned).toBe(false);
+    await page.getByRole("button", { name: "Re-read image source" }).click();
+    await expect.poll(() => page.getByTestId("toasts").textContent(), { timeout: 15_000 }).toContain("Re-read image source: 1 image");
     // Where the image is now (cells), not the latest rollout's tally.
     expect(await row.getByTestId("holders").textContent()).toBe("1 node");
   });
@@ -189,7 +191,15 @@ describe.skipIf(!chromiumAvailable())("operator experience at fleet scale in Chr
       const cleanup = (await phone.getByRole("link", { name: "Cleanup" }).boundingBox())!;
       expect(cleanup.x + cleanup.width).toBeLessThanOrEqual(390);
     }
+    // The proxy field keeps room for a URL instead of shrinking to "http://".
+    expect((await phone.getByLabel("rack-a proxies, comma-separated").boundingBox())!.width).toBeGreaterThanOrEqual(200);
     await phone.screenshot({ path: path.join(server.dataDir, "topology-390.png"), fullPage: true });
+    // The operator's colour-scheme preference is followed.
+    const background = () => phone.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    await phone.emulateMedia({ colorScheme: "light" });
+    expect(await background()).toBe("rgb(246, 247, 249)");
+    await phone.emulateMedia({ colorScheme: "dark" });
+    expect(await background()).toBe("rgb(15, 20, 25)");
     await phone.close();
   });
 });
