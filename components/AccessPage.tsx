@@ -5,6 +5,7 @@ import { accessCalls, useAccessMutation, useSessionsQuery, useTokensQuery } from
 import { usePermission, useSessionQuery } from "../lib/queries";
 import { AppShell } from "./AppShell";
 import { UsersPanel } from "./UsersPanel";
+import { formatLocalTime } from "../lib/format-local-time";
 
 export function AccessPage() {
   const isAdmin = usePermission("admin").isAllowed;
@@ -44,7 +45,7 @@ function TokensPanel() {
               <td>{token.name}</td>
               <td>{token.role}</td>
               <td>{token.owner}</td>
-              <td className="muted">{token.lastUsedAt ? new Date(token.lastUsedAt).toLocaleString() : "never"}</td>
+              <td className="muted">{token.lastUsedAt ? formatLocalTime(token.lastUsedAt) : "never"}</td>
               <td>
                 <button type="button" className="secondary" onClick={() => revoke.mutate(token.id)}>
                   Revoke
@@ -118,7 +119,7 @@ function SessionsPanel() {
               <td>{session.role}</td>
               <td>{session.address}</td>
               <td className="muted">{session.userAgent?.slice(0, 60)}</td>
-              <td className="muted">{new Date(session.lastSeenAt).toLocaleString()}</td>
+              <td className="muted">{formatLocalTime(session.lastSeenAt)}</td>
               <td>
                 <button
                   type="button"

@@ -6,6 +6,7 @@ import { agentListReply, agentReply, agentResetReply } from "../protocol/agents"
 import { api } from "../lib/api";
 import { usePermission } from "../lib/queries";
 import { AppShell } from "./AppShell";
+import { formatLocalTime } from "../lib/format-local-time";
 
 export function AgentsPage() {
   return (
@@ -15,7 +16,7 @@ export function AgentsPage() {
   );
 }
 
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "never");
+const when = (iso: string | null) => (iso ? formatLocalTime(iso) : "never");
 
 function AgentList() {
   const client = useQueryClient();

@@ -1,11 +1,12 @@
 "use client";
 import { useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useRouter } from "next/navigation";
+import { usePathname, useRouter } from "next/navigation";
 import { useEffect, type ReactNode } from "react";
 import { api } from "../lib/api";
 import { sessionInfo } from "../protocol/api/access";
 import { useSessionQuery } from "../lib/queries";
+import { loginHref } from "../lib/return-path";
 import { useLiveStore } from "./Providers";
 
 /**
@@ -16,13 +17,15 @@ import { useLiveStore } from "./Providers";
  */
 export function AppShell({ title, children }: { title: string; children: ReactNode }) {
   const router = useRouter();
+  const pathname = usePathname();
   const queryClient = useQueryClient();
   const session = useSessionQuery();
   const live = useLiveStore();
   const isSignedOut = (session.data && !session.data.authenticated && !session.isFetching) || live.isUnauthorized;
   useEffect(() => {
-    if (isSignedOut) router.replace("/login");
-  }, [isSignedOut, router]);
+    // The page asked for (with its filters) survives sign-in: /login?next=… brings the operator back.
+    if (isSignedOut) router.replace(loginHref(pathname, window.location.search));
+  }, [isSignedOut, router, pathname]);
   if (isSignedOut) return <main className="muted">Signed out: taking you to the sign-in page…</main>;
   return (
     <>

@@ -8,6 +8,7 @@ import { cleanupReply, staleListReply, type CleanupReply, type CleanupRequest, t
 import { AppShell } from "./AppShell";
 import { ConfirmDialog } from "./Modal";
 import { ReasonButton, firstReason } from "./ReasonButton";
+import { plural } from "../lib/plural";
 
 export function CleanupPage() {
   return (
@@ -85,7 +86,7 @@ function StaleList() {
                 </td>
                 <td>
                   <button type="button" className="secondary" onClick={() => setOpen(open === image.imageId ? null : image.imageId)}>
-                    {image.nodes} nodes
+                    {plural(image.nodes, "node")}
                   </button>
                   {open === image.imageId && (
                     <div style={{ maxHeight: 200, overflow: "auto", marginTop: 6 }}>

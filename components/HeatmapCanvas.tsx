@@ -1,19 +1,16 @@
 "use client";
 // One cell per hypervisor on a canvas (smooth at 10,000), grouped by topology, coloured by
 // the selected image's state; hover for details, click for the node page, drag to select.
-import { useEffect, useMemo, useRef, useState } from "react";
+// A canvas is one opaque picture to assistive technology, so it carries a summary (aria-label),
+// takes focus, moves a drawn focus ring with the arrow keys, opens a node with Enter and says
+// which node is focused through a live region.
+import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { formatBytes } from "../lib/api";
+import { cellState } from "../lib/heatmap-filter";
 import type { LiveHypervisor } from "../lib/live-state";
-import { cellAt, cellsIn, layoutHeatmap, layoutKey, LABEL_HEIGHT, type HeatmapLayout } from "./heatmap-layout";
-
-const COLORS: Record<string, string> = {
-  absent: "#2b333d",
-  pending: "#6b7280",
-  downloading: "#e0a82e",
-  cached: "#2fb36d",
-  failed: "#e5484d",
-  stale: "#8e6bd8",
-};
+import { shortReason } from "../lib/rollout-labels";
+import { stateColors, stateFill } from "./state-colors";
+import { cellAt, cellsIn, layoutHeatmap, layoutKey, LABEL_HEIGHT, stepToMatch, type HeatmapLayout, type Step } from "./heatmap-layout";
 
 const STATE_CODES: Record<string, number> = { absent: 0, pending: 1, downloading: 2, cached: 3, failed: 4, stale: 5 };
 
@@ -23,11 +20,27 @@ type Props = {
   isStale: boolean;
   version: number;
   selected: Set<string>;
+  /** Names the filter keeps; null when no filter is on. Others are drawn dimmed and skipped by the keys. */
+  matching: Set<string> | null;
+  /** What the picture shows, for screen readers: counts per state. */
+  summary: string;
   onSelect(names: string[]): void;
   onOpen(name: string): void;
 };
 
-export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected, onSelect, onOpen }: Props) {
+const KEY_STEPS: Record<string, Step> = {
+  ArrowLeft: "left",
+  ArrowRight: "right",
+  ArrowUp: "up",
+  ArrowDown: "down",
+  Home: "home",
+  End: "end",
+};
+
+export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected, matching, summary, onSelect, onOpen }: Props) {
+  const hintId = useId();
+  const [focusIndex, setFocusIndex] = useState(-1);
+  const [isFocused, setFocused] = useState(false);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [width, setWidth] = useState(1200);
   const [hover, setHover] = useState<{ name: string; x: number; y: number } | null>(null);
@@ -73,7 +86,8 @@ export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected
         context.setTransform(ratio, 0, 0, ratio, 0, 0);
         context.clearRect(0, 0, width, layout.height);
         context.font = "12px system-ui, sans-serif";
-        context.fillStyle = "#8b96a3";
+        // Labels in the page's muted text colour, so they stay readable in the light scheme too.
+        context.fillStyle = getComputedStyle(canvas).getPropertyValue("--muted").trim() || "#8b96a3";
         context.globalAlpha = 1;
         for (const group of layout.groups) context.fillText(`${group.label} (${group.count})`, 2, group.y + LABEL_HEIGHT - 5);
         painted.current = { layout, width, ratio, looks: new Int32Array(layout.cells.length).fill(-1) };
@@ -84,18 +98,28 @@ export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected
       layout.cells.forEach((box, index) => {
         const hypervisor = byName.get(box.name)!;
         const cell = imageId ? hypervisor.cells.get(imageId) : undefined;
-        const state = cell?.state === "cached" && isStale ? "stale" : (cell?.state ?? "absent");
+        const state = cellState(hypervisor, imageId, isStale);
         const filled =
           state === "downloading" && cell?.totalBytes
             ? Math.max(1, Math.round((size * Math.min(cell.bytes, cell.totalBytes)) / cell.totalBytes))
             : 0;
         const isSelected = selected.has(box.name);
-        // state, fill height (≤ 18 px), online, selected: one number to compare.
-        const look = (STATE_CODES[state] ?? 7) | (filled << 3) | (hypervisor.online ? 256 : 0) | (isSelected ? 512 : 0);
+        const isDimmed = matching !== null && !matching.has(box.name);
+        // state, fill height (≤ 18 px), online, selected, dimmed: one number to compare.
+        const look =
+          (STATE_CODES[state] ?? 7) | (filled << 3) | (hypervisor.online ? 256 : 0) | (isSelected ? 512 : 0) | (isDimmed ? 1024 : 0);
         const before = looks[index];
         if (before === look) return;
         looks[index] = look;
-        changed.push({ box, state, filled, isOnline: hypervisor.online, isSelected, wasSelected: before >= 0 && (before & 512) !== 0 });
+        changed.push({
+          box,
+          state,
+          filled,
+          isOnline: hypervisor.online,
+          isSelected,
+          isDimmed,
+          wasSelected: before >= 0 && (before & 512) !== 0,
+        });
       });
       paintCells(context, changed, size);
       context.globalAlpha = 1;
@@ -108,13 +132,26 @@ export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected
       }
     });
     return () => cancelAnimationFrame(frame);
-  }, [layout, byName, imageId, isStale, version, selected, drag, width]);
+  }, [layout, byName, imageId, isStale, version, selected, matching, drag, width]);
+
+  const isMatch = (index: number) => matching === null || matching.has(layout.cells[index].name);
+  const focused = focusIndex >= 0 && focusIndex < layout.cells.length ? layout.cells[focusIndex] : undefined;
+  const onKeyDown = (event: React.KeyboardEvent) => {
+    if (event.key === "Enter" && focused) return onOpen(focused.name);
+    const step = KEY_STEPS[event.key];
+    if (!step) return;
+    event.preventDefault(); // the arrows move the ring, not the page
+    const next = stepToMatch(layout, focused ? focusIndex : -1, focused ? step : "home", isMatch);
+    if (next >= 0) setFocusIndex(next);
+  };
 
   const point = (event: React.MouseEvent) => {
     const rect = canvasRef.current!.getBoundingClientRect();
     return { x: event.clientX - rect.left, y: event.clientY - rect.top };
   };
-  const hovered = hover ? byName.get(hover.name) : undefined;
+  // The tooltip follows the mouse, or else the keyboard's focus ring.
+  const shown = hover ?? (isFocused && focused ? { name: focused.name, x: focused.x, y: focused.y + layout.cellSize } : null);
+  const hovered = shown ? byName.get(shown.name) : undefined;
   const hoveredCell = hovered && imageId ? hovered.cells.get(imageId) : undefined;
 
   return (
@@ -122,7 +159,17 @@ export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected
       <canvas
         ref={canvasRef}
         data-testid="heatmap"
+        role="img"
+        aria-label={summary}
+        aria-describedby={hintId}
+        tabIndex={0}
         style={{ width: "100%", display: "block", cursor: "crosshair" }}
+        onFocus={() => {
+          setFocused(true);
+          if (!focused || !isMatch(focusIndex)) setFocusIndex(stepToMatch(layout, -1, "home", isMatch));
+        }}
+        onBlur={() => setFocused(false)}
+        onKeyDown={onKeyDown}
         onMouseDown={(event) => setDrag({ from: point(event), to: point(event) })}
         onMouseMove={(event) => {
           const p = point(event);
@@ -141,8 +188,21 @@ export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected
           if (box) onOpen(box.name);
         }}
       />
-      {hovered && hover && (
-        <div className="tooltip" role="tooltip" style={{ left: hover.x + 14, top: hover.y + 14 }}>
+      <span id={hintId} className="visually-hidden">
+        Arrow keys move between hypervisors, Enter opens the focused one.
+      </span>
+      {isFocused && focused && (
+        <div
+          className="heatmap-focus"
+          data-testid="heatmap-focus"
+          style={{ left: focused.x + 8, top: focused.y + 8, width: layout.cellSize + 4, height: layout.cellSize + 4 }}
+        />
+      )}
+      <div aria-live="polite" className="visually-hidden" data-testid="heatmap-announce">
+        {isFocused && focused ? describeCell(byName.get(focused.name), imageId, isStale) : ""}
+      </div>
+      {hovered && shown && (
+        <div className="tooltip" role="tooltip" style={{ left: shown.x + 14, top: shown.y + 14 }}>
           <strong>{hovered.name}</strong> {hovered.online ? "online" : "offline"}
           <br />
           {hovered.group ?? "ungrouped"} · free {formatBytes(hovered.freeBytes)}
@@ -150,11 +210,22 @@ export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected
           {hoveredCell
             ? `${hoveredCell.state}${hoveredCell.state === "downloading" && hoveredCell.totalBytes ? ` ${((100 * hoveredCell.bytes) / hoveredCell.totalBytes).toFixed(0)}%` : ""}`
             : "absent"}
-          {hoveredCell?.error && <div className="error">{hoveredCell.error}</div>}
+          {hoveredCell?.error && (
+            <div className="error">
+              {shortReason(hoveredCell.error)} <span className="muted">(full text on the node page)</span>
+            </div>
+          )}
         </div>
       )}
     </div>
   );
+}
+
+/** "node-7, failed, online, group rack-a": what the live region says for the focused cell. */
+function describeCell(hypervisor: LiveHypervisor | undefined, imageId: string | null, isStale: boolean): string {
+  if (!hypervisor) return "";
+  const state = cellState(hypervisor, imageId, isStale);
+  return `${hypervisor.name}, ${state}, ${hypervisor.online ? "online" : "offline"}, ${hypervisor.group ? `group ${hypervisor.group}` : "no group"}`;
 }
 
 type Paint = {
@@ -163,6 +234,7 @@ type Paint = {
   filled: number;
   isOnline: boolean;
   isSelected: boolean;
+  isDimmed: boolean;
   wasSelected: boolean;
 };
 
@@ -179,15 +251,19 @@ function paintCells(context: CanvasRenderingContext2D, cells: Paint[], size: num
     entry.rects.push(x, y, width, height);
     layers.set(key, entry);
   };
-  for (const { box, state, filled, isOnline, wasSelected } of cells) {
+  for (const { box, state, filled, isOnline, isDimmed, wasSelected } of cells) {
     if (wasSelected) context.clearRect(box.x - 1, box.y - 1, size + 2, size + 2); // the old outline
-    const color = filled > 0 ? COLORS.downloading : (COLORS[state] ?? COLORS.absent);
-    if (isOnline) {
-      if (filled > 0 && filled < size) fill(0, 1, COLORS.absent, box.x, box.y, size, size - filled);
+    const color = filled > 0 ? stateColors.downloading.fill : stateFill(state);
+    if (isDimmed) {
+      // Filtered out: a faint trace keeps the fleet's shape without competing with the matches.
+      context.clearRect(box.x, box.y, size, size);
+      fill(0, 0.15, color, box.x, box.y, size, size);
+    } else if (isOnline) {
+      if (filled > 0 && filled < size) fill(0, 1, stateColors.absent.fill, box.x, box.y, size, size - filled);
       fill(0, 1, color, box.x, box.y + size - (filled || size), size, filled || size);
     } else {
       context.clearRect(box.x, box.y, size, size);
-      fill(0, 0.35, COLORS.absent, box.x, box.y, size, size);
+      fill(0, 0.35, stateColors.absent.fill, box.x, box.y, size, size);
       fill(1, 0.35, color, box.x, box.y + size - (filled || size), size, filled || size);
     }
   }

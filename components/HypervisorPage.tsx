@@ -5,6 +5,8 @@ import { api, formatBytes } from "../lib/api";
 import { useImagesQuery } from "../lib/queries";
 import { hypervisorReply } from "../protocol/api/hypervisors";
 import { AppShell } from "./AppShell";
+import { NodeGroupForm } from "./NodeGroupForm";
+import { formatLocalTime } from "../lib/format-local-time";
 
 export function HypervisorPage({ name }: { name: string }) {
   return (
@@ -45,36 +47,41 @@ function Detail({ name }: { name: string }) {
           <div className="value">{h.version ?? "—"}</div>
         </div>
       </div>
-      <p className="muted">
+      <NodeGroupForm name={h.name} group={h.group} />
+      <p className="muted" style={{ overflowWrap: "anywhere" }}>
         cache dir {h.cacheDir ?? "?"} · proxies {h.proxies.length ? h.proxies.join(", ") : "from its group"} · last seen{" "}
-        {new Date(h.lastSeenAt).toLocaleString()}
+        {formatLocalTime(h.lastSeenAt)}
       </p>
-      <table>
-        <thead>
-          <tr>
-            <th>Image</th>
-            <th>State</th>
-            <th>Size</th>
-            <th>Verified</th>
-            <th>Last used (mtime)</th>
-            <th>Error</th>
-          </tr>
-        </thead>
-        <tbody>
-          {h.images.map((image) => (
-            <tr key={image.imageId} data-testid={`node-image-${image.imageId}`}>
-              <td>{imageName(image.imageId)}</td>
-              <td>
-                <span className={`badge ${image.state}`}>{image.state}</span>
-              </td>
-              <td>{formatBytes(image.bytes)}</td>
-              <td>{image.verified ? "yes" : "no"}</td>
-              <td>{image.lastUsedAt ? new Date(image.lastUsedAt).toLocaleString() : "—"}</td>
-              <td className="error">{image.error ?? ""}</td>
+      <div className="table-scroll">
+        <table>
+          <thead>
+            <tr>
+              <th>Image</th>
+              <th>State</th>
+              <th>Size</th>
+              <th>Verified</th>
+              <th>Last used (mtime)</th>
+              <th>Error</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {h.images.map((image) => (
+              <tr key={image.imageId} data-testid={`node-image-${image.imageId}`}>
+                <td>{imageName(image.imageId)}</td>
+                <td>
+                  <span className={`badge ${image.state}`}>{image.state}</span>
+                </td>
+                <td>{formatBytes(image.bytes)}</td>
+                <td>{image.verified ? "yes" : "no"}</td>
+                <td>{image.lastUsedAt ? formatLocalTime(image.lastUsedAt) : "—"}</td>
+                <td className="error" style={{ minWidth: 240 }}>
+                  {image.error ?? ""}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {h.images.length === 0 && <p className="muted">Nothing cached here.</p>}
     </>
   );

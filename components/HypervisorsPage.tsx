@@ -1,21 +1,18 @@
 "use client";
 import { useRouter, useSearchParams } from "next/navigation";
 import { Suspense, useMemo, useState } from "react";
+import { cellState, filterFromParams, filterSearch, isFiltering, matchesFilter, type HeatmapFilter } from "../lib/heatmap-filter";
 import { useImagesQuery, usePermission, useRolloutMutation } from "../lib/queries";
 import { AppShell } from "./AppShell";
 import { HeatmapCanvas } from "./HeatmapCanvas";
 import { useLiveStore } from "./Providers";
 import { ReasonButton, firstReason } from "./ReasonButton";
+import { HeatmapFilterBar } from "./HeatmapFilterBar";
+import { stateFill } from "./state-colors";
+import { useToast } from "./Toasts";
+import { plural } from "../lib/plural";
 
 const STATES = ["absent", "pending", "downloading", "cached", "failed"] as const;
-const COLORS: Record<string, string> = {
-  absent: "#2b333d",
-  pending: "#6b7280",
-  downloading: "#e0a82e",
-  cached: "#2fb36d",
-  failed: "#e5484d",
-  stale: "#8e6bd8",
-};
 
 export function HypervisorsPage() {
   return (
@@ -33,8 +30,11 @@ function Heatmap() {
   const images = useImagesQuery();
   const live = useLiveStore();
   const precache = useRolloutMutation();
+  const toast = useToast();
   const operator = usePermission("operator");
   const [chosen, setChosen] = useState<string | null>(params.get("image"));
+  // The filter lives in the URL (shareable, survives sign-in); local state keeps typing instant.
+  const [filter, setFilter] = useState<HeatmapFilter>(() => filterFromParams(params));
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const imageId = chosen ?? images.data?.[0]?.id ?? null;
   const image = images.data?.find((candidate) => candidate.id === imageId);
@@ -47,6 +47,26 @@ function Heatmap() {
     for (const hypervisor of hypervisors) result[hypervisor.cells.get(imageId ?? "")?.state ?? "absent"] += 1;
     return result;
   }, [hypervisors, imageId]);
+  const matching = useMemo(() => {
+    if (!isFiltering(filter)) return null;
+    const names = new Set<string>();
+    for (const h of hypervisors) if (matchesFilter(h, cellState(h, imageId, isStale), filter)) names.add(h.name);
+    return names;
+  }, [hypervisors, imageId, isStale, filter]);
+  const groups = useMemo(() => [...new Set(hypervisors.map((h) => h.group).filter((g): g is string => g !== null))].sort(), [hypervisors]);
+  const summary =
+    `Heatmap of ${plural(hypervisors.length, "hypervisor")} for ${image?.name ?? "no image"}: ` +
+    STATES.map((state) => `${state} ${counts[state]}`).join(", ") +
+    (matching ? `; ${matching.size} match the filter` : "");
+  const show = (next: { filter?: HeatmapFilter; imageId?: string | null }) => {
+    const nextFilter = next.filter ?? filter;
+    const nextImage = next.imageId !== undefined ? next.imageId : chosen;
+    if (next.filter) setFilter(next.filter);
+    if (next.imageId !== undefined) setChosen(next.imageId);
+    // history.replaceState (Next keeps useSearchParams in step): no navigation per keystroke, and the
+    // address is current at once, so copying it straight after typing shares what is on screen.
+    window.history.replaceState(null, "", `/hypervisors${filterSearch(nextFilter, nextImage)}`);
+  };
 
   return (
     <>
@@ -54,7 +74,7 @@ function Heatmap() {
         <label htmlFor="image-select" className="muted">
           Image
         </label>
-        <select id="image-select" value={imageId ?? ""} onChange={(event) => setChosen(event.target.value)}>
+        <select id="image-select" value={imageId ?? ""} onChange={(event) => show({ imageId: event.target.value })}>
           {images.data?.map((candidate) => (
             <option key={candidate.id} value={candidate.id}>
               {candidate.name} {candidate.status !== "active" ? `(${candidate.status})` : ""}
@@ -62,18 +82,26 @@ function Heatmap() {
           ))}
         </select>
         <span className="muted" data-testid="hypervisor-count">
-          {hypervisors.length} hypervisors, {hypervisors.filter((h) => h.online).length} online
+          {plural(hypervisors.length, "hypervisor")}, {hypervisors.filter((h) => h.online).length} online
         </span>
       </div>
       <div className="counts" data-testid="counts">
         {STATES.map((state) => (
           <span key={state}>
-            <i style={{ display: "inline-block", width: 10, height: 10, background: COLORS[state], marginRight: 4 }} />
+            <i style={{ display: "inline-block", width: 10, height: 10, background: stateFill(state), marginRight: 4 }} />
             {state}: <strong data-testid={`count-${state}`}>{counts[state]}</strong>
           </span>
         ))}
-        {isStale && <span style={{ color: COLORS.stale }}>stale: this image is {image?.status} in the source</span>}
+        {isStale && <span className="badge stale">stale: this image is {image?.status} in the source</span>}
       </div>
+      <HeatmapFilterBar
+        filter={filter}
+        groups={groups}
+        states={isStale ? [...STATES, "stale"] : [...STATES]}
+        matches={matching?.size ?? null}
+        total={hypervisors.length}
+        onChange={(next) => show({ filter: next })}
+      />
       <div className="row" style={{ marginBottom: 8, minHeight: 32 }}>
         {selected.size > 0 ? (
           <>
@@ -86,7 +114,16 @@ function Heatmap() {
               isPending={precache.isPending}
               operator={operator}
               onPrecache={() =>
-                imageId && precache.mutate({ imageId, hypervisors: [...selected] }, { onSuccess: () => setSelected(new Set()) })
+                imageId &&
+                precache.mutate(
+                  { imageId, hypervisors: [...selected] },
+                  {
+                    onSuccess: (reply) => {
+                      setSelected(new Set());
+                      toast(`Rollout started to ${plural(reply.rollout.targets, "hypervisor")}`);
+                    },
+                  },
+                )
               }
             />
             <button type="button" className="secondary" onClick={() => setSelected(new Set())}>
@@ -104,7 +141,10 @@ function Heatmap() {
         isStale={isStale}
         version={live.version}
         selected={selected}
-        onSelect={(names) => setSelected(new Set(names))}
+        matching={matching}
+        summary={summary}
+        // With a filter on, a drag selects what it shows: the matching cells only.
+        onSelect={(names) => setSelected(new Set(matching ? names.filter((name) => matching.has(name)) : names))}
         onOpen={(name) => router.push(`/hypervisors/${encodeURIComponent(name)}`)}
       />
       {hypervisors.length === 0 && <p className="muted">No hypervisors yet: start an agent (npm run agent -- --server … --token …).</p>}

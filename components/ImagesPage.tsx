@@ -1,13 +1,15 @@
 "use client";
 import Link from "next/link";
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import { formatBytes } from "../lib/api";
+import { plural } from "../lib/plural";
 import { sourceBannerText } from "../lib/source-banner";
 import {
   useCleanupMutation,
   useImageSourceQuery,
   useImagesQuery,
   usePermission,
+  usePinMutation,
   usePublishMutation,
   useRolloutsQuery,
   useSyncMutation,
@@ -16,9 +18,11 @@ import {
 import type { RolloutHistoryRow } from "../protocol/api/rollouts";
 import { AppShell } from "./AppShell";
 import { CleanupImageDialog } from "./CleanupImageDialog";
+import { useLiveStore } from "./Providers";
 import { ReasonButton, firstReason } from "./ReasonButton";
 import { RolloutDialog } from "./RolloutDialog";
 import { EncryptedBadge, EncryptionNote, ImageOwnership } from "./ImageAccess";
+import { useToast } from "./Toasts";
 
 export function ImagesPage() {
   return (
@@ -33,6 +37,17 @@ function ImagesTable() {
   const source = useImageSourceQuery();
   const rollouts = useRolloutsQuery();
   const sync = useSyncMutation();
+  const toast = useToast();
+  const live = useLiveStore();
+  // Where each image is now: nodes whose cell is cached (verified on disk), not the last rollout's tally.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the live map is mutated in place; its version says when it changed
+  const holders = useMemo(() => {
+    const result = new Map<string, number>();
+    for (const hypervisor of live.hypervisors.values())
+      for (const cell of hypervisor.cells.values())
+        if (cell.state === "cached") result.set(cell.imageId, (result.get(cell.imageId) ?? 0) + 1);
+    return result;
+  }, [live.version]);
   const banner = sourceBannerText(source.data);
   const operator = usePermission("operator");
   if (images.isPending) return <p className="muted">Loading images…</p>;
@@ -48,7 +63,13 @@ function ImagesTable() {
         <button
           type="button"
           className="secondary"
-          onClick={() => sync.mutate()}
+          onClick={() =>
+            sync.mutate(undefined, {
+              onSuccess: (result) =>
+                toast(`Re-read image source: ${plural(result.count, "image")}${result.removed ? `, ${result.removed} gone` : ""}`),
+              onError: (caught) => toast(`Re-read failed: ${caught.message}`, { isError: true }),
+            })
+          }
           disabled={sync.isPending || !operator.isAllowed}
           title={operator.reason}
         >
@@ -61,23 +82,31 @@ function ImagesTable() {
           </span>
         )}
       </div>
-      <table>
-        <thead>
-          <tr>
-            <th>Image</th>
-            <th>Status</th>
-            <th>Size</th>
-            <th>Artifact</th>
-            <th>Latest rollout</th>
-            <th>Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {images.data.map((image) => (
-            <ImageRowView key={image.id} image={image} rollout={rollouts.data?.find((r) => r.imageId === image.id)} />
-          ))}
-        </tbody>
-      </table>
+      <div className="table-scroll">
+        <table>
+          <thead>
+            <tr>
+              <th>Image</th>
+              <th>Status</th>
+              <th>Size</th>
+              <th>Artifact</th>
+              <th>On nodes</th>
+              <th>Latest rollout</th>
+              <th>Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {images.data.map((image) => (
+              <ImageRowView
+                key={image.id}
+                image={image}
+                holders={holders.get(image.id) ?? 0}
+                rollout={rollouts.data?.find((r) => r.imageId === image.id)}
+              />
+            ))}
+          </tbody>
+        </table>
+      </div>
       {images.data.length === 0 && (
         <p className="muted">No images. Configure Glance or put image files in the image directory, then re-read.</p>
       )}
@@ -85,16 +114,17 @@ function ImagesTable() {
   );
 }
 
-function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: RolloutHistoryRow }) {
+function ImageRowView({ image, holders, rollout }: { image: ImageRow; holders: number; rollout?: RolloutHistoryRow }) {
   const publish = usePublishMutation();
   const cleanup = useCleanupMutation();
+  const pin = usePinMutation();
+  const toast = useToast();
   const operator = usePermission("operator");
-  const [message, setMessage] = useState<string | null>(null);
   const [dialog, setDialog] = useState<"rollout" | "cleanup" | null>(null);
   const artifact = image.artifact;
   const isActive = image.status === "active";
   const isReady = artifact?.state === "ready";
-  const error = publish.error ?? cleanup.error;
+  const error = publish.error ?? cleanup.error ?? pin.error;
   const publishBlocker = firstReason(
     [!operator.isAllowed, operator.reason],
     [!isActive, `the image is ${image.status}, not active`],
@@ -105,6 +135,7 @@ function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: RolloutHi
     [!isReady, artifact ? `the artifact is ${artifact.state}, not ready yet` : "not published yet: publish it first"],
   );
   const cleanupBlocker = firstReason([!operator.isAllowed, operator.reason], [cleanup.isPending, "cleaning up…"]);
+  const pinBlocker = firstReason([!operator.isAllowed, operator.reason], [pin.isPending, "saving…"]);
   return (
     <tr data-testid={`image-${image.name}`}>
       <td>
@@ -116,6 +147,11 @@ function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: RolloutHi
       </td>
       <td>
         <span className="badge">{image.status}</span> <span className="muted">{image.diskFormat}</span>
+        {image.pinned && (
+          <span className="badge" data-testid="pinned" title="kept on every node: cleanup and eviction leave it">
+            pinned
+          </span>
+        )}
       </td>
       <td>{formatBytes(image.size)}</td>
       <td data-testid="artifact">
@@ -140,6 +176,7 @@ function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: RolloutHi
           </div>
         )}
       </td>
+      <td data-testid="holders">{holders > 0 ? plural(holders, "node") : <span className="muted">none</span>}</td>
       <td data-testid="rollout">
         {rollout ? (
           <Link href={`/rollouts/${rollout.id}`}>
@@ -172,6 +209,19 @@ function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: RolloutHi
           </ReasonButton>
           <ReasonButton
             className="secondary"
+            disabled={Boolean(pinBlocker)}
+            reason={pinBlocker}
+            onClick={() =>
+              pin.mutate(
+                { imageId: image.id, pinned: !image.pinned },
+                { onSuccess: () => toast(`${image.name} ${image.pinned ? "unpinned" : "pinned: kept on every node"}`) },
+              )
+            }
+          >
+            {image.pinned ? "Unpin" : "Pin"}
+          </ReasonButton>
+          <ReasonButton
+            className="secondary"
             onClick={() => setDialog("cleanup")}
             disabled={Boolean(cleanupBlocker)}
             reason={cleanupBlocker}
@@ -189,7 +239,7 @@ function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: RolloutHi
                 cleanup.mutate(image.id, {
                   onSuccess: (result) => {
                     setDialog(null);
-                    setMessage(`freed ${formatBytes(result.freedBytes)}`);
+                    toast(`${image.name}: freed ${formatBytes(result.freedBytes)}`);
                   },
                 })
               }
@@ -202,7 +252,6 @@ function ImageRowView({ image, rollout }: { image: ImageRow; rollout?: RolloutHi
             {error.message}
           </div>
         )}
-        {message && !error && <div className="muted">{message}</div>}
       </td>
     </tr>
   );

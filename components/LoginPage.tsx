@@ -3,6 +3,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { api, ApiError } from "../lib/api";
+import { safeReturnPath } from "../lib/return-path";
 import { type SignInRequest, sessionInfo } from "../protocol/api/access";
 import { useLiveStoreHandle } from "./Providers";
 
@@ -29,7 +30,7 @@ export function LoginPage() {
       queryClient.clear(); // answers refused before sign-in
       queryClient.setQueryData(["session"], session);
       live.signedIn();
-      router.replace("/images");
+      router.replace(safeReturnPath(new URLSearchParams(window.location.search).get("next")));
     } catch (caught) {
       setError(caught instanceof ApiError ? caught.message : "sign-in failed");
     } finally {

@@ -2,6 +2,7 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createContext, useContext, useEffect, useState, useSyncExternalStore, type ReactNode } from "react";
 import { LiveStore } from "../lib/live-state";
+import { ToastProvider } from "./Toasts";
 
 const LiveContext = createContext<LiveStore | null>(null);
 
@@ -10,7 +11,9 @@ export function Providers({ children }: { children: ReactNode }) {
   const [live] = useState(() => new LiveStore(queryClient));
   return (
     <QueryClientProvider client={queryClient}>
-      <LiveContext.Provider value={live}>{children}</LiveContext.Provider>
+      <LiveContext.Provider value={live}>
+        <ToastProvider>{children}</ToastProvider>
+      </LiveContext.Provider>
     </QueryClientProvider>
   );
 }

@@ -9,6 +9,7 @@ import { api, formatBytes } from "../lib/api";
 import { formatSeconds } from "../lib/format-duration";
 import { type CreateRolloutRequest, createRolloutReply, rolloutEstimateReply } from "../protocol/api/rollouts";
 import { Modal } from "./Modal";
+import { plural } from "../lib/plural";
 
 /** The dialog always names strategy, source and concurrency. */
 export type RolloutRequest = CreateRolloutRequest & Required<Pick<CreateRolloutRequest, "strategy" | "source" | "perProxyConcurrency">>;
@@ -107,9 +108,9 @@ export function RolloutDialog({ image, onClose }: { image: { id: string; name: s
             {" → "}
             <strong data-testid="rollout-dialog-targets">
               {scope === "all"
-                ? `all ${e.targets} hypervisors, and hypervisors that join later`
+                ? `all ${plural(e.targets, "hypervisor")}, and hypervisors that join later`
                 : groups.length
-                  ? `${e.targets} hypervisors in ${groups.join(", ")}, and members that join later`
+                  ? `${plural(e.targets, "hypervisor")} in ${groups.join(", ")}, and members that join later`
                   : "no group chosen"}
             </strong>
           </>

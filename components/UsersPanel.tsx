@@ -2,6 +2,7 @@
 import { useState } from "react";
 import { ROLES, type Role } from "../protocol/roles";
 import { accessCalls, useAccessMutation, useUsersQuery } from "../lib/access-queries";
+import { formatLocalTime } from "../lib/format-local-time";
 
 /** Admins manage accounts here; Keystone users appear after their first sign-in. */
 export function UsersPanel() {
@@ -52,7 +53,7 @@ export function UsersPanel() {
                     ))}
                   </select>
                 </td>
-                <td className="muted">{user.lastSignInAt ? new Date(user.lastSignInAt).toLocaleString() : "never"}</td>
+                <td className="muted">{user.lastSignInAt ? formatLocalTime(user.lastSignInAt) : "never"}</td>
                 <td className="row">
                   <button
                     type="button"

@@ -68,3 +68,44 @@ export function cellsIn(layout: HeatmapLayout, a: { x: number; y: number }, b: {
     .filter((cell) => cell.x + layout.cellSize >= left && cell.x <= right && cell.y + layout.cellSize >= top && cell.y <= bottom)
     .map((cell) => cell.name);
 }
+
+export type Step = "left" | "right" | "up" | "down" | "home" | "end";
+
+/**
+ * The cell an arrow key moves to from `cells[index]` (-1: none that way). Up and down keep the
+ * column, crossing into the next group's first row or the previous group's last row.
+ */
+export function stepFrom(layout: HeatmapLayout, index: number, step: Step): number {
+  const count = layout.cells.length;
+  if (count === 0) return -1;
+  if (step === "home") return 0;
+  if (step === "end") return count - 1;
+  if (step === "left") return index > 0 ? index - 1 : -1;
+  if (step === "right") return index < count - 1 ? index + 1 : -1;
+  const groupIndex = layout.groups.findIndex((group) => index >= group.first && index < group.first + group.count);
+  const group = layout.groups[groupIndex];
+  const offset = index - group.first;
+  const column = offset % layout.perRow;
+  if (step === "down") {
+    if (offset + layout.perRow < group.count) return index + layout.perRow;
+    if (Math.floor(offset / layout.perRow) < Math.floor((group.count - 1) / layout.perRow)) return group.first + group.count - 1;
+    const next = layout.groups[groupIndex + 1];
+    return next ? next.first + Math.min(column, next.count - 1) : -1;
+  }
+  if (offset >= layout.perRow) return index - layout.perRow;
+  const previous = layout.groups[groupIndex - 1];
+  if (!previous) return -1;
+  const lastRowStart = Math.floor((previous.count - 1) / layout.perRow) * layout.perRow;
+  return previous.first + Math.min(lastRowStart + column, previous.count - 1);
+}
+
+/** Like stepFrom, but skipping cells that `isMatch` rejects (a filter is on); home and end find the first and last match. */
+export function stepToMatch(layout: HeatmapLayout, index: number, step: Step, isMatch: (cellIndex: number) => boolean): number {
+  if (step === "home" || step === "end") {
+    const order = layout.cells.map((_, i) => (step === "home" ? i : layout.cells.length - 1 - i));
+    return order.find(isMatch) ?? -1;
+  }
+  let at = stepFrom(layout, index, step);
+  while (at >= 0 && !isMatch(at)) at = stepFrom(layout, at, step);
+  return at;
+}

@@ -1,9 +1,13 @@
 // Outcome badges on the Audit page. Dark text on each colour: every pair meets WCAG AA (4.5:1)
 // for 12 px text (test/outcome-colors.test.ts checks the ratios).
+import { stateColors } from "./state-colors";
+
+// The same pairs as the cell states (components/state-colors.ts): one palette across the dashboard.
+const pair = ({ fill, text }: { fill: string; text: string }) => ({ background: fill, color: text });
 export const outcomeColors = {
-  ok: { background: "#2fb36d", color: "#04110a" },
-  denied: { background: "#e0a82e", color: "#1a1203" },
-  failed: { background: "#e5484d", color: "#1a0304" },
+  ok: pair(stateColors.cached),
+  denied: pair(stateColors.downloading),
+  failed: pair(stateColors.failed),
 } as const;
 
 export const unknownOutcomeColors = { background: "#8b96a3", color: "#0b0f13" } as const;

@@ -1,7 +1,7 @@
 // Browser-side REST calls: same origin, session cookie, errors carry the server's code. Replies
 // are typed by the contract's schemas (protocol/api/) and checked against them in development.
 import type { z } from "zod";
-import { errorBody } from "../protocol/api/error-body";
+import { errorBody, type FieldError } from "../protocol/api/error-body";
 import { checkInDevelopment } from "./dev-check";
 
 export class ApiError extends Error {
@@ -9,6 +9,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** For a refused body: which fields, by path ("tier1.0.url"), and why. */
+    readonly fields: FieldError[] = [],
   ) {
     super(message);
   }
@@ -26,9 +28,9 @@ export async function api<T>(method: string, route: string, reply: z.ZodType<T>,
   const data = await response.json().catch(() => ({}));
   const where = `${method} ${route.split("?")[0]}`;
   if (!response.ok) {
-    const error = (data as { error?: { code: string; message: string } }).error;
+    const error = (data as { error?: { code: string; message: string; fields?: FieldError[] } }).error;
     if (error) checkInDevelopment(errorBody, data, `${where} (error ${response.status})`);
-    throw new ApiError(response.status, error?.code ?? "HTTP_ERROR", error?.message ?? `HTTP ${response.status}`);
+    throw new ApiError(response.status, error?.code ?? "HTTP_ERROR", error?.message ?? `HTTP ${response.status}`, error?.fields ?? []);
   }
   return checkInDevelopment(reply, data, where);
 }

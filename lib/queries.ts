@@ -4,7 +4,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tansta
 import { hasRole, type Role } from "../protocol/roles";
 import { sessionInfo } from "../protocol/api/access";
 import { type CleanupRequest, cleanupReply } from "../protocol/api/cleanup";
-import { imageListReply, publishReply, syncReply, type ImageListReply, type ImageView } from "../protocol/api/images";
+import { imageListReply, imageReply, publishReply, syncReply, type ImageListReply, type ImageView } from "../protocol/api/images";
 import { type CreateRolloutRequest, createRolloutReply, rolloutListReply } from "../protocol/api/rollouts";
 import { auditPage, type AuditEventView } from "../protocol/audit";
 import { api } from "./api";
@@ -68,6 +68,15 @@ export function useCleanupMutation() {
   return useMutation({
     mutationFn: (imageId: string) => api("POST", "/api/cleanup", cleanupReply, { imageId } satisfies CleanupRequest),
     onSettled: () => client.invalidateQueries({ queryKey: ["rollouts"] }),
+  });
+}
+
+export function usePinMutation() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ imageId, pinned }: { imageId: string; pinned: boolean }) =>
+      api("POST", `/api/images/${encodeURIComponent(imageId)}/pin`, imageReply, { pinned }),
+    onSettled: () => client.invalidateQueries({ queryKey: imagesKey }),
   });
 }
 

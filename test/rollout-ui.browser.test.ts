@@ -4,14 +4,13 @@
 // image and state; unknown rollouts and pages are proper not-found pages. The hypervisors are bare
 // agents that never download, so rollouts to them stay running.
 import { randomUUID } from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumAvailable, launchChromium, signIn } from "./support/chromium.ts";
-import { callApi, startProductionServer, type ProductionServer } from "./support/production-server.ts";
-import { connectRawAgent, type RawAgent } from "./support/raw-agent.ts";
+import { startBareFleet } from "./support/bare-fleet.ts";
+import { callApi, type ProductionServer } from "./support/production-server.ts";
+import type { RawAgent } from "./support/raw-agent.ts";
 import { waitFor } from "./support/test-server.ts";
 
 const PASSWORD = "rollout dialog password";
@@ -22,34 +21,21 @@ describe.skipIf(!chromiumAvailable())("rollout dialog, cancel confirmation and h
   let server: ProductionServer;
   let browser: Browser;
   let page: Page;
-  const agents = new Map<string, RawAgent>();
+  let agents = new Map<string, RawAgent>();
   const images: Record<string, string> = {};
   const api = (method: string, route: string, body?: unknown) => callApi(server.url, TOKEN, method, route, body);
 
   beforeAll(async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "precache-rollout-ui-"));
-    fs.mkdirSync(path.join(dataDir, "images"));
-    fs.writeFileSync(path.join(dataDir, "images", "alpha.raw"), Buffer.alloc(256 * 1024, 1));
-    fs.writeFileSync(path.join(dataDir, "images", "beta.raw"), Buffer.alloc(128 * 1024, 2));
-    server = await startProductionServer({
-      PRECACHE_DATA_DIR: dataDir,
-      PRECACHE_ADMIN_PASSWORD: PASSWORD,
-      PRECACHE_API_TOKEN: TOKEN,
-      PRECACHE_AGENT_TOKEN: AGENT_TOKEN,
-      PRECACHE_LOCAL_AGENT: "0",
-    });
-    for (const [name, group] of [
-      ["hv-a1", "rack-a"],
-      ["hv-a2", "rack-a"],
-      ["hv-b1", "rack-b"],
-    ]) {
-      const agent = await connectRawAgent(server.url, { name, token: AGENT_TOKEN });
-      // Accepts every download and never reports progress: its targets stay downloading.
-      for (const command of ["image:precache", "image:abort"])
-        agent.socket.on(command, (_payload: unknown, ack: (answer: unknown) => void) => ack({ ok: true }));
-      expect(await agent.hello(name, { group })).toMatchObject({ ok: true });
-      agents.set(name, agent);
-    }
+    ({ server, agents } = await startBareFleet({
+      prefix: "rollout-ui",
+      images: { "alpha.raw": Buffer.alloc(256 * 1024, 1), "beta.raw": Buffer.alloc(128 * 1024, 2) },
+      vars: { PRECACHE_ADMIN_PASSWORD: PASSWORD, PRECACHE_API_TOKEN: TOKEN, PRECACHE_AGENT_TOKEN: AGENT_TOKEN },
+      nodes: [
+        ["hv-a1", "rack-a"],
+        ["hv-a2", "rack-a"],
+        ["hv-b1", "rack-b"],
+      ],
+    }));
     await api("POST", "/api/topology", {
       groups: [
         { name: "rack-a", proxies: ["http://squid-a.invalid:3128"], bandwidthMbps: 1000 },

@@ -62,7 +62,11 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
       await finish({ ok: true, bytes: placed.bytes, ...(peer ? { sources: peer.sources() } : {}) });
     } catch (error) {
       const payload = toErrorPayload(error);
-      agent.log.warn({ imageId: command.imageId, error: payload }, "precache failed");
+      // The full error goes to the server with the result, and the server logs it once (warn, with the
+      // rollout and attempt); here the code only, so an agent inside the server (npm start) does not
+      // print the same long error again. The whole payload is at debug for an agent's own host.
+      agent.log.warn({ imageId: command.imageId, code: payload.code }, "precache failed (reason sent to the server)");
+      agent.log.debug({ imageId: command.imageId, error: payload }, "precache failure in full");
       await peer?.settle(false);
       await finish({ ok: false, bytes: download.bytes, error: payload, ...(peer ? { sources: peer.sources() } : {}) });
     } finally {

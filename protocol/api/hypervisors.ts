@@ -29,4 +29,5 @@ export const hypervisorListReply = z.object({ hypervisors: z.array(hypervisorDet
 export const hypervisorReply = z.object({ hypervisor: hypervisorDetail });
 
 export const setGroupRequest = z.object({ group: groupName.nullable() }).strict();
+export type SetGroupRequest = z.infer<typeof setGroupRequest>;
 export const setGroupReply = z.object({ ok: z.literal(true) });

@@ -34,6 +34,8 @@ export const imageView = z.object({
   visibility: z.string().nullable(),
   /** Whether publishing seals the artifact (encrypted, key only to rollout targets). */
   willEncrypt: z.boolean(),
+  /** Kept on every node: cleanup and eviction leave it (POST /api/images/{id}/pin). */
+  pinned: z.boolean(),
   artifact: artifactView.nullable(),
 });
 export type ImageView = z.infer<typeof imageView>;

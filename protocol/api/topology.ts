@@ -41,3 +41,6 @@ export const updateTopologyRequest = z
 export type UpdateTopologyRequest = z.infer<typeof updateTopologyRequest>;
 
 export const topologyReply = z.object({ topology });
+
+/** DELETE /api/groups/{name}: 409 while hypervisors belong to it or an unfinished rollout targets it. */
+export const deleteGroupReply = z.object({ ok: z.literal(true) });

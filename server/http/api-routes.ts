@@ -11,15 +11,15 @@ import { publishImage } from "../publish/publish-image.ts";
 import { cancelRollout, getRollout, pauseRollout, resumeRollout, retryFailed } from "../rollouts/rollout-commands.ts";
 import { listRolloutPage, listTargetPage } from "../rollouts/rollout-reads.ts";
 import { estimateRollout, parseEstimateQuery } from "../rollouts/rollout-estimate.ts";
-import { getTopology, setHypervisorGroup, setImagePinned, updateTopology } from "../topology/topology.ts";
+import { deleteGroup, getTopology, setHypervisorGroup, setImagePinned, updateTopology } from "../topology/topology.ts";
 import { createRollout } from "../rollouts/create-rollout.ts";
 import { cleanupRequest } from "../../protocol/api/cleanup.ts";
 import { setGroupRequest } from "../../protocol/api/hypervisors.ts";
 import { pinRequest, publishRequest } from "../../protocol/api/images.ts";
 import { createRolloutRequest } from "../../protocol/api/rollouts.ts";
 import { updateTopologyRequest } from "../../protocol/api/topology.ts";
-import { IMAGE_ID_PATTERN, pathSegment, ROLLOUT_ID_PATTERN } from "../../protocol/ids.ts";
-import { hypervisorParam } from "./route-params.ts";
+import { groupName, IMAGE_ID_PATTERN, pathSegment, ROLLOUT_ID_PATTERN } from "../../protocol/ids.ts";
+import { hypervisorParam, pathParam } from "./route-params.ts";
 
 import type { Route } from "./route.ts";
 
@@ -144,6 +144,16 @@ export const apiRoutes: Route[] = [
       status: 200,
       body: { topology: await updateTopology(context, updateTopologyRequest.parse(body)) },
     }),
+  },
+  {
+    method: "DELETE",
+    path: /^\/api\/groups\/([^/]{1,400})$/,
+    role: "admin",
+    audit: { action: "group.delete", target: ({ params }) => safeDecode(params[0]) },
+    handle: async (context, { params }) => {
+      await deleteGroup(context, pathParam(params[0], "group", groupName));
+      return { status: 200, body: { ok: true } };
+    },
   },
   {
     method: "POST",

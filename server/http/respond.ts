@@ -22,8 +22,9 @@ export function sendText(res: ServerResponse, status: number, text: string, head
 
 export function sendError(res: ServerResponse, error: unknown, log: Logger): void {
   if (error instanceof ZodError) {
-    const message = error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ");
-    return sendErrorCode(res, "VALIDATION_FAILED", message);
+    const fields = error.issues.map((issue) => ({ path: issue.path.join(".") || "body", message: issue.message }));
+    const message = fields.map((field) => `${field.path}: ${field.message}`).join("; ");
+    return sendJson(res, statusOf("VALIDATION_FAILED"), errorBodyOf("VALIDATION_FAILED", message, fields));
   }
   const outage = toDatabaseUnavailable(error);
   if (outage) {

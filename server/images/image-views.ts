@@ -38,6 +38,7 @@ export function toImageView(image: Image & { artifact: Artifact | null }, public
     owner: image.owner,
     visibility: image.visibility,
     willEncrypt: mustSeal(image, encryptAll),
+    pinned: image.pinned,
     artifact: image.artifact ? toArtifactView(image.artifact, publicUrl) : null,
   };
 }

@@ -207,11 +207,11 @@ async function writeSuccesses(context: RecordContext, successes: Success[]): Pro
   context.events.publish("targetsChanged", {});
 }
 
+/** A failure is logged once, at warn with its full error, by failOrRetry (target-retry.ts): here only at debug. */
 function logFinished(context: RecordContext, hypervisor: string, result: DownloadFinished): void {
-  context.log.info(
-    { hypervisor, rolloutId: result.rolloutId, ok: result.ok, seconds: result.seconds, error: result.error },
-    "download finished",
-  );
+  const fields = { hypervisor, rolloutId: result.rolloutId, ok: result.ok, seconds: result.seconds };
+  if (result.ok) context.log.info(fields, "download finished");
+  else context.log.debug({ ...fields, error: result.error }, "download finished");
 }
 
 /** Errors that mean the bytes were bad (not the network): whoever served them is not trusted again. */

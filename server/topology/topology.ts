@@ -90,3 +90,28 @@ async function pushSettings(context: TopologyContext): Promise<void> {
   const settings = new Map(await Promise.all(online.map(async (h) => [h.name, await agentSettings(context, h)] as const)));
   context.agents.broadcastSettings((name) => settings.get(name) ?? null);
 }
+
+/**
+ * Deletes a group's settings (its tier-2 proxies and bandwidth). Refused (409) while hypervisors
+ * still belong to it or an unfinished rollout targets it: moving members out silently would switch
+ * their proxies under them (and an agent started with --group puts itself back at its next hello),
+ * and a group rollout keeps adding members that join later. The operator moves members first.
+ */
+export async function deleteGroup(context: TopologyContext, name: string): Promise<void> {
+  const members = await context.db.hypervisor.count({ where: { group: name } });
+  if (members > 0)
+    throw new AppError(
+      "CONFLICT",
+      `group ${name} still has ${members === 1 ? "1 hypervisor" : `${members} hypervisors`}: move them to another group (or none) first`,
+    );
+  const open = await context.db.rollout.findMany({ where: { state: { in: ["running", "paused"] } }, select: { id: true, selector: true } });
+  const targeting = open.find((rollout) => {
+    const groups = (rollout.selector as { groups?: unknown } | null)?.groups;
+    return Array.isArray(groups) && groups.includes(name);
+  });
+  if (targeting) throw new AppError("CONFLICT", `rollout ${targeting.id} targets group ${name}: let it finish or cancel it first`);
+  const { count } = await context.db.hypervisorGroup.deleteMany({ where: { name } });
+  if (count === 0) throw new AppError("NOT_FOUND", `no group ${name}`);
+  await pushSettings(context);
+  context.log.info({ group: name }, "group deleted");
+}

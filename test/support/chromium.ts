@@ -28,12 +28,12 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Opens `from`, is sent to /login, signs in with the bootstrap password and lands on /images. */
+/** Opens `from`, is sent to /login, signs in with the bootstrap password and lands back on `from`. */
 export async function signIn(page: Page, serverUrl: string, password: string, from = "/images"): Promise<void> {
   await page.goto(serverUrl + from);
-  await page.waitForURL("**/login");
+  await page.waitForURL((url) => url.pathname === "/login");
   await page.waitForLoadState("networkidle"); // hydrated: typing reaches React's state
   await page.fill("#password", password);
   await page.click("button[type=submit]");
-  await page.waitForURL("**/images");
+  await page.waitForURL((url) => url.pathname + url.search === from);
 }
