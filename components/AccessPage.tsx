@@ -6,6 +6,7 @@ import { usePermission, useSessionQuery } from "../lib/queries";
 import { AppShell } from "./AppShell";
 import { UsersPanel } from "./UsersPanel";
 import { formatLocalTime } from "../lib/format-local-time";
+import { TableScroll } from "./TableScroll";
 
 export function AccessPage() {
   const isAdmin = usePermission("admin").isAllowed;
@@ -29,32 +30,34 @@ function TokensPanel() {
   return (
     <section data-testid="tokens">
       <h2>API tokens</h2>
-      <table>
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Role</th>
-            <th>Owner</th>
-            <th>Last used</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {tokens.data?.map((token) => (
-            <tr key={token.id}>
-              <td>{token.name}</td>
-              <td>{token.role}</td>
-              <td>{token.owner}</td>
-              <td className="muted">{token.lastUsedAt ? formatLocalTime(token.lastUsedAt) : "never"}</td>
-              <td>
-                <button type="button" className="secondary" onClick={() => revoke.mutate(token.id)}>
-                  Revoke
-                </button>
-              </td>
+      <TableScroll label="API tokens">
+        <table>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Role</th>
+              <th>Owner</th>
+              <th>Last used</th>
+              <th />
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {tokens.data?.map((token) => (
+              <tr key={token.id}>
+                <td>{token.name}</td>
+                <td>{token.role}</td>
+                <td>{token.owner}</td>
+                <td className="muted">{token.lastUsedAt ? formatLocalTime(token.lastUsedAt) : "never"}</td>
+                <td>
+                  <button type="button" className="secondary" onClick={() => revoke.mutate(token.id)}>
+                    Revoke
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
       <form
         className="row"
         style={{ marginTop: 12 }}
@@ -69,7 +72,12 @@ function TokensPanel() {
         }}
       >
         <input placeholder="token name" value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} />
-        <select value={draft.role} onChange={(e) => setDraft({ ...draft, role: e.target.value as Role })} title="at most your own role">
+        <select
+          aria-label="Role of the new token (at most your own)"
+          value={draft.role}
+          onChange={(e) => setDraft({ ...draft, role: e.target.value as Role })}
+          title="at most your own role"
+        >
           {grantable.map((role) => (
             <option key={role}>{role}</option>
           ))}
@@ -98,43 +106,45 @@ function SessionsPanel() {
   return (
     <section data-testid="sessions">
       <h2>Sessions</h2>
-      <table>
-        <thead>
-          <tr>
-            <th>User</th>
-            <th>Role</th>
-            <th>From</th>
-            <th>Browser</th>
-            <th>Last seen</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {sessions.data?.map((session) => (
-            <tr key={session.id}>
-              <td>
-                {session.userName}
-                {session.isCurrent && <span className="muted"> (this one)</span>}
-              </td>
-              <td>{session.role}</td>
-              <td>{session.address}</td>
-              <td className="muted">{session.userAgent?.slice(0, 60)}</td>
-              <td className="muted">{formatLocalTime(session.lastSeenAt)}</td>
-              <td>
-                <button
-                  type="button"
-                  className="secondary"
-                  disabled={session.isCurrent}
-                  title={session.isCurrent ? "use Sign out for this one" : undefined}
-                  onClick={() => revoke.mutate(session.id)}
-                >
-                  Revoke
-                </button>
-              </td>
+      <TableScroll label="Sessions">
+        <table>
+          <thead>
+            <tr>
+              <th>User</th>
+              <th>Role</th>
+              <th>From</th>
+              <th>Browser</th>
+              <th>Last seen</th>
+              <th />
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {sessions.data?.map((session) => (
+              <tr key={session.id}>
+                <td>
+                  {session.userName}
+                  {session.isCurrent && <span className="muted"> (this one)</span>}
+                </td>
+                <td>{session.role}</td>
+                <td>{session.address}</td>
+                <td className="muted">{session.userAgent?.slice(0, 60)}</td>
+                <td className="muted">{formatLocalTime(session.lastSeenAt)}</td>
+                <td>
+                  <button
+                    type="button"
+                    className="secondary"
+                    disabled={session.isCurrent}
+                    title={session.isCurrent ? "use Sign out for this one" : undefined}
+                    onClick={() => revoke.mutate(session.id)}
+                  >
+                    Revoke
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
       {revoke.error && (
         <p className="error" role="alert">
           {revoke.error.message}

@@ -7,6 +7,7 @@ import { api } from "../lib/api";
 import { usePermission } from "../lib/queries";
 import { AppShell } from "./AppShell";
 import { formatLocalTime } from "../lib/format-local-time";
+import { TableScroll } from "./TableScroll";
 
 export function AgentsPage() {
   return (
@@ -45,43 +46,60 @@ function AgentList() {
         Revoke drops a node at once and refuses it until it is reset; reset lets the name enrol again.
       </p>
       {act.isError && <p className="error">{act.error.message}</p>}
-      <table>
-        <thead>
-          <tr>
-            <th>Hypervisor</th>
-            <th>State</th>
-            <th>Enrolled</th>
-            <th>Last seen</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {agents.data.agents.map((agent) => (
-            <tr key={agent.name} data-testid={`agent-${agent.name}`}>
-              <td>{agent.name}</td>
-              <td>
-                {agent.revoked ? (
-                  <span className="badge failed" title={`by ${agent.revokedBy ?? "?"} at ${when(agent.revokedAt)}`}>
-                    revoked
-                  </span>
-                ) : (
-                  <span className={`badge ${agent.online ? "done" : ""}`}>{agent.online ? "online" : "offline"}</span>
-                )}
-              </td>
-              <td>
-                {when(agent.enrolledAt)}
-                <div className="muted" style={{ fontSize: 12 }}>
-                  {agent.enrolledFrom ?? ""}
-                </div>
-              </td>
-              <td>
-                {when(agent.lastSeenAt)}
-                <div className="muted" style={{ fontSize: 12 }}>
-                  {agent.lastSeenFrom ?? ""}
-                </div>
-              </td>
-              <td>
-                {!agent.revoked && (
+      <TableScroll label="Agents">
+        <table>
+          <thead>
+            <tr>
+              <th>Hypervisor</th>
+              <th>State</th>
+              <th>Enrolled</th>
+              <th>Last seen</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {agents.data.agents.map((agent) => (
+              <tr key={agent.name} data-testid={`agent-${agent.name}`}>
+                <td>{agent.name}</td>
+                <td>
+                  {agent.revoked ? (
+                    <span className="badge failed" title={`by ${agent.revokedBy ?? "?"} at ${when(agent.revokedAt)}`}>
+                      revoked
+                    </span>
+                  ) : (
+                    <span className={`badge ${agent.online ? "done" : ""}`}>{agent.online ? "online" : "offline"}</span>
+                  )}
+                </td>
+                <td>
+                  {when(agent.enrolledAt)}
+                  <div className="muted" style={{ fontSize: 12 }}>
+                    {agent.enrolledFrom ?? ""}
+                  </div>
+                </td>
+                <td>
+                  {when(agent.lastSeenAt)}
+                  <div className="muted" style={{ fontSize: 12 }}>
+                    {agent.lastSeenFrom ?? ""}
+                  </div>
+                </td>
+                <td>
+                  {!agent.revoked && (
+                    <button
+                      type="button"
+                      className="secondary"
+                      disabled={act.isPending || !admin.isAllowed}
+                      title={admin.reason}
+                      onClick={() =>
+                        confirmThen(
+                          agent.name,
+                          "revoke",
+                          `Revoke ${agent.name}? It is disconnected at once and refused until an admin resets it.`,
+                        )
+                      }
+                    >
+                      Revoke
+                    </button>
+                  )}{" "}
                   <button
                     type="button"
                     className="secondary"
@@ -90,34 +108,19 @@ function AgentList() {
                     onClick={() =>
                       confirmThen(
                         agent.name,
-                        "revoke",
-                        `Revoke ${agent.name}? It is disconnected at once and refused until an admin resets it.`,
+                        "reset",
+                        `Reset ${agent.name}? Its credential is deleted; whoever next presents the enrolment token under this name becomes ${agent.name}.`,
                       )
                     }
                   >
-                    Revoke
+                    Reset
                   </button>
-                )}{" "}
-                <button
-                  type="button"
-                  className="secondary"
-                  disabled={act.isPending || !admin.isAllowed}
-                  title={admin.reason}
-                  onClick={() =>
-                    confirmThen(
-                      agent.name,
-                      "reset",
-                      `Reset ${agent.name}? Its credential is deleted; whoever next presents the enrolment token under this name becomes ${agent.name}.`,
-                    )
-                  }
-                >
-                  Reset
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
       {agents.data.agents.length === 0 && <p className="muted">No agent has enrolled yet.</p>}
     </>
   );

@@ -5,6 +5,7 @@ import { formatLocalTime, localInputToIso } from "../lib/format-local-time";
 import { useAuditQuery, type AuditEventRow, type AuditFilters } from "../lib/queries";
 import { AppShell } from "./AppShell";
 import { outcomeStyle } from "./outcome-colors";
+import { TableScroll } from "./TableScroll";
 
 type FilterForm = { actor: string; action: string; imageId: string; outcome: string; from: string; to: string };
 const emptyForm: FilterForm = { actor: "", action: "", imageId: "", outcome: "", from: "", to: "" };
@@ -77,25 +78,27 @@ function AuditTable({ filters }: { filters: AuditFilters }) {
   const events = audit.data.pages.flatMap((page) => page.events);
   return (
     <>
-      <table>
-        <thead>
-          <tr>
-            <th>Time</th>
-            <th>User</th>
-            <th>From</th>
-            <th>Action</th>
-            <th>Target</th>
-            <th>Image</th>
-            <th>Outcome</th>
-            <th>Detail</th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((event) => (
-            <AuditRow key={event.id} event={event} />
-          ))}
-        </tbody>
-      </table>
+      <TableScroll label="Audit events">
+        <table>
+          <thead>
+            <tr>
+              <th>Time</th>
+              <th>User</th>
+              <th>From</th>
+              <th>Action</th>
+              <th>Target</th>
+              <th>Image</th>
+              <th>Outcome</th>
+              <th>Detail</th>
+            </tr>
+          </thead>
+          <tbody>
+            {events.map((event) => (
+              <AuditRow key={event.id} event={event} />
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
       {events.length === 0 && <p className="muted">No events match.</p>}
       {audit.hasNextPage && (
         <p>

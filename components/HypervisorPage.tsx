@@ -7,6 +7,7 @@ import { hypervisorReply } from "../protocol/api/hypervisors";
 import { AppShell } from "./AppShell";
 import { NodeGroupForm } from "./NodeGroupForm";
 import { formatLocalTime } from "../lib/format-local-time";
+import { TableScroll } from "./TableScroll";
 
 export function HypervisorPage({ name }: { name: string }) {
   return (
@@ -52,7 +53,7 @@ function Detail({ name }: { name: string }) {
         cache dir {h.cacheDir ?? "?"} · proxies {h.proxies.length ? h.proxies.join(", ") : "from its group"} · last seen{" "}
         {formatLocalTime(h.lastSeenAt)}
       </p>
-      <div className="table-scroll">
+      <TableScroll label="Images on this node">
         <table>
           <thead>
             <tr>
@@ -81,7 +82,7 @@ function Detail({ name }: { name: string }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       {h.images.length === 0 && <p className="muted">Nothing cached here.</p>}
     </>
   );

@@ -23,6 +23,7 @@ import { ReasonButton, firstReason } from "./ReasonButton";
 import { RolloutDialog } from "./RolloutDialog";
 import { EncryptedBadge, EncryptionNote, ImageOwnership } from "./ImageAccess";
 import { useToast } from "./Toasts";
+import { TableScroll } from "./TableScroll";
 
 export function ImagesPage() {
   return (
@@ -82,7 +83,7 @@ function ImagesTable() {
           </span>
         )}
       </div>
-      <div className="table-scroll">
+      <TableScroll label="Images">
         <table>
           <thead>
             <tr>
@@ -106,7 +107,7 @@ function ImagesTable() {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       {images.data.length === 0 && (
         <p className="muted">No images. Configure Glance or put image files in the image directory, then re-read.</p>
       )}

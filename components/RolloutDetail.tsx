@@ -14,6 +14,7 @@ import { type RolloutDetail as RolloutDetailView, rolloutReply, targetPageReply 
 import { ConfirmDialog } from "./Modal";
 import { ReasonButton, firstReason } from "./ReasonButton";
 import { ThroughputChart, type Sample } from "./ThroughputChart";
+import { TableScroll } from "./TableScroll";
 
 export const rolloutKey = (id: string) => ["rollout", { rolloutId: id }] as const;
 
@@ -223,26 +224,28 @@ export function RolloutDetail({ id }: { id: string }) {
       {r.perProxy.length === 0 ? (
         <p className="muted">No download has gone through a proxy yet.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>Proxy</th>
-              <th>Downloading</th>
-              <th>Done</th>
-              <th>Failed</th>
-            </tr>
-          </thead>
-          <tbody>
-            {r.perProxy.map((p) => (
-              <tr key={p.proxy}>
-                <td>{p.proxy}</td>
-                <td>{p.downloading}</td>
-                <td>{p.done}</td>
-                <td>{p.failed}</td>
+        <TableScroll label="Per-proxy load">
+          <table>
+            <thead>
+              <tr>
+                <th>Proxy</th>
+                <th>Downloading</th>
+                <th>Done</th>
+                <th>Failed</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {r.perProxy.map((p) => (
+                <tr key={p.proxy}>
+                  <td>{p.proxy}</td>
+                  <td>{p.downloading}</td>
+                  <td>{p.done}</td>
+                  <td>{p.failed}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       )}
       <TargetTable rollout={r} />
     </>
@@ -288,36 +291,38 @@ function TargetTable({ rollout: r }: { rollout: RolloutDetailView }) {
       {targets.isError && <p className="error">{targets.error.message}</p>}
       {rows.length === 0 && !targets.isPending && <p className="muted">None {filter === "all" ? "" : filter}.</p>}
       {rows.length > 0 && (
-        <table data-testid="rollout-targets">
-          <thead>
-            <tr>
-              <th>Hypervisor</th>
-              <th>State</th>
-              <th>Written</th>
-              <th>Proxy</th>
-              {r.source === "peers" && <th>Source</th>}
-              <th>Reason</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((target) => (
-              <tr key={target.name} data-testid={`target-${target.name}`}>
-                <td>
-                  <Link href={`/hypervisors/${encodeURIComponent(target.name)}`}>{target.name}</Link>
-                </td>
-                <td>
-                  <span className={`badge ${target.state}`}>{targetLabel(target, r.maxAttempts)}</span>
-                </td>
-                <td>{formatBytes(target.bytes)}</td>
-                <td className="muted">{target.proxy ?? "—"}</td>
-                {r.source === "peers" && <td>{target.source ?? "—"}</td>}
-                <td>
-                  {target.error ? <Reason text={target.error} isFailure={target.state === "failed"} /> : <span className="muted">—</span>}
-                </td>
+        <TableScroll label="Targets">
+          <table data-testid="rollout-targets">
+            <thead>
+              <tr>
+                <th>Hypervisor</th>
+                <th>State</th>
+                <th>Written</th>
+                <th>Proxy</th>
+                {r.source === "peers" && <th>Source</th>}
+                <th>Reason</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {rows.map((target) => (
+                <tr key={target.name} data-testid={`target-${target.name}`}>
+                  <td>
+                    <Link href={`/hypervisors/${encodeURIComponent(target.name)}`}>{target.name}</Link>
+                  </td>
+                  <td>
+                    <span className={`badge ${target.state}`}>{targetLabel(target, r.maxAttempts)}</span>
+                  </td>
+                  <td>{formatBytes(target.bytes)}</td>
+                  <td className="muted">{target.proxy ?? "—"}</td>
+                  {r.source === "peers" && <td>{target.source ?? "—"}</td>}
+                  <td>
+                    {target.error ? <Reason text={target.error} isFailure={target.state === "failed"} /> : <span className="muted">—</span>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       )}
       {targets.hasNextPage && (
         <button type="button" className="secondary" style={{ marginTop: 8 }} onClick={() => targets.fetchNextPage()}>

@@ -11,6 +11,7 @@ import { formatLocalTime } from "../lib/format-local-time";
 import { useImagesQuery } from "../lib/queries";
 import { rolloutListReply } from "../protocol/api/rollouts";
 import { AppShell } from "./AppShell";
+import { TableScroll } from "./TableScroll";
 
 const STATES = ["running", "paused", "done", "failed", "cancelled"] as const;
 
@@ -78,55 +79,57 @@ function RolloutHistory() {
         <p className="muted">No rollouts{imageId || state ? " match" : " yet: start one from the Images page"}.</p>
       )}
       {rows.length > 0 && (
-        <table data-testid="rollout-history">
-          <thead>
-            <tr>
-              <th>Image</th>
-              <th>State</th>
-              <th>Targets</th>
-              <th>Done / failed / open</th>
-              <th>Started</th>
-              <th>By</th>
-              <th>Finished</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((rollout) => (
-              <tr key={rollout.id} data-testid="rollout-row">
-                <td>
-                  <Link href={`/rollouts/${rollout.id}`} data-testid="rollout-image">
-                    {rollout.imageName}
-                  </Link>
-                  <div className="muted" style={{ fontSize: 12 }}>
-                    {rollout.strategy} · {rollout.source === "peers" ? "peers" : "Squid only"}
-                  </div>
-                </td>
-                <td>
-                  <span className={`badge ${rollout.state}`} data-testid="rollout-row-state">
-                    {rollout.state}
-                  </span>
-                </td>
-                <td>{rollout.targets}</td>
-                <td>
-                  {rollout.counts.done} / {rollout.counts.failed} / {rollout.counts.pending + rollout.counts.downloading}
-                  {rollout.retrying > 0 && <span className="muted"> ({rollout.retrying} retrying)</span>}
-                </td>
-                <td>{formatLocalTime(rollout.createdAt)}</td>
-                <td>{rollout.createdBy ?? <span className="muted">—</span>}</td>
-                <td>
-                  {rollout.finishedAt ? (
-                    <>
-                      {formatLocalTime(rollout.finishedAt)}{" "}
-                      <span className="muted">after {formatElapsed(rollout.createdAt, rollout.finishedAt)}</span>
-                    </>
-                  ) : (
-                    <span className="muted">running for {formatElapsed(rollout.createdAt, null)}</span>
-                  )}
-                </td>
+        <TableScroll label="Rollout history">
+          <table data-testid="rollout-history">
+            <thead>
+              <tr>
+                <th>Image</th>
+                <th>State</th>
+                <th>Targets</th>
+                <th>Done / failed / open</th>
+                <th>Started</th>
+                <th>By</th>
+                <th>Finished</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {rows.map((rollout) => (
+                <tr key={rollout.id} data-testid="rollout-row">
+                  <td>
+                    <Link href={`/rollouts/${rollout.id}`} data-testid="rollout-image">
+                      {rollout.imageName}
+                    </Link>
+                    <div className="muted" style={{ fontSize: 12 }}>
+                      {rollout.strategy} · {rollout.source === "peers" ? "peers" : "Squid only"}
+                    </div>
+                  </td>
+                  <td>
+                    <span className={`badge ${rollout.state}`} data-testid="rollout-row-state">
+                      {rollout.state}
+                    </span>
+                  </td>
+                  <td>{rollout.targets}</td>
+                  <td>
+                    {rollout.counts.done} / {rollout.counts.failed} / {rollout.counts.pending + rollout.counts.downloading}
+                    {rollout.retrying > 0 && <span className="muted"> ({rollout.retrying} retrying)</span>}
+                  </td>
+                  <td>{formatLocalTime(rollout.createdAt)}</td>
+                  <td>{rollout.createdBy ?? <span className="muted">—</span>}</td>
+                  <td>
+                    {rollout.finishedAt ? (
+                      <>
+                        {formatLocalTime(rollout.finishedAt)}{" "}
+                        <span className="muted">after {formatElapsed(rollout.createdAt, rollout.finishedAt)}</span>
+                      </>
+                    ) : (
+                      <span className="muted">running for {formatElapsed(rollout.createdAt, null)}</span>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       )}
       {history.hasNextPage && (
         <button type="button" className="secondary" style={{ marginTop: 8 }} onClick={() => history.fetchNextPage()}>

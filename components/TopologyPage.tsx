@@ -9,6 +9,7 @@ import { topologyReply, type Topology, type UpdateTopologyRequest } from "../pro
 import { AppShell } from "./AppShell";
 import { DeleteGroupButton } from "./DeleteGroupButton";
 import { plural } from "../lib/plural";
+import { TableScroll } from "./TableScroll";
 
 export function TopologyPage() {
   return (
@@ -101,7 +102,7 @@ function TopologyEditor() {
         Add tier-1 Squid
       </button>
       <h2 style={{ fontSize: 16 }}>Groups</h2>
-      <div className="table-scroll">
+      <TableScroll label="Groups">
         <table>
           <thead>
             <tr>
@@ -159,7 +160,7 @@ function TopologyEditor() {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       <p className="muted">{plural(draft.ungrouped, "hypervisor")} without a group (agents report one with --group, or set it per node).</p>
       <div className="row">
         <label htmlFor="new-group">New group</label>

@@ -3,6 +3,7 @@ import { useState } from "react";
 import { ROLES, type Role } from "../protocol/roles";
 import { accessCalls, useAccessMutation, useUsersQuery } from "../lib/access-queries";
 import { formatLocalTime } from "../lib/format-local-time";
+import { TableScroll } from "./TableScroll";
 
 /** Admins manage accounts here; Keystone users appear after their first sign-in. */
 export function UsersPanel() {
@@ -16,81 +17,84 @@ export function UsersPanel() {
     <section data-testid="users">
       <h2>Users</h2>
       {users.isError && <p className="error">{users.error.message}</p>}
-      <table>
-        <thead>
-          <tr>
-            <th>User</th>
-            <th>Source</th>
-            <th>Role</th>
-            <th>Last sign-in</th>
-            <th>Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {users.data?.map((user) => {
-            const isFixed = user.isBootstrap;
-            const fixedWhy = isFixed
-              ? "the bootstrap admin: set by PRECACHE_ADMIN_PASSWORD"
-              : user.source === "keystone"
-                ? "the role comes from Keystone"
-                : undefined;
-            return (
-              <tr key={user.name} data-testid={`user-${user.name}`}>
-                <td>
-                  {user.name}
-                  {user.disabled && <span className="muted"> (disabled)</span>}
-                </td>
-                <td>{user.source}</td>
-                <td>
-                  <select
-                    value={user.role}
-                    disabled={Boolean(fixedWhy)}
-                    title={fixedWhy}
-                    onChange={(e) => update.mutate({ name: user.name, role: e.target.value as Role })}
-                  >
-                    {ROLES.map((role) => (
-                      <option key={role}>{role}</option>
-                    ))}
-                  </select>
-                </td>
-                <td className="muted">{user.lastSignInAt ? formatLocalTime(user.lastSignInAt) : "never"}</td>
-                <td className="row">
-                  <button
-                    type="button"
-                    className="secondary"
-                    disabled={isFixed}
-                    title={isFixed ? fixedWhy : undefined}
-                    onClick={() => update.mutate({ name: user.name, disabled: !user.disabled })}
-                  >
-                    {user.disabled ? "Enable" : "Disable"}
-                  </button>
-                  <button
-                    type="button"
-                    className="secondary"
-                    disabled={isFixed || user.source === "keystone"}
-                    title={isFixed || user.source === "keystone" ? "this password is not kept by Precache" : undefined}
-                    onClick={() => {
-                      const password = window.prompt(`New password for ${user.name} (at least 8 characters)`);
-                      if (password) update.mutate({ name: user.name, password });
-                    }}
-                  >
-                    Set password
-                  </button>
-                  <button
-                    type="button"
-                    className="secondary"
-                    disabled={isFixed}
-                    title={isFixed ? fixedWhy : undefined}
-                    onClick={() => window.confirm(`Delete ${user.name}?`) && remove.mutate(user.name)}
-                  >
-                    Delete
-                  </button>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <TableScroll label="Users">
+        <table>
+          <thead>
+            <tr>
+              <th>User</th>
+              <th>Source</th>
+              <th>Role</th>
+              <th>Last sign-in</th>
+              <th>Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {users.data?.map((user) => {
+              const isFixed = user.isBootstrap;
+              const fixedWhy = isFixed
+                ? "the bootstrap admin: set by PRECACHE_ADMIN_PASSWORD"
+                : user.source === "keystone"
+                  ? "the role comes from Keystone"
+                  : undefined;
+              return (
+                <tr key={user.name} data-testid={`user-${user.name}`}>
+                  <td>
+                    {user.name}
+                    {user.disabled && <span className="muted"> (disabled)</span>}
+                  </td>
+                  <td>{user.source}</td>
+                  <td>
+                    <select
+                      aria-label={`Role of ${user.name}`}
+                      value={user.role}
+                      disabled={Boolean(fixedWhy)}
+                      title={fixedWhy}
+                      onChange={(e) => update.mutate({ name: user.name, role: e.target.value as Role })}
+                    >
+                      {ROLES.map((role) => (
+                        <option key={role}>{role}</option>
+                      ))}
+                    </select>
+                  </td>
+                  <td className="muted">{user.lastSignInAt ? formatLocalTime(user.lastSignInAt) : "never"}</td>
+                  <td className="row">
+                    <button
+                      type="button"
+                      className="secondary"
+                      disabled={isFixed}
+                      title={isFixed ? fixedWhy : undefined}
+                      onClick={() => update.mutate({ name: user.name, disabled: !user.disabled })}
+                    >
+                      {user.disabled ? "Enable" : "Disable"}
+                    </button>
+                    <button
+                      type="button"
+                      className="secondary"
+                      disabled={isFixed || user.source === "keystone"}
+                      title={isFixed || user.source === "keystone" ? "this password is not kept by Precache" : undefined}
+                      onClick={() => {
+                        const password = window.prompt(`New password for ${user.name} (at least 8 characters)`);
+                        if (password) update.mutate({ name: user.name, password });
+                      }}
+                    >
+                      Set password
+                    </button>
+                    <button
+                      type="button"
+                      className="secondary"
+                      disabled={isFixed}
+                      title={isFixed ? fixedWhy : undefined}
+                      onClick={() => window.confirm(`Delete ${user.name}?`) && remove.mutate(user.name)}
+                    >
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </TableScroll>
       <form
         className="row"
         style={{ marginTop: 12 }}
@@ -100,7 +104,7 @@ export function UsersPanel() {
         }}
       >
         <input placeholder="user name" value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} />
-        <select value={draft.role} onChange={(e) => setDraft({ ...draft, role: e.target.value as Role })}>
+        <select aria-label="Role of the new user" value={draft.role} onChange={(e) => setDraft({ ...draft, role: e.target.value as Role })}>
           {ROLES.map((role) => (
             <option key={role}>{role}</option>
           ))}
