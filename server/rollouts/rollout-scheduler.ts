@@ -10,7 +10,7 @@ import { effectiveProxies, groupProxies, proxyKey } from "./effective-proxies.ts
 import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { failOrRetry } from "./target-retry.ts";
 import { holdersOf, markOnDisk, reconcileStaleTargets } from "./reconcile-targets.ts";
-import { hasStalled, isDue, planWave } from "./plan-wave.ts";
+import { hasStalled, isDue, planWave, type WaveCandidate } from "./plan-wave.ts";
 import { planPeerWave } from "./peer-wave.ts";
 
 const TICK_MS = 1000;
@@ -159,17 +159,6 @@ export class RolloutScheduler {
       await finishRolloutIfDone(this.context, rollout.id);
       return;
     }
-    const [warmed, downloading] = await Promise.all([
-      db.rolloutTarget.groupBy({
-        by: ["proxy"],
-        where: { rolloutId: rollout.id, state: TargetState.done, attempts: { gt: 0 }, proxy: { not: null } },
-      }),
-      db.rolloutTarget.groupBy({
-        by: ["proxy"],
-        where: { rolloutId: rollout.id, state: TargetState.downloading, proxy: { not: null } },
-        _count: { _all: true },
-      }),
-    ]);
     const groups = await groupProxies(this.context);
     const hypervisors = await db.hypervisor.findMany({
       where: { name: { in: waiting.map((t) => t.hypervisorName) } },
@@ -182,15 +171,30 @@ export class RolloutScheduler {
       lastError: lastErrors.get(hypervisor.name) ?? null,
     }));
     const requests =
-      rollout.source === "peers"
-        ? await planPeerWave(this.context, rollout, candidates)
-        : planWave(rollout, candidates, {
-            warm: new Set(warmed.map((row) => row.proxy!)),
-            downloading: new Map(downloading.map((row) => [row.proxy!, row._count._all])),
-          });
+      rollout.source === "peers" ? await planPeerWave(this.context, rollout, candidates) : await this.planProxyWave(rollout, candidates);
     const chunks = Array.from({ length: Math.ceil(requests.length / DISPATCH_CHUNK) }, (_, i) =>
       requests.slice(i * DISPATCH_CHUNK, (i + 1) * DISPATCH_CHUNK),
     );
     await Promise.all(chunks.map((chunk) => dispatchTargets(this.context, rollout, chunk)));
+  }
+
+  /** Waves through the proxies: reads which proxies are warm and how busy, then asks plan-wave. */
+  private async planProxyWave(rollout: RolloutWithImage, candidates: WaveCandidate[]) {
+    const { db } = this.context;
+    const [warmed, downloading] = await Promise.all([
+      db.rolloutTarget.groupBy({
+        by: ["proxy"],
+        where: { rolloutId: rollout.id, state: TargetState.done, attempts: { gt: 0 }, proxy: { not: null } },
+      }),
+      db.rolloutTarget.groupBy({
+        by: ["proxy"],
+        where: { rolloutId: rollout.id, state: TargetState.downloading, proxy: { not: null } },
+        _count: { _all: true },
+      }),
+    ]);
+    return planWave(rollout, candidates, {
+      warm: new Set(warmed.map((row) => row.proxy!)),
+      downloading: new Map(downloading.map((row) => [row.proxy!, row._count._all])),
+    });
   }
 }
