@@ -32,7 +32,8 @@ export class LiveStore {
     if (this.socket) return;
     const socket: Socket<ServerToUiEvents, UiToServerEvents> = io(UI_NAMESPACE, {
       withCredentials: true,
-      transports: ["websocket", "polling"],
+      // WebSocket only: one request, so a load balancer without sticky sessions may send it to any server.
+      transports: ["websocket"],
     });
     this.socket = socket;
     socket.on("connect", () =>

@@ -33,6 +33,13 @@ import { UiHub } from "./realtime/ui-hub.ts";
 import { ProgressBuffer } from "./rollouts/progress-buffer.ts";
 import { RolloutScheduler } from "./rollouts/rollout-scheduler.ts";
 import { Leadership } from "./cluster/leadership.ts";
+import { attachClusterAdapter } from "./cluster/cluster-adapter.ts";
+import { startClusterRelay } from "./cluster/cluster-relay.ts";
+import { startLeaderDuties } from "./cluster/leader-duties.ts";
+import { remotePresenceReader } from "./cluster/remote-presence.ts";
+import { ServerInstances } from "./cluster/server-instances.ts";
+import { markServersAgentsOffline } from "./hypervisors/register-hypervisor.ts";
+import { pushAgentSettings } from "./topology/topology.ts";
 import { loadSecrets } from "./secrets.ts";
 import { secureDataDir } from "./secure-data-dir.ts";
 import { shutdownStep } from "./shutdown-step.ts";
@@ -70,6 +77,18 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   const health = new DependencyHealth(["database", "imageSource", ...(source.usesKeystone ? (["keystone"] as const) : [])]);
   const databaseWatch = watchDatabase(database.prisma, health);
   const events = new DomainEvents();
+  // With Postgres, any number of servers may share the database (PGlite serves one process).
+  const isClustered = Boolean(env.DATABASE_URL);
+  const instances = new ServerInstances({
+    db: () => context.db,
+    log,
+    onRevived: async () => {
+      await context.db.hypervisor.updateMany({
+        where: { name: { in: context.agents.onlineNames() } },
+        data: { online: true, connectedTo: instances.id },
+      });
+    },
+  });
   const services = {
     env,
     log,
@@ -78,6 +97,7 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
     secrets,
     access,
     publicUrl: "",
+    instanceId: instances.id,
     agents: new AgentHub(log),
     health,
     events,
@@ -88,8 +108,14 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   // query, so a client swapped on the context (tests fake an outage that way) reaches them too.
   const context: AppContext = Object.assign(services, { cache: new ReadCache(services), progress: new ProgressBuffer(services) });
   const ui = new UiHub(log, { secrets, access });
-  const scheduler = new RolloutScheduler(context, env.PRECACHE_RECONCILE_SECONDS * 1000);
-  wireSubscribers(events, { ui, cache: context.cache, scheduler });
+  const scheduler = new RolloutScheduler(
+    context,
+    env.PRECACHE_RECONCILE_SECONDS * 1000,
+    isClustered ? remotePresenceReader(context) : undefined,
+  );
+  const pushSettings = () =>
+    void pushAgentSettings(context).catch((error: Error) => log.warn({ error: error.message }, "agent settings not pushed"));
+  wireSubscribers(events, { ui, cache: context.cache, scheduler, pushAgentSettings: pushSettings });
 
   const server = http.createServer(createRequestListener(context, env.artifactDir, options.pages));
   // Messages larger than the largest legitimate one (a hello at the inventory cap) are dropped
@@ -100,6 +126,13 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
     pingTimeout: 30_000,
     maxHttpBufferSize: MAX_AGENT_MESSAGE_BYTES,
   });
+  const adapter = isClustered
+    ? await attachClusterAdapter(io, { databaseUrl: env.DATABASE_URL!, redisUrl: env.PRECACHE_REDIS_URL, log })
+    : null;
+  if (adapter) {
+    context.agents.enableCluster();
+    log.info({ adapter: adapter.kind, server: instances.id }, "sharing agents and dashboards with other servers on this database");
+  }
   // Nothing is served on the default namespace: refuse it rather than hold idle, unauthenticated sockets.
   io.of("/").use((_socket, next) => next(new Error("unauthorized: connect to /agent or /ui")));
   // Socket.io keeps each session's first HTTP request (for express-session and the like). Once a
@@ -109,9 +142,12 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   io.of(AGENT_NAMESPACE).on("connection", dropRequest);
   io.of(UI_NAMESPACE).on("connection", dropRequest);
   context.agents.attach(io, agentHandlers(context));
-  // Nobody is connected yet: mark every node offline before the dashboard's snapshot is first read.
-  await context.db.hypervisor.updateMany({ where: { online: true }, data: { online: false } });
+  await instances.start();
+  // Nobody is connected here yet: nodes of servers that are not running are offline (a lone
+  // server: every node), before the dashboard's snapshot is first read.
+  await markServersAgentsOffline(context, { connectedToNotIn: [...(await instances.aliveIds())] });
   ui.attach(io, () => uiSnapshot(context));
+  const stopRelay = adapter ? startClusterRelay({ io, events, ui, access, log }) : () => undefined;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(env.PORT, env.HOST, () => resolve());
@@ -119,23 +155,29 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   const port = (server.address() as { port: number }).port;
   context.publicUrl = env.PRECACHE_PUBLIC_URL ?? (await defaultPublicUrl(env.HOST, port));
   log.info({ port, publicUrl: context.publicUrl, source: source.describe() }, "precache listening");
+  await instances.announce(context.publicUrl);
 
   await syncImages(context).catch((error: Error) =>
     log.error({ error: error.message, source: source.describe() }, "image sync failed; will retry"),
   );
   await rewrapArtifactKeys(context);
-  await resumeInterruptedPublishes(context);
+  // Another running server's publish is its own to finish.
+  await resumeInterruptedPublishes(context, isClustered ? await instances.aliveIds() : null);
   context.progress.start();
   // Only the leader schedules: with several servers on one Postgres, exactly one at a time.
+  let duties: { stop(): Promise<void> } | null = null;
   const leadership = new Leadership({
     databaseUrl: env.DATABASE_URL ?? null,
     log,
     onGain: () => {
       context.health.isLeader = true;
+      if (isClustered) duties = startLeaderDuties(context, instances);
       scheduler.start();
     },
     onLose: async () => {
       context.health.isLeader = false;
+      await duties?.stop();
+      duties = null;
       await scheduler.stop();
     },
   });
@@ -180,6 +222,7 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
       await shutdownStep(log, "local agent", async () => localAgent?.stop());
       await shutdownStep(log, "scheduler", () => leadership.stop());
       await shutdownStep(log, "progress flush", () => context.progress.stop());
+      stopRelay();
       context.agents.close();
       ui.close();
       // io.close() also closes the HTTP server, which waits for open connections (browsers,
@@ -189,6 +232,12 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
       await Promise.race([ioClosed, sleep(3000, undefined, { ref: false })]);
       server.closeAllConnections();
       await shutdownStep(log, "background tasks", () => Promise.allSettled([...context.tasks]));
+      // Our agents are moving to other servers (whose hellos mark them online there); the rest are offline.
+      await shutdownStep(log, "presence", async () => {
+        await markServersAgentsOffline(context, { connectedToIn: [instances.id] });
+        await instances.stop();
+      });
+      await shutdownStep(log, "cluster adapter", async () => adapter?.close());
       await shutdownStep(log, "database", () => database.close());
       secureDataDir(env, log); // files the database created while running
     },

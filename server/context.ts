@@ -22,6 +22,8 @@ export type AppContext = {
   secrets: Secrets;
   /** Sessions, API tokens, sign-in throttle: operator access in this process. */
   access: Access;
+  /** This server process among those sharing the database (server/cluster/server-instances.ts). */
+  instanceId: string;
   /** Base URL agents use to reach /artifacts (through their Squids). */
   publicUrl: string;
   agents: AgentHub;

@@ -31,6 +31,14 @@ const schema = z.object({
     .string()
     .optional()
     .refine((value) => !value || /^postgres(ql)?:\/\//.test(value), { message: "must start with postgresql://" }),
+  /**
+   * Several servers on one Postgres exchange Socket.io messages through Postgres (LISTEN/NOTIFY) by
+   * default; set a Redis URL to use Redis for that instead (docs/BENCHMARKS.md compares them).
+   */
+  PRECACHE_REDIS_URL: z
+    .string()
+    .optional()
+    .refine((value) => !value || /^rediss?:\/\//.test(value), { message: "must start with redis:// or rediss://" }),
   PRECACHE_DATA_DIR: z.string().default("data"),
   PRECACHE_IMAGE_DIR: z.string().optional(),
   PRECACHE_ARTIFACT_DIR: z.string().optional(),

@@ -137,7 +137,7 @@ function testContext(db: Db, source: ImageSource = new ListedSource([])) {
   const log = pino({ level: "silent" });
   const events = new DomainEvents();
   const cache = new ReadCache({ db });
-  wireSubscribers(events, { ui, cache, scheduler: { poke: () => void (pokes.count += 1) } });
+  wireSubscribers(events, { ui, cache, scheduler: { poke: () => void (pokes.count += 1) }, pushAgentSettings: () => undefined });
   const context = {
     db,
     source,
@@ -146,6 +146,7 @@ function testContext(db: Db, source: ImageSource = new ListedSource([])) {
     cache,
     agents: agents as unknown as AgentHub,
     publicUrl: "http://precache.test:3000",
+    instanceId: "test-instance",
     health: new DependencyHealth(["database", "imageSource"]),
     progress: new ProgressBuffer({ db, log }),
     tasks: new Set<Promise<unknown>>(),

@@ -76,6 +76,11 @@ export class ApiTokenStore {
     return ids.length;
   }
 
+  /** Another server sharing the database revoked these: forget them here too (no new audit, no write). */
+  revokedElsewhere(ids: string[]): void {
+    this.revoked(ids);
+  }
+
   onRevoked(listener: (ids: string[]) => void): () => void {
     this.revokedListeners.add(listener);
     return () => this.revokedListeners.delete(listener);

@@ -100,6 +100,11 @@ export class SessionStore {
     return live.length;
   }
 
+  /** Another server sharing the database revoked these: forget them here too (no new audit, no write). */
+  revokedElsewhere(ids: string[]): void {
+    this.revoked(ids);
+  }
+
   onRevoked(listener: (ids: string[]) => void): () => void {
     this.revokedListeners.add(listener);
     return () => this.revokedListeners.delete(listener);

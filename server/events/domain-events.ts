@@ -32,21 +32,39 @@ export type DomainEventMap = {
 
 export type DomainEventName = keyof DomainEventMap;
 type Subscriber<Name extends DomainEventName> = (event: DomainEventMap[Name]) => void;
+/**
+ * Which changes a subscriber hears: this server's own ("local", the default), those other servers
+ * sharing the database relayed (server/cluster/cluster-relay.ts: "peers"), or both ("anywhere").
+ */
+export type EventScope = "local" | "peers" | "anywhere";
+type Entry = { subscriber: Subscriber<never>; scope: EventScope };
 
 export class DomainEvents {
-  private readonly subscribers = new Map<DomainEventName, Subscriber<never>[]>();
+  private readonly subscribers = new Map<DomainEventName, Entry[]>();
 
   publish<Name extends DomainEventName>(name: Name, event: DomainEventMap[Name]): void {
-    for (const subscriber of this.subscribers.get(name) ?? []) (subscriber as Subscriber<Name>)(event);
+    this.deliver(name, event, "local");
+  }
+
+  /** A change another server made and relayed here. */
+  publishFromPeer<Name extends DomainEventName>(name: Name, event: DomainEventMap[Name]): void {
+    this.deliver(name, event, "peers");
+  }
+
+  private deliver<Name extends DomainEventName>(name: Name, event: DomainEventMap[Name], origin: "local" | "peers"): void {
+    for (const { subscriber, scope } of this.subscribers.get(name) ?? []) {
+      if (scope === origin || scope === "anywhere") (subscriber as Subscriber<Name>)(event);
+    }
   }
 
   /** Returns the unsubscribe. */
-  subscribe<Name extends DomainEventName>(name: Name, subscriber: Subscriber<Name>): () => void {
+  subscribe<Name extends DomainEventName>(name: Name, subscriber: Subscriber<Name>, scope: EventScope = "local"): () => void {
     const list = this.subscribers.get(name) ?? [];
-    list.push(subscriber as Subscriber<never>);
+    const entry = { subscriber: subscriber as Subscriber<never>, scope };
+    list.push(entry);
     this.subscribers.set(name, list);
     return () => {
-      const at = list.indexOf(subscriber as Subscriber<never>);
+      const at = list.indexOf(entry);
       if (at >= 0) list.splice(at, 1);
     };
   }

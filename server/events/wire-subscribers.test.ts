@@ -16,6 +16,7 @@ function wired() {
     },
     cache: { invalidate: (part) => void calls.push(`cache.invalidate ${part}`) },
     scheduler: { poke: () => void calls.push("scheduler.poke") },
+    pushAgentSettings: () => void calls.push("agents.settings"),
   });
   return { events, calls };
 }
@@ -66,5 +67,29 @@ describe("DomainEvents", () => {
     stop();
     events.publish("imagesChanged", {});
     expect(seen).toEqual(["first", "second", "second"]);
+  });
+
+  it("another server's changes reach the cache, the scheduler and this server's agents, but not the dashboard one by one", () => {
+    const { events, calls } = wired();
+    events.publishFromPeer("rolloutChanged", { rolloutId: "r1", state: "running" });
+    events.publishFromPeer("targetsChanged", {});
+    events.publishFromPeer("topologyChanged", {});
+    events.publishFromPeer("cellChanged", {
+      hypervisor: "hv1",
+      cell: { imageId: "img", state: "cached", bytes: 1, totalBytes: 1, error: null },
+    });
+    expect(calls).toEqual([
+      "cache.invalidate rollouts",
+      "scheduler.poke",
+      "scheduler.poke",
+      "cache.invalidate topology",
+      "agents.settings",
+    ]);
+  });
+
+  it("this server's own topology change does not push settings twice (the writer pushes them)", () => {
+    const { events, calls } = wired();
+    events.publish("topologyChanged", {});
+    expect(calls).not.toContain("agents.settings");
   });
 });

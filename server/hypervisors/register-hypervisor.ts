@@ -6,7 +6,7 @@ import type { AppContext } from "../context.ts";
 import { toHypervisorHeader } from "./hypervisor-views.ts";
 
 export async function registerHypervisor(
-  context: Pick<AppContext, "db" | "cache" | "events" | "log" | "publicUrl">,
+  context: Pick<AppContext, "db" | "cache" | "events" | "log" | "publicUrl" | "instanceId">,
   hello: AgentHello,
 ): Promise<AgentSettings> {
   const existing = await context.db.hypervisor.findUnique({ where: { name: hello.name }, select: { groupSetBy: true } });
@@ -14,6 +14,7 @@ export async function registerHypervisor(
   const data = {
     ...(isGroupOperatorSet || hello.group === undefined ? {} : { group: hello.group, groupSetBy: "agent" }),
     online: true,
+    connectedTo: context.instanceId,
     version: hello.version,
     cacheDir: hello.cacheDir,
     peerUrl: hello.peerUrl ?? null,
@@ -36,10 +37,31 @@ export async function agentSettings(
   return { proxies: (hypervisor.group && groups.get(hypervisor.group)) || [], pinned, artifactBaseUrl: `${context.publicUrl}/artifacts/` };
 }
 
-/** No row (its hello never got as far as registering) is not an error: there is nothing to take offline. */
-export async function markHypervisorOffline(context: Pick<AppContext, "db" | "events">, name: string): Promise<void> {
-  const rows = await context.db.hypervisor.updateManyAndReturn({ where: { name }, data: { online: false, lastSeenAt: new Date() } });
+/**
+ * No row (its hello never got as far as registering) is not an error: there is nothing to take
+ * offline. Only while this server holds the connection: the node may already have said hello to
+ * another server sharing the database, and that one's "online" stands.
+ */
+export async function markHypervisorOffline(context: Pick<AppContext, "db" | "events" | "instanceId">, name: string): Promise<void> {
+  const rows = await context.db.hypervisor.updateManyAndReturn({
+    where: { name, connectedTo: context.instanceId },
+    data: { online: false, connectedTo: null, lastSeenAt: new Date() },
+  });
   for (const row of rows) context.events.publish("hypervisorChanged", { hypervisor: toHypervisorHeader(row) });
+}
+
+/** Takes offline the nodes of the given servers, or of every server but the given ones (and nodes of none). */
+export async function markServersAgentsOffline(
+  context: Pick<AppContext, "db" | "events">,
+  servers: { connectedToIn: string[] } | { connectedToNotIn: string[] },
+): Promise<number> {
+  const where =
+    "connectedToIn" in servers
+      ? { online: true, connectedTo: { in: servers.connectedToIn } }
+      : { online: true, OR: [{ connectedTo: { notIn: servers.connectedToNotIn } }, { connectedTo: null }] };
+  const rows = await context.db.hypervisor.updateManyAndReturn({ where, data: { online: false, connectedTo: null } });
+  for (const row of rows) context.events.publish("hypervisorChanged", { hypervisor: toHypervisorHeader(row) });
+  return rows.length;
 }
 
 export async function updateFreeSpace(context: Pick<AppContext, "db" | "events">, name: string, freeBytes: number): Promise<void> {

@@ -11,11 +11,12 @@ import { storedArtifactFile } from "./artifact-paths.ts";
 import { compressToArtifact } from "./compress-to-artifact.ts";
 import { newArtifactKey } from "./encrypt-artifact.ts";
 import { assertPublishAllowed, mustSeal } from "./seal-policy.ts";
+import { isServerAlive } from "../cluster/server-instances.ts";
 
 export type PublishOptions = { imageId: string; codec?: "gzip"; level?: number };
 export type PublishContext = Pick<
   AppContext,
-  "db" | "source" | "env" | "log" | "events" | "publicUrl" | "tasks" | "publishing" | "secrets"
+  "db" | "source" | "env" | "log" | "events" | "publicUrl" | "tasks" | "publishing" | "secrets" | "instanceId"
 >;
 
 export async function publishImage(context: PublishContext, options: PublishOptions): Promise<{ artifact: Artifact; reused: boolean }> {
@@ -31,6 +32,10 @@ export async function publishImage(context: PublishContext, options: PublishOpti
   const sourceKey = sourceKeyOf(image);
   const current = image.artifact;
   if (current && context.publishing.has(image.id)) return { artifact: current, reused: true };
+  // Another server sharing the database is compressing it: that one finishes it.
+  if (current && isInFlight(current.state) && current.publishedBy && current.publishedBy !== context.instanceId) {
+    if (await isServerAlive(context.db, current.publishedBy)) return { artifact: current, reused: true };
+  }
   if (
     current?.state === ArtifactState.ready &&
     current.sourceKey === sourceKey &&
@@ -68,6 +73,7 @@ export async function publishImage(context: PublishContext, options: PublishOpti
     error: null,
     startedAt: new Date(),
     finishedAt: null,
+    publishedBy: context.instanceId,
   };
   const artifact = await context.db.artifact.upsert({
     where: { imageId: image.id },
@@ -150,10 +156,15 @@ export async function publishImage(context: PublishContext, options: PublishOpti
 }
 
 /** Publishes interrupted by a restart are started again. */
-export async function resumeInterruptedPublishes(context: PublishContext): Promise<void> {
+/**
+ * Starts again the publishes a server left unfinished: at a lone server's start all of them
+ * (`alive` null); with several servers, those whose server is not in `alive` (it died).
+ */
+export async function resumeInterruptedPublishes(context: PublishContext, alive: Set<string> | null = null): Promise<void> {
   const stuck = await context.db.artifact.findMany({ where: { state: { in: [ArtifactState.pending, ArtifactState.compressing] } } });
   for (const artifact of stuck) {
     if (context.publishing.has(artifact.imageId)) continue;
+    if (alive && artifact.publishedBy && alive.has(artifact.publishedBy)) continue;
     context.log.warn({ imageId: artifact.imageId }, "publish was interrupted by a restart; starting it again");
     await context.db.artifact.update({
       where: { imageId: artifact.imageId },
@@ -163,6 +174,10 @@ export async function resumeInterruptedPublishes(context: PublishContext): Promi
       context.log.error({ imageId: artifact.imageId, error: error.message }, "could not restart publish"),
     );
   }
+}
+
+function isInFlight(state: string): boolean {
+  return state === ArtifactState.pending || state === ArtifactState.compressing;
 }
 
 function sourceKeyOf(image: {

@@ -69,6 +69,9 @@ const HELLO_TIMEOUT_MS = 30_000;
 const COMMAND_TIMEOUT_MS = 30_000;
 const SWEEP_MS = 60_000;
 
+/** Every agent's socket joins its name's room, so any server sharing the adapter can reach it. */
+const roomOf = (name: string) => `hv:${name}`;
+
 function refusal(code: AgentRefusal, message: string): Error {
   return Object.assign(new Error(`unauthorized: ${message}`), { data: { code } });
 }
@@ -77,6 +80,11 @@ export class AgentHub {
   private readonly sockets = new Map<string, AgentSocket>();
   private handlers: AgentEventHandlers | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
+  private namespace: Namespace<AgentToServerEvents, ServerToAgentEvents> | null = null;
+  /** Set when several servers share the database: commands for agents elsewhere go through the adapter. */
+  private isClustered = false;
+  /** Agents connected to other servers, as the database last said (see refreshRemoteOnline). */
+  private remoteOnline = new Set<string>();
 
   constructor(
     private readonly log: Logger,
@@ -86,6 +94,7 @@ export class AgentHub {
   attach(io: Server, handlers: AgentEventHandlers): void {
     this.handlers = handlers;
     const namespace = io.of(AGENT_NAMESPACE) as unknown as Namespace<AgentToServerEvents, ServerToAgentEvents>;
+    this.namespace = namespace;
     namespace.use(
       (socket, next) =>
         void this.admit(socket as AgentSocket).then(
@@ -137,17 +146,30 @@ export class AgentHub {
     }
   }
 
-  isOnline(name: string): boolean {
-    return this.sockets.has(name);
+  /** From now on, agents may be connected to other servers sharing the Socket.io adapter. */
+  enableCluster(): void {
+    this.isClustered = true;
   }
 
+  /** Connected here or, as the database last said, to another server. */
+  isOnline(name: string): boolean {
+    return this.sockets.has(name) || this.remoteOnline.has(name);
+  }
+
+  /** Names connected to this server. */
   onlineNames(): string[] {
     return [...this.sockets.keys()];
   }
 
-  /** Drops a name's connection at once (revoked or reset); its disconnect takes it offline. */
+  /** Replaces what this server knows of agents connected elsewhere (read from the database). */
+  setRemoteOnline(names: Iterable<string>): void {
+    this.remoteOnline = new Set(names);
+  }
+
+  /** Drops a name's connection at once (revoked or reset), on whichever server holds it. */
   disconnect(name: string, reason: string): boolean {
     const socket = this.sockets.get(name);
+    if (this.isClustered && !socket) this.namespace?.in(roomOf(name)).disconnectSockets(true);
     if (!socket) return false;
     this.log.warn({ hypervisor: name, reason }, "disconnecting agent");
     socket.disconnect(true);
@@ -156,7 +178,7 @@ export class AgentHub {
 
   async send<E extends AgentCommand>(name: string, event: E, payload: Parameters<ServerToAgentEvents[E]>[0]): Promise<AckOf<E>> {
     const socket = this.sockets.get(name);
-    if (!socket) return { ok: false, error: { code: "OFFLINE", message: `hypervisor ${name} is not connected` } };
+    if (!socket) return this.isClustered ? this.sendElsewhere(name, event, payload) : offline(name);
     try {
       // Socket.io cannot resolve its ack type for a generic event name; this signature is the
       // contract's own (ServerToAgentEvents), spelled out once per command.
@@ -166,6 +188,30 @@ export class AgentHub {
         payload: Parameters<ServerToAgentEvents[C]>[0],
       ) => Promise<AckOf<C>>;
       return await emitCommand.call(timed, event, payload);
+    } catch {
+      return {
+        ok: false,
+        error: { code: "TIMEOUT", message: `hypervisor ${name} did not answer ${event} within ${COMMAND_TIMEOUT_MS / 1000} s` },
+      };
+    }
+  }
+
+  /** Through the adapter to the agent's room on whichever server holds it: its one ack, or OFFLINE. */
+  private async sendElsewhere<E extends AgentCommand>(
+    name: string,
+    event: E,
+    payload: Parameters<ServerToAgentEvents[E]>[0],
+  ): Promise<AckOf<E>> {
+    const namespace = this.namespace;
+    if (!namespace) return offline(name);
+    const timed = namespace.to(roomOf(name)).timeout(COMMAND_TIMEOUT_MS);
+    const emitCommand = timed.emitWithAck as <C extends AgentCommand>(
+      event: C,
+      payload: Parameters<ServerToAgentEvents[C]>[0],
+    ) => Promise<AckOf<C>[]>;
+    try {
+      const answers = await emitCommand.call(timed, event, payload);
+      return answers[0] ?? offline(name);
     } catch {
       return {
         ok: false,
@@ -324,6 +370,10 @@ export class AgentHub {
     // Set before dropping the previous socket, so its disconnect does not take the name offline.
     this.sockets.set(hello.name, socket);
     if (previous && previous !== socket) previous.disconnect(true);
+    // An older connection of this node on another server (it has not noticed the node left yet)
+    // would otherwise also be sent commands, and never answer them.
+    if (this.isClustered) this.namespace?.in(roomOf(hello.name)).except(socket.id).disconnectSockets(true);
+    socket.join(roomOf(hello.name));
     let settings: AgentSettings;
     try {
       settings = await handlers.hello(hello);
@@ -336,4 +386,8 @@ export class AgentHub {
     reply({ ok: true, data: credential === undefined ? settings : { ...settings, credential } });
     await handlers.afterHello(hello);
   }
+}
+
+function offline(name: string): { ok: false; error: { code: "OFFLINE"; message: string } } {
+  return { ok: false, error: { code: "OFFLINE", message: `hypervisor ${name} is not connected` } };
 }

@@ -28,6 +28,7 @@ export class UiHub {
   private rollouts = new Map<string, RolloutState>();
   private timer: NodeJS.Timeout | null = null;
   private snapshot: LiveSnapshot | null = null;
+  private readonly flushListeners = new Set<(delta: UiDelta) => void>();
 
   constructor(
     private readonly log: Logger,
@@ -89,6 +90,18 @@ export class UiHub {
     this.schedule();
   }
 
+  /** Hears each delta this server flushes (the cluster relay sends it to the other servers). */
+  onFlush(listener: (delta: UiDelta) => void): () => void {
+    this.flushListeners.add(listener);
+    return () => this.flushListeners.delete(listener);
+  }
+
+  /** Another server's delta: its agents' progress, for this server's browsers and snapshot. */
+  applyPeerDelta(delta: UiDelta): void {
+    this.snapshot?.apply(delta);
+    this.namespace?.local.emit("state:delta", delta);
+  }
+
   private disconnectWhere(matches: (data: { sessionId?: string; tokenId?: string }) => boolean): void {
     for (const socket of this.namespace?.sockets.values() ?? []) {
       if (matches(socket.data as { sessionId?: string; tokenId?: string })) socket.disconnect(true);
@@ -118,6 +131,8 @@ export class UiHub {
     this.artifacts.clear();
     this.rollouts.clear();
     this.snapshot?.apply(delta);
-    this.namespace?.emit("state:delta", delta);
+    // Only this server's browsers: other servers get the delta from the relay and send it to theirs.
+    this.namespace?.local.emit("state:delta", delta);
+    for (const listener of this.flushListeners) listener(delta);
   }
 }

@@ -38,6 +38,8 @@ export class RolloutScheduler {
   constructor(
     private readonly context: SchedulerContext,
     private readonly reconcileMs = DEFAULT_RECONCILE_MS,
+    /** Runs before a pass that has rollouts to drive (with several servers: who is connected elsewhere). */
+    private readonly beforePass: () => Promise<void> = () => Promise.resolve(),
   ) {}
 
   start(): void {
@@ -51,6 +53,7 @@ export class RolloutScheduler {
 
   private reconcile(): Promise<void> {
     this.reconciling = this.reconciling
+      .then(() => this.beforePass())
       .then(() => reconcileStaleTargets(this.context, this.reconcileMs))
       .then((settled) => void (settled > 0 && this.poke()))
       .catch((error: Error) =>
@@ -104,6 +107,7 @@ export class RolloutScheduler {
       include: { image: { include: { artifact: true } } },
       orderBy: { createdAt: "asc" },
     });
+    if (rollouts.length) await this.beforePass();
     for (const rollout of rollouts) await this.advance(rollout);
   }
 

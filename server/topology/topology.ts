@@ -83,6 +83,11 @@ export async function setImagePinned(context: TopologyContext, imageId: string, 
 
 async function pushSettings(context: TopologyContext): Promise<void> {
   context.events.publish("topologyChanged", {});
+  await pushAgentSettings(context);
+}
+
+/** Sends the agents connected to this server their settings as the database now has them. */
+export async function pushAgentSettings(context: Pick<TopologyContext, "db" | "agents" | "cache" | "publicUrl">): Promise<void> {
   const online = await context.db.hypervisor.findMany({
     where: { name: { in: context.agents.onlineNames() } },
     select: { name: true, group: true },
