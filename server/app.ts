@@ -82,6 +82,7 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   const instances = new ServerInstances({
     db: () => context.db,
     log,
+    databaseUrl: env.DATABASE_URL ?? null,
     onRevived: async () => {
       await context.db.hypervisor.updateMany({
         where: { name: { in: context.agents.onlineNames() } },
@@ -89,6 +90,7 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
       });
     },
   });
+  health.serverId = instances.id;
   const services = {
     env,
     log,
@@ -111,7 +113,7 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   const scheduler = new RolloutScheduler(
     context,
     env.PRECACHE_RECONCILE_SECONDS * 1000,
-    isClustered ? remotePresenceReader(context) : undefined,
+    isClustered ? remotePresenceReader(context, instances) : undefined,
   );
   const pushSettings = () =>
     void pushAgentSettings(context).catch((error: Error) => log.warn({ error: error.message }, "agent settings not pushed"));
@@ -155,7 +157,8 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   const port = (server.address() as { port: number }).port;
   context.publicUrl = env.PRECACHE_PUBLIC_URL ?? (await defaultPublicUrl(env.HOST, port));
   log.info({ port, publicUrl: context.publicUrl, source: source.describe() }, "precache listening");
-  await instances.announce(context.publicUrl);
+  // Where this server itself answers (several may share one public URL behind a load balancer).
+  await instances.announce(await defaultPublicUrl(env.HOST, port));
 
   await syncImages(context).catch((error: Error) =>
     log.error({ error: error.message, source: source.describe() }, "image sync failed; will retry"),

@@ -11,6 +11,7 @@ import type { AgentContext } from "./agent-context.ts";
 export function precacheImage(agent: AgentContext, command: ImagePrecache): { accepted: true } {
   assertArtifactUrl(command.artifactUrl, agent.artifactBaseUrl()); // refused before anything is fetched
   const running = agent.downloads.get(command.imageId);
+  agent.log.info({ imageId: command.imageId, rolloutId: command.rolloutId, isJoining: Boolean(running) }, "precache requested");
   if (running) {
     running.rolloutIds.add(command.rolloutId);
     return { accepted: true };

@@ -20,6 +20,8 @@ export type HealthReport = {
   ready: boolean;
   /** Whether this server runs the rollout scheduler (one leader among servers sharing a database). */
   leader: boolean;
+  /** This server's id among those sharing the database (which one answered, behind a load balancer). */
+  server: string;
   dependencies: Partial<Record<DependencyName, DependencyStatus>>;
 };
 
@@ -30,6 +32,8 @@ export class DependencyHealth {
   private readonly now: () => number;
   /** Set by the leadership (server/cluster/leadership.ts). */
   isLeader = false;
+  /** Set at boot (server/cluster/server-instances.ts). */
+  serverId = "";
 
   /** Every dependency starts ok: it has just been opened or has not been tried yet. */
   constructor(names: DependencyName[], options: { now?: () => number } = {}) {
@@ -74,7 +78,7 @@ export class DependencyHealth {
   report(): HealthReport {
     const dependencies: HealthReport["dependencies"] = {};
     for (const [name, status] of this.states) dependencies[name] = { ...status };
-    return { ok: this.isOk("database"), ready: true, leader: this.isLeader, dependencies };
+    return { ok: this.isOk("database"), ready: true, leader: this.isLeader, server: this.serverId, dependencies };
   }
 }
 

@@ -67,6 +67,8 @@ export type AgentEventHandlers = {
 
 const HELLO_TIMEOUT_MS = 30_000;
 const COMMAND_TIMEOUT_MS = 30_000;
+/** Through the adapter: agents ack commands at once, so a silence this long means nobody holds it. */
+const REMOTE_COMMAND_TIMEOUT_MS = 10_000;
 const SWEEP_MS = 60_000;
 
 /** Every agent's socket joins its name's room, so any server sharing the adapter can reach it. */
@@ -196,7 +198,11 @@ export class AgentHub {
     }
   }
 
-  /** Through the adapter to the agent's room on whichever server holds it: its one ack, or OFFLINE. */
+  /**
+   * Through the adapter to the agent's room on whichever server holds it: its one ack. No answer
+   * at all is OFFLINE, not TIMEOUT: the server that held the node died (the adapter still counted
+   * it), so the node never got the command and will say hello elsewhere.
+   */
   private async sendElsewhere<E extends AgentCommand>(
     name: string,
     event: E,
@@ -204,7 +210,7 @@ export class AgentHub {
   ): Promise<AckOf<E>> {
     const namespace = this.namespace;
     if (!namespace) return offline(name);
-    const timed = namespace.to(roomOf(name)).timeout(COMMAND_TIMEOUT_MS);
+    const timed = namespace.to(roomOf(name)).timeout(REMOTE_COMMAND_TIMEOUT_MS);
     const emitCommand = timed.emitWithAck as <C extends AgentCommand>(
       event: C,
       payload: Parameters<ServerToAgentEvents[C]>[0],
@@ -212,11 +218,12 @@ export class AgentHub {
     try {
       const answers = await emitCommand.call(timed, event, payload);
       return answers[0] ?? offline(name);
-    } catch {
-      return {
-        ok: false,
-        error: { code: "TIMEOUT", message: `hypervisor ${name} did not answer ${event} within ${COMMAND_TIMEOUT_MS / 1000} s` },
-      };
+    } catch (error) {
+      // The adapter waited for a server that is gone; the node may still have answered.
+      const answers = (error as { responses?: AckOf<E>[] }).responses ?? [];
+      return (
+        answers[0] ?? offline(name, `no server holding hypervisor ${name} answered ${event} within ${REMOTE_COMMAND_TIMEOUT_MS / 1000} s`)
+      );
     }
   }
 
@@ -388,6 +395,9 @@ export class AgentHub {
   }
 }
 
-function offline(name: string): { ok: false; error: { code: "OFFLINE"; message: string } } {
-  return { ok: false, error: { code: "OFFLINE", message: `hypervisor ${name} is not connected` } };
+function offline(
+  name: string,
+  message = `hypervisor ${name} is not connected`,
+): { ok: false; error: { code: "OFFLINE"; message: string } } {
+  return { ok: false, error: { code: "OFFLINE", message } };
 }

@@ -8,6 +8,7 @@ ALTER TABLE "Hypervisor" ADD COLUMN     "connectedTo" TEXT;
 CREATE TABLE "ServerInstance" (
     "id" TEXT NOT NULL,
     "url" TEXT NOT NULL,
+    "lockKey" INTEGER NOT NULL DEFAULT 0,
     "startedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "heartbeatAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
