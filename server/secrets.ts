@@ -51,12 +51,31 @@ export function loadSecrets(env: Env, log: Logger): Secrets {
       `${missing.join(" and ")} not set: using generated secrets stored in ${file}. Set them before exposing this server.`,
     );
   }
+  const unshared = unsharedSecrets(env);
+  if (unshared.length) {
+    log.warn(
+      { unshared },
+      `servers sharing this database must share ${unshared.join(", ")}: set the same values on each (or give them one data dir), or agents, dashboards and sealed images break when they move between servers`,
+    );
+  }
   if (!env.PRECACHE_ADMIN_PASSWORD && !env.PRECACHE_API_TOKEN) {
     // On its own lines, not inside a JSON warning: the one thing a first start must show.
     log.warn({ file }, "dashboard sign-in password generated (shown below, kept in the file)");
     process.stdout.write(signInBanner(secrets.adminPassword, file, Boolean(process.stdout.isTTY)));
   }
   return secrets;
+}
+
+/** With Postgres (several servers may share it), what each server would otherwise generate for itself. */
+export function unsharedSecrets(env: Env): string[] {
+  if (!env.DATABASE_URL) return [];
+  return [
+    !env.PRECACHE_AGENT_TOKEN && "PRECACHE_AGENT_TOKEN",
+    !env.PRECACHE_API_TOKEN && "PRECACHE_API_TOKEN",
+    !env.PRECACHE_SESSION_SECRET && "PRECACHE_SESSION_SECRET",
+    !env.PRECACHE_ADMIN_PASSWORD && !env.PRECACHE_API_TOKEN && "PRECACHE_ADMIN_PASSWORD",
+    !env.PRECACHE_KEK && !env.PRECACHE_KEK_FILE && "PRECACHE_KEK",
+  ].filter(Boolean) as string[];
 }
 
 /** A framed, highlighted (at a terminal) note with the bootstrap admin's sign-in. */

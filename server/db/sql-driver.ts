@@ -1,6 +1,7 @@
 // The raw SQL connection under Prisma: embedded PGlite or a Postgres pool.
 // Migrations run on it directly (multi-statement SQL), then Prisma gets an adapter over it.
 import fs from "node:fs";
+import { claimPgliteDir } from "./pglite-owner.ts";
 import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 
 export type SqlDriver = {
@@ -21,15 +22,19 @@ export async function openPglite(dir: string | null): Promise<SqlDriver> {
   const { PGlite } = await import("@electric-sql/pglite");
   const { PrismaPGlite } = await import("pglite-prisma-adapter");
   if (dir) fs.mkdirSync(dir, { recursive: true, mode: 0o700 }); // its files are 0666: the dir keeps others out
+  const release = dir ? claimPgliteDir(dir) : () => undefined;
   const db = dir ? new PGlite(dir) : new PGlite();
-  await db.waitReady;
+  await db.waitReady.catch((error: Error) => {
+    release();
+    throw error;
+  });
   return {
     kind: "pglite",
     exec: async (sql) => void (await db.exec(sql)),
     query: async <T>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params)).rows,
     withLock: (_key, work) => work(),
     adapter: () => new PrismaPGlite(db) as unknown as SqlDriverAdapterFactory,
-    close: () => db.close(),
+    close: () => db.close().finally(release),
   };
 }
 
