@@ -8,9 +8,12 @@ let now = Date.now();
 let timer: ReturnType<typeof setTimeout> | null = null;
 let dueAt = Number.POSITIVE_INFINITY;
 
-/** The clock's current time; stable between ticks (a snapshot for useSyncExternalStore). */
+/**
+ * The clock's time: a snapshot for useSyncExternalStore, so it holds for a second between reads,
+ * and a time shown for the first time between two slow ticks is still at most a second behind.
+ */
 export function clockNow(): number {
-  if (watchers.size === 0) now = Date.now(); // idle: nobody holds an older reading
+  if (Math.abs(Date.now() - now) >= 1000) now = Date.now(); // abs: the system clock may be set back
   return now;
 }
 
