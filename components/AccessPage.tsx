@@ -5,7 +5,7 @@ import { accessCalls, useAccessMutation, useSessionsQuery, useTokensQuery } from
 import { usePermission, useSessionQuery } from "../lib/queries";
 import { AppShell } from "./AppShell";
 import { UsersPanel } from "./UsersPanel";
-import { formatLocalTime } from "../lib/format-local-time";
+import { LocalTime } from "./LocalTime";
 import { TableScroll } from "./TableScroll";
 
 export function AccessPage() {
@@ -30,7 +30,7 @@ function TokensPanel() {
   return (
     <section data-testid="tokens">
       <h2>API tokens</h2>
-      <TableScroll label="API tokens">
+      <TableScroll label="API tokens" asCards>
         <table>
           <thead>
             <tr>
@@ -44,11 +44,13 @@ function TokensPanel() {
           <tbody>
             {tokens.data?.map((token) => (
               <tr key={token.id}>
-                <td>{token.name}</td>
-                <td>{token.role}</td>
-                <td>{token.owner}</td>
-                <td className="muted">{token.lastUsedAt ? formatLocalTime(token.lastUsedAt) : "never"}</td>
-                <td>
+                <td data-label="Name">{token.name}</td>
+                <td data-label="Role">{token.role}</td>
+                <td data-label="Owner">{token.owner}</td>
+                <td data-label="Last used" className="muted">
+                  {token.lastUsedAt ? <LocalTime iso={token.lastUsedAt} /> : "never"}
+                </td>
+                <td data-label="">
                   <button type="button" className="secondary" onClick={() => revoke.mutate(token.id)}>
                     Revoke
                   </button>
@@ -106,7 +108,7 @@ function SessionsPanel() {
   return (
     <section data-testid="sessions">
       <h2>Sessions</h2>
-      <TableScroll label="Sessions">
+      <TableScroll label="Sessions" asCards>
         <table>
           <thead>
             <tr>
@@ -121,15 +123,19 @@ function SessionsPanel() {
           <tbody>
             {sessions.data?.map((session) => (
               <tr key={session.id}>
-                <td>
+                <td data-label="User">
                   {session.userName}
                   {session.isCurrent && <span className="muted"> (this one)</span>}
                 </td>
-                <td>{session.role}</td>
-                <td>{session.address}</td>
-                <td className="muted">{session.userAgent?.slice(0, 60)}</td>
-                <td className="muted">{formatLocalTime(session.lastSeenAt)}</td>
-                <td>
+                <td data-label="Role">{session.role}</td>
+                <td data-label="From">{session.address}</td>
+                <td data-label="Browser" className="muted">
+                  {session.userAgent?.slice(0, 60)}
+                </td>
+                <td data-label="Last seen" className="muted">
+                  <LocalTime iso={session.lastSeenAt} />
+                </td>
+                <td data-label="">
                   <button
                     type="button"
                     className="secondary"

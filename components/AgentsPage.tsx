@@ -7,6 +7,7 @@ import { api } from "../lib/api";
 import { usePermission } from "../lib/queries";
 import { AppShell } from "./AppShell";
 import { formatLocalTime } from "../lib/format-local-time";
+import { LocalTime } from "./LocalTime";
 import { TableScroll } from "./TableScroll";
 
 export function AgentsPage() {
@@ -46,7 +47,7 @@ function AgentList() {
         Revoke drops a node at once and refuses it until it is reset; reset lets the name enrol again.
       </p>
       {act.isError && <p className="error">{act.error.message}</p>}
-      <TableScroll label="Agents">
+      <TableScroll label="Agents" asCards>
         <table>
           <thead>
             <tr>
@@ -60,8 +61,8 @@ function AgentList() {
           <tbody>
             {agents.data.agents.map((agent) => (
               <tr key={agent.name} data-testid={`agent-${agent.name}`}>
-                <td>{agent.name}</td>
-                <td>
+                <td data-label="Hypervisor">{agent.name}</td>
+                <td data-label="State">
                   {agent.revoked ? (
                     <span className="badge failed" title={`by ${agent.revokedBy ?? "?"} at ${when(agent.revokedAt)}`}>
                       revoked
@@ -70,19 +71,19 @@ function AgentList() {
                     <span className={`badge ${agent.online ? "done" : ""}`}>{agent.online ? "online" : "offline"}</span>
                   )}
                 </td>
-                <td>
-                  {when(agent.enrolledAt)}
+                <td data-label="Enrolled">
+                  {agent.enrolledAt ? <LocalTime iso={agent.enrolledAt} /> : "never"}
                   <div className="muted" style={{ fontSize: 12 }}>
                     {agent.enrolledFrom ?? ""}
                   </div>
                 </td>
-                <td>
-                  {when(agent.lastSeenAt)}
+                <td data-label="Last seen">
+                  {agent.lastSeenAt ? <LocalTime iso={agent.lastSeenAt} /> : "never"}
                   <div className="muted" style={{ fontSize: 12 }}>
                     {agent.lastSeenFrom ?? ""}
                   </div>
                 </td>
-                <td>
+                <td data-label="">
                   {!agent.revoked && (
                     <button
                       type="button"

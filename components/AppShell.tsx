@@ -8,6 +8,7 @@ import { sessionInfo } from "../protocol/api/access";
 import { useSessionQuery } from "../lib/queries";
 import { loginHref } from "../lib/return-path";
 import { useLiveStore } from "./Providers";
+import { ThemeToggle } from "./ThemeToggle";
 
 /**
  * Page frame for signed-in pages: navigation, connection state, and a redirect to /login.
@@ -49,6 +50,7 @@ export function AppShell({ title, children }: { title: string; children: ReactNo
         <span className="muted" data-testid="live-status">
           {live.isConnected ? "● live" : "○ connecting…"}
         </span>
+        <ThemeToggle />
         <button
           type="button"
           className="secondary"

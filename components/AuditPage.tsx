@@ -1,7 +1,8 @@
 "use client";
 // Who did what, when, from where, to what, and how it ended: the audit trail, newest first.
 import { useState, type FormEvent } from "react";
-import { formatLocalTime, localInputToIso } from "../lib/format-local-time";
+import { localInputToIso } from "../lib/format-local-time";
+import { LocalTime } from "./LocalTime";
 import { useAuditQuery, type AuditEventRow, type AuditFilters } from "../lib/queries";
 import { AppShell } from "./AppShell";
 import { outcomeStyle } from "./outcome-colors";
@@ -78,7 +79,7 @@ function AuditTable({ filters }: { filters: AuditFilters }) {
   const events = audit.data.pages.flatMap((page) => page.events);
   return (
     <>
-      <TableScroll label="Audit events">
+      <TableScroll label="Audit events" asCards>
         <table>
           <thead>
             <tr>
@@ -115,22 +116,30 @@ function AuditRow({ event }: { event: AuditEventRow }) {
   const detail = event.detail == null ? "" : JSON.stringify(event.detail);
   return (
     <tr data-testid={`audit-${event.id}`}>
-      <td title={event.at} style={{ whiteSpace: "nowrap" }}>
-        {formatLocalTime(event.at)}
+      <td data-label="Time">
+        <LocalTime iso={event.at} />
       </td>
-      <td data-testid="audit-actor">{event.actor}</td>
-      <td className="muted">{event.address ?? "—"}</td>
-      <td data-testid="audit-action">{event.action}</td>
-      <td data-testid="audit-target" style={{ wordBreak: "break-all" }}>
+      <td data-label="User" data-testid="audit-actor">
+        {event.actor}
+      </td>
+      <td data-label="From" className="muted">
+        {event.address ?? "—"}
+      </td>
+      <td data-label="Action" data-testid="audit-action">
+        {event.action}
+      </td>
+      <td data-label="Target" data-testid="audit-target" style={{ wordBreak: "break-all" }}>
         {event.target ?? "—"}
       </td>
-      <td style={{ wordBreak: "break-all" }}>{event.imageId ?? "—"}</td>
-      <td>
+      <td data-label="Image" style={{ wordBreak: "break-all" }}>
+        {event.imageId ?? "—"}
+      </td>
+      <td data-label="Outcome">
         <span className="badge" data-testid="audit-outcome" style={outcomeStyle(event.outcome)}>
           {event.outcome}
         </span>
       </td>
-      <td className="muted" style={{ fontSize: 12, maxWidth: 320, wordBreak: "break-word" }}>
+      <td data-label="Detail" className="muted" style={{ fontSize: 12, maxWidth: 320, wordBreak: "break-word" }}>
         {detail}
       </td>
     </tr>

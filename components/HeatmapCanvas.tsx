@@ -4,11 +4,12 @@
 // A canvas is one opaque picture to assistive technology, so it carries a summary (aria-label),
 // takes focus, moves a drawn focus ring with the arrow keys, opens a node with Enter and says
 // which node is focused through a live region.
-import { useEffect, useId, useMemo, useRef, useState } from "react";
+import { useEffect, useId, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { formatBytes } from "../lib/api";
 import { cellState } from "../lib/heatmap-filter";
 import type { LiveHypervisor } from "../lib/live-state";
 import { shortReason } from "../lib/rollout-labels";
+import { readTheme, subscribeTheme } from "../lib/theme";
 import { stateColors, stateFill } from "./state-colors";
 import { cellAt, cellsIn, layoutHeatmap, layoutKey, LABEL_HEIGHT, stepToMatch, type HeatmapLayout, type Step } from "./heatmap-layout";
 
@@ -50,9 +51,12 @@ export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected
   // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by membership, not by every delta's new array
   const layout = useMemo(() => layoutHeatmap(hypervisors, width), [membership, width]);
   const byName = useMemo(() => new Map(hypervisors.map((h) => [h.name, h])), [hypervisors]);
+  // Labels take the page's colours, read at each full paint: a theme switch forces one.
+  const theme = useSyncExternalStore(subscribeTheme, readTheme, () => "dark" as const);
   /** What each cell (by index in layout.cells) shows on the canvas now, so a delta repaints only what it changed. */
-  const painted = useRef<{ layout: HeatmapLayout | null; width: number; ratio: number; looks: Int32Array }>({
+  const painted = useRef<{ layout: HeatmapLayout | null; theme: string; width: number; ratio: number; looks: Int32Array }>({
     layout: null,
+    theme: "",
     width: 0,
     ratio: 0,
     looks: new Int32Array(0),
@@ -76,7 +80,12 @@ export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected
       const last = painted.current;
       // A drag rectangle is drawn over the cells: repaint everything while one is (or was) shown.
       const isFullPaint =
-        last.layout !== layout || last.width !== width || last.ratio !== ratio || drag !== null || last.looks.length === 0;
+        last.layout !== layout ||
+        last.theme !== theme ||
+        last.width !== width ||
+        last.ratio !== ratio ||
+        drag !== null ||
+        last.looks.length === 0;
       if (isFullPaint) {
         if (canvas.width !== width * ratio || canvas.height !== layout.height * ratio) {
           canvas.width = width * ratio; // resets the context and clears
@@ -90,7 +99,7 @@ export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected
         context.fillStyle = getComputedStyle(canvas).getPropertyValue("--muted").trim() || "#8b96a3";
         context.globalAlpha = 1;
         for (const group of layout.groups) context.fillText(`${group.label} (${group.count})`, 2, group.y + LABEL_HEIGHT - 5);
-        painted.current = { layout, width, ratio, looks: new Int32Array(layout.cells.length).fill(-1) };
+        painted.current = { layout, theme, width, ratio, looks: new Int32Array(layout.cells.length).fill(-1) };
       }
       const size = layout.cellSize;
       const looks = painted.current.looks;
@@ -124,7 +133,7 @@ export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected
       paintCells(context, changed, size);
       context.globalAlpha = 1;
       if (drag) {
-        context.strokeStyle = "#4aa3ff";
+        context.strokeStyle = getComputedStyle(canvas).getPropertyValue("--accent").trim() || "#4aa3ff";
         context.setLineDash([4, 3]);
         context.strokeRect(drag.from.x, drag.from.y, drag.to.x - drag.from.x, drag.to.y - drag.from.y);
         context.setLineDash([]);
@@ -132,7 +141,7 @@ export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected
       }
     });
     return () => cancelAnimationFrame(frame);
-  }, [layout, byName, imageId, isStale, version, selected, matching, drag, width]);
+  }, [layout, theme, byName, imageId, isStale, version, selected, matching, drag, width]);
 
   const isMatch = (index: number) => matching === null || matching.has(layout.cells[index].name);
   const focused = focusIndex >= 0 && focusIndex < layout.cells.length ? layout.cells[focusIndex] : undefined;

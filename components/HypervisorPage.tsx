@@ -6,7 +6,7 @@ import { useImagesQuery } from "../lib/queries";
 import { hypervisorReply } from "../protocol/api/hypervisors";
 import { AppShell } from "./AppShell";
 import { NodeGroupForm } from "./NodeGroupForm";
-import { formatLocalTime } from "../lib/format-local-time";
+import { LocalTime } from "./LocalTime";
 import { TableScroll } from "./TableScroll";
 
 export function HypervisorPage({ name }: { name: string }) {
@@ -51,7 +51,7 @@ function Detail({ name }: { name: string }) {
       <NodeGroupForm name={h.name} group={h.group} />
       <p className="muted" style={{ overflowWrap: "anywhere" }}>
         cache dir {h.cacheDir ?? "?"} · proxies {h.proxies.length ? h.proxies.join(", ") : "from its group"} · last seen{" "}
-        {formatLocalTime(h.lastSeenAt)}
+        <LocalTime iso={h.lastSeenAt} />
       </p>
       <TableScroll label="Images on this node">
         <table>
@@ -74,7 +74,7 @@ function Detail({ name }: { name: string }) {
                 </td>
                 <td>{formatBytes(image.bytes)}</td>
                 <td>{image.verified ? "yes" : "no"}</td>
-                <td>{image.lastUsedAt ? formatLocalTime(image.lastUsedAt) : "—"}</td>
+                <td>{image.lastUsedAt ? <LocalTime iso={image.lastUsedAt} /> : "—"}</td>
                 <td className="error" style={{ minWidth: 240 }}>
                   {image.error ?? ""}
                 </td>

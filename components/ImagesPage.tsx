@@ -83,7 +83,7 @@ function ImagesTable() {
           </span>
         )}
       </div>
-      <TableScroll label="Images">
+      <TableScroll label="Images" asCards>
         <table>
           <thead>
             <tr>
@@ -139,14 +139,14 @@ function ImageRowView({ image, holders, rollout }: { image: ImageRow; holders: n
   const pinBlocker = firstReason([!operator.isAllowed, operator.reason], [pin.isPending, "saving…"]);
   return (
     <tr data-testid={`image-${image.name}`}>
-      <td>
+      <td data-label="Image">
         <div>{image.name}</div>
         <div className="muted" style={{ fontSize: 12 }}>
           {image.id}
         </div>
         <ImageOwnership image={image} />
       </td>
-      <td>
+      <td data-label="Status">
         <span className="badge">{image.status}</span> <span className="muted">{image.diskFormat}</span>
         {image.pinned && (
           <span className="badge" data-testid="pinned" title="kept on every node: cleanup and eviction leave it">
@@ -154,8 +154,8 @@ function ImageRowView({ image, holders, rollout }: { image: ImageRow; holders: n
           </span>
         )}
       </td>
-      <td>{formatBytes(image.size)}</td>
-      <td data-testid="artifact">
+      <td data-label="Size">{formatBytes(image.size)}</td>
+      <td data-label="Artifact" data-testid="artifact">
         {!artifact && <span className="muted">not published</span>}
         {artifact && (
           <div className="row">
@@ -177,8 +177,10 @@ function ImageRowView({ image, holders, rollout }: { image: ImageRow; holders: n
           </div>
         )}
       </td>
-      <td data-testid="holders">{holders > 0 ? plural(holders, "node") : <span className="muted">none</span>}</td>
-      <td data-testid="rollout">
+      <td data-label="On nodes" data-testid="holders">
+        {holders > 0 ? plural(holders, "node") : <span className="muted">none</span>}
+      </td>
+      <td data-label="Latest rollout" data-testid="rollout">
         {rollout ? (
           <Link href={`/rollouts/${rollout.id}`}>
             <span className={`badge ${rollout.state}`}>{rollout.state}</span>{" "}
@@ -196,7 +198,7 @@ function ImageRowView({ image, holders, rollout }: { image: ImageRow; holders: n
           </div>
         )}
       </td>
-      <td>
+      <td data-label="">
         <div className="row">
           <ReasonButton
             onClick={() => publish.mutate(image.id)}

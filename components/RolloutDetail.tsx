@@ -7,7 +7,7 @@ import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { ApiError, api, formatBytes } from "../lib/api";
 import { formatElapsed, formatSeconds } from "../lib/format-duration";
-import { formatLocalTime } from "../lib/format-local-time";
+import { LocalTime } from "./LocalTime";
 import { targetLabel } from "../lib/rollout-labels";
 import { usePermission } from "../lib/queries";
 import { type RolloutDetail as RolloutDetailView, rolloutReply, targetPageReply } from "../protocol/api/rollouts";
@@ -83,12 +83,12 @@ export function RolloutDetail({ id }: { id: string }) {
           {r.state}
         </span>
         <span className="muted" data-testid="rollout-when">
-          started {formatLocalTime(r.createdAt)}
+          started <LocalTime iso={r.createdAt} />
           {r.createdBy && <> by {r.createdBy}</>}
           {r.finishedAt ? (
             <>
               {" "}
-              · finished {formatLocalTime(r.finishedAt)} after {formatElapsed(r.createdAt, r.finishedAt)}
+              · finished <LocalTime iso={r.finishedAt} /> after {formatElapsed(r.createdAt, r.finishedAt)}
             </>
           ) : (
             <> · running for {formatElapsed(r.createdAt, null)}</>
@@ -291,7 +291,7 @@ function TargetTable({ rollout: r }: { rollout: RolloutDetailView }) {
       {targets.isError && <p className="error">{targets.error.message}</p>}
       {rows.length === 0 && !targets.isPending && <p className="muted">None {filter === "all" ? "" : filter}.</p>}
       {rows.length > 0 && (
-        <TableScroll label="Targets">
+        <TableScroll label="Targets" asCards>
           <table data-testid="rollout-targets">
             <thead>
               <tr>
@@ -306,16 +306,18 @@ function TargetTable({ rollout: r }: { rollout: RolloutDetailView }) {
             <tbody>
               {rows.map((target) => (
                 <tr key={target.name} data-testid={`target-${target.name}`}>
-                  <td>
+                  <td data-label="Hypervisor">
                     <Link href={`/hypervisors/${encodeURIComponent(target.name)}`}>{target.name}</Link>
                   </td>
-                  <td>
+                  <td data-label="State">
                     <span className={`badge ${target.state}`}>{targetLabel(target, r.maxAttempts)}</span>
                   </td>
-                  <td>{formatBytes(target.bytes)}</td>
-                  <td className="muted">{target.proxy ?? "—"}</td>
-                  {r.source === "peers" && <td>{target.source ?? "—"}</td>}
-                  <td>
+                  <td data-label="Written">{formatBytes(target.bytes)}</td>
+                  <td data-label="Proxy" className="muted">
+                    {target.proxy ?? "—"}
+                  </td>
+                  {r.source === "peers" && <td data-label="Source">{target.source ?? "—"}</td>}
+                  <td data-label="Reason">
                     {target.error ? <Reason text={target.error} isFailure={target.state === "failed"} /> : <span className="muted">—</span>}
                   </td>
                 </tr>

@@ -7,7 +7,7 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { Suspense } from "react";
 import { api } from "../lib/api";
 import { formatElapsed } from "../lib/format-duration";
-import { formatLocalTime } from "../lib/format-local-time";
+import { LocalTime } from "./LocalTime";
 import { useImagesQuery } from "../lib/queries";
 import { rolloutListReply } from "../protocol/api/rollouts";
 import { AppShell } from "./AppShell";
@@ -79,7 +79,7 @@ function RolloutHistory() {
         <p className="muted">No rollouts{imageId || state ? " match" : " yet: start one from the Images page"}.</p>
       )}
       {rows.length > 0 && (
-        <TableScroll label="Rollout history">
+        <TableScroll label="Rollout history" asCards>
           <table data-testid="rollout-history">
             <thead>
               <tr>
@@ -95,7 +95,7 @@ function RolloutHistory() {
             <tbody>
               {rows.map((rollout) => (
                 <tr key={rollout.id} data-testid="rollout-row">
-                  <td>
+                  <td data-label="Image">
                     <Link href={`/rollouts/${rollout.id}`} data-testid="rollout-image">
                       {rollout.imageName}
                     </Link>
@@ -103,22 +103,24 @@ function RolloutHistory() {
                       {rollout.strategy} · {rollout.source === "peers" ? "peers" : "Squid only"}
                     </div>
                   </td>
-                  <td>
+                  <td data-label="State">
                     <span className={`badge ${rollout.state}`} data-testid="rollout-row-state">
                       {rollout.state}
                     </span>
                   </td>
-                  <td>{rollout.targets}</td>
-                  <td>
+                  <td data-label="Targets">{rollout.targets}</td>
+                  <td data-label="Done / failed / open">
                     {rollout.counts.done} / {rollout.counts.failed} / {rollout.counts.pending + rollout.counts.downloading}
                     {rollout.retrying > 0 && <span className="muted"> ({rollout.retrying} retrying)</span>}
                   </td>
-                  <td>{formatLocalTime(rollout.createdAt)}</td>
-                  <td>{rollout.createdBy ?? <span className="muted">—</span>}</td>
-                  <td>
+                  <td data-label="Started">
+                    <LocalTime iso={rollout.createdAt} />
+                  </td>
+                  <td data-label="By">{rollout.createdBy ?? <span className="muted">—</span>}</td>
+                  <td data-label="Finished">
                     {rollout.finishedAt ? (
                       <>
-                        {formatLocalTime(rollout.finishedAt)}{" "}
+                        <LocalTime iso={rollout.finishedAt} />{" "}
                         <span className="muted">after {formatElapsed(rollout.createdAt, rollout.finishedAt)}</span>
                       </>
                     ) : (

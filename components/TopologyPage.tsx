@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from "react";
 import { api } from "../lib/api";
 import { fieldErrorsOf, invalidProps } from "../lib/field-errors";
 import { usePermission } from "../lib/queries";
+import { useUnsavedWarning } from "../lib/use-unsaved-warning";
 import { topologyReply, type Topology, type UpdateTopologyRequest } from "../protocol/api/topology";
 import { AppShell } from "./AppShell";
 import { DeleteGroupButton } from "./DeleteGroupButton";
@@ -31,6 +32,9 @@ function TopologyEditor() {
     if (topology.data) setDraft(structuredClone(topology.data));
   }, [topology.data]);
   const admin = usePermission("admin");
+  // Edits differ from what the server holds until saved or discarded (a save refetches, then resets the draft).
+  const hasUnsavedChanges = draft !== null && topology.data !== undefined && JSON.stringify(draft) !== JSON.stringify(topology.data);
+  useUnsavedWarning(hasUnsavedChanges);
   // Empty tier-1 rows are not sent: the reply's "tier1.N" counts sent rows, this maps them back.
   const sentTier1 = useRef<number[]>([]);
   const save = useMutation({
@@ -202,7 +206,15 @@ function TopologyEditor() {
               : save.error.message}
           </span>
         )}
-        {save.isSuccess && <span className="muted">saved; agents updated</span>}
+        {hasUnsavedChanges && topology.data && (
+          <button type="button" className="secondary" onClick={() => setDraft(structuredClone(topology.data))}>
+            Discard changes
+          </button>
+        )}
+        <span role="status" className="unsaved-marker" data-testid="unsaved-marker">
+          {hasUnsavedChanges ? "● Unsaved changes" : ""}
+        </span>
+        {save.isSuccess && !hasUnsavedChanges && <span className="muted">saved; agents updated</span>}
       </div>
     </>
   );

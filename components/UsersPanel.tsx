@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { ROLES, type Role } from "../protocol/roles";
 import { accessCalls, useAccessMutation, useUsersQuery } from "../lib/access-queries";
-import { formatLocalTime } from "../lib/format-local-time";
+import { LocalTime } from "./LocalTime";
 import { TableScroll } from "./TableScroll";
 
 /** Admins manage accounts here; Keystone users appear after their first sign-in. */
@@ -17,7 +17,7 @@ export function UsersPanel() {
     <section data-testid="users">
       <h2>Users</h2>
       {users.isError && <p className="error">{users.error.message}</p>}
-      <TableScroll label="Users">
+      <TableScroll label="Users" asCards>
         <table>
           <thead>
             <tr>
@@ -38,12 +38,12 @@ export function UsersPanel() {
                   : undefined;
               return (
                 <tr key={user.name} data-testid={`user-${user.name}`}>
-                  <td>
+                  <td data-label="User">
                     {user.name}
                     {user.disabled && <span className="muted"> (disabled)</span>}
                   </td>
-                  <td>{user.source}</td>
-                  <td>
+                  <td data-label="Source">{user.source}</td>
+                  <td data-label="Role">
                     <select
                       aria-label={`Role of ${user.name}`}
                       value={user.role}
@@ -56,8 +56,10 @@ export function UsersPanel() {
                       ))}
                     </select>
                   </td>
-                  <td className="muted">{user.lastSignInAt ? formatLocalTime(user.lastSignInAt) : "never"}</td>
-                  <td className="row">
+                  <td data-label="Last sign-in" className="muted">
+                    {user.lastSignInAt ? <LocalTime iso={user.lastSignInAt} /> : "never"}
+                  </td>
+                  <td data-label="" className="row">
                     <button
                       type="button"
                       className="secondary"

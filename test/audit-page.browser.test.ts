@@ -50,7 +50,10 @@ describe.skipIf(!chromiumAvailable())("audit page in Chromium", () => {
     expect(await pinRow.getByTestId("audit-actor").textContent()).toBe("token:bootstrap");
     expect(await pinRow.getByTestId("audit-target").textContent()).toBe(imageId);
     expect(await pinRow.getByTestId("audit-outcome").textContent()).toBe("ok");
-    expect(await pinRow.locator("td").first().textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC[+-]\d\d:\d\d$/);
+    // The absolute local time with its offset, then how long ago (just now, or seconds ago).
+    expect(await pinRow.locator("td time").first().textContent()).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC[+-]\d\d:\d\d · (just now|\d+ (s|min) ago)$/,
+    );
 
     await page.fill("#audit-action", "rollout.");
     await page.selectOption("#audit-outcome", "failed");

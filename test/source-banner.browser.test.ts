@@ -42,7 +42,7 @@ describe.skipIf(!chromiumAvailable())("image source banner in Chromium", () => {
     await expect
       .poll(() => banner.textContent(), { timeout: 15_000 })
       .toMatch(
-        /^Image source unreachable since \d\d:\d\d: cannot reach Glance at http:\/\/127\.0\.0\.1:\d+\/v2\/images\S*: ECONNREFUSED — no image list has been read yet$/,
+        /^Image source unreachable since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC[+-]\d\d:\d\d: cannot reach Glance at http:\/\/127\.0\.0\.1:\d+\/v2\/images\S*: ECONNREFUSED — no image list has been read yet$/,
       );
     expect(await banner.getAttribute("role")).toBe("alert");
   });

@@ -43,4 +43,12 @@ describe("state colours", () => {
     }
     expect(contrast(v("accent"), v("on-accent"))).toBeGreaterThanOrEqual(4.5);
   });
+
+  it("the light palette forced by the theme toggle is the one the system's light preference gets", () => {
+    const declarations = (block: string) => [...block.matchAll(/--([a-z-]+):\s*(#[0-9a-fA-F]{6})/g)].map((m) => `${m[1]}=${m[2]}`);
+    const preferred = /prefers-color-scheme: light\)\s*\{[^{]*\{([^}]*)\}/.exec(css)?.[1] ?? "";
+    const forced = /:root\[data-theme="light"\]\s*\{([^}]*)\}/.exec(css)?.[1] ?? "";
+    expect(declarations(preferred).length).toBeGreaterThan(5);
+    expect(declarations(forced)).toEqual(declarations(preferred));
+  });
 });
