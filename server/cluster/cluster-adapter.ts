@@ -36,7 +36,8 @@ export async function attachClusterAdapter(
       },
     };
   }
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
+  // One connection LISTENs; the others publish (NOTIFY, and the attachments of big messages).
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 3 });
   pool.on("error", onError);
   // Messages over NOTIFY's 8000-byte limit (a dashboard delta of many cells) travel through this
   // table, created by the cluster_instances migration (under the migration lock).
