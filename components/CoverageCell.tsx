@@ -17,7 +17,7 @@ export function CoverageCell({ coverage, fleet }: { coverage: ImageCoverage; fle
       <button
         type="button"
         className="secondary"
-        style={{ padding: "2px 8px", fontWeight: 400 }}
+        style={{ padding: "2px 8px", fontWeight: 400, whiteSpace: "nowrap" }}
         aria-describedby={id}
         data-testid="coverage"
         onMouseEnter={() => setHovered(true)}
