@@ -227,11 +227,30 @@ describe.skipIf(!chromiumAvailable())("operator experience at fleet scale in Chr
     agents.get("hv-a2")!.close();
     await page.goto(`${server.url}/hypervisors/hv-a2`);
     const remove = page.getByRole("button", { name: "Remove alpha.raw from this node" });
-    await expect.poll(() => remove.isDisabled(), { timeout: 15_000 }).toBe(true);
-    expect(await remove.getAttribute("title")).toBe("hv-a2 is offline: its agent must be connected");
+    // Until the session has loaded, the reason is "not signed in"; then the node's own.
+    await expect.poll(() => remove.getAttribute("title"), { timeout: 15_000 }).toBe("hv-a2 is offline: its agent must be connected");
+    expect(await remove.isDisabled()).toBe(true);
     const description = await remove.getAttribute("aria-describedby");
     expect(await page.locator(`[id="${description}"]`).textContent()).toBe("hv-a2 is offline: its agent must be connected");
     expect(await page.getByRole("button", { name: "Re-fetch alpha.raw" }).isDisabled()).toBe(true);
+  });
+
+  it("says why a viewer cannot remove or re-fetch: the role comes first", async () => {
+    await api("POST", "/api/users", { name: "vera", role: "viewer", password: "vera viewer password" });
+    const context = await browser.newContext();
+    const viewer = await context.newPage();
+    await viewer.goto(`${server.url}/login?next=${encodeURIComponent("/hypervisors/hv-a2")}`);
+    await viewer.waitForLoadState("networkidle");
+    await viewer.fill("#username", "vera");
+    await viewer.fill("#password", "vera viewer password");
+    await viewer.click("button[type=submit]");
+    await viewer.waitForURL("**/hypervisors/hv-a2");
+    for (const name of ["Remove alpha.raw from this node", "Re-fetch alpha.raw"]) {
+      const button = viewer.getByRole("button", { name });
+      await expect.poll(() => button.getAttribute("title"), { timeout: 15_000 }).toBe("needs the operator role; vera is viewer");
+      expect(await button.isDisabled()).toBe(true);
+    }
+    await context.close();
   });
 
   it("fits 390 px: no horizontal page scroll, and the whole navigation reachable", async () => {
