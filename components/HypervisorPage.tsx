@@ -7,6 +7,8 @@ import { hypervisorReply } from "../protocol/api/hypervisors";
 import { AppShell } from "./AppShell";
 import { NodeGroupForm } from "./NodeGroupForm";
 import { LocalTime } from "./LocalTime";
+import { NodeImageActions } from "./NodeImageActions";
+import { useLiveStore } from "./Providers";
 import { TableScroll } from "./TableScroll";
 
 export function HypervisorPage({ name }: { name: string }) {
@@ -24,16 +26,19 @@ function Detail({ name }: { name: string }) {
     refetchInterval: 5000,
   });
   const images = useImagesQuery();
+  const live = useLiveStore();
   if (detail.isPending) return <p className="muted">Loading…</p>;
   if (detail.isError) return <p className="error">{detail.error.message}</p>;
   const h = detail.data;
-  const imageName = (id: string) => images.data?.find((image) => image.id === id)?.name ?? id;
+  const imageOf = (id: string) => images.data?.find((image) => image.id === id);
+  // The live header says at once when the agent goes or comes back; the detail is polled.
+  const isOnline = live.hypervisors.get(h.name)?.online ?? h.online;
   return (
     <>
       <div className="cards">
         <div className="card">
           <div className="muted">state</div>
-          <div className="value">{h.online ? "online" : "offline"}</div>
+          <div className="value">{isOnline ? "online" : "offline"}</div>
         </div>
         <div className="card">
           <div className="muted">group</div>
@@ -63,12 +68,13 @@ function Detail({ name }: { name: string }) {
               <th>Verified</th>
               <th>Last used (mtime)</th>
               <th>Error</th>
+              <th>Actions</th>
             </tr>
           </thead>
           <tbody>
             {h.images.map((image) => (
               <tr key={image.imageId} data-testid={`node-image-${image.imageId}`}>
-                <td>{imageName(image.imageId)}</td>
+                <td>{imageOf(image.imageId)?.name ?? image.imageId}</td>
                 <td>
                   <span className={`badge ${image.state}`}>{image.state}</span>
                 </td>
@@ -77,6 +83,18 @@ function Detail({ name }: { name: string }) {
                 <td>{image.lastUsedAt ? <LocalTime iso={image.lastUsedAt} /> : "—"}</td>
                 <td className="error" style={{ minWidth: 240 }}>
                   {image.error ?? ""}
+                </td>
+                <td>
+                  <NodeImageActions
+                    node={h.name}
+                    isOnline={isOnline}
+                    entry={{
+                      imageId: image.imageId,
+                      name: imageOf(image.imageId)?.name ?? image.imageId,
+                      bytes: image.bytes,
+                      image: imageOf(image.imageId),
+                    }}
+                  />
                 </td>
               </tr>
             ))}

@@ -2,6 +2,7 @@
 import Link from "next/link";
 import { useMemo, useState } from "react";
 import { formatBytes } from "../lib/api";
+import { fleetCoverage, type FleetCoverage, type ImageCoverage } from "../lib/image-coverage";
 import { plural } from "../lib/plural";
 import { sourceBannerText } from "../lib/source-banner";
 import {
@@ -18,6 +19,7 @@ import {
 import type { RolloutHistoryRow } from "../protocol/api/rollouts";
 import { AppShell } from "./AppShell";
 import { CleanupImageDialog } from "./CleanupImageDialog";
+import { CoverageCell } from "./CoverageCell";
 import { useLiveStore } from "./Providers";
 import { ReasonButton, firstReason } from "./ReasonButton";
 import { RolloutDialog } from "./RolloutDialog";
@@ -42,13 +44,7 @@ function ImagesTable() {
   const live = useLiveStore();
   // Where each image is now: nodes whose cell is cached (verified on disk), not the last rollout's tally.
   // biome-ignore lint/correctness/useExhaustiveDependencies: the live map is mutated in place; its version says when it changed
-  const holders = useMemo(() => {
-    const result = new Map<string, number>();
-    for (const hypervisor of live.hypervisors.values())
-      for (const cell of hypervisor.cells.values())
-        if (cell.state === "cached") result.set(cell.imageId, (result.get(cell.imageId) ?? 0) + 1);
-    return result;
-  }, [live.version]);
+  const fleet = useMemo(() => fleetCoverage(live.hypervisors.values()), [live.version]);
   const banner = sourceBannerText(source.data);
   const operator = usePermission("operator");
   if (images.isPending) return <p className="muted">Loading images…</p>;
@@ -91,7 +87,7 @@ function ImagesTable() {
               <th>Status</th>
               <th>Size</th>
               <th>Artifact</th>
-              <th>On nodes</th>
+              <th>Coverage</th>
               <th>Latest rollout</th>
               <th>Actions</th>
             </tr>
@@ -101,7 +97,8 @@ function ImagesTable() {
               <ImageRowView
                 key={image.id}
                 image={image}
-                holders={holders.get(image.id) ?? 0}
+                coverage={fleet.byImage.get(image.id) ?? fleet.none}
+                fleet={fleet}
                 rollout={rollouts.data?.find((r) => r.imageId === image.id)}
               />
             ))}
@@ -115,7 +112,17 @@ function ImagesTable() {
   );
 }
 
-function ImageRowView({ image, holders, rollout }: { image: ImageRow; holders: number; rollout?: RolloutHistoryRow }) {
+function ImageRowView({
+  image,
+  coverage,
+  fleet,
+  rollout,
+}: {
+  image: ImageRow;
+  coverage: ImageCoverage;
+  fleet: FleetCoverage;
+  rollout?: RolloutHistoryRow;
+}) {
   const publish = usePublishMutation();
   const cleanup = useCleanupMutation();
   const pin = usePinMutation();
@@ -178,7 +185,7 @@ function ImageRowView({ image, holders, rollout }: { image: ImageRow; holders: n
         )}
       </td>
       <td data-label="On nodes" data-testid="holders">
-        {holders > 0 ? plural(holders, "node") : <span className="muted">none</span>}
+        <CoverageCell coverage={coverage} fleet={fleet} />
       </td>
       <td data-label="Latest rollout" data-testid="rollout">
         {rollout ? (

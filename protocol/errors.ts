@@ -34,6 +34,10 @@ export const ERROR_CODES = {
   /** PRECACHE_ALLOWED_PROJECTS does not list the owner of this non-public image. */
   PROJECT_NOT_ALLOWED: fails(403),
   ROLLOUT_FINISHED: fails(409),
+  /** An action on one node that needs its agent connected now (remove or re-fetch an image there). */
+  NODE_OFFLINE: fails(409),
+  /** A pinned image is kept on every node: removing it from one is refused (unpin it first). */
+  IMAGE_PINNED: fails(409),
   GLANCE_UNREACHABLE: fails(502),
   GLANCE_AUTH_FAILED: fails(502),
   GLANCE_ERROR: fails(502),

@@ -91,7 +91,11 @@ for (const adapter of adapters) {
         expect(body.rollout.hypervisors[0]).toMatchObject({ state: "downloading", attempts: 1 });
         // Progress the node reports to its own server reaches the leader's dashboard.
         node.socket.emit("download:progress", { rolloutId: created.body.rollout.id, imageId: image.id, bytes: 12_345, totalBytes: 65_536 });
-        await waitFor("the node's progress on the leader's dashboard", () => cells.some((cell) => cell.bytes === 12_345) || undefined, 10_000);
+        await waitFor(
+          "the node's progress on the leader's dashboard",
+          () => cells.some((cell) => cell.bytes === 12_345) || undefined,
+          10_000,
+        );
       } finally {
         dashboard.close();
       }

@@ -1,7 +1,7 @@
 // Operator experience at fleet scale, in Debian's Chromium against the production server: the
 // heatmap by keyboard and through its filter bar (kept in the URL, and across sign-in), the 390 px
 // layout, the Topology form marking the bad field, pinning images, setting a node's group and
-// deleting a group. The hypervisors are bare agents that report what the test tells them to.
+// deleting a group, coverage per image and group, removing and re-fetching an image on a node. The hypervisors are bare agents that report what the test tells them to.
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -163,7 +163,94 @@ describe.skipIf(!chromiumAvailable())("operator experience at fleet scale in Chr
     await page.getByRole("button", { name: "Re-read image source" }).click();
     await expect.poll(() => page.getByTestId("toasts").textContent(), { timeout: 15_000 }).toContain("Re-read image source: 1 image");
     // Where the image is now (cells), not the latest rollout's tally.
-    expect(await row.getByTestId("holders").textContent()).toBe("1 node");
+    expect(await row.getByTestId("coverage").textContent()).toBe("cached on 1 / 3");
+  });
+
+  it("says where each image is, cached on X / Y, with a per-group breakdown reached by keyboard and by hover", async () => {
+    await page.goto(`${server.url}/images`);
+    const row = page.getByTestId("image-alpha.raw");
+    const coverage = row.getByTestId("coverage");
+    const groups = row.getByTestId("coverage-groups");
+    await expect.poll(() => coverage.textContent(), { timeout: 15_000 }).toBe("cached on 1 / 3");
+    expect(await groups.isVisible()).toBe(false);
+    // By keyboard alone: Tab from the first button of the page until the coverage button has focus.
+    await page.getByRole("button", { name: "Re-read image source" }).focus();
+    const isFocused = () => coverage.evaluate((element) => element === document.activeElement);
+    for (let presses = 0; presses < 12 && !(await isFocused()); presses += 1) await page.keyboard.press("Tab");
+    expect(await isFocused()).toBe(true);
+    expect(await groups.isVisible()).toBe(true);
+    // hv-b1 moved to rack-c above; the breakdown is the button's accessible description too.
+    expect(await groups.textContent()).toBe("1 of 3 registered hypervisors hold a verified copy.rack-a: 1 / 2rack-c: 0 / 1");
+    expect(await coverage.getAttribute("aria-describedby")).toBe(await groups.getAttribute("id"));
+    await page.keyboard.press("Escape");
+    expect(await groups.isVisible()).toBe(false);
+    await coverage.blur();
+    await coverage.hover();
+    await expect.poll(() => groups.isVisible()).toBe(true);
+    await page.mouse.move(0, 0);
+    await expect.poll(() => groups.isVisible()).toBe(false);
+  });
+
+  it("re-fetches and removes an image on the node page, after a confirmation naming node, image and size", async () => {
+    // The bare agent deletes nothing real; it answers as an agent would.
+    agents
+      .get("hv-a1")!
+      .socket.on("image:delete", (_command: unknown, ack: (answer: unknown) => void) =>
+        ack({ ok: true, data: { deleted: true, freedBytes: 128 * 1024 } }),
+      );
+    await page.goto(`${server.url}/hypervisors/hv-a1`);
+    const row = page.locator(`[data-testid=node-image-${imageId}]`);
+    const dialog = page.getByTestId("confirm-dialog");
+    await row.getByRole("button", { name: "Re-fetch alpha.raw" }).click({ timeout: 15_000 });
+    expect(await dialog.getByRole("heading").textContent()).toBe("Re-fetch alpha.raw on hv-a1?");
+    expect(await dialog.getByTestId("refetch-summary").textContent()).toMatch(/^hv-a1 downloads alpha\.raw \(128\.0 KiB\) again/);
+    await dialog.getByRole("button", { name: "Re-fetch on hv-a1" }).click();
+    await expect
+      .poll(() => page.getByTestId("toasts").textContent(), { timeout: 15_000 })
+      .toMatch(/Re-fetching alpha\.raw on hv-a1: rollout \w{8} started/);
+    const latest = (await api("GET", `/api/rollouts?imageId=${imageId}`)).rollouts[0];
+    expect((await api("GET", `/api/rollouts/${latest.id}`)).rollout).toMatchObject({ selector: { hypervisors: ["hv-a1"] }, targets: 1 });
+
+    await row.getByRole("button", { name: "Remove alpha.raw from this node" }).click();
+    expect(await dialog.getByRole("heading").textContent()).toBe("Remove alpha.raw from hv-a1?");
+    expect(await dialog.getByTestId("remove-summary").textContent()).toContain("hv-a1 deletes its cached copy of alpha.raw (128.0 KiB)");
+    await dialog.getByRole("button", { name: "Remove from hv-a1" }).click();
+    await expect
+      .poll(() => page.getByTestId("toasts").textContent(), { timeout: 15_000 })
+      .toContain("alpha.raw removed from hv-a1: freed 128.0 KiB");
+    await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(0);
+    const audited = await api("GET", "/api/audit?action=hypervisor.remove-image");
+    expect(audited.events[0]).toMatchObject({ target: "hv-a1", imageId, outcome: "ok" });
+  });
+
+  it("says why a node page's actions cannot act while the node is offline", async () => {
+    agents.get("hv-a2")!.close();
+    await page.goto(`${server.url}/hypervisors/hv-a2`);
+    const remove = page.getByRole("button", { name: "Remove alpha.raw from this node" });
+    // Until the session has loaded, the reason is "not signed in"; then the node's own.
+    await expect.poll(() => remove.getAttribute("title"), { timeout: 15_000 }).toBe("hv-a2 is offline: its agent must be connected");
+    expect(await remove.isDisabled()).toBe(true);
+    const description = await remove.getAttribute("aria-describedby");
+    expect(await page.locator(`[id="${description}"]`).textContent()).toBe("hv-a2 is offline: its agent must be connected");
+    expect(await page.getByRole("button", { name: "Re-fetch alpha.raw" }).isDisabled()).toBe(true);
+  });
+
+  it("says why a viewer cannot remove or re-fetch: the role comes first", async () => {
+    await api("POST", "/api/users", { name: "vera", role: "viewer", password: "vera viewer password" });
+    const context = await browser.newContext();
+    const viewer = await context.newPage();
+    await viewer.goto(`${server.url}/login?next=${encodeURIComponent("/hypervisors/hv-a2")}`);
+    await viewer.waitForLoadState("networkidle");
+    await viewer.fill("#username", "vera");
+    await viewer.fill("#password", "vera viewer password");
+    await viewer.click("button[type=submit]");
+    await viewer.waitForURL("**/hypervisors/hv-a2");
+    for (const name of ["Remove alpha.raw from this node", "Re-fetch alpha.raw"]) {
+      const button = viewer.getByRole("button", { name });
+      await expect.poll(() => button.getAttribute("title"), { timeout: 15_000 }).toBe("needs the operator role; vera is viewer");
+      expect(await button.isDisabled()).toBe(true);
+    }
+    await context.close();
   });
 
   it("fits 390 px: no horizontal page scroll, and the whole navigation reachable", async () => {

@@ -18,6 +18,8 @@ const mutations: { method: string; path: string; body: unknown }[] = [
   ...["cancel", "pause", "resume", "retry"].map((verb) => ({ method: "POST", path: `/api/rollouts/${UUID}/${verb}`, body: {} })),
   { method: "POST", path: "/api/topology", body: {} },
   { method: "POST", path: "/api/hypervisors/hv-1/group", body: { group: "rack-1" } },
+  { method: "DELETE", path: "/api/hypervisors/hv-1/images/no-such-image", body: {} },
+  { method: "POST", path: "/api/hypervisors/hv-1/images/no-such-image/refetch", body: {} },
   { method: "DELETE", path: "/api/groups/rack-none", body: {} },
   { method: "POST", path: "/api/cleanup", body: { imageId: "no-such-image" } },
   { method: "POST", path: "/api/users", body: { name: "mallory", role: "admin", password: "mallory-password" } },

@@ -20,6 +20,8 @@ export const createRolloutRequest = z
     /** How long each agent keeps resuming a download that makes no progress (proxy outage). */
     retryBudgetSeconds: z.number().int().min(1).max(86_400).optional(),
     bandwidthMbps: z.number().positive().max(400_000).optional(),
+    /** Download and verify again on targets that already hold a verified copy (otherwise they are done at once). */
+    refetchCached: z.boolean().optional(),
   })
   .strict();
 export type CreateRolloutRequest = z.infer<typeof createRolloutRequest>;

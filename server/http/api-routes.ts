@@ -201,7 +201,8 @@ function bodyField(body: unknown, field: string): string | undefined {
   return typeof value === "string" ? storable(value.slice(0, 256)) : undefined;
 }
 
-function safeDecode(value: string): string {
+/** A path parameter as the audit trail records it: decoded when it can be, made storable. */
+export function safeDecode(value: string): string {
   try {
     return storable(decodeURIComponent(value));
   } catch {

@@ -12,6 +12,7 @@ import { toDatabaseUnavailable } from "../health/database-errors.ts";
 import { agentRoutes } from "./agent-routes.ts";
 import { apiRoutes } from "./api-routes.ts";
 import { auditRoutes } from "./audit-routes.ts";
+import { nodeImageRoutes } from "./node-image-routes.ts";
 import { readJson, sendError, sendErrorCode, sendJson, sendText } from "./respond.ts";
 import type { Route, RouteRequest, RouteResult } from "./route.ts";
 import { sessionRoutes } from "./session-routes.ts";
@@ -19,7 +20,15 @@ import { tokenRoutes } from "./token-routes.ts";
 import { userRoutes } from "./user-routes.ts";
 
 /** Every REST route; the fuzzer reads this table too. */
-export const routes: Route[] = [...sessionRoutes, ...userRoutes, ...tokenRoutes, ...apiRoutes, ...auditRoutes, ...agentRoutes];
+export const routes: Route[] = [
+  ...sessionRoutes,
+  ...userRoutes,
+  ...tokenRoutes,
+  ...apiRoutes,
+  ...nodeImageRoutes,
+  ...auditRoutes,
+  ...agentRoutes,
+];
 
 export async function handleApi(context: AppContext, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
   const facts: RequestFacts = {

@@ -36,10 +36,13 @@ export async function createRollout(context: RolloutContext, options: CreateRoll
       : { all: true };
   const names = await selectHypervisors(context, selector);
   if (names.length === 0) throw new AppError("NO_TARGETS", "no hypervisors match: start an agent first, or check the group names");
-  const cached = await context.db.hypervisorImage.findMany({
-    where: { imageId: image.id, hypervisorName: { in: names }, state: CellState.cached, verified: true },
-    select: { hypervisorName: true },
-  });
+  // A re-fetch sends to every target: the agent downloads and verifies again, then replaces its copy.
+  const cached = options.refetchCached
+    ? []
+    : await context.db.hypervisorImage.findMany({
+        where: { imageId: image.id, hypervisorName: { in: names }, state: CellState.cached, verified: true },
+        select: { hypervisorName: true },
+      });
   const alreadyThere = new Set(cached.map((row) => row.hypervisorName));
   const rollout = await context.db.rollout.create({
     data: {
