@@ -3,7 +3,8 @@
 // both servers, a real two-tier Squid in front of the artifacts. Started at the same moment on an
 // empty database, migrations run once; an image published on one server is served by the other;
 // a rollout started through the server that does not lead completes on agents of both; a
-// dashboard socket on one server sees live progress of agents on the other; the leader SIGKILLed
+// dashboard socket on one server sees live progress of agents on the other, and so does Chromium
+// on a third server that has no agent at all; the leader SIGKILLed
 // mid-rollout: agents move to the survivor, leadership moves, the rollout completes, every node
 // verified, no target dispatched twice.
 import crypto from "node:crypto";
@@ -17,15 +18,19 @@ import { baseFilePath } from "../agent/download/cache-paths.ts";
 import type { UiDelta } from "../protocol/ui.ts";
 import { startAgentProcess, type AgentProcess } from "./support/agent-process.ts";
 import { postgresSkipReason, postgresTestUrl } from "./support/databases.ts";
+import { chromiumAvailable, launchChromium, signIn } from "./support/chromium.ts";
 import { startLoadBalancer, type LoadBalancer } from "./support/load-balancer.ts";
-import { freePort } from "./support/production-server.ts";
+import { freePort, startProductionServer } from "./support/production-server.ts";
 import { startServerProcess, type ServerProcess } from "./support/server-process.ts";
 import { shouldSkipSquidTests, startSquid, type RunningSquid } from "./support/squid.ts";
 import { API_TOKEN, waitFor } from "./support/test-server.ts";
 import { shouldSkipTlsTests } from "./support/tls-proxy.ts";
 
 const skip =
-  shouldSkipSquidTests("cluster behind haproxy") || shouldSkipTlsTests("cluster behind haproxy") || postgresSkipReason() !== null;
+  shouldSkipSquidTests("cluster behind haproxy") ||
+  shouldSkipTlsTests("cluster behind haproxy") ||
+  postgresSkipReason() !== null ||
+  !chromiumAvailable();
 const AGENTS = 6;
 
 type Image = { id: string; name: string; data: Buffer };
@@ -39,6 +44,7 @@ describe.skipIf(skip)("two servers on one Postgres behind haproxy", () => {
   let agents: AgentProcess[] = [];
   let images: Image[] = [];
   let sql: pg.Client;
+  let shared: Record<string, string> = {};
 
   beforeAll(async () => {
     database = await postgresTestUrl();
@@ -55,7 +61,7 @@ describe.skipIf(skip)("two servers on one Postgres behind haproxy", () => {
     const balancerPort = await freePort();
     // What servers sharing a database share: the database, the artifact directory (NFS or CephFS
     // in production), the image source, and the secrets (from the environment, not generated).
-    const shared = {
+    shared = {
       DATABASE_URL: database.url,
       PRECACHE_IMAGE_DIR: imageDir,
       PRECACHE_ARTIFACT_DIR: path.join(root, "artifacts"),
@@ -172,7 +178,7 @@ describe.skipIf(skip)("two servers on one Postgres behind haproxy", () => {
     expect(Buffer.from(await fromOther.arrayBuffer()).equals(Buffer.from(await fromPublisher.arrayBuffer()))).toBe(true);
   });
 
-  it("completes a rollout started on the server that does not lead, on agents of both; the other server's dashboard sees it live", async () => {
+  it("completes a rollout started on the server that does not lead, on agents of both; the other servers' dashboards see it live", async () => {
     const [leader, follower] = (await leads(servers[0])) ? [servers[0], servers[1]] : [servers[1], servers[0]];
     const followerId = (await sql.query<{ id: string }>(`SELECT id FROM "ServerInstance" WHERE url = $1`, [follower.url])).rows[0]?.id;
     // The follower's dashboard socket: it must see progress of agents connected to the leader.
@@ -189,7 +195,22 @@ describe.skipIf(skip)("two servers on one Postgres behind haproxy", () => {
       }
     });
     await waitFor("dashboard connected", () => dashboard.connected || undefined);
+    // A third server with the dashboard's pages and no agent at all: what its browser shows of
+    // this rollout all comes from the other two, relayed.
+    const pages = await startProductionServer({
+      ...shared,
+      PRECACHE_DATA_DIR: path.join(root, "server-pages"),
+      PRECACHE_API_TOKEN: API_TOKEN,
+      PRECACHE_AGENT_TOKEN: "unused-here",
+      PRECACHE_LOCAL_AGENT: "0",
+    });
+    const browser = await launchChromium();
     try {
+      const page = await browser.newPage();
+      await signIn(page, pages.url, API_TOKEN, `/hypervisors?image=${images[0].id}`);
+      const cached = () => page.getByTestId("count-cached").textContent();
+      await expect.poll(cached, { timeout: 20_000 }).toBe("0");
+      await page.evaluate(() => Object.assign(window, { notReloaded: true }));
       const created = await follower.api("POST", "/api/rollouts", {
         imageId: images[0].id,
         hypervisors: agents.map((agent) => agent.name),
@@ -205,10 +226,15 @@ describe.skipIf(skip)("two servers on one Postgres behind haproxy", () => {
       for (const agent of agents) if ((await serverOf(agent.name)) !== followerId) onOthers.push(agent.name);
       expect(onOthers.length).toBeGreaterThan(0);
       await expect.poll(() => onOthers.filter((name) => seen.get(name)?.has("cached")).length).toBe(onOthers.length);
+      // The browser on the third server counted every node cached, live (the page never reloaded).
+      await expect.poll(cached, { timeout: 15_000 }).toBe(String(AGENTS));
+      expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     } finally {
       dashboard.close();
+      await browser.close();
+      await pages.stop(); // before the next test: it must not be the one to take over leadership
     }
-  }, 120_000);
+  }, 300_000);
 
   it("survives the leader's SIGKILL mid-rollout: agents move, leadership moves, the rollout completes, nothing dispatched twice", async () => {
     await publish(servers[0], images[1]);
