@@ -3,6 +3,7 @@
 import type { QueryClient } from "@tanstack/react-query";
 import { io, type Socket } from "socket.io-client";
 import {
+  isNewerCell,
   UI_NAMESPACE,
   uiDelta,
   uiSnapshot,
@@ -87,6 +88,8 @@ export class LiveStore {
           row = { name: hypervisor, group: null, online: true, freeBytes: null, lastSeenAt: new Date().toISOString(), cells: new Map() };
           this.hypervisors.set(hypervisor, row);
         }
+        // Deltas from several servers travel separately: never step back to an older version.
+        if (!isNewerCell(cell, row.cells.get(cell.imageId))) continue;
         if (cell.state === "absent") row.cells.delete(cell.imageId);
         else row.cells.set(cell.imageId, cell);
       }

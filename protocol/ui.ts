@@ -13,6 +13,12 @@ export const cellView = z.object({
   bytes: z.number(),
   totalBytes: z.number().nullable(),
   error: z.string().nullable(),
+  /**
+   * When the writing server changed it (ms since the epoch). Several servers write cells (the
+   * leader at dispatch, the agent's server with progress and results) and their deltas travel
+   * separately: a receiver keeps the newer of two versions, never steps back to an older one.
+   */
+  at: z.number(),
 });
 export type CellView = z.infer<typeof cellView>;
 
@@ -44,6 +50,11 @@ export type ServerToUiEvents = {
   "state:delta": (delta: UiDelta) => void;
 };
 export type UiToServerEvents = Record<string, never>;
+
+/** Whether `incoming` may replace `current`: only a version at least as new (see cellView.at). */
+export function isNewerCell(incoming: Pick<CellView, "at">, current: Pick<CellView, "at"> | undefined): boolean {
+  return current === undefined || incoming.at >= current.at;
+}
 
 /** Each event's payload schema, for the browser's development-time check. */
 export const uiEventSchemas = { "state:snapshot": uiSnapshot, "state:delta": uiDelta } as const;

@@ -33,10 +33,63 @@ function newestMtime(entryPath) {
 if (!fs.existsSync(path.join(root, "server/db/generated/client.ts"))) run(process.execPath, ["scripts/prisma.mjs", "generate"]);
 
 const buildId = path.join(root, ".next/BUILD_ID");
-const sources = Math.max(...dashboardSources.map(newestMtime));
-if (!fs.existsSync(buildId) || fs.statSync(buildId).mtimeMs < sources) {
-  console.log("precache: building the dashboard (first start or changed sources)…");
-  run(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"]);
+const isBuildStale = () => !fs.existsSync(buildId) || fs.statSync(buildId).mtimeMs < Math.max(...dashboardSources.map(newestMtime));
+
+// Several servers started at once from one checkout (tests, a second instance) build once: the
+// first takes the lock, the others wait for it and then find the build fresh. `next build`
+// refuses to run twice at the same time.
+const buildLock = path.join(root, ".next-build.lock");
+function takeBuildLock() {
+  for (const deadline = Date.now() + 15 * 60_000; Date.now() < deadline; ) {
+    try {
+      fs.mkdirSync(buildLock);
+      fs.writeFileSync(path.join(buildLock, "pid"), String(process.pid));
+      return;
+    } catch (error) {
+      if (error.code !== "EEXIST") throw error;
+      const owner = lockOwner();
+      const isOrphan = owner ? !isRunning(owner) : Date.now() - (fs.statSync(buildLock, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 10_000;
+      if (isOrphan) fs.rmSync(buildLock, { recursive: true, force: true });
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
+  throw new Error(`another process held ${buildLock} for 15 minutes; remove it if no build is running`);
+}
+/** The pid in the lock, 0 while its owner is still writing it (or the lock just went). */
+function lockOwner() {
+  try {
+    return Number(fs.readFileSync(path.join(buildLock, "pid"), "utf8")) || 0;
+  } catch {
+    return 0;
+  }
+}
+function isRunning(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === "EPERM";
+  }
+}
+
+if (isBuildStale()) {
+  takeBuildLock();
+  try {
+    if (isBuildStale()) {
+      console.log("precache: building the dashboard (first start or changed sources)…");
+      const result = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
+        cwd: root,
+        stdio: "inherit",
+        env,
+      });
+      if (result.status !== 0) {
+        fs.rmSync(buildLock, { recursive: true, force: true });
+        process.exit(result.status ?? 1);
+      }
+    }
+  } finally {
+    fs.rmSync(buildLock, { recursive: true, force: true });
+  }
 }
 
 // V8 grows the old space towards its default limit (a quarter of RAM, up to 4 GiB) before it

@@ -25,7 +25,7 @@ export async function cleanupImage(
       await context.db.hypervisorImage.deleteMany({ where: { hypervisorName: name, imageId: image.id } });
       context.events.publish("cellChanged", {
         hypervisor: name,
-        cell: { imageId: image.id, state: CellState.absent, bytes: 0, totalBytes: null, error: null },
+        cell: { imageId: image.id, state: CellState.absent, bytes: 0, totalBytes: null, error: null, at: Date.now() },
       });
       return { name, ok: true, deleted: data.deleted, freedBytes: data.freedBytes, error: null };
     }),

@@ -47,7 +47,7 @@ describe("wireSubscribers", () => {
     const { events, calls } = wired();
     events.publish("cellChanged", {
       hypervisor: "hv1",
-      cell: { imageId: "img", state: "cached", bytes: 1, totalBytes: 1, error: null },
+      cell: { imageId: "img", state: "cached", bytes: 1, totalBytes: 1, error: null, at: 1 },
     });
     events.publish("hypervisorChanged", {
       hypervisor: { name: "hv1", group: null, online: true, freeBytes: 0, lastSeenAt: "2026-11-30T12:00:00.000Z" },
@@ -76,7 +76,7 @@ describe("DomainEvents", () => {
     events.publishFromPeer("topologyChanged", {});
     events.publishFromPeer("cellChanged", {
       hypervisor: "hv1",
-      cell: { imageId: "img", state: "cached", bytes: 1, totalBytes: 1, error: null },
+      cell: { imageId: "img", state: "cached", bytes: 1, totalBytes: 1, error: null, at: 1 },
     });
     expect(calls).toEqual([
       "cache.invalidate rollouts",

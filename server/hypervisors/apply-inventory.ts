@@ -49,7 +49,7 @@ export async function applyInventory(
     await context.db.hypervisorImage.delete({ where: { hypervisorName_imageId: { hypervisorName: hypervisor, imageId: row.imageId } } });
     context.events.publish("cellChanged", {
       hypervisor,
-      cell: { imageId: row.imageId, state: CellState.absent, bytes: 0, totalBytes: null, error: null },
+      cell: { imageId: row.imageId, state: CellState.absent, bytes: 0, totalBytes: null, error: null, at: Date.now() },
     });
   }
 }

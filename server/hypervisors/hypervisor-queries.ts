@@ -28,7 +28,9 @@ export async function uiSnapshot(context: Pick<AppContext, "db">): Promise<UiSna
       select: { name: true, group: true, online: true, freeBytes: true, lastSeenAt: true },
       orderBy: { name: "asc" },
     }),
-    context.db.hypervisorImage.findMany({ select: { hypervisorName: true, imageId: true, state: true, bytes: true, error: true } }),
+    context.db.hypervisorImage.findMany({
+      select: { hypervisorName: true, imageId: true, state: true, bytes: true, error: true, updatedAt: true },
+    }),
     imageSizes(context),
   ]);
   const byHypervisor = new Map<string, CellView[]>(rows.map((row) => [row.name, []]));

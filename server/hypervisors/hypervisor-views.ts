@@ -35,6 +35,10 @@ export function toHypervisorHeader(row: Pick<Hypervisor, "name" | "group" | "onl
   };
 }
 
-export function toCellView(row: Pick<HypervisorImage, "imageId" | "state" | "bytes" | "error">, totalBytes: number | null): CellView {
-  return { imageId: row.imageId, state: row.state as CellState, bytes: Number(row.bytes), totalBytes, error: row.error };
+export function toCellView(
+  row: Pick<HypervisorImage, "imageId" | "state" | "bytes" | "error"> & { updatedAt?: Date },
+  totalBytes: number | null,
+): CellView {
+  const at = row.updatedAt?.getTime() ?? Date.now();
+  return { imageId: row.imageId, state: row.state as CellState, bytes: Number(row.bytes), totalBytes, error: row.error, at };
 }

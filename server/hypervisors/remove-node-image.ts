@@ -30,7 +30,7 @@ export async function removeNodeImage(
   await context.db.hypervisorImage.deleteMany({ where: { hypervisorName: hypervisor, imageId } });
   context.events.publish("cellChanged", {
     hypervisor,
-    cell: { imageId, state: CellState.absent, bytes: 0, totalBytes: null, error: null },
+    cell: { imageId, state: CellState.absent, bytes: 0, totalBytes: null, error: null, at: Date.now() },
   });
   context.log.info({ hypervisor, imageId, freedBytes: answer.data.freedBytes }, "image removed from one node");
   return { hypervisor, imageId, deleted: answer.data.deleted, freedBytes: answer.data.freedBytes };

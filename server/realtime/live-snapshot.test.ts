@@ -4,7 +4,15 @@ import { LiveSnapshot } from "./live-snapshot.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const header = (name: string) => ({ name, group: null, online: true, freeBytes: 100, lastSeenAt: "2026-11-24T00:00:00.000Z" });
-const cell = (imageId: string, state: CellView["state"], bytes = 0): CellView => ({ imageId, state, bytes, totalBytes: 10, error: null });
+let clock = 0;
+const cell = (imageId: string, state: CellView["state"], bytes = 0, at = ++clock): CellView => ({
+  imageId,
+  state,
+  bytes,
+  totalBytes: 10,
+  error: null,
+  at,
+});
 const delta = (change: Partial<UiDelta>): UiDelta => ({ hypervisors: [], cells: [], artifacts: [], rollouts: [], ...change });
 
 /** A database stand-in that counts reads and can hold one open until released. */
@@ -85,5 +93,18 @@ describe("LiveSnapshot", () => {
     await expect(live.get()).rejects.toThrow("database down");
     fail = false;
     await expect(live.get()).resolves.toEqual({ hypervisors: [] });
+  });
+
+  it("keeps the newer of two versions of a cell, whichever arrives last (deltas from two servers)", async () => {
+    const db = database({ hypervisors: [{ ...header("hv-1"), cells: [] }] });
+    const live = new LiveSnapshot(db.read);
+    await live.warm();
+    const progress = cell("img", "downloading", 7, 200);
+    const dispatch = cell("img", "downloading", 0, 100); // the leader's, relayed after the progress
+    live.apply(delta({ cells: [{ hypervisor: "hv-1", ...progress }] }));
+    live.apply(delta({ cells: [{ hypervisor: "hv-1", ...dispatch }] }));
+    expect((await live.get()).hypervisors[0].cells).toEqual([progress]);
+    live.apply(delta({ cells: [{ hypervisor: "hv-1", ...cell("img", "absent", 0, 50) }] }));
+    expect((await live.get()).hypervisors[0].cells).toEqual([progress]);
   });
 });

@@ -86,7 +86,7 @@ export async function createRollout(context: RolloutContext, options: CreateRoll
   for (const name of toSend)
     context.events.publish("cellChanged", {
       hypervisor: name,
-      cell: { imageId: image.id, state: CellState.pending, bytes: 0, totalBytes: size, error: null },
+      cell: { imageId: image.id, state: CellState.pending, bytes: 0, totalBytes: size, error: null, at: Date.now() },
     });
   context.log.info(
     { rolloutId: rollout.id, imageId: image.id, targets: names.length, alreadyCached: alreadyThere.size, strategy: rollout.strategy },

@@ -14,7 +14,14 @@ export async function recordProgress(context: RecordContext, hypervisor: string,
   context.progress.add(progress.rolloutId, hypervisor, progress.bytes);
   context.events.publish("cellChanged", {
     hypervisor,
-    cell: { imageId: progress.imageId, state: CellState.downloading, bytes: progress.bytes, totalBytes: progress.totalBytes, error: null },
+    cell: {
+      imageId: progress.imageId,
+      state: CellState.downloading,
+      bytes: progress.bytes,
+      totalBytes: progress.totalBytes,
+      error: null,
+      at: Date.now(),
+    },
   });
 }
 

@@ -109,7 +109,7 @@ export async function cancelRollout(context: CommandContext, id: string): Promis
   for (const target of open)
     context.events.publish("cellChanged", {
       hypervisor: target.hypervisorName,
-      cell: { imageId: rollout.imageId, state: CellState.absent, bytes: 0, totalBytes: null, error: null },
+      cell: { imageId: rollout.imageId, state: CellState.absent, bytes: 0, totalBytes: null, error: null, at: Date.now() },
     });
   context.events.publish("rolloutChanged", { rolloutId: id, state: RolloutState.cancelled });
   context.log.info({ rolloutId: id, open: open.length }, "rollout cancelled");

@@ -41,8 +41,22 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * A free port is only free when probed: the server listens after a build of a minute or more
+ * (or a wait for another test's build), and another test may take the port meanwhile. Without a
+ * fixed port, a start that lost its port that way is tried again on another.
+ */
 export async function startProductionServer(vars: Record<string, string>, options: { port?: number } = {}): Promise<ProductionServer> {
-  const port = options.port ?? (await freePort());
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(vars, options.port ?? (await freePort()));
+    } catch (error) {
+      if (options.port !== undefined || attempt >= 3 || !/EADDRINUSE/.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function startOnce(vars: Record<string, string>, port: number): Promise<ProductionServer> {
   const dataDir = vars.PRECACHE_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), "precache-prod-"));
   const root = path.resolve(import.meta.dirname, "../..");
   let output = "";
