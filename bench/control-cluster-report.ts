@@ -8,7 +8,9 @@ export type RunResult = {
   /** Per server: CPU cores used from the POST to the rollout's end, peak RSS since it started. */
   instances: { role: string; cores: number; peakRssMiB: number }[];
   /** Per /ui listener (the first on the server the rollout went through). */
-  listeners: { at: string; p50: number; p99: number; relayedP99: number; samples: number; deltas: number }[];
+  listeners: { at: string; p50: number; p99: number; relayedP99: number; samples: number; deltas: number; outOfOrder: number }[];
+  /** Postgres adapter: messages over 8000 bytes (dashboard deltas) stored in its table, as left after the rollout. */
+  attachments: string;
   rowsPerAgent: number;
   rowsByTable: string;
   allCommanded: number | null;
@@ -41,11 +43,13 @@ export function printComparison(perInstance: number, results: RunResult[]): void
       )
       .join("; ");
   const rows: [string, (result: RunResult) => string][] = [
-    ["agents (done)", (r) => `${r.agents} (${r.done} done, rollout ${r.state})`],
+    ["agents (done)", (r) => `${r.agents} (${r.done} done, ${r.commands} commands received, rollout ${r.state})`],
     ["cpu cores during rollout", (r) => perServer(r, (instance) => instance.cores.toFixed(2))],
     ["peak rss MiB", (r) => perServer(r, (instance) => String(instance.peakRssMiB))],
     ["browser latency p50/p99", latency],
+    ["deltas (out of order)", (r) => r.listeners.map((l) => `@${l.at} ${l.deltas} (${l.outOfOrder})`).join("; ")],
     ["db rows per agent", (r) => r.rowsPerAgent.toFixed(1)],
+    ["adapter attachments", (r) => r.attachments],
     ["all commanded / finished", (r) => `${fmt(r.allCommanded)} / ${fmt(r.allFinished)}`],
     ["lost connections", (r) => String(r.disconnects)],
     ["bench event-loop p99", (r) => `${r.loopDelayP99Ms.toFixed(0)} ms`],

@@ -128,6 +128,7 @@ async function measure(plan: RunPlan): Promise<RunResult> {
     const wallSeconds = (performance.now() - rolloutStarted) / 1000;
     const cpuAfter = instances.map((instance) => instance.server.usage());
     loopDelay.disable();
+    const attachments = await attachmentSizes(stats);
     const after = await settledWrites(stats);
     const { rollout: final } = await via.server.api("GET", `/api/rollouts/${rollout.id}`);
     const reports = await Promise.all(listeners.map((listener) => listener.report()));
@@ -148,9 +149,11 @@ async function measure(plan: RunPlan): Promise<RunResult> {
         relayedP99: percentile(report.relayed, 0.99),
         samples: report.latencies.length,
         deltas: report.deltas,
+        outOfOrder: report.outOfOrder,
       })),
       rowsPerAgent: rows.total / Math.max(1, connected),
       rowsByTable: rows.byTable,
+      attachments,
       allCommanded: milestones.allCommanded,
       allFinished: milestones.allFinished,
       state: milestones.state,
@@ -184,6 +187,17 @@ async function settleLeadership(instances: Instance[]): Promise<void> {
     await sleep(500);
   }
   throw new Error("no single leader among the servers within 30 s");
+}
+
+/** What the Postgres adapter's table holds now (it deletes rows older than 30 s): how big the relayed deltas are. */
+async function attachmentSizes(stats: pg.Client): Promise<string> {
+  const { rows } = await stats.query<{ n: string; avg: string | null; max: string | null }>(
+    "SELECT count(*) AS n, avg(length(payload)) AS avg, max(length(payload)) AS max FROM socket_io_attachments WHERE created_at > now() - interval '30 seconds'",
+  );
+  const [row] = rows;
+  if (!row || Number(row.n) === 0) return "none in the last 30 s";
+  const kib = (bytes: string | null) => (Number(bytes) / 1024).toFixed(0);
+  return `${row.n} in the last 30 s, avg ${kib(row.avg)} KiB, max ${kib(row.max)} KiB`;
 }
 
 /** The fleets as one, for waitForRollout: their live counters summed. */

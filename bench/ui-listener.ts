@@ -13,6 +13,8 @@ export type UiReport = {
   cells: number;
   firstDeltaAt: number;
   lastDeltaAt: number;
+  /** Cells older than one already received (progress going back, or downloading after done): deltas out of order. */
+  outOfOrder: number;
   /** [received at, worst latency in that delta] per delta. */
   worst: [number, number][];
 };
@@ -22,7 +24,8 @@ export type UiListener = { rolloutStates: Map<string, string>; report(): Promise
 const UI_WORKER = `
 const { parentPort, workerData } = require("node:worker_threads");
 const { io } = require(workerData.client);
-const report = { latencies: [], relayed: [], deltas: 0, cells: 0, firstDeltaAt: 0, lastDeltaAt: 0, worst: [] };
+const report = { latencies: [], relayed: [], outOfOrder: 0, deltas: 0, cells: 0, firstDeltaAt: 0, lastDeltaAt: 0, worst: [] };
+const lastCells = new Map();
 const socket = io(workerData.url + "/ui", { auth: { token: workerData.token }, transports: ["websocket"], forceNew: true });
 socket.on("state:snapshot", (snapshot) => parentPort.postMessage({ type: "snapshot", hypervisors: snapshot.hypervisors.length }));
 socket.on("connect_error", (error) => parentPort.postMessage({ type: "error", message: error.message }));
@@ -33,6 +36,12 @@ socket.on("state:delta", (delta) => {
   report.firstDeltaAt ||= now;
   report.lastDeltaAt = now;
   let worst = 0;
+  for (const cell of delta.cells) {
+    const key = cell.hypervisor + " " + cell.imageId;
+    const last = lastCells.get(key);
+    if (last && cell.state === "downloading" && (last.state === "done" || (last.state === "downloading" && cell.bytes < last.bytes))) report.outOfOrder += 1;
+    lastCells.set(key, { state: cell.state, bytes: cell.bytes });
+  }
   if (workerData.t0) for (const cell of delta.cells) if (cell.state === "downloading" && cell.bytes > 0) {
     const latency = now - (workerData.t0 + cell.bytes);
     report.latencies.push(latency);
