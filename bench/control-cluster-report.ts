@@ -1,6 +1,7 @@
 // The side-by-side table of control-cluster: one column per run (baseline, cluster per adapter),
 // the ratio of each cluster run to the baseline, and the targets met or MISSED per run.
 import { fmt } from "./control-support.ts";
+import type { UiReport } from "./ui-listener.ts";
 
 export type RunResult = {
   label: string;
@@ -8,7 +9,15 @@ export type RunResult = {
   /** Per server: CPU cores used from the POST to the rollout's end, peak RSS since it started. */
   instances: { role: string; cores: number; peakRssMiB: number }[];
   /** Per /ui listener (the first on the server the rollout went through). */
-  listeners: { at: string; p50: number; p99: number; relayedP99: number; samples: number; deltas: number; outOfOrder: number }[];
+  listeners: {
+    at: string;
+    p50: number;
+    p99: number;
+    relayedP99: number;
+    samples: number;
+    deltas: number;
+    outOfOrder: UiReport["outOfOrder"];
+  }[];
   /** Postgres adapter: messages over 8000 bytes (dashboard deltas) stored in its table, as left after the rollout. */
   attachments: string;
   rowsPerAgent: number;
@@ -47,7 +56,13 @@ export function printComparison(perInstance: number, results: RunResult[]): void
     ["cpu cores during rollout", (r) => perServer(r, (instance) => instance.cores.toFixed(2))],
     ["peak rss MiB", (r) => perServer(r, (instance) => String(instance.peakRssMiB))],
     ["browser latency p50/p99", latency],
-    ["deltas (out of order)", (r) => r.listeners.map((l) => `@${l.at} ${l.deltas} (${l.outOfOrder})`).join("; ")],
+    [
+      "deltas; cells out of order",
+      (r) =>
+        r.listeners
+          .map(({ at, deltas, outOfOrder: o }) => `@${at} ${deltas}; to 0 ${o.toZero}, back ${o.back}, after done ${o.afterDone}`)
+          .join("; "),
+    ],
     ["db rows per agent", (r) => r.rowsPerAgent.toFixed(1)],
     ["adapter attachments", (r) => r.attachments],
     ["all commanded / finished", (r) => `${fmt(r.allCommanded)} / ${fmt(r.allFinished)}`],

@@ -13,8 +13,11 @@ export type UiReport = {
   cells: number;
   firstDeltaAt: number;
   lastDeltaAt: number;
-  /** Cells older than one already received (progress going back, or downloading after done): deltas out of order. */
-  outOfOrder: number;
+  /**
+   * Cells older than one already received: progress back to 0 (a dispatch's "downloading, 0 bytes"
+   * after the agent's first progress), progress going back, downloading after done.
+   */
+  outOfOrder: { toZero: number; back: number; afterDone: number };
   /** [received at, worst latency in that delta] per delta. */
   worst: [number, number][];
 };
@@ -24,7 +27,7 @@ export type UiListener = { rolloutStates: Map<string, string>; report(): Promise
 const UI_WORKER = `
 const { parentPort, workerData } = require("node:worker_threads");
 const { io } = require(workerData.client);
-const report = { latencies: [], relayed: [], outOfOrder: 0, deltas: 0, cells: 0, firstDeltaAt: 0, lastDeltaAt: 0, worst: [] };
+const report = { latencies: [], relayed: [], outOfOrder: { toZero: 0, back: 0, afterDone: 0 }, deltas: 0, cells: 0, firstDeltaAt: 0, lastDeltaAt: 0, worst: [] };
 const lastCells = new Map();
 const socket = io(workerData.url + "/ui", { auth: { token: workerData.token }, transports: ["websocket"], forceNew: true });
 socket.on("state:snapshot", (snapshot) => parentPort.postMessage({ type: "snapshot", hypervisors: snapshot.hypervisors.length }));
@@ -39,7 +42,10 @@ socket.on("state:delta", (delta) => {
   for (const cell of delta.cells) {
     const key = cell.hypervisor + " " + cell.imageId;
     const last = lastCells.get(key);
-    if (last && cell.state === "downloading" && (last.state === "done" || (last.state === "downloading" && cell.bytes < last.bytes))) report.outOfOrder += 1;
+    if (last && cell.state === "downloading") {
+      if (last.state === "done") report.outOfOrder.afterDone += 1;
+      else if (last.state === "downloading" && cell.bytes < last.bytes) report.outOfOrder[cell.bytes === 0 ? "toZero" : "back"] += 1;
+    }
     lastCells.set(key, { state: cell.state, bytes: cell.bytes });
   }
   if (workerData.t0) for (const cell of delta.cells) if (cell.state === "downloading" && cell.bytes > 0) {
