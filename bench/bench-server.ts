@@ -26,13 +26,27 @@ export type BenchServer = {
   stop(): Promise<void>;
 };
 
-/** `npm start` on a free port with its own data dir (and a fresh Postgres database if asked). */
-export async function startBenchServer(options: { isPostgres: boolean }): Promise<BenchServer> {
+export type BenchServerOptions = {
+  isPostgres: boolean;
+  /** Extra environment (a cluster's shared DATABASE_URL, secrets and directories): the caller owns what it names. */
+  vars?: Record<string, string>;
+  port?: number;
+};
+
+/**
+ * `npm start` on a free port with its own data dir, and a fresh Postgres database if asked
+ * (dropped on stop) unless `vars.DATABASE_URL` names one the caller shares between servers.
+ */
+export async function startBenchServer(options: BenchServerOptions): Promise<BenchServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "precache-bench-server-"));
-  const database = options.isPostgres ? await postgresTestUrl() : null;
+  const sharedUrl = options.vars?.DATABASE_URL;
+  const database = options.isPostgres && !sharedUrl ? await postgresTestUrl() : null;
   let server: ProductionServer;
   try {
-    server = await startProductionServer({ ...TOKENS, PRECACHE_DATA_DIR: dataDir, ...(database ? { DATABASE_URL: database.url } : {}) });
+    server = await startProductionServer(
+      { ...TOKENS, PRECACHE_DATA_DIR: dataDir, ...(database ? { DATABASE_URL: database.url } : {}), ...options.vars },
+      { port: options.port },
+    );
   } catch (error) {
     await database?.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -40,7 +54,7 @@ export async function startBenchServer(options: { isPostgres: boolean }): Promis
   }
   return {
     url: server.url,
-    databaseUrl: database?.url ?? null,
+    databaseUrl: database?.url ?? sharedUrl ?? null,
     api: (method, route, body) => callApi(server.url, TOKENS.PRECACHE_API_TOKEN, method, route, body),
     usage: () => server.usage(),
     output: () => server.output(),

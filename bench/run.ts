@@ -4,8 +4,9 @@ import { parseArgs } from "node:util";
 
 type Benchmark = { run(args: string[]): Promise<void> };
 const defaults = ["publish", "fetch", "fanout", "control", "heatmap", "model"] as const;
-// Run by name only (`npm run bench -- soak`, `-- testbed`): minutes long (the testbed needs root), not part of the default set.
-const onDemand = ["soak", "testbed"] as const;
+// Run by name only (`npm run bench -- soak`, `-- testbed`, `-- control-cluster`): minutes long (the testbed needs root,
+// control-cluster 50,000 sockets), not part of the default set.
+const onDemand = ["soak", "testbed", "control-cluster"] as const;
 const benchmarks: Record<string, () => Promise<Benchmark>> = Object.fromEntries(
   [...defaults, ...onDemand].map((name) => [name, () => import(`./${name}.ts`) as Promise<Benchmark>]),
 );

@@ -21,6 +21,8 @@ export type FleetOptions = {
   count: number;
   batch: number;
   progressTicks?: number;
+  /** Agent names are `<namePrefix><index>` ("hv-" by default): fleets on different servers tell apart. */
+  namePrefix?: string;
   /** Which tenth of each second this agent reports progress in. */
   slotOf(index: number): number;
   bytesAt(agent: number, tick: number, command: ImagePrecache): number;
@@ -40,7 +42,7 @@ export async function startSimulatedFleet(options: FleetOptions): Promise<Simula
 
   const connect = (index: number): Promise<void> =>
     new Promise((resolve) => {
-      const name = `hv-${String(index).padStart(5, "0")}`;
+      const name = `${options.namePrefix ?? "hv-"}${String(index).padStart(5, "0")}`;
       const socket = io(options.url + AGENT_NAMESPACE, {
         auth: { token: TOKENS.PRECACHE_AGENT_TOKEN, name },
         transports: ["websocket"],

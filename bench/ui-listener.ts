@@ -7,10 +7,17 @@ import { TOKENS } from "./bench-server.ts";
 
 export type UiReport = {
   latencies: number[];
+  /** The latencies of agents not named with `localPrefix` (connected to another server): relayed. */
+  relayed: number[];
   deltas: number;
   cells: number;
   firstDeltaAt: number;
   lastDeltaAt: number;
+  /**
+   * Cells older than one already received: progress back to 0 (a dispatch's "downloading, 0 bytes"
+   * after the agent's first progress), progress going back, downloading after done.
+   */
+  outOfOrder: { toZero: number; back: number; afterDone: number };
   /** [received at, worst latency in that delta] per delta. */
   worst: [number, number][];
 };
@@ -20,7 +27,8 @@ export type UiListener = { rolloutStates: Map<string, string>; report(): Promise
 const UI_WORKER = `
 const { parentPort, workerData } = require("node:worker_threads");
 const { io } = require(workerData.client);
-const report = { latencies: [], deltas: 0, cells: 0, firstDeltaAt: 0, lastDeltaAt: 0, worst: [] };
+const report = { latencies: [], relayed: [], outOfOrder: { toZero: 0, back: 0, afterDone: 0 }, deltas: 0, cells: 0, firstDeltaAt: 0, lastDeltaAt: 0, worst: [] };
+const lastCells = new Map();
 const socket = io(workerData.url + "/ui", { auth: { token: workerData.token }, transports: ["websocket"], forceNew: true });
 socket.on("state:snapshot", (snapshot) => parentPort.postMessage({ type: "snapshot", hypervisors: snapshot.hypervisors.length }));
 socket.on("connect_error", (error) => parentPort.postMessage({ type: "error", message: error.message }));
@@ -31,9 +39,19 @@ socket.on("state:delta", (delta) => {
   report.firstDeltaAt ||= now;
   report.lastDeltaAt = now;
   let worst = 0;
+  for (const cell of delta.cells) {
+    const key = cell.hypervisor + " " + cell.imageId;
+    const last = lastCells.get(key);
+    if (last && cell.state === "downloading") {
+      if (last.state === "done") report.outOfOrder.afterDone += 1;
+      else if (last.state === "downloading" && cell.bytes < last.bytes) report.outOfOrder[cell.bytes === 0 ? "toZero" : "back"] += 1;
+    }
+    lastCells.set(key, { state: cell.state, bytes: cell.bytes });
+  }
   if (workerData.t0) for (const cell of delta.cells) if (cell.state === "downloading" && cell.bytes > 0) {
     const latency = now - (workerData.t0 + cell.bytes);
     report.latencies.push(latency);
+    if (workerData.localPrefix && !cell.hypervisor.startsWith(workerData.localPrefix)) report.relayed.push(latency);
     worst = Math.max(worst, latency);
   }
   report.worst.push([now, worst]);
@@ -45,10 +63,16 @@ parentPort.on("message", (message) => {
 });
 `;
 
-/** A /ui client like the dashboard's; with `t0`, progress bytes are send times and it times them. */
-export async function startUiListener(url: string, t0: number | null): Promise<UiListener> {
+/**
+ * A /ui client like the dashboard's; with `t0`, progress bytes are send times and it times them.
+ * With `localPrefix`, the latencies of agents named otherwise are also reported apart (`relayed`).
+ */
+export async function startUiListener(url: string, t0: number | null, localPrefix?: string): Promise<UiListener> {
   const client = createRequire(import.meta.url).resolve("socket.io-client");
-  const worker = new Worker(UI_WORKER, { eval: true, workerData: { url, token: TOKENS.PRECACHE_API_TOKEN, t0, client } });
+  const worker = new Worker(UI_WORKER, {
+    eval: true,
+    workerData: { url, token: TOKENS.PRECACHE_API_TOKEN, t0, client, localPrefix: localPrefix ?? null },
+  });
   const rolloutStates = new Map<string, string>();
   let onReport: ((report: UiReport) => void) | null = null;
   const ready = new Promise<void>((resolve, reject) => {
