@@ -42,9 +42,21 @@ export type ClusterRelayParts = {
 /** Wires the relay both ways; returns the unsubscribe for shutdown. */
 export function startClusterRelay({ io, events, ui, access, log }: ClusterRelayParts): () => void {
   let isApplyingPeer = false;
+  // A server alone (one Postgres, one server) sends nothing: with the Postgres adapter each
+  // dashboard delta would otherwise be written to the database for nobody.
+  let peers = { count: 0, readAt: 0 };
+  const hasPeers = async () => {
+    if (Date.now() - peers.readAt > 1000) peers = { count: (await io.of("/").adapter.serverCount()) - 1, readAt: Date.now() };
+    return peers.count > 0;
+  };
   const unsubscribe = [
     ...RELAYED.map((name) => events.subscribe(name, (event: DomainEventMap[Relayed]) => io.serverSideEmit(DOMAIN, { name, event }))),
-    ui.onFlush((delta: UiDelta) => io.serverSideEmit(DELTA, delta)),
+    ui.onFlush(
+      (delta: UiDelta) =>
+        void hasPeers()
+          .then((isShared) => isShared && io.serverSideEmit(DELTA, delta))
+          .catch((error: Error) => log.warn({ error: error.message }, "dashboard delta not relayed")),
+    ),
     access.sessions.onRevoked((ids) => isApplyingPeer || io.serverSideEmit(REVOKED, { kind: "sessions", ids })),
     access.tokens.onRevoked((ids) => isApplyingPeer || io.serverSideEmit(REVOKED, { kind: "tokens", ids })),
   ];
