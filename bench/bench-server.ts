@@ -27,12 +27,17 @@ export type BenchServer = {
 };
 
 /** `npm start` on a free port with its own data dir (and a fresh Postgres database if asked). */
-export async function startBenchServer(options: { isPostgres: boolean }): Promise<BenchServer> {
+export async function startBenchServer(options: { isPostgres: boolean; vars?: Record<string, string> }): Promise<BenchServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "precache-bench-server-"));
   const database = options.isPostgres ? await postgresTestUrl() : null;
   let server: ProductionServer;
   try {
-    server = await startProductionServer({ ...TOKENS, PRECACHE_DATA_DIR: dataDir, ...(database ? { DATABASE_URL: database.url } : {}) });
+    server = await startProductionServer({
+      ...TOKENS,
+      PRECACHE_DATA_DIR: dataDir,
+      ...(database ? { DATABASE_URL: database.url } : {}),
+      ...options.vars,
+    });
   } catch (error) {
     await database?.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });

@@ -20,10 +20,8 @@ export function layoutKey(hypervisors: LiveHypervisor[]): string {
   return hypervisors.map((hypervisor) => `${hypervisor.name}\u0001${hypervisor.group ?? ""}`).join("\u0000");
 }
 
-export function layoutHeatmap(hypervisors: LiveHypervisor[], width: number): HeatmapLayout {
-  const cellSize = cellSizeFor(hypervisors.length);
-  const pitch = cellSize + GAP;
-  const perRow = Math.max(1, Math.floor((width - GAP) / pitch));
+/** The fleet's one order (heatmap and table alike): groups by label ("ungrouped" for none), members by name, numbers as numbers. */
+export function groupsInOrder(hypervisors: LiveHypervisor[]): [label: string, members: LiveHypervisor[]][] {
   const byGroup = new Map<string, LiveHypervisor[]>();
   for (const hypervisor of hypervisors) {
     const label = hypervisor.group ?? "ungrouped";
@@ -31,11 +29,17 @@ export function layoutHeatmap(hypervisors: LiveHypervisor[], width: number): Hea
     if (members) members.push(hypervisor);
     else byGroup.set(label, [hypervisor]);
   }
+  return [...byGroup.keys()].sort().map((label) => [label, byGroup.get(label)!.sort((a, b) => byNumericName(a.name, b.name))]);
+}
+
+export function layoutHeatmap(hypervisors: LiveHypervisor[], width: number): HeatmapLayout {
+  const cellSize = cellSizeFor(hypervisors.length);
+  const pitch = cellSize + GAP;
+  const perRow = Math.max(1, Math.floor((width - GAP) / pitch));
   const cells: CellBox[] = [];
   const groups: GroupBox[] = [];
   let y = 0;
-  for (const label of [...byGroup.keys()].sort()) {
-    const members = byGroup.get(label)!.sort((a, b) => byNumericName(a.name, b.name));
+  for (const [label, members] of groupsInOrder(hypervisors)) {
     const top = y + LABEL_HEIGHT;
     groups.push({ label, y, count: members.length, top, first: cells.length });
     members.forEach((hypervisor, index) => {
