@@ -1,7 +1,7 @@
 // Arrow keys across the heatmap's grid (groups of rows) and the filter that narrows it.
 import { describe, expect, it } from "vitest";
 import { layoutHeatmap, stepFrom, stepToMatch } from "../components/heatmap-layout.ts";
-import { filterFromParams, filterSearch, matchesFilter } from "../lib/heatmap-filter.ts";
+import { filterFromParams, filterSearch, matchesFilter, viewFromParams } from "../lib/heatmap-filter.ts";
 import type { LiveHypervisor } from "../lib/live-state.ts";
 
 const node = (name: string, group: string | null) => ({ name, group, online: true, cells: new Map() }) as unknown as LiveHypervisor;
@@ -38,6 +38,9 @@ describe("heatmap filter", () => {
     const filter = filterFromParams(new URLSearchParams("q=A1&state=failed&group=a"));
     expect(filter).toEqual({ q: "A1", state: "failed", group: "a" });
     expect(filterSearch(filter, "img-1")).toBe("?image=img-1&q=A1&state=failed&group=a");
+    expect(filterSearch(filter, null, "table")).toBe("?q=A1&state=failed&group=a&view=table");
+    expect(viewFromParams(new URLSearchParams("view=table"))).toBe("table");
+    expect(viewFromParams(new URLSearchParams("view=nonsense"))).toBe("heatmap");
     expect(matchesFilter(node("a1", "a"), "failed", filter)).toBe(true);
     expect(matchesFilter(node("a1", "a"), "cached", filter)).toBe(false);
     expect(matchesFilter(node("a1", "b"), "failed", filter)).toBe(false);
