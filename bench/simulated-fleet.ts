@@ -24,6 +24,8 @@ export type SimulatedFleet = {
 export type FleetOptions = {
   url: string;
   count: number;
+  /** The first agent's index (names are hv-<index>); 0 by default. */
+  first?: number;
   batch: number;
   progressTicks?: number;
   /** Which tenth of each second this agent reports progress in. */
@@ -94,8 +96,9 @@ export async function startSimulatedFleet(options: FleetOptions): Promise<Simula
     });
 
   const started = performance.now();
+  const first = options.first ?? 0;
   for (let start = 0; start < options.count; start += options.batch) {
-    await Promise.all(Array.from({ length: Math.min(options.batch, options.count - start) }, (_, i) => connect(start + i)));
+    await Promise.all(Array.from({ length: Math.min(options.batch, options.count - start) }, (_, i) => connect(first + start + i)));
   }
   const connectSeconds = (performance.now() - started) / 1000;
 
