@@ -11,7 +11,7 @@ import type { LiveHypervisor } from "../lib/live-state";
 import { plural } from "../lib/plural";
 import { shortReason } from "../lib/rollout-labels";
 import { rowWindow } from "../lib/table-window";
-import { groupsInOrder, layoutKey } from "./heatmap-layout";
+import { groupsInOrder } from "./heatmap-layout";
 import { stateFill } from "./state-colors";
 
 /** What the rows are first laid out with; the rendered row's height replaces it once measured. */
@@ -20,22 +20,24 @@ const FIXED_COLUMNS = ["Name", "Group", "Online", "Free space"];
 
 type Props = {
   hypervisors: LiveHypervisor[];
+  /** The live map itself (mutated in place): no copy per delta. */
+  byName: ReadonlyMap<string, LiveHypervisor>;
+  /** Changes when hypervisors join or change group: the only time rows are re-sorted. */
+  membership: number;
   images: { id: string; name: string; status: string }[];
   /** Names the filter keeps; null when no filter is on. */
   matching: Set<string> | null;
 };
 
-export function HeatmapTable({ hypervisors, images, matching }: Props) {
+export function HeatmapTable({ hypervisors, byName, membership, images, matching }: Props) {
   const scrollRef = useRef<HTMLElement>(null);
   const headRef = useRef<HTMLTableSectionElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [viewportHeight, setViewportHeight] = useState(600);
   const [sizes, setSizes] = useState({ row: ROW_HEIGHT, head: ROW_HEIGHT });
   // Deltas change states, rarely membership: sort only when names or groups change.
-  const membership = useMemo(() => layoutKey(hypervisors), [hypervisors]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by membership, not by every delta's new array
   const ordered = useMemo(() => groupsInOrder(hypervisors).flatMap(([, members]) => members.map((h) => h.name)), [membership]);
-  const byName = useMemo(() => new Map(hypervisors.map((h) => [h.name, h])), [hypervisors]);
   const rows = useMemo(() => (matching ? ordered.filter((name) => matching.has(name)) : ordered), [ordered, matching]);
   const shown = rowWindow({ count: rows.length, rowHeight: sizes.row, scrollTop, viewportHeight, offset: sizes.head });
   const columns = FIXED_COLUMNS.length + images.length;

@@ -64,7 +64,11 @@ function Heatmap() {
     for (const h of hypervisors) if (matchesFilter(h, cellState(h, imageId, isStale), filter)) names.add(h.name);
     return names;
   }, [hypervisors, imageId, isStale, filter]);
-  const groups = useMemo(() => [...new Set(hypervisors.map((h) => h.group).filter((g): g is string => g !== null))].sort(), [hypervisors]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: groups change only with membership, not with every delta's new array
+  const groups = useMemo(
+    () => [...new Set(hypervisors.map((h) => h.group).filter((g): g is string => g !== null))].sort(),
+    [live.membership],
+  );
   const summary =
     `Heatmap of ${plural(hypervisors.length, "hypervisor")} for ${image?.name ?? "no image"}: ` +
     STATES.map((state) => `${state} ${counts[state]}`).join(", ") +
@@ -151,10 +155,18 @@ function Heatmap() {
         )}
       </div>
       {view === "table" ? (
-        <HeatmapTable hypervisors={hypervisors} images={images.data ?? []} matching={matching} />
+        <HeatmapTable
+          hypervisors={hypervisors}
+          byName={live.hypervisors}
+          membership={live.membership}
+          images={images.data ?? []}
+          matching={matching}
+        />
       ) : (
         <HeatmapCanvas
           hypervisors={hypervisors}
+          byName={live.hypervisors}
+          membership={live.membership}
           imageId={imageId}
           isStale={isStale}
           version={live.version}

@@ -23,6 +23,8 @@ export class LiveStore {
   /** The server refused the socket: no valid session. */
   isUnauthorized = false;
   version = 0;
+  /** Bumped when hypervisors join or change group, not when states change: what layouts and row orders depend on. */
+  membership = 0;
   private listeners = new Set<() => void>();
   private socket: Socket<ServerToUiEvents, UiToServerEvents> | null = null;
 
@@ -52,6 +54,7 @@ export class LiveStore {
       this.update(() => {
         const snapshot = checkInDevelopment(uiSnapshot, received, "state:snapshot");
         this.hypervisors = new Map(snapshot.hypervisors.map((h) => [h.name, { ...h, cells: new Map(h.cells.map((c) => [c.imageId, c])) }]));
+        this.membership += 1;
       }),
     );
     socket.on("state:delta", (delta) => this.applyDelta(checkInDevelopment(uiDelta, delta, "state:delta")));
@@ -78,6 +81,7 @@ export class LiveStore {
     this.update(() => {
       for (const header of delta.hypervisors) {
         const existing = this.hypervisors.get(header.name);
+        if (existing?.group !== header.group) this.membership += 1;
         this.hypervisors.set(header.name, { ...header, cells: existing?.cells ?? new Map() });
       }
       for (const { hypervisor, ...cell } of delta.cells) {
@@ -85,6 +89,7 @@ export class LiveStore {
         if (!row) {
           row = { name: hypervisor, group: null, online: true, freeBytes: null, lastSeenAt: new Date().toISOString(), cells: new Map() };
           this.hypervisors.set(hypervisor, row);
+          this.membership += 1;
         }
         if (cell.state === "absent") row.cells.delete(cell.imageId);
         else row.cells.set(cell.imageId, cell);

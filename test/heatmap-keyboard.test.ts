@@ -1,6 +1,6 @@
 // Arrow keys across the heatmap's grid (groups of rows) and the filter that narrows it.
 import { describe, expect, it } from "vitest";
-import { layoutHeatmap, stepFrom, stepToMatch } from "../components/heatmap-layout.ts";
+import { groupsInOrder, layoutHeatmap, stepFrom, stepToMatch } from "../components/heatmap-layout.ts";
 import { filterFromParams, filterSearch, matchesFilter, viewFromParams } from "../lib/heatmap-filter.ts";
 import type { LiveHypervisor } from "../lib/live-state.ts";
 
@@ -30,6 +30,16 @@ describe("heatmap keyboard steps", () => {
     expect(name(stepToMatch(layout, at("a3"), "right", isMatch))).toBe("b2");
     expect(name(stepToMatch(layout, at("b3"), "home", isMatch))).toBe("a3");
     expect(stepToMatch(layout, at("b2"), "right", isMatch)).toBe(-1);
+  });
+});
+
+describe("fleet order", () => {
+  it("sorts groups by label and names with numbers as numbers, case aside", () => {
+    const order = groupsInOrder(["n10", "n9", "N2", "n1a", "n02", "m100"].map((n) => node(n, n === "m100" ? null : "r")));
+    expect(order.map(([label, members]) => [label, members.map((h) => h.name)])).toEqual([
+      ["r", ["n1a", "N2", "n02", "n9", "n10"]],
+      ["ungrouped", ["m100"]],
+    ]);
   });
 });
 
