@@ -6,6 +6,7 @@ import path from "node:path";
 import { postgresTestUrl } from "../test/support/databases.ts";
 import { descendants, type ProcessUsage } from "../test/support/process-usage.ts";
 import { callApi, startProductionServer, type ProductionServer } from "../test/support/production-server.ts";
+import { openDatabase, type Database } from "../server/db/open-database.ts";
 import { sleep } from "./bench-support.ts";
 
 export const TOKENS = {
@@ -27,11 +28,20 @@ export type BenchServer = {
 };
 
 /** `npm start` on a free port with its own data dir (and a fresh Postgres database if asked). */
-export async function startBenchServer(options: { isPostgres: boolean; vars?: Record<string, string> }): Promise<BenchServer> {
+export async function startBenchServer(options: {
+  isPostgres: boolean;
+  vars?: Record<string, string>;
+  /** Writes rows before the server starts (PGlite is one process's: nobody else may open it later). */
+  seed?(database: Database): Promise<void>;
+}): Promise<BenchServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "precache-bench-server-"));
   const database = options.isPostgres ? await postgresTestUrl() : null;
   let server: ProductionServer;
   try {
+    if (options.seed) {
+      const seeded = await openDatabase({ databaseUrl: database?.url, dataDir });
+      await options.seed(seeded).finally(() => seeded.close());
+    }
     server = await startProductionServer({
       ...TOKENS,
       PRECACHE_DATA_DIR: dataDir,

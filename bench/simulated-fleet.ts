@@ -24,14 +24,15 @@ export type SimulatedFleet = {
 export type FleetOptions = {
   url: string;
   count: number;
-  /** The first agent's index (names are hv-<index>); 0 by default. */
-  first?: number;
   batch: number;
   progressTicks?: number;
   /** Which tenth of each second this agent reports progress in. */
   slotOf(index: number): number;
   bytesAt(agent: number, tick: number, command: ImagePrecache): number;
 };
+
+export const agentName = (index: number): string => `hv-${String(index).padStart(5, "0")}`;
+export const agentGroup = (index: number): string => `rack-${index % GROUPS}`;
 
 /**
  * N agents in this process, each its own websocket to /agent. Each says hello (group rack-<i%8>),
@@ -48,7 +49,7 @@ export async function startSimulatedFleet(options: FleetOptions): Promise<Simula
 
   const connect = (index: number): Promise<void> =>
     new Promise((resolve) => {
-      const name = `hv-${String(index).padStart(5, "0")}`;
+      const name = agentName(index);
       const socket = io(options.url + AGENT_NAMESPACE, {
         auth: { token: TOKENS.PRECACHE_AGENT_TOKEN, name },
         transports: ["websocket"],
@@ -72,7 +73,7 @@ export async function startSimulatedFleet(options: FleetOptions): Promise<Simula
           cacheDir: `/var/lib/nova/instances/_base`,
           freeBytes: 2 ** 40,
           proxies: [],
-          group: `rack-${index % GROUPS}`,
+          group: agentGroup(index),
           inventory: [],
           active: [],
         };
@@ -96,9 +97,8 @@ export async function startSimulatedFleet(options: FleetOptions): Promise<Simula
     });
 
   const started = performance.now();
-  const first = options.first ?? 0;
   for (let start = 0; start < options.count; start += options.batch) {
-    await Promise.all(Array.from({ length: Math.min(options.batch, options.count - start) }, (_, i) => connect(first + start + i)));
+    await Promise.all(Array.from({ length: Math.min(options.batch, options.count - start) }, (_, i) => connect(start + i)));
   }
   const connectSeconds = (performance.now() - started) / 1000;
 
