@@ -6,6 +6,7 @@ import path from "node:path";
 import { postgresTestUrl } from "../test/support/databases.ts";
 import { descendants, type ProcessUsage } from "../test/support/process-usage.ts";
 import { callApi, startProductionServer, type ProductionServer } from "../test/support/production-server.ts";
+import { openDatabase, type Database } from "../server/db/open-database.ts";
 import { sleep } from "./bench-support.ts";
 
 export const TOKENS = {
@@ -31,6 +32,8 @@ export type BenchServerOptions = {
   /** Extra environment (a cluster's shared DATABASE_URL, secrets and directories): the caller owns what it names. */
   vars?: Record<string, string>;
   port?: number;
+  /** Writes rows before the server starts (PGlite is one process's: nobody else may open it later). */
+  seed?(database: Database): Promise<void>;
 };
 
 /**
@@ -43,6 +46,10 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   const database = options.isPostgres && !sharedUrl ? await postgresTestUrl() : null;
   let server: ProductionServer;
   try {
+    if (options.seed) {
+      const seeded = await openDatabase({ databaseUrl: database?.url ?? sharedUrl, dataDir });
+      await options.seed(seeded).finally(() => seeded.close());
+    }
     server = await startProductionServer(
       { ...TOKENS, PRECACHE_DATA_DIR: dataDir, ...(database ? { DATABASE_URL: database.url } : {}), ...options.vars },
       { port: options.port },

@@ -12,6 +12,12 @@ export function machine(): string {
   return `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
 }
 
+/** This process's limit on open files (inherited by the servers it starts): one per agent socket. */
+export function openFileLimit(): number {
+  const limits = fs.existsSync("/proc/self/limits") ? fs.readFileSync("/proc/self/limits", "utf8") : "";
+  return Number(/^Max open files\s+(\d+)/m.exec(limits)?.[1] ?? Number.POSITIVE_INFINITY);
+}
+
 /** An image-like input file (zero runs, random and text-ish blocks; gzip -6 ≈ 3:1), made once. */
 export async function imageInput(bytes: number, seed = 11, options: { hasRandomBlocks?: boolean } = {}): Promise<string> {
   fs.mkdirSync(BENCH_DIR, { recursive: true });

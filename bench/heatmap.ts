@@ -1,41 +1,67 @@
 // The heatmap at 10,000 cells in headless Chromium while a rollout runs: 10,000 simulated agents
 // (real Socket.io, no bytes moved) report progress in two waves a second, so the dashboard gets
 // ~2 deltas a second touching thousands of cells. Measures first paint and per-frame work.
-// `npm run bench -- heatmap [cells]` (10,000 by default; PRECACHE_BENCH_DATABASE=postgres for Postgres)
+// `npm run bench -- heatmap [cells] [--table]` (10,000 by default; --table: the table view too, first
+// paint and frames while it scrolls; PRECACHE_BENCH_DATABASE=postgres for Postgres). As many agents
+// stay connected as `ulimit -n` allows (each is a socket here and in the server); the rest of the
+// cells are hypervisors written to the database before the server starts (offline).
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { GAP, LABEL_HEIGHT } from "../components/heatmap-layout.ts";
 import { launchChromium } from "../test/support/chromium.ts";
-import { machine, percentile, sleep } from "./bench-support.ts";
+import { machine, openFileLimit, percentile, sleep } from "./bench-support.ts";
 import { TOKENS, publishSample, startBenchServer } from "./bench-server.ts";
-import { startSimulatedFleet, type SimulatedFleet } from "./simulated-fleet.ts";
+import { measureFrames, type FrameReport } from "./frame-trace.ts";
+import type { Database } from "../server/db/open-database.ts";
+import { agentGroup, agentName, startSimulatedFleet, type SimulatedFleet } from "./simulated-fleet.ts";
 import { startUiListener, type UiListener } from "./ui-listener.ts";
 
 const PROGRESS_SECONDS = 90;
 const FRAME_WINDOW_MS = 10_000;
 const STATES = ["absent", "pending", "downloading", "cached", "failed"];
+/** How far the table is scrolled each frame while its frames are measured (about two screens a second). */
+const TABLE_SCROLL_PX = 20;
+/** Open files kept for everything but agent sockets: Chromium's pipes, the UI listener, the database. */
+const OPEN_FILES_HEADROOM = 1500;
 
 export async function run(args: string[]): Promise<void> {
   const cells = Number(args.find((arg) => /^\d+$/.test(arg)) ?? 10_000);
+  const withTable = args.includes("--table");
+  // The issue's targets: 1 s up to 10,000 cells, 1.5 s for the largest clouds.
+  const firstPaintTarget = cells > 10_000 ? 1500 : 1000;
   console.log(`machine: ${machine()}`);
   console.log(`heatmap ${cells}: downloads simulated: no bytes moved; progress in two waves a second`);
-  // PGlite (the default database) unless PRECACHE_BENCH_DATABASE=postgres.
+  // Every connected agent is a socket here and in the server, so the open-file limit bounds how
+  // many stay connected; the rest say hello in rounds and leave (offline cells: same drawing cost).
+  const connected = Math.min(cells, openFileLimit() - OPEN_FILES_HEADROOM);
+  // PGlite (the default database) unless PRECACHE_BENCH_DATABASE=postgres. Past ~25,000 agents
+  // the server's default heap cap (768 MiB) is too small (see PRECACHE_MAX_HEAP_MIB).
   const isPostgres = process.env.PRECACHE_BENCH_DATABASE === "postgres";
-  const server = await startBenchServer({ isPostgres });
+  const heapMiB = cells > 20_000 ? String(Math.ceil(cells / 10_000) * 400) : undefined;
+  const server = await startBenchServer({
+    isPostgres,
+    vars: heapMiB ? { PRECACHE_MAX_HEAP_MIB: heapMiB } : {},
+    seed: connected < cells ? (database) => seedOffline(database, connected, cells - connected) : undefined,
+  });
   let fleet: SimulatedFleet | null = null;
   let ui: UiListener | null = null;
   let browser: Browser | null = null;
   try {
+    if (connected < cells)
+      console.log(
+        `  open files: ${openFileLimit()} per process (ulimit -n), so ${connected} agents connect; ${cells - connected} more hypervisors are in the database, offline`,
+      );
     fleet = await startSimulatedFleet({
       url: server.url,
-      count: cells,
+      count: connected,
       batch: 500,
       progressTicks: PROGRESS_SECONDS,
       slotOf: (index) => (index % 2) * 5, // half the fleet on each half-second
       bytesAt: (_agent, tick, command) => Math.floor(((command.imageSize ?? 0) * tick) / (PROGRESS_SECONDS + 1)),
     });
     console.log(
-      `  ${fleet.connected}/${cells} agents said hello in ${fleet.connectSeconds.toFixed(1)} s (${isPostgres ? "Postgres" : "PGlite"})`,
+      `  ${fleet.connected}/${connected} agents said hello in ${fleet.connectSeconds.toFixed(1)} s (${isPostgres ? "Postgres" : "PGlite"}${heapMiB ? `, server heap cap ${heapMiB} MiB` : ""})`,
     );
+    if (fleet.failures.length) console.log(`  ${fleet.failures.length} agents failed to connect, first: ${fleet.failures[0]}`);
     const image = await publishSample(server);
     ui = await startUiListener(server.url, null);
     browser = await launchChromium();
@@ -43,49 +69,48 @@ export async function run(args: string[]): Promise<void> {
     const heatmapUrl = `${server.url}/hypervisors?image=${image.id}`;
     const idle = await measureFirstPaint(await context.newPage(), heatmapUrl);
 
-    await server.api("POST", "/api/rollouts", { imageId: image.id, strategy: "jitter" });
-    const commanded = await until(() => fleet!.counters.commands >= cells, 120_000);
-    console.log(`  rollout (jitter): ${fleet.counters.commands} agents downloading after ${commanded.toFixed(1)} s`);
+    // To the connected agents by name (the offline rest would only wait as pending). Not "all":
+    // past ~32,000 hypervisors that rollout's IN (…) lists exceed the database's parameter limit.
+    const targets = connected < cells ? { hypervisors: Array.from({ length: connected }, (_, i) => agentName(i)) } : {};
+    await server.api("POST", "/api/rollouts", { imageId: image.id, strategy: "jitter", ...targets });
+    // On a busy 2-core machine 18,500 commands can take minutes: measure with what is under way by then.
+    const commanded = await until(() => fleet!.counters.commands >= connected, 300_000).catch(() => 300);
+    console.log(`  rollout (jitter): ${fleet.counters.commands} of ${connected} agents downloading after ${commanded.toFixed(1)} s`);
     await sleep(2000); // progress under way everywhere
     const page = await context.newPage();
     const firstPaint = await measureFirstPaint(page, heatmapUrl);
-    const before = await ui.report();
-    const frames = await measureFrames(browser, page, FRAME_WINDOW_MS);
-    const after = await ui.report();
-    const deltas = after.deltas - before.deltas;
-    const progressing = fleet.counters.finished < cells;
-    const work = frames.workPerFrame;
+    const frames = await framesUnderLoad(browser, page, ui, fleet, 0);
+    await page.close();
 
     console.log(
       `  first paint = navigation start → counts sum to ${cells} and the canvas shows cells (then: HTML received, DOMContentLoaded, page rendered, snapshot counted):`,
     );
     console.log(`    fleet connected, no rollout:  ${describeFirstPaint(idle)}`);
     console.log(`    during the rollout:           ${describeFirstPaint(firstPaint)}`);
+    printFrames(frames);
+    const work = percentile(frames.workPerFrame, 0.95);
+    console.log(`  target: main-thread work per frame p95 ≤ 16 ms → ${work <= 16 ? "met" : "MISSED"} (${fmt(work)})`);
+    for (const [label, paint] of [
+      ["no rollout", idle],
+      ["during the rollout", firstPaint],
+    ] as const) {
+      const verdict = paint.total <= firstPaintTarget ? "met" : "MISSED";
+      console.log(`  target: first paint ≤ ${firstPaintTarget / 1000} s, ${label} → ${verdict} (${paint.total.toFixed(0)} ms)`);
+    }
+    let table = "";
+    if (withTable) {
+      const tablePage = await context.newPage();
+      const tablePaint = await measureFirstPaint(tablePage, `${heatmapUrl}&view=table`);
+      const tableFrames = await framesUnderLoad(browser, tablePage, ui, fleet, TABLE_SCROLL_PX);
+      console.log(`  table view (view=table), during the rollout, scrolled ${TABLE_SCROLL_PX} px a frame:`);
+      console.log(`    first paint (counts sum to ${cells} and a row is shown): ${describeFirstPaint(tablePaint)}`);
+      printFrames(tableFrames);
+      const rows = await tablePage.locator("[data-testid=heatmap-table] tbody tr[data-row]").count();
+      console.log(`    rows in the DOM at the end: ${rows} of ${cells}`);
+      table = `; table: first paint ${tablePaint.total.toFixed(0)} ms, work per frame p95 ${fmt(percentile(tableFrames.workPerFrame, 0.95))} while scrolling`;
+    }
     console.log(
-      `  during the ${FRAME_WINDOW_MS / 1000} s window: ${deltas} deltas (${((deltas * 1000) / FRAME_WINDOW_MS).toFixed(1)}/s), ` +
-        `${Math.round((after.cells - before.cells) / Math.max(1, deltas))} cells each; agents still reporting: ${progressing ? "yes" : "NO"}`,
-    );
-    console.log(
-      `  rAF interval: p50 ${fmt(percentile(frames.intervals, 0.5))}, p95 ${fmt(percentile(frames.intervals, 0.95))}, max ${fmt(percentile(frames.intervals, 1))} ` +
-        `(${frames.intervals.length} frames; 16.7 ms at 60 Hz is the floor, so this shows dropped frames, not work)`,
-    );
-    console.log(
-      `  main-thread work per frame: p50 ${fmt(percentile(work, 0.5))}, p95 ${fmt(percentile(work, 0.95))}, max ${fmt(percentile(work, 1))} ` +
-        `(Chromium trace: renderer main-thread tasks between consecutive frames; main thread busy ${frames.busyPercent.toFixed(0)} %)`,
-    );
-    console.log(`  longest main-thread tasks: ${frames.topTasks}`);
-    console.log(
-      `  long tasks (≥ 50 ms, PerformanceObserver): ${frames.longTasks.length}, total ${frames.longTasks.reduce((a, b) => a + b, 0).toFixed(0)} ms, max ${fmt(Math.max(0, ...frames.longTasks))}`,
-    );
-    console.log(
-      `  target: main-thread work per frame p95 ≤ 16 ms → ${percentile(work, 0.95) <= 16 ? "met" : "MISSED"} (${fmt(percentile(work, 0.95))})`,
-    );
-    console.log(`  target: first paint ≤ 1 s, no rollout → ${idle.total <= 1000 ? "met" : "MISSED"} (${idle.total.toFixed(0)} ms)`);
-    console.log(
-      `  target: first paint ≤ 1 s, during the rollout → ${firstPaint.total <= 1000 ? "met" : "MISSED"} (${firstPaint.total.toFixed(0)} ms)`,
-    );
-    console.log(
-      `heatmap ${cells}: first paint ${idle.total.toFixed(0)} ms idle / ${firstPaint.total.toFixed(0)} ms under load, work per frame p95 ${fmt(percentile(work, 0.95))}, rAF p95 ${fmt(percentile(frames.intervals, 0.95))}, long tasks ${frames.longTasks.length}`,
+      `heatmap ${cells}: first paint ${idle.total.toFixed(0)} ms idle / ${firstPaint.total.toFixed(0)} ms under load, work per frame p95 ${fmt(work)}, rAF p95 ${fmt(percentile(frames.intervals, 0.95))}, long tasks ${frames.longTasks.length}${table}`,
     );
   } catch (error) {
     console.log(`  server log (tail):\n${server.output().slice(-3000)}`);
@@ -96,6 +121,48 @@ export async function run(args: string[]): Promise<void> {
     await ui?.stop();
     await server.stop();
   }
+}
+
+/** Hypervisors `first …` as agents that came and left: named and grouped as the simulated fleet's, offline. */
+async function seedOffline(database: Database, first: number, count: number): Promise<void> {
+  for (let done = 0; done < count; done += 5000) {
+    const names = Array.from({ length: Math.min(5000, count - done) }, (_, i) => first + done + i);
+    await database.prisma.hypervisor.createMany({
+      data: names.map((index) => ({ name: agentName(index), group: agentGroup(index), proxies: [] })),
+    });
+  }
+}
+
+type LoadFrames = FrameReport & { deltas: number; cellsPerDelta: number; isProgressing: boolean };
+
+/** Frames over FRAME_WINDOW_MS while deltas arrive, with how many came and how large they were. */
+async function framesUnderLoad(browser: Browser, page: Page, ui: UiListener, fleet: SimulatedFleet, scrollPx: number): Promise<LoadFrames> {
+  const before = await ui.report();
+  const frames = await measureFrames(browser, page, FRAME_WINDOW_MS, scrollPx);
+  const after = await ui.report();
+  const deltas = after.deltas - before.deltas;
+  const cellsPerDelta = Math.round((after.cells - before.cells) / Math.max(1, deltas));
+  return { ...frames, deltas, cellsPerDelta, isProgressing: fleet.counters.finished < fleet.connected };
+}
+
+function printFrames(frames: LoadFrames): void {
+  const { intervals, workPerFrame: work, longTasks } = frames;
+  console.log(
+    `  during the ${FRAME_WINDOW_MS / 1000} s window: ${frames.deltas} deltas (${((frames.deltas * 1000) / FRAME_WINDOW_MS).toFixed(1)}/s), ` +
+      `${frames.cellsPerDelta} cells each; agents still reporting: ${frames.isProgressing ? "yes" : "NO"}`,
+  );
+  console.log(
+    `  rAF interval: p50 ${fmt(percentile(intervals, 0.5))}, p95 ${fmt(percentile(intervals, 0.95))}, max ${fmt(percentile(intervals, 1))} ` +
+      `(${intervals.length} frames; 16.7 ms at 60 Hz is the floor, so this shows dropped frames, not work)`,
+  );
+  console.log(
+    `  main-thread work per frame: p50 ${fmt(percentile(work, 0.5))}, p95 ${fmt(percentile(work, 0.95))}, max ${fmt(percentile(work, 1))} ` +
+      `(Chromium trace: renderer main-thread tasks between consecutive frames; main thread busy ${frames.busyPercent.toFixed(0)} %)`,
+  );
+  console.log(`  longest main-thread tasks: ${frames.topTasks}`);
+  console.log(
+    `  long tasks (≥ 50 ms, PerformanceObserver): ${longTasks.length}, total ${longTasks.reduce((a, b) => a + b, 0).toFixed(0)} ms, max ${fmt(Math.max(0, ...longTasks))}`,
+  );
 }
 
 /** A signed-in browser context whose pages all time their first paint (see FIRST_PAINT_SCRIPT). */
@@ -114,7 +181,7 @@ async function signedIn(browser: Browser, url: string, cells: number): Promise<B
 // In-page code is plain JavaScript in strings: functions compiled by tsx carry helpers
 // (\`__name\`) that do not exist in the page.
 
-/** Installed before the page's own scripts: records the first frame where the counts cover every cell and the first cell is drawn. */
+/** Installed before the page's own scripts: records the first frame where the counts cover every cell and the first cell (or table row) is drawn. */
 const FIRST_PAINT_SCRIPT = (cells: number, x: number, y: number) => `
   const counted = function () {
     return ${JSON.stringify(STATES)}.reduce(function (sum, state) {
@@ -122,8 +189,10 @@ const FIRST_PAINT_SCRIPT = (cells: number, x: number, y: number) => `
     }, 0);
   };
   const isDrawn = function () {
+    if (counted() !== ${cells}) return false;
+    if (location.search.includes("view=table")) return document.querySelector("[data-testid=heatmap-table] tbody tr[data-row]") !== null;
     const canvas = document.querySelector("[data-testid=heatmap]");
-    if (!canvas || counted() !== ${cells}) return false;
+    if (!canvas) return false;
     const ratio = window.devicePixelRatio || 1;
     return canvas.getContext("2d").getImageData(Math.floor(${x} * ratio), Math.floor(${y} * ratio), 1, 1).data[3] > 0;
   };
@@ -136,25 +205,6 @@ const FIRST_PAINT_SCRIPT = (cells: number, x: number, y: number) => `
   };
   requestAnimationFrame(check);
 `;
-
-/** rAF timestamps (each also a \`bench-frame\` mark for the trace) and long tasks, for \`ms\`. */
-const FRAMES_SCRIPT = (ms: number) => `new Promise(function (resolve) {
-  const longTasks = [];
-  const observer = new PerformanceObserver(function (list) {
-    for (const entry of list.getEntries()) longTasks.push(entry.duration);
-  });
-  observer.observe({ type: "longtask" });
-  const frames = [];
-  const started = performance.now();
-  const frame = function (at) {
-    frames.push(at);
-    performance.mark("bench-frame");
-    if (at - started < ${ms}) return requestAnimationFrame(frame);
-    observer.disconnect();
-    resolve({ intervals: frames.slice(1).map(function (at, i) { return at - frames[i]; }), longTasks: longTasks });
-  };
-  requestAnimationFrame(frame);
-})`;
 
 /** ms from navigation start until the counts cover every cell and the first cell has been drawn. */
 async function measureFirstPaint(page: Page, url: string): Promise<FirstPaint> {
@@ -178,96 +228,6 @@ type FirstPaint = { total: number; html: number; scripts: number; page: number; 
 
 function describeFirstPaint(paint: FirstPaint): string {
   return `${paint.total.toFixed(0)} ms (${[paint.html, paint.scripts, paint.page, paint.snapshot].map((ms) => ms.toFixed(0)).join(" / ")} ms)`;
-}
-
-type FrameReport = { intervals: number[]; workPerFrame: number[]; busyPercent: number; longTasks: number[]; topTasks: string };
-
-/** rAF intervals and long tasks from the page; per-frame main-thread work from a Chromium trace. */
-async function measureFrames(browser: Browser, page: Page, windowMs: number): Promise<FrameReport> {
-  await browser.startTracing(page, {
-    categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "toplevel", "blink.user_timing"],
-  });
-  const inPage = await page.evaluate<{ intervals: number[]; longTasks: number[] }>(FRAMES_SCRIPT(windowMs));
-  const trace = JSON.parse((await browser.stopTracing()).toString("utf8")) as { traceEvents: TraceEvent[] };
-  return { ...inPage, ...workPerFrame(trace.traceEvents) };
-}
-
-type TraceEvent = {
-  name: string;
-  ph: string;
-  pid: number;
-  tid: number;
-  ts: number;
-  dur?: number;
-  args?: { name?: string; data?: { functionName?: string; url?: string } };
-};
-
-/** Sums the top-level tasks of the page's main thread between consecutive `bench-frame` marks. */
-function workPerFrame(events: TraceEvent[]): { workPerFrame: number[]; busyPercent: number; topTasks: string } {
-  const marks = events.filter((event) => event.name === "bench-frame").sort((a, b) => a.ts - b.ts);
-  if (marks.length < 2) return { workPerFrame: [], busyPercent: NaN, topTasks: "no frames in the trace" };
-  const { pid, tid } = marks[0];
-  const tasks = events.filter(
-    (event) => event.pid === pid && event.tid === tid && event.name === "RunTask" && event.ph === "X" && event.dur !== undefined,
-  );
-  const from = marks[0].ts;
-  const to = marks.at(-1)!.ts;
-  const perFrame = marks.slice(1).map(() => 0);
-  let busy = 0;
-  for (const task of tasks) {
-    const start = Math.max(task.ts, from);
-    const end = Math.min(task.ts + task.dur!, to);
-    if (end <= start) continue;
-    busy += end - start;
-    // Split the task over the frames it overlaps (a long task stretches its frame anyway).
-    for (let i = upperBound(marks, start) - 1; i < perFrame.length && marks[i].ts < end; i++) {
-      perFrame[i] += Math.min(end, marks[i + 1].ts) - Math.max(start, marks[i].ts);
-    }
-  }
-  const top = tasks
-    .filter((task) => task.ts >= from && task.ts <= to)
-    .sort((a, b) => b.dur! - a.dur!)
-    .slice(0, 3)
-    .map((task) => `${(task.dur! / 1000).toFixed(1)} ms (${describeTask(events, task)})`);
-  return { workPerFrame: perFrame.map((us) => us / 1000), busyPercent: (100 * busy) / (to - from), topTasks: top.join(", ") || "none" };
-}
-
-function upperBound(marks: TraceEvent[], ts: number): number {
-  let low = 0;
-  let high = marks.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (marks[middle].ts <= ts) low = middle + 1;
-    else high = middle;
-  }
-  return Math.max(1, low);
-}
-
-/** The biggest named event inside a task: what the task mostly was. */
-function describeTask(events: TraceEvent[], task: TraceEvent): string {
-  const isWrapper = (name: string) => /RunTask|mojo|ThreadController|Scheduler|Task$/i.test(name);
-  const inside = events.filter(
-    (event) =>
-      event.pid === task.pid &&
-      event.tid === task.tid &&
-      event.ph === "X" &&
-      !isWrapper(event.name) &&
-      event.ts >= task.ts &&
-      event.ts < task.ts + task.dur!,
-  );
-  const counts = new Map<string, number>();
-  for (const event of inside) {
-    const label =
-      event.name === "FunctionCall" && event.args?.data?.functionName ? `${event.name} ${event.args.data.functionName}` : event.name;
-    counts.set(label, Math.max(counts.get(label) ?? 0, event.dur ?? 0));
-  }
-  return (
-    [...counts]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 3)
-      .map(([label, us]) => `${label} ${(us / 1000).toFixed(1)}`)
-      .join("; ") || "?"
-  );
 }
 
 async function until(check: () => boolean, timeoutMs: number): Promise<number> {

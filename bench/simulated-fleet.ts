@@ -7,6 +7,11 @@ import { TOKENS } from "./bench-server.ts";
 
 export const PROGRESS_TICKS = 20;
 const GROUPS = 8;
+/**
+ * Loopback has ~28,000 ephemeral ports (32768–60999) per source address towards one server
+ * port: past that, connect() fails with EADDRNOTAVAIL. Agents beyond it use 127.0.0.2, .3…
+ */
+const AGENTS_PER_SOURCE_ADDRESS = 20_000;
 
 type SimulatedAgent = { index: number; name: string; socket: Socket; command: ImagePrecache | null; sent: number; startedAt: number };
 export type SimulatedFleet = {
@@ -28,6 +33,9 @@ export type FleetOptions = {
   bytesAt(agent: number, tick: number, command: ImagePrecache): number;
 };
 
+export const agentName = (index: number, prefix = "hv-"): string => `${prefix}${String(index).padStart(5, "0")}`;
+export const agentGroup = (index: number): string => `rack-${index % GROUPS}`;
+
 /**
  * N agents in this process, each its own websocket to /agent. Each says hello (group rack-<i%8>),
  * accepts image:precache, then reports progress once a second and finishes: no bytes move.
@@ -39,13 +47,15 @@ export async function startSimulatedFleet(options: FleetOptions): Promise<Simula
   const reporting: Set<SimulatedAgent>[] = Array.from({ length: 10 }, () => new Set());
   const failures: string[] = [];
   let isStopping = false;
+  const isLoopback = new URL(options.url).hostname === "127.0.0.1";
 
   const connect = (index: number): Promise<void> =>
     new Promise((resolve) => {
-      const name = `${options.namePrefix ?? "hv-"}${String(index).padStart(5, "0")}`;
+      const name = agentName(index, options.namePrefix);
       const socket = io(options.url + AGENT_NAMESPACE, {
         auth: { token: TOKENS.PRECACHE_AGENT_TOKEN, name },
         transports: ["websocket"],
+        ...(isLoopback ? { localAddress: `127.0.0.${1 + Math.floor(index / AGENTS_PER_SOURCE_ADDRESS)}` } : {}),
         forceNew: true,
         reconnection: false,
         timeout: 120_000,
@@ -65,7 +75,7 @@ export async function startSimulatedFleet(options: FleetOptions): Promise<Simula
           cacheDir: `/var/lib/nova/instances/_base`,
           freeBytes: 2 ** 40,
           proxies: [],
-          group: `rack-${index % GROUPS}`,
+          group: agentGroup(index),
           inventory: [],
           active: [],
         };

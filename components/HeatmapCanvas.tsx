@@ -11,12 +11,16 @@ import type { LiveHypervisor } from "../lib/live-state";
 import { shortReason } from "../lib/rollout-labels";
 import { readTheme, subscribeTheme } from "../lib/theme";
 import { stateColors, stateFill } from "./state-colors";
-import { cellAt, cellsIn, layoutHeatmap, layoutKey, LABEL_HEIGHT, stepToMatch, type HeatmapLayout, type Step } from "./heatmap-layout";
+import { cellAt, cellsIn, layoutHeatmap, LABEL_HEIGHT, stepToMatch, type HeatmapLayout, type Step } from "./heatmap-layout";
 
 const STATE_CODES: Record<string, number> = { absent: 0, pending: 1, downloading: 2, cached: 3, failed: 4, stale: 5 };
 
 type Props = {
   hypervisors: LiveHypervisor[];
+  /** The live map itself (mutated in place; `version` says when): no copy of 50,000 entries per delta. */
+  byName: ReadonlyMap<string, LiveHypervisor>;
+  /** Changes when hypervisors join or change group: the only time the layout is recomputed. */
+  membership: number;
   imageId: string | null;
   isStale: boolean;
   version: number;
@@ -38,7 +42,8 @@ const KEY_STEPS: Record<string, Step> = {
   End: "end",
 };
 
-export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected, matching, summary, onSelect, onOpen }: Props) {
+export function HeatmapCanvas(props: Props) {
+  const { hypervisors, byName, membership, imageId, isStale, version, selected, matching, summary, onSelect, onOpen } = props;
   const hintId = useId();
   const [focusIndex, setFocusIndex] = useState(-1);
   const [isFocused, setFocused] = useState(false);
@@ -47,10 +52,8 @@ export function HeatmapCanvas({ hypervisors, imageId, isStale, version, selected
   const [hover, setHover] = useState<{ name: string; x: number; y: number } | null>(null);
   const [drag, setDrag] = useState<{ from: { x: number; y: number }; to: { x: number; y: number } } | null>(null);
   // Deltas change states, rarely membership: re-lay out only when names or groups change.
-  const membership = useMemo(() => layoutKey(hypervisors), [hypervisors]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by membership, not by every delta's new array
   const layout = useMemo(() => layoutHeatmap(hypervisors, width), [membership, width]);
-  const byName = useMemo(() => new Map(hypervisors.map((h) => [h.name, h])), [hypervisors]);
   // Labels take the page's colours, read at each full paint: a theme switch forces one.
   const theme = useSyncExternalStore(subscribeTheme, readTheme, () => "dark" as const);
   /** What each cell (by index in layout.cells) shows on the canvas now, so a delta repaints only what it changed. */

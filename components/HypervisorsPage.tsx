@@ -1,13 +1,23 @@
 "use client";
 import { useRouter, useSearchParams } from "next/navigation";
 import { Suspense, useMemo, useState } from "react";
-import { cellState, filterFromParams, filterSearch, isFiltering, matchesFilter, type HeatmapFilter } from "../lib/heatmap-filter";
+import {
+  cellState,
+  filterFromParams,
+  filterSearch,
+  isFiltering,
+  matchesFilter,
+  viewFromParams,
+  type HeatmapFilter,
+  type HeatmapView,
+} from "../lib/heatmap-filter";
 import { useImagesQuery, usePermission, useRolloutMutation } from "../lib/queries";
 import { AppShell } from "./AppShell";
 import { HeatmapCanvas } from "./HeatmapCanvas";
 import { useLiveStore } from "./Providers";
 import { ReasonButton, firstReason } from "./ReasonButton";
 import { HeatmapFilterBar } from "./HeatmapFilterBar";
+import { HeatmapTable } from "./HeatmapTable";
 import { stateFill } from "./state-colors";
 import { useToast } from "./Toasts";
 import { plural } from "../lib/plural";
@@ -35,6 +45,7 @@ function Heatmap() {
   const [chosen, setChosen] = useState<string | null>(params.get("image"));
   // The filter lives in the URL (shareable, survives sign-in); local state keeps typing instant.
   const [filter, setFilter] = useState<HeatmapFilter>(() => filterFromParams(params));
+  const [view, setView] = useState<HeatmapView>(() => viewFromParams(params));
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const imageId = chosen ?? images.data?.[0]?.id ?? null;
   const image = images.data?.find((candidate) => candidate.id === imageId);
@@ -53,19 +64,24 @@ function Heatmap() {
     for (const h of hypervisors) if (matchesFilter(h, cellState(h, imageId, isStale), filter)) names.add(h.name);
     return names;
   }, [hypervisors, imageId, isStale, filter]);
-  const groups = useMemo(() => [...new Set(hypervisors.map((h) => h.group).filter((g): g is string => g !== null))].sort(), [hypervisors]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: groups change only with membership, not with every delta's new array
+  const groups = useMemo(
+    () => [...new Set(hypervisors.map((h) => h.group).filter((g): g is string => g !== null))].sort(),
+    [live.membership],
+  );
   const summary =
     `Heatmap of ${plural(hypervisors.length, "hypervisor")} for ${image?.name ?? "no image"}: ` +
     STATES.map((state) => `${state} ${counts[state]}`).join(", ") +
     (matching ? `; ${matching.size} match the filter` : "");
-  const show = (next: { filter?: HeatmapFilter; imageId?: string | null }) => {
+  const show = (next: { filter?: HeatmapFilter; imageId?: string | null; view?: HeatmapView }) => {
     const nextFilter = next.filter ?? filter;
     const nextImage = next.imageId !== undefined ? next.imageId : chosen;
     if (next.filter) setFilter(next.filter);
     if (next.imageId !== undefined) setChosen(next.imageId);
+    if (next.view) setView(next.view);
     // history.replaceState (Next keeps useSearchParams in step): no navigation per keystroke, and the
     // address is current at once, so copying it straight after typing shares what is on screen.
-    window.history.replaceState(null, "", `/hypervisors${filterSearch(nextFilter, nextImage)}`);
+    window.history.replaceState(null, "", `/hypervisors${filterSearch(nextFilter, nextImage, next.view ?? view)}`);
   };
 
   return (
@@ -103,7 +119,10 @@ function Heatmap() {
         onChange={(next) => show({ filter: next })}
       />
       <div className="row" style={{ marginBottom: 8, minHeight: 32 }}>
-        {selected.size > 0 ? (
+        <ViewToggle view={view} onChange={(next) => show({ view: next })} />
+        {view === "table" ? (
+          <span className="muted">One row per hypervisor, a column per image; the filter above applies.</span>
+        ) : selected.size > 0 ? (
           <>
             <span data-testid="selection">{selected.size} selected</span>
             <SelectionPrecache
@@ -135,20 +154,52 @@ function Heatmap() {
           <span className="muted">Drag across cells to select hypervisors; click a cell for its details.</span>
         )}
       </div>
-      <HeatmapCanvas
-        hypervisors={hypervisors}
-        imageId={imageId}
-        isStale={isStale}
-        version={live.version}
-        selected={selected}
-        matching={matching}
-        summary={summary}
-        // With a filter on, a drag selects what it shows: the matching cells only.
-        onSelect={(names) => setSelected(new Set(matching ? names.filter((name) => matching.has(name)) : names))}
-        onOpen={(name) => router.push(`/hypervisors/${encodeURIComponent(name)}`)}
-      />
+      {view === "table" ? (
+        <HeatmapTable
+          hypervisors={hypervisors}
+          byName={live.hypervisors}
+          membership={live.membership}
+          images={images.data ?? []}
+          matching={matching}
+        />
+      ) : (
+        <HeatmapCanvas
+          hypervisors={hypervisors}
+          byName={live.hypervisors}
+          membership={live.membership}
+          imageId={imageId}
+          isStale={isStale}
+          version={live.version}
+          selected={selected}
+          matching={matching}
+          summary={summary}
+          // With a filter on, a drag selects what it shows: the matching cells only.
+          onSelect={(names) => setSelected(new Set(matching ? names.filter((name) => matching.has(name)) : names))}
+          onOpen={(name) => router.push(`/hypervisors/${encodeURIComponent(name)}`)}
+        />
+      )}
       {hypervisors.length === 0 && <p className="muted">No hypervisors yet: start an agent (npm run agent -- --server … --token …).</p>}
     </>
+  );
+}
+
+/** "Heatmap | Table": the same fleet and filter as cells or as rows (kept in the URL as view=table). */
+function ViewToggle({ view, onChange }: { view: HeatmapView; onChange(view: HeatmapView): void }) {
+  return (
+    <fieldset className="view-toggle">
+      <legend className="visually-hidden">View</legend>
+      {(["heatmap", "table"] as const).map((option) => (
+        <button
+          key={option}
+          type="button"
+          className={view === option ? undefined : "secondary"}
+          aria-pressed={view === option}
+          onClick={() => onChange(option)}
+        >
+          {option === "heatmap" ? "Heatmap" : "Table"}
+        </button>
+      ))}
+    </fieldset>
   );
 }
 

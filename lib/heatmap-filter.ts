@@ -1,5 +1,5 @@
 // The heatmap's filter (name search, state, group) as it lives in the URL, so a view can be shared:
-// /hypervisors?image=…&state=failed&group=rack-a&q=node-1.
+// /hypervisors?image=…&state=failed&group=rack-a&q=node-1 (and view=table for the table view).
 import type { LiveHypervisor } from "./live-state";
 
 /** "" means any; group "-" means hypervisors without a group. */
@@ -11,11 +11,19 @@ export function filterFromParams(params: { get(name: string): string | null }): 
   return { q: params.get("q") ?? "", state: params.get("state") ?? "", group: params.get("group") ?? "" };
 }
 
-/** The query string for a filter and image, leaving out what is unset. */
-export function filterSearch(filter: HeatmapFilter, imageId: string | null): string {
+/** The same fleet as a canvas of cells or as a table with one row per hypervisor. */
+export type HeatmapView = "heatmap" | "table";
+
+export function viewFromParams(params: { get(name: string): string | null }): HeatmapView {
+  return params.get("view") === "table" ? "table" : "heatmap";
+}
+
+/** The query string for a filter, image and view, leaving out what is unset (and the default view). */
+export function filterSearch(filter: HeatmapFilter, imageId: string | null, view: HeatmapView = "heatmap"): string {
   const search = new URLSearchParams();
   if (imageId) search.set("image", imageId);
   for (const key of ["q", "state", "group"] as const) if (filter[key]) search.set(key, filter[key]);
+  if (view === "table") search.set("view", view);
   const text = search.toString();
   return text ? `?${text}` : "";
 }

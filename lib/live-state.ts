@@ -24,6 +24,8 @@ export class LiveStore {
   /** The server refused the socket: no valid session. */
   isUnauthorized = false;
   version = 0;
+  /** Bumped when hypervisors join or change group, not when states change: what layouts and row orders depend on. */
+  membership = 0;
   private listeners = new Set<() => void>();
   private socket: Socket<ServerToUiEvents, UiToServerEvents> | null = null;
 
@@ -54,6 +56,7 @@ export class LiveStore {
       this.update(() => {
         const snapshot = checkInDevelopment(uiSnapshot, received, "state:snapshot");
         this.hypervisors = new Map(snapshot.hypervisors.map((h) => [h.name, { ...h, cells: new Map(h.cells.map((c) => [c.imageId, c])) }]));
+        this.membership += 1;
       }),
     );
     socket.on("state:delta", (delta) => this.applyDelta(checkInDevelopment(uiDelta, delta, "state:delta")));
@@ -80,6 +83,7 @@ export class LiveStore {
     this.update(() => {
       for (const header of delta.hypervisors) {
         const existing = this.hypervisors.get(header.name);
+        if (existing?.group !== header.group) this.membership += 1;
         this.hypervisors.set(header.name, { ...header, cells: existing?.cells ?? new Map() });
       }
       for (const { hypervisor, ...cell } of delta.cells) {
@@ -87,6 +91,7 @@ export class LiveStore {
         if (!row) {
           row = { name: hypervisor, group: null, online: true, freeBytes: null, lastSeenAt: new Date().toISOString(), cells: new Map() };
           this.hypervisors.set(hypervisor, row);
+          this.membership += 1;
         }
         // Deltas from several servers travel separately: never step back to an older version.
         if (!isNewerCell(cell, row.cells.get(cell.imageId))) continue;

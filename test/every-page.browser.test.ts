@@ -50,6 +50,7 @@ describe.skipIf(!chromiumAvailable())("every page, two sizes, two schemes", () =
     pages = [
       { name: "images", path: "/images" },
       { name: "hypervisors", path: "/hypervisors" },
+      { name: "hypervisors-table", path: "/hypervisors?view=table" },
       { name: "node", path: "/hypervisors/hv-a1" },
       { name: "rollouts", path: "/rollouts" },
       { name: "rollout", path: `/rollouts/${rollout.id}` },

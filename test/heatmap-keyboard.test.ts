@@ -1,7 +1,7 @@
 // Arrow keys across the heatmap's grid (groups of rows) and the filter that narrows it.
 import { describe, expect, it } from "vitest";
-import { layoutHeatmap, stepFrom, stepToMatch } from "../components/heatmap-layout.ts";
-import { filterFromParams, filterSearch, matchesFilter } from "../lib/heatmap-filter.ts";
+import { groupsInOrder, layoutHeatmap, stepFrom, stepToMatch } from "../components/heatmap-layout.ts";
+import { filterFromParams, filterSearch, matchesFilter, viewFromParams } from "../lib/heatmap-filter.ts";
 import type { LiveHypervisor } from "../lib/live-state.ts";
 
 const node = (name: string, group: string | null) => ({ name, group, online: true, cells: new Map() }) as unknown as LiveHypervisor;
@@ -33,11 +33,24 @@ describe("heatmap keyboard steps", () => {
   });
 });
 
+describe("fleet order", () => {
+  it("sorts groups by label and names with numbers as numbers, case aside", () => {
+    const order = groupsInOrder(["n10", "n9", "N2", "n1a", "n02", "m100"].map((n) => node(n, n === "m100" ? null : "r")));
+    expect(order.map(([label, members]) => [label, members.map((h) => h.name)])).toEqual([
+      ["r", ["n1a", "N2", "n02", "n9", "n10"]],
+      ["ungrouped", ["m100"]],
+    ]);
+  });
+});
+
 describe("heatmap filter", () => {
   it("round-trips through the URL and matches by name, state and group", () => {
     const filter = filterFromParams(new URLSearchParams("q=A1&state=failed&group=a"));
     expect(filter).toEqual({ q: "A1", state: "failed", group: "a" });
     expect(filterSearch(filter, "img-1")).toBe("?image=img-1&q=A1&state=failed&group=a");
+    expect(filterSearch(filter, null, "table")).toBe("?q=A1&state=failed&group=a&view=table");
+    expect(viewFromParams(new URLSearchParams("view=table"))).toBe("table");
+    expect(viewFromParams(new URLSearchParams("view=nonsense"))).toBe("heatmap");
     expect(matchesFilter(node("a1", "a"), "failed", filter)).toBe(true);
     expect(matchesFilter(node("a1", "a"), "cached", filter)).toBe(false);
     expect(matchesFilter(node("a1", "b"), "failed", filter)).toBe(false);
