@@ -1,6 +1,8 @@
 // POST /api/rollouts: one target per hypervisor; those already holding a verified copy are
 // done at once, the rest wait for the scheduler (which sends in waves, or all with jitter).
+import crypto from "node:crypto";
 import { CellState, RolloutState, TargetState } from "../../protocol/states.ts";
+import { chunksOf, findInChunks } from "../db/in-chunks.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
@@ -39,50 +41,56 @@ export async function createRollout(context: RolloutContext, options: CreateRoll
   // A re-fetch sends to every target: the agent downloads and verifies again, then replaces its copy.
   const cached = options.refetchCached
     ? []
-    : await context.db.hypervisorImage.findMany({
-        where: { imageId: image.id, hypervisorName: { in: names }, state: CellState.cached, verified: true },
-        select: { hypervisorName: true },
-      });
+    : await findInChunks(names, (chunk) =>
+        context.db.hypervisorImage.findMany({
+          where: { imageId: image.id, hypervisorName: { in: chunk }, state: CellState.cached, verified: true },
+          select: { hypervisorName: true },
+        }),
+      );
   const alreadyThere = new Set(cached.map((row) => row.hypervisorName));
-  const rollout = await context.db.rollout.create({
-    data: {
-      imageId: image.id,
-      state: RolloutState.running,
-      strategy: options.strategy ?? "waves",
-      source: options.source ?? "squid",
-      jitterMs: Math.round((options.jitterSeconds ?? 0) * 1000),
-      perProxyConcurrency: options.perProxyConcurrency ?? 25,
-      maxAttempts: options.maxAttempts ?? 3,
-      nodeTimeoutSeconds,
-      retryBudgetSeconds,
-      bandwidthBytesPerSecond: options.bandwidthMbps ? BigInt(Math.round((options.bandwidthMbps * 1e6) / 8)) : null,
-      selector,
-      createdBy: options.createdBy ?? null,
-      targets: {
-        // One multi-row INSERT: a nested `create` list is one INSERT per hypervisor.
-        createMany: {
-          data: names.map((hypervisorName) =>
-            alreadyThere.has(hypervisorName)
-              ? { hypervisorName, state: TargetState.done, bytes: image.size ?? 0n, finishedAt: new Date() }
-              : { hypervisorName, state: TargetState.pending },
-          ),
-        },
+  const rolloutId = crypto.randomUUID();
+  const targets = names.map((hypervisorName) =>
+    alreadyThere.has(hypervisorName)
+      ? { rolloutId, hypervisorName, state: TargetState.done, bytes: image.size ?? 0n, finishedAt: new Date() }
+      : { rolloutId, hypervisorName, state: TargetState.pending },
+  );
+  // One transaction: the rollout and its targets in multi-row INSERTs of a few thousand each
+  // (one INSERT per hypervisor would be slow; one for all would pass Postgres' parameter limit).
+  const [rollout] = await context.db.$transaction([
+    context.db.rollout.create({
+      data: {
+        id: rolloutId,
+        imageId: image.id,
+        state: RolloutState.running,
+        strategy: options.strategy ?? "waves",
+        source: options.source ?? "squid",
+        jitterMs: Math.round((options.jitterSeconds ?? 0) * 1000),
+        perProxyConcurrency: options.perProxyConcurrency ?? 25,
+        maxAttempts: options.maxAttempts ?? 3,
+        nodeTimeoutSeconds,
+        retryBudgetSeconds,
+        bandwidthBytesPerSecond: options.bandwidthMbps ? BigInt(Math.round((options.bandwidthMbps * 1e6) / 8)) : null,
+        selector,
+        createdBy: options.createdBy ?? null,
       },
-    },
-  });
+    }),
+    ...chunksOf(targets).map((data) => context.db.rolloutTarget.createMany({ data })),
+  ]);
   const size = image.size === null ? null : Number(image.size);
   const toSend = names.filter((name) => !alreadyThere.has(name));
   // Set-based, not one upsert per hypervisor: 10,000 upserts outlive Prisma's 5 s transaction timeout.
-  await context.db.$transaction([
-    context.db.hypervisorImage.updateMany({
-      where: { imageId: image.id, hypervisorName: { in: toSend } },
-      data: { state: CellState.pending, bytes: 0n, error: null },
-    }),
-    context.db.hypervisorImage.createMany({
-      data: toSend.map((name) => ({ hypervisorName: name, imageId: image.id, state: CellState.pending })),
-      skipDuplicates: true,
-    }),
-  ]);
+  await context.db.$transaction(
+    chunksOf(toSend).flatMap((chunk) => [
+      context.db.hypervisorImage.updateMany({
+        where: { imageId: image.id, hypervisorName: { in: chunk } },
+        data: { state: CellState.pending, bytes: 0n, error: null },
+      }),
+      context.db.hypervisorImage.createMany({
+        data: chunk.map((name) => ({ hypervisorName: name, imageId: image.id, state: CellState.pending })),
+        skipDuplicates: true,
+      }),
+    ]),
+  );
   for (const name of toSend)
     context.events.publish("cellChanged", {
       hypervisor: name,
@@ -100,7 +108,9 @@ export async function createRollout(context: RolloutContext, options: CreateRoll
 
 export async function selectHypervisors(context: Pick<AppContext, "db">, selector: RolloutSelector): Promise<string[]> {
   if ("hypervisors" in selector) {
-    const found = await context.db.hypervisor.findMany({ where: { name: { in: selector.hypervisors } }, select: { name: true } });
+    const found = await findInChunks(selector.hypervisors, (chunk) =>
+      context.db.hypervisor.findMany({ where: { name: { in: chunk } }, select: { name: true } }),
+    );
     const known = new Set(found.map((row) => row.name));
     const unknown = selector.hypervisors.filter((name) => !known.has(name));
     if (unknown.length)

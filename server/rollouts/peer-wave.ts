@@ -6,6 +6,7 @@ import type { AppContext } from "../context.ts";
 import type { DispatchRequest, RolloutWithImage } from "./dispatch-target.ts";
 import { planPeerSources, type PeerHolder } from "./plan-peer-sources.ts";
 import type { WaveCandidate } from "./plan-wave.ts";
+import { findInChunks } from "../db/in-chunks.ts";
 
 /** Nodes per group that fetch through the Squid: the tree's roots (a second one if the first fails). */
 export const PEER_SEEDS_PER_GROUP = 1;
@@ -49,10 +50,11 @@ export async function planPeerWave(
   for (const row of running) uploads.set(row.source!.slice(5), row._count._all);
   const peerUrls = new Map(
     (
-      await db.hypervisor.findMany({
-        where: { name: { in: done.map((target) => target.hypervisorName) }, peerUrl: { not: null } },
-        select: { name: true, peerUrl: true },
-      })
+      await findInChunks(
+        done.map((target) => target.hypervisorName),
+        (names) =>
+          db.hypervisor.findMany({ where: { name: { in: names }, peerUrl: { not: null } }, select: { name: true, peerUrl: true } }),
+      )
     ).map((row) => [row.name, row.peerUrl!]),
   );
   const holdersByProxy = new Map<string, PeerHolder[]>();

@@ -12,6 +12,7 @@ import type { RolloutDetail, RolloutModel, RolloutView } from "../../protocol/ap
 import { modelRolloutSeconds } from "./rollout-model.ts";
 import { loadBandwidths, plannerSeconds } from "./rollout-estimate.ts";
 import { markOnDisk } from "./reconcile-targets.ts";
+import { chunksOf } from "../db/in-chunks.ts";
 
 /** GET /api/rollouts/:id: counts, bytes and load by GROUP BY; the targets themselves only for small rollouts. */
 export async function getRollout(context: Pick<AppContext, "db">, id: string): Promise<RolloutDetail> {
@@ -93,13 +94,11 @@ export async function cancelRollout(context: CommandContext, id: string): Promis
       data: { state: TargetState.cancelled, finishedAt: new Date() },
     }),
     context.db.rollout.update({ where: { id }, data: { state: RolloutState.cancelled, finishedAt: new Date() } }),
-    context.db.hypervisorImage.deleteMany({
-      where: {
-        imageId: rollout.imageId,
-        hypervisorName: { in: open.map((t) => t.hypervisorName) },
-        state: { in: [CellState.pending, CellState.downloading] },
-      },
-    }),
+    ...chunksOf(open.map((t) => t.hypervisorName)).map((names) =>
+      context.db.hypervisorImage.deleteMany({
+        where: { imageId: rollout.imageId, hypervisorName: { in: names }, state: { in: [CellState.pending, CellState.downloading] } },
+      }),
+    ),
   ]);
   await Promise.all(
     open

@@ -12,6 +12,7 @@ import { failOrRetry } from "./target-retry.ts";
 import { holdersOf, markOnDisk, reconcileStaleTargets } from "./reconcile-targets.ts";
 import { hasStalled, isDue, planWave, type WaveCandidate } from "./plan-wave.ts";
 import { planPeerWave } from "./peer-wave.ts";
+import { findInChunks } from "../db/in-chunks.ts";
 
 const TICK_MS = 1000;
 /** A tick reads every open target; under a storm of pokes (1300 agents reconnecting) ticks
@@ -164,10 +165,10 @@ export class RolloutScheduler {
       return;
     }
     const groups = await groupProxies(this.context);
-    const hypervisors = await db.hypervisor.findMany({
-      where: { name: { in: waiting.map((t) => t.hypervisorName) } },
-      select: { name: true, proxies: true, group: true },
-    });
+    const hypervisors = await findInChunks(
+      waiting.map((t) => t.hypervisorName),
+      (names) => db.hypervisor.findMany({ where: { name: { in: names } }, select: { name: true, proxies: true, group: true } }),
+    );
     const lastErrors = new Map(waiting.map((t) => [t.hypervisorName, t.error]));
     const candidates = hypervisors.map((hypervisor) => ({
       hypervisor: hypervisor.name,
