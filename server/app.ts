@@ -35,6 +35,8 @@ import { RolloutScheduler } from "./rollouts/rollout-scheduler.ts";
 import { Leadership } from "./cluster/leadership.ts";
 import { attachClusterAdapter } from "./cluster/cluster-adapter.ts";
 import { startClusterRelay } from "./cluster/cluster-relay.ts";
+import { RemoteCommands } from "./cluster/remote-commands.ts";
+import { keyForNode } from "./keys/artifact-key-for-targets.ts";
 import { startLeaderDuties } from "./cluster/leader-duties.ts";
 import { remotePresenceReader } from "./cluster/remote-presence.ts";
 import { ServerInstances } from "./cluster/server-instances.ts";
@@ -131,8 +133,15 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   const adapter = isClustered
     ? await attachClusterAdapter(io, { databaseUrl: env.DATABASE_URL!, redisUrl: env.PRECACHE_REDIS_URL, log })
     : null;
-  if (adapter) {
-    context.agents.enableCluster();
+  const remoteCommands = adapter
+    ? new RemoteCommands(io, {
+        holds: (name) => context.agents.isConnectedHere(name),
+        deliver: (name, event, payload, timeoutMs) => context.agents.deliverLocal(name, event, payload as never, timeoutMs),
+        keyFor: (name, imageId, artifactUrl) => keyForNode(context, name, imageId, artifactUrl),
+      })
+    : null;
+  if (adapter && remoteCommands) {
+    context.agents.enableCluster(remoteCommands);
     log.info({ adapter: adapter.kind, server: instances.id }, "sharing agents and dashboards with other servers on this database");
   }
   // Nothing is served on the default namespace: refuse it rather than hold idle, unauthenticated sockets.
@@ -226,6 +235,7 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
       await shutdownStep(log, "scheduler", () => leadership.stop());
       await shutdownStep(log, "progress flush", () => context.progress.stop());
       stopRelay();
+      remoteCommands?.stop();
       context.agents.close();
       ui.close();
       // io.close() also closes the HTTP server, which waits for open connections (browsers,

@@ -2,12 +2,14 @@
 // LISTEN/NOTIFY, the default, and Redis): a command from the leader reaches a node connected to
 // the other server and its ack comes back; that node's cell reaches a dashboard on the leader;
 // a topology change made on the leader reaches the node's settings; a revoke on the leader
-// drops the node's connection on the other server at once.
+// drops the node's connection on the other server at once. Artifacts are sealed: the node gets
+// its key from the server it is connected to, and the key never crosses the adapter's channel.
 import crypto from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import pg from "pg";
 import { io as connectSocket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentSettings } from "../protocol/events.ts";
@@ -35,6 +37,7 @@ for (const adapter of adapters) {
   describe.skipIf(adapter.skip)(`two servers on one Postgres, ${adapter.name} adapter`, () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "precache-adapters-"));
     let drop: () => Promise<void> = async () => undefined;
+    let databaseUrl = "";
     let leader: TestServer;
     let follower: TestServer;
     let node: RawNode;
@@ -43,6 +46,7 @@ for (const adapter of adapters) {
     beforeAll(async () => {
       const database = await postgresTestUrl();
       drop = database.drop;
+      databaseUrl = database.url;
       fs.mkdirSync(path.join(root, "images"));
       fs.writeFileSync(path.join(root, "images", "adapter.raw"), crypto.randomBytes(64 * 1024));
       const shared = {
@@ -51,6 +55,7 @@ for (const adapter of adapters) {
         PRECACHE_ARTIFACT_DIR: path.join(root, "artifacts"),
         PRECACHE_SESSION_SECRET: "adapters",
         PRECACHE_KEK: crypto.randomBytes(32).toString("base64"),
+        PRECACHE_ENCRYPT_ALL_ARTIFACTS: "1",
         ...adapter.vars,
       };
       const first = await startTestServer({ ...shared, PRECACHE_DATA_DIR: path.join(root, "a") });
@@ -82,10 +87,28 @@ for (const adapter of adapters) {
           "the artifact",
           async () => (await leader.api("GET", `/api/images/${image.id}`)).body.image.artifact?.state === "ready" || undefined,
         );
+        // What crosses the Postgres adapter's channel while the command goes: NOTIFY payloads, and
+        // the table holding the big ones.
+        const listener = new pg.Client({ connectionString: databaseUrl });
+        const crossed: string[] = [];
+        await listener.connect();
+        listener.on("notification", (message) => void crossed.push(message.payload ?? ""));
+        await listener.query('LISTEN "precache#/agent"');
+        await listener.query('LISTEN "precache#/"');
         const created = await leader.api("POST", "/api/rollouts", { imageId: image.id, hypervisors: ["hv-elsewhere"] });
         expect(created.status, JSON.stringify(created.body)).toBe(201);
         await waitFor("the command on the other server's node", () => node.commands.length > 0 || undefined, 15_000);
         expect(node.commands[0]).toMatchObject({ imageId: image.id, rolloutId: created.body.rollout.id });
+        // Sealed: the node's own server unwrapped the key for it; the leader sent it none.
+        const key = (node.commands[0] as { sealedKey?: string }).sealedKey ?? "";
+        expect(Buffer.from(key, "base64")).toHaveLength(32);
+        if (adapter.name === "postgres") {
+          const stored = await listener.query<{ payload: Buffer }>("SELECT payload FROM socket_io_attachments");
+          expect(crossed.length + stored.rows.length).toBeGreaterThan(0);
+          expect(crossed.filter((payload) => payload.includes(key))).toEqual([]);
+          expect(stored.rows.filter((row) => row.payload.includes(key))).toEqual([]);
+        }
+        await listener.end();
         // The ack came back through the adapter: the target is downloading with one attempt, not retried.
         const { body } = await leader.api("GET", `/api/rollouts/${created.body.rollout.id}`);
         expect(body.rollout.hypervisors[0]).toMatchObject({ state: "downloading", attempts: 1 });

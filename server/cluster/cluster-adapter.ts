@@ -27,7 +27,7 @@ export async function attachClusterAdapter(
     publisher.on("error", onError);
     subscriber.on("error", onError);
     await Promise.all([publisher.connect(), subscriber.connect()]);
-    io.adapter(createRedisAdapter(publisher, subscriber, { key: "precache", requestsTimeout: HEARTBEAT_TIMEOUT_MS }));
+    io.adapter(createRedisAdapter(publisher, subscriber, { key: "precache", requestsTimeout: 5000 }));
     return {
       kind: "redis",
       async close() {

@@ -31,3 +31,26 @@ export const KEY_REFUSED = {
   code: "KEY_REFUSED" as const,
   message: "the image is private and this node is not enrolled or its credential is revoked: no key sent",
 };
+
+/**
+ * The key for one node, unwrapped by the server that delivers the command (a command relayed
+ * from the leader travels without its key): only for an enrolled node, and only if the sealed
+ * artifact is still the one the command names.
+ */
+export async function keyForNode(
+  context: { db: Db; secrets: { artifactKeys: ArtifactKeyRing } },
+  name: string,
+  imageId: string,
+  artifactUrl: string,
+): Promise<{ ok: true; key: string } | { ok: false; error: { code: string; message: string } }> {
+  const artifact = await context.db.artifact.findUnique({ where: { imageId } });
+  if (!artifact?.encrypted || !artifact.sha256 || !artifactUrl.includes(artifact.sha256)) {
+    return { ok: false, error: { code: "KEY_UNAVAILABLE", message: `the sealed artifact of image ${imageId} changed: dispatch again` } };
+  }
+  if (!(await keyHolders(context, [name])).has(name)) return { ok: false, error: KEY_REFUSED };
+  try {
+    return { ok: true, key: artifactKeyOf(context, artifact)! };
+  } catch (error) {
+    return { ok: false, error: { code: "KEY_UNAVAILABLE", message: (error as Error).message } };
+  }
+}

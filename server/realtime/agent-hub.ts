@@ -67,8 +67,11 @@ export type AgentEventHandlers = {
 
 const HELLO_TIMEOUT_MS = 30_000;
 const COMMAND_TIMEOUT_MS = 30_000;
-/** Through the adapter: agents ack commands at once, so a silence this long means nobody holds it. */
-const REMOTE_COMMAND_TIMEOUT_MS = 10_000;
+
+/** Sends commands to agents connected to other servers (server/cluster/remote-commands.ts). */
+export type RemoteSender = {
+  send<E extends AgentCommand>(name: string, event: E, payload: Parameters<ServerToAgentEvents[E]>[0]): Promise<AckOf<E>>;
+};
 const SWEEP_MS = 60_000;
 
 /** Every agent's socket joins its name's room, so any server sharing the adapter can reach it. */
@@ -85,6 +88,7 @@ export class AgentHub {
   private namespace: Namespace<AgentToServerEvents, ServerToAgentEvents> | null = null;
   /** Set when several servers share the database: commands for agents elsewhere go through the adapter. */
   private isClustered = false;
+  private remote: RemoteSender | null = null;
   /** Agents connected to other servers, as the database last said (see refreshRemoteOnline). */
   private remoteOnline = new Set<string>();
 
@@ -148,14 +152,20 @@ export class AgentHub {
     }
   }
 
-  /** From now on, agents may be connected to other servers sharing the Socket.io adapter. */
-  enableCluster(): void {
+  /** From now on, agents may be connected to other servers: commands for them go through `remote`. */
+  enableCluster(remote: RemoteSender): void {
     this.isClustered = true;
+    this.remote = remote;
   }
 
   /** Connected here or, as the database last said, to another server. */
   isOnline(name: string): boolean {
     return this.sockets.has(name) || this.remoteOnline.has(name);
+  }
+
+  /** Whether this server holds the name's connection. */
+  isConnectedHere(name: string): boolean {
+    return this.sockets.has(name);
   }
 
   /** Names connected to this server. */
@@ -179,12 +189,23 @@ export class AgentHub {
   }
 
   async send<E extends AgentCommand>(name: string, event: E, payload: Parameters<ServerToAgentEvents[E]>[0]): Promise<AckOf<E>> {
+    if (this.sockets.has(name)) return this.deliverLocal(name, event, payload, COMMAND_TIMEOUT_MS);
+    return this.remote ? this.remote.send(name, event, payload) : offline(name);
+  }
+
+  /** To an agent connected to this server: its ack, TIMEOUT after `timeoutMs`, OFFLINE if it is not here. */
+  async deliverLocal<E extends AgentCommand>(
+    name: string,
+    event: E,
+    payload: Parameters<ServerToAgentEvents[E]>[0],
+    timeoutMs: number,
+  ): Promise<AckOf<E>> {
     const socket = this.sockets.get(name);
-    if (!socket) return this.isClustered ? this.sendElsewhere(name, event, payload) : offline(name);
+    if (!socket) return offline(name);
     try {
       // Socket.io cannot resolve its ack type for a generic event name; this signature is the
       // contract's own (ServerToAgentEvents), spelled out once per command.
-      const timed = socket.timeout(COMMAND_TIMEOUT_MS);
+      const timed = socket.timeout(timeoutMs);
       const emitCommand = timed.emitWithAck as <C extends AgentCommand>(
         event: C,
         payload: Parameters<ServerToAgentEvents[C]>[0],
@@ -193,37 +214,8 @@ export class AgentHub {
     } catch {
       return {
         ok: false,
-        error: { code: "TIMEOUT", message: `hypervisor ${name} did not answer ${event} within ${COMMAND_TIMEOUT_MS / 1000} s` },
+        error: { code: "TIMEOUT", message: `hypervisor ${name} did not answer ${event} within ${timeoutMs / 1000} s` },
       };
-    }
-  }
-
-  /**
-   * Through the adapter to the agent's room on whichever server holds it: its one ack. No answer
-   * at all is OFFLINE, not TIMEOUT: the server that held the node died (the adapter still counted
-   * it), so the node never got the command and will say hello elsewhere.
-   */
-  private async sendElsewhere<E extends AgentCommand>(
-    name: string,
-    event: E,
-    payload: Parameters<ServerToAgentEvents[E]>[0],
-  ): Promise<AckOf<E>> {
-    const namespace = this.namespace;
-    if (!namespace) return offline(name);
-    const timed = namespace.to(roomOf(name)).timeout(REMOTE_COMMAND_TIMEOUT_MS);
-    const emitCommand = timed.emitWithAck as <C extends AgentCommand>(
-      event: C,
-      payload: Parameters<ServerToAgentEvents[C]>[0],
-    ) => Promise<AckOf<C>[]>;
-    try {
-      const answers = await emitCommand.call(timed, event, payload);
-      return answers[0] ?? offline(name);
-    } catch (error) {
-      // The adapter waited for a server that is gone; the node may still have answered.
-      const answers = (error as { responses?: AckOf<E>[] }).responses ?? [];
-      return (
-        answers[0] ?? offline(name, `no server holding hypervisor ${name} answered ${event} within ${REMOTE_COMMAND_TIMEOUT_MS / 1000} s`)
-      );
     }
   }
 
