@@ -387,7 +387,9 @@ describeEachDatabase("repository", (under) => {
         [kept, "cached"],
       ]);
       expect(rows[1].fileMtime?.getTime()).toBe(MTIME_MS);
-      expect(ui.events).toEqual([["cellChanged", name, { imageId: vanished, state: "absent", bytes: 0, totalBytes: null, error: null }]]);
+      expect(ui.events).toEqual([
+        ["cellChanged", name, { imageId: vanished, state: "absent", bytes: 0, totalBytes: null, error: null, at: expect.any(Number) }],
+      ]);
 
       // Same file touched (kept fresh against nova's cache manager): only its mtime moves.
       const keptKey = { hypervisorName_imageId: { hypervisorName: name, imageId: kept } };
@@ -488,7 +490,7 @@ describeEachDatabase("repository", (under) => {
       expect(ui.events).toContainEqual([
         "cellChanged",
         warmer,
-        { imageId, state: "downloading", bytes: 4.5 * GiB, totalBytes: size, error: null },
+        { imageId, state: "downloading", bytes: 4.5 * GiB, totalBytes: size, error: null, at: expect.any(Number) },
       ]);
       expect((await target(db, created.id, warmer)).bytes).toBe(0n);
       await context.progress.flush();
