@@ -6,7 +6,7 @@ import { uiDelta } from "../protocol/ui.ts";
 
 const delta = {
   hypervisors: [],
-  cells: [{ hypervisor: "hv-1", imageId: "img", state: "cached", bytes: 1, totalBytes: 1, error: null }],
+  cells: [{ hypervisor: "hv-1", imageId: "img", state: "cached", bytes: 1, totalBytes: 1, error: null, at: 1 }],
   artifacts: [],
   rollouts: [{ id: "r1", state: "running" }],
 };

@@ -59,7 +59,7 @@ describe("UI hub: merged, batched deltas", () => {
       bytes,
       totalBytes: 1000,
       error: null,
-      at: Date.now(),
+      at: 1_700_000_000_000 + bytes,
     });
     const { events } = server.context;
     for (let bytes = 0; bytes < 1000; bytes += 10)

@@ -12,7 +12,10 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir: str
     ? await openPostgres(options.databaseUrl)
     : await openPglite(options.dataDir ? path.join(options.dataDir, "pglite") : null);
   await migrate(driver);
-  const prisma = new PrismaClient({ adapter: driver.adapter() });
+  // With a driver adapter even a batch $transaction([...]) runs under Prisma's interactive limits
+  // (2 s to get a connection, 5 s to finish): a rollout to 50,000 nodes writes its targets in one
+  // transaction and, on a busy database, took longer (500 INTERNAL in the full suite).
+  const prisma = new PrismaClient({ adapter: driver.adapter(), transactionOptions: { maxWait: 15_000, timeout: 120_000 } });
   return {
     prisma,
     driver,
