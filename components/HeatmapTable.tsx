@@ -16,6 +16,8 @@ import { stateFill } from "./state-colors";
 
 /** What the rows are first laid out with; the rendered row's height replaces it once measured. */
 const ROW_HEIGHT = 33;
+/** Rows scrolled before the rendered window moves: less than rowWindow's overscan (8). */
+const ROW_STEP = 4;
 const FIXED_COLUMNS = ["Name", "Group", "Online", "Free space"];
 
 type Props = {
@@ -32,13 +34,16 @@ type Props = {
 export function HeatmapTable({ hypervisors, byName, membership, images, matching }: Props) {
   const scrollRef = useRef<HTMLElement>(null);
   const headRef = useRef<HTMLTableSectionElement>(null);
-  const [scrollTop, setScrollTop] = useState(0);
+  // The first row in view, in steps of ROW_STEP rows: scrolling re-renders only when the window
+  // of rows moves by that much (the overscan covers the rows in between).
+  const [scrollRow, setScrollRow] = useState(0);
   const [viewportHeight, setViewportHeight] = useState(600);
   const [sizes, setSizes] = useState({ row: ROW_HEIGHT, head: ROW_HEIGHT });
   // Deltas change states, rarely membership: sort only when names or groups change.
   // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by membership, not by every delta's new array
   const ordered = useMemo(() => groupsInOrder(hypervisors).flatMap(([, members]) => members.map((h) => h.name)), [membership]);
   const rows = useMemo(() => (matching ? ordered.filter((name) => matching.has(name)) : ordered), [ordered, matching]);
+  const scrollTop = scrollRow * sizes.row + sizes.head;
   const shown = rowWindow({ count: rows.length, rowHeight: sizes.row, scrollTop, viewportHeight, offset: sizes.head });
   const columns = FIXED_COLUMNS.length + images.length;
 
@@ -70,7 +75,10 @@ export function HeatmapTable({ hypervisors, byName, membership, images, matching
         aria-label="Hypervisors table"
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard to scroll
         tabIndex={0}
-        onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)}
+        onScroll={(event) => {
+          const row = Math.max(0, Math.floor((event.currentTarget.scrollTop - sizes.head) / sizes.row));
+          setScrollRow(row - (row % ROW_STEP));
+        }}
       >
         <table className="heatmap-table" data-testid="heatmap-table" aria-rowcount={rows.length + 1}>
           <thead ref={headRef}>
