@@ -15,7 +15,7 @@ const FLEET = 50_000;
 for (const database of ["pglite", "postgres"] as const) {
   describe.skipIf(database === "postgres" && postgresSkipReason() !== null)(`a rollout to ${FLEET} hypervisors [${database}]`, () => {
     let server: TestServer;
-    let drop = async () => undefined as void;
+    let drop: () => Promise<void> = async () => undefined;
     let imageId = "";
     const names = Array.from({ length: FLEET }, (_, index) => `hv-${String(index).padStart(5, "0")}`);
 
