@@ -156,7 +156,9 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   await instances.start();
   // Nobody is connected here yet: nodes of servers that are not running are offline (a lone
   // server: every node), before the dashboard's snapshot is first read.
-  await markServersAgentsOffline(context, { connectedToNotIn: [...(await instances.aliveIds())] });
+  // (PGlite: this is the only server, whatever an earlier process's heartbeat row says.)
+  const running = isClustered ? [...(await instances.aliveIds())] : [instances.id];
+  await markServersAgentsOffline(context, { connectedToNotIn: running });
   ui.attach(io, () => uiSnapshot(context));
   const stopRelay = adapter ? startClusterRelay({ io, events, ui, access, log }) : () => undefined;
   await new Promise<void>((resolve, reject) => {
