@@ -160,7 +160,8 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   const running = isClustered ? [...(await instances.aliveIds())] : [instances.id];
   await markServersAgentsOffline(context, { connectedToNotIn: running });
   ui.attach(io, () => uiSnapshot(context));
-  const stopRelay = adapter ? startClusterRelay({ io, events, ui, access, log }) : () => undefined;
+  const countServers = async () => (await instances.aliveIds()).size;
+  const stopRelay = adapter ? startClusterRelay({ io, events, ui, access, log, countServers }) : () => undefined;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(env.PORT, env.HOST, () => resolve());

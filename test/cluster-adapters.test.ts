@@ -91,6 +91,7 @@ for (const adapter of adapters) {
         // the table holding the big ones.
         const listener = new pg.Client({ connectionString: databaseUrl });
         const crossed: string[] = [];
+        listener.on("error", () => undefined); // the database is dropped at the end
         await listener.connect();
         listener.on("notification", (message) => void crossed.push(message.payload ?? ""));
         await listener.query('LISTEN "precache#/agent"');

@@ -39,6 +39,10 @@ export async function attachClusterAdapter(
   // One connection LISTENs; the others publish (NOTIFY, and the attachments of big messages).
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 3 });
   pool.on("error", onError);
+  // The adapter keeps one client checked out to LISTEN and gives it no error listener: a database
+  // restart or a terminated backend would be an uncaught exception that ends the process. Its
+  // "end" then makes the adapter reconnect and LISTEN again.
+  pool.on("connect", (client) => void client.on("error", onError));
   // Messages over NOTIFY's 8000-byte limit (a dashboard delta of many cells) travel through this
   // table, created by the cluster_instances migration (under the migration lock).
   io.adapter(

@@ -37,16 +37,20 @@ export type ClusterRelayParts = {
   ui: Pick<UiHub, "onFlush" | "applyPeerDelta">;
   access: Pick<Access, "sessions" | "tokens">;
   log: Logger;
+  /** How many servers share the database now, this one included. */
+  countServers(): Promise<number>;
 };
 
 /** Wires the relay both ways; returns the unsubscribe for shutdown. */
-export function startClusterRelay({ io, events, ui, access, log }: ClusterRelayParts): () => void {
+export function startClusterRelay({ io, events, ui, access, log, countServers }: ClusterRelayParts): () => void {
   let isApplyingPeer = false;
   // A server alone (one Postgres, one server) sends nothing: with the Postgres adapter each
-  // dashboard delta would otherwise be written to the database for nobody.
+  // dashboard delta would otherwise be written to the database for nobody. Known from the
+  // database (a new server writes its row before it listens), not from the adapter's heartbeats,
+  // which learn of a new server only seconds later.
   let peers = { count: 0, readAt: 0 };
   const hasPeers = async () => {
-    if (Date.now() - peers.readAt > 1000) peers = { count: (await io.of("/").adapter.serverCount()) - 1, readAt: Date.now() };
+    if (Date.now() - peers.readAt > 1000) peers = { count: (await countServers()) - 1, readAt: Date.now() };
     return peers.count > 0;
   };
   const unsubscribe = [
