@@ -6,10 +6,9 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBareFleet } from "./support/bare-fleet.ts";
+import { publishFirstImage, startBareFleet } from "./support/bare-fleet.ts";
 import { chromiumAvailable, launchChromium, signIn } from "./support/chromium.ts";
 import { callApi, type ProductionServer } from "./support/production-server.ts";
-import { waitFor } from "./support/test-server.ts";
 
 const PASSWORD = "every page password";
 const TOKEN = "every-page-token";
@@ -39,13 +38,7 @@ describe.skipIf(!chromiumAvailable())("every page, two sizes, two schemes", () =
         ["hv-b1", "rack-b"],
       ],
     }));
-    const imageId = await waitFor("alpha to be listed", async () => (await api("GET", "/api/images")).images[0]?.id as string | undefined);
-    await api("POST", `/api/images/${imageId}/publish`, {});
-    await waitFor(
-      "alpha's artifact",
-      async () => ((await api("GET", `/api/images/${imageId}`)).image.artifact?.state === "ready" ? true : undefined),
-      60_000,
-    );
+    const imageId = await publishFirstImage(server, TOKEN);
     const { rollout } = await api("POST", "/api/rollouts", { imageId });
     pages = [
       { name: "images", path: "/images" },

@@ -3,10 +3,9 @@
 // relative times, the topology form's unsaved-changes warning, and tables that become cards at 390 px.
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBareFleet } from "./support/bare-fleet.ts";
+import { publishFirstImage, startBareFleet } from "./support/bare-fleet.ts";
 import { chromiumAvailable, launchChromium, signIn } from "./support/chromium.ts";
 import { callApi, type ProductionServer } from "./support/production-server.ts";
-import { waitFor } from "./support/test-server.ts";
 
 const PASSWORD = "screens password";
 const TOKEN = "screens-token";
@@ -53,13 +52,7 @@ describe.skipIf(!chromiumAvailable())("every screen: theme, times, unsaved edits
         ["hv-b1", "rack-b"],
       ],
     }));
-    const imageId = await waitFor("alpha to be listed", async () => (await api("GET", "/api/images")).images[0]?.id as string | undefined);
-    await api("POST", `/api/images/${imageId}/publish`, {});
-    await waitFor(
-      "alpha's artifact",
-      async () => ((await api("GET", `/api/images/${imageId}`)).image.artifact?.state === "ready" ? true : undefined),
-      60_000,
-    );
+    const imageId = await publishFirstImage(server, TOKEN);
     rolloutId = (await api("POST", "/api/rollouts", { imageId })).rollout.id;
     browser = await launchChromium();
   }, 240_000);

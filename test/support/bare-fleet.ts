@@ -3,7 +3,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startProductionServer, type ProductionServer } from "./production-server.ts";
+import { callApi, startProductionServer, type ProductionServer } from "./production-server.ts";
+import { waitFor } from "./test-server.ts";
 import { connectRawAgent, type RawAgent } from "./raw-agent.ts";
 
 export type BareFleet = { server: ProductionServer; agents: Map<string, RawAgent> };
@@ -31,4 +32,20 @@ export async function startBareFleet(options: {
     agents.set(name, agent);
   }
   return { server, agents };
+}
+
+/** Publishes the fleet's first listed image and waits until its artifact is ready; returns its id. */
+export async function publishFirstImage(server: ProductionServer, token: string): Promise<string> {
+  const api = (method: string, route: string, body?: unknown) => callApi(server.url, token, method, route, body);
+  const imageId = await waitFor(
+    "the first image to be listed",
+    async () => (await api("GET", "/api/images")).images[0]?.id as string | undefined,
+  );
+  await api("POST", `/api/images/${imageId}/publish`, {});
+  await waitFor(
+    "its artifact",
+    async () => ((await api("GET", `/api/images/${imageId}`)).image.artifact?.state === "ready" ? true : undefined),
+    60_000,
+  );
+  return imageId;
 }
