@@ -26,7 +26,7 @@ import { AgentState, ConnectionState } from "./connection/connection-state.ts";
 import { defaultStateDir, prepareStateDir, readCredentialSync } from "./credential-store.ts";
 import { freeBytes } from "../shared/files.ts";
 import { abortImage } from "./handlers/abort-image.ts";
-import type { AgentContext, RunningDownload } from "./handlers/agent-context.ts";
+import type { AgentContext, FinishedClaim, RunningDownload } from "./handlers/agent-context.ts";
 import { deleteImage } from "./handlers/delete-image.ts";
 import { precacheImage } from "./handlers/precache-image.ts";
 import { removeStaleParts, scanCache } from "./inventory.ts";
@@ -47,6 +47,7 @@ export class PrecacheAgent implements AgentContext {
   readonly config: AgentConfig;
   readonly log: Logger;
   readonly downloads = new Map<string, RunningDownload>();
+  readonly finishedClaims = new Map<string, FinishedClaim>();
   peer: PeerTier | null = null;
   private readonly connection: ConnectionState;
   private readonly commands: CommandRegistry;

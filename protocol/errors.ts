@@ -57,6 +57,11 @@ export const ERROR_CODES = {
   // ---- server ↔ agent acks ----
   /** The agent is not connected: the command waits for it (not counted as an attempt). */
   OFFLINE: fails(503),
+  /**
+   * Not delivered: the node's hello since this command's claim showed the claim lost, and the
+   * target was put back for a new one (not counted as an attempt; the new claim is sent instead).
+   */
+  SUPERSEDED: fails(409),
   /** No answer (or no progress) in time; also an agent's download that stalled. */
   TIMEOUT: retries(504),
   /** The receiver has not finished its hello yet. */

@@ -141,6 +141,12 @@ export const imagePrecache = z.object({
     .default(null),
   /** Until when (ms since the epoch) this agent may serve the artifact to the rollout's peers. */
   peerUntil: z.number().int().nonnegative().nullable().default(null),
+  /**
+   * Which dispatch of this rollout's target the command is (the server counts up at every claim).
+   * A command for a claim the agent already has (running or finished) is a repeat: it is answered
+   * from what the agent knows and never starts a second download. Absent from older servers.
+   */
+  claim: z.number().int().nonnegative().max(2_147_483_647).optional(),
 });
 export type ImagePrecache = z.infer<typeof imagePrecache>;
 

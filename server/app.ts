@@ -41,6 +41,7 @@ import { startLeaderDuties } from "./cluster/leader-duties.ts";
 import { remotePresenceReader } from "./cluster/remote-presence.ts";
 import { ServerInstances } from "./cluster/server-instances.ts";
 import { markServersAgentsOffline } from "./hypervisors/register-hypervisor.ts";
+import { armFailPoints } from "./fail-points.ts";
 import { pushAgentSettings } from "./topology/topology.ts";
 import { loadSecrets } from "./secrets.ts";
 import { secureDataDir } from "./secure-data-dir.ts";
@@ -65,6 +66,7 @@ const RESYNC_MS = 5 * 60_000;
 export async function startPrecache(options: StartOptions): Promise<RunningPrecache> {
   const { env } = options;
   const log = options.log ?? createLogger(env.LOG_LEVEL);
+  armFailPoints(env.PRECACHE_FAIL_POINT_FILE);
   const secrets = loadSecrets(env, log);
   const database = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.dataDir });
   log.info({ database: database.driver.kind }, "database ready");

@@ -77,6 +77,8 @@ const schema = z.object({
   PRECACHE_RETENTION_DAYS: z.coerce.number().positive().default(30),
   /** How often downloading targets are reconciled with node inventories (a lost result). */
   PRECACHE_RECONCILE_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
+  /** Tests only: a file naming a fail point (server/fail-points.ts) where this process freezes itself. */
+  PRECACHE_FAIL_POINT_FILE: z.string().optional(),
   PRECACHE_AUDIT_RETENTION_DAYS: z.preprocess(
     (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
     z.coerce.number().int().min(1).max(36_500).default(365),

@@ -4,12 +4,17 @@ import type { AgentToServerEvents, DownloadFinished } from "../../protocol/event
 import type { AgentConfig } from "../agent-config.ts";
 import type { PeerTier } from "../peer/peer-tier.ts";
 
-export type RunningDownload = { rolloutIds: Set<string>; bytes: number; controller: AbortController };
+/** `claims`: each rollout's claim (the server's dispatch number) this download answers, when it sent one. */
+export type RunningDownload = { rolloutIds: Set<string>; claims: Map<string, number>; bytes: number; controller: AbortController };
+/** How a rollout's command ended here, under which claim: a repeat of that claim is answered from it. */
+export type FinishedClaim = { claim: number; result: Omit<DownloadFinished, "resultId" | "rolloutId"> };
 
 export type AgentContext = {
   config: AgentConfig;
   log: Logger;
   downloads: Map<string, RunningDownload>;
+  /** Recent outcomes by `${rolloutId}|${imageId}` (bounded: see rememberFinished). */
+  finishedClaims: Map<string, FinishedClaim>;
   /** The peer tier, when this agent serves its group (--peer-listen). */
   peer: PeerTier | null;
   /** Proxies in order of preference: the agent's own --proxy list. */

@@ -1,23 +1,45 @@
 // image:precache: accept at once, then jitter → placeImage → download:finished.
-// A second command for an image already in flight joins it instead of starting again. Only
-// artifact URLs under the base the server announced are accepted (INVALID_COMMAND otherwise).
+// A second command for an image already in flight joins it instead of starting again; a repeat
+// of a claim this agent already finished is answered with that outcome again, never a second
+// download. Only artifact URLs under the base the server announced are accepted (INVALID_COMMAND
+// otherwise).
 import { setTimeout as sleep } from "node:timers/promises";
 import { AgentError, toErrorPayload } from "../agent-error.ts";
 import { assertArtifactUrl } from "../download/artifact-url.ts";
 import { placeImage } from "../download/place-image.ts";
 import type { ErrorPayload, ImagePrecache } from "../../protocol/events.ts";
-import type { AgentContext } from "./agent-context.ts";
+import type { AgentContext, FinishedClaim } from "./agent-context.ts";
+
+/** Outcomes remembered for repeats: one per rollout and image, the oldest forgotten first. */
+const FINISHED_CLAIMS_MAX = 1000;
 
 export function precacheImage(agent: AgentContext, command: ImagePrecache): { accepted: true } {
   assertArtifactUrl(command.artifactUrl, agent.artifactBaseUrl()); // refused before anything is fetched
   const running = agent.downloads.get(command.imageId);
-  agent.log.info({ imageId: command.imageId, rolloutId: command.rolloutId, isJoining: Boolean(running) }, "precache requested");
+  const key = `${command.rolloutId}|${command.imageId}`;
+  const finished = agent.finishedClaims.get(key);
+  if (running?.rolloutIds.has(command.rolloutId)) {
+    agent.log.info({ imageId: command.imageId, rolloutId: command.rolloutId, claim: command.claim }, "precache repeated: already running");
+    return { accepted: true };
+  }
+  if (!running && finished && command.claim !== undefined && command.claim <= finished.claim) {
+    // The server did not hear how it ended (its leader changed, say): tell it again.
+    agent.log.info({ imageId: command.imageId, rolloutId: command.rolloutId, claim: command.claim }, "precache repeated: already finished");
+    void agent.reportResult({ ...finished.result, rolloutId: command.rolloutId });
+    return { accepted: true };
+  }
+  agent.log.info(
+    { imageId: command.imageId, rolloutId: command.rolloutId, claim: command.claim, isJoining: Boolean(running) },
+    "precache requested",
+  );
   if (running) {
     running.rolloutIds.add(command.rolloutId);
+    if (command.claim !== undefined) running.claims.set(command.rolloutId, command.claim);
     return { accepted: true };
   }
   const controller = new AbortController();
-  const download = { rolloutIds: new Set([command.rolloutId]), bytes: 0, controller };
+  const claims = new Map(command.claim === undefined ? [] : [[command.rolloutId, command.claim]]);
+  const download = { rolloutIds: new Set([command.rolloutId]), claims, bytes: 0, controller };
   const started = performance.now();
   agent.downloads.set(command.imageId, download);
   void run();
@@ -80,6 +102,12 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
   async function finish(result: { ok: boolean; bytes: number; error?: ErrorPayload; sources?: { source: string; bytes: number }[] }) {
     const seconds = (performance.now() - started) / 1000;
     for (const rolloutId of download.rolloutIds) {
+      const claim = download.claims.get(rolloutId);
+      if (claim !== undefined)
+        rememberFinished(agent.finishedClaims, `${rolloutId}|${command.imageId}`, {
+          claim,
+          result: { imageId: command.imageId, seconds, ...result },
+        });
       await agent.reportResult({ rolloutId, imageId: command.imageId, seconds, ...result });
     }
   }
@@ -91,4 +119,10 @@ async function startDelay(ms: number, signal: AbortSignal): Promise<void> {
   await sleep(ms, undefined, { signal }).catch(() => {
     throw new AgentError("ABORTED", "download aborted during start delay");
   });
+}
+
+function rememberFinished(claims: Map<string, FinishedClaim>, key: string, finished: FinishedClaim): void {
+  claims.delete(key);
+  claims.set(key, finished);
+  if (claims.size > FINISHED_CLAIMS_MAX) claims.delete(claims.keys().next().value!);
 }

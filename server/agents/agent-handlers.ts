@@ -20,9 +20,9 @@ export function agentHandlers(context: AppContext): AgentEventHandlers {
       void (await context.db.agentCredential.deleteMany({ where: { hypervisorName: name, secretHash } })),
     refused: (name, address, code, message) => void refusals.record(name, address, code, message),
     hello: (hello) => registerHypervisor(context, hello),
-    afterHello: async (hello) => {
+    afterHello: async (hello, isQueued) => {
       await applyInventory(context, hello.name, hello.inventory);
-      await catchUpHypervisor(context, hello);
+      return catchUpHypervisor(context, hello, isQueued);
     },
     progress: (name, progress) => recordProgress(context, name, progress),
     finished: (name, result) => recordFinished(context, name, result),

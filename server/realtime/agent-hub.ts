@@ -22,6 +22,7 @@ import {
   type DownloadFinished,
   type DownloadFinishedResult,
   type DownloadProgress,
+  type ImagePrecache,
   type InventoryReported,
   type ServerToAgentEvents,
 } from "../../protocol/events.ts";
@@ -38,6 +39,8 @@ type AgentSocketData = {
   hasSaidHello?: boolean;
   /** Runs one agent's events in arrival order: a result is never overtaken by its inventory. */
   chain?: Promise<void>;
+  /** Precache commands waiting in `chain` behind the hello's catch-up, by rollout. */
+  queued?: Map<string, number>;
 };
 /** The ack callback an agent's event comes with, typed per event by the contract. */
 type AckCallback<E extends "agent:hello" | "download:finished" | "inventory:reported"> = Parameters<AgentToServerEvents[E]>[1];
@@ -54,8 +57,13 @@ export type AgentEventHandlers = {
   refused(name: string | null, address: string, code: ErrorCode, message: string): void;
   /** Registers the hypervisor and returns the settings the agent should use. */
   hello(hello: AgentHello): Promise<AgentSettings>;
-  /** Runs after the hello is acknowledged, so commands it sends reach a ready agent. */
-  afterHello(hello: AgentHello): Promise<void>;
+  /**
+   * Runs after the hello is acknowledged, so commands it sends reach a ready agent. Precache
+   * commands for this node wait until it returns; `isQueued` says whether one for a rollout is
+   * waiting (the node will have it). Returns the claims it found lost and put back: their
+   * commands, should one still arrive, are not delivered (SUPERSEDED).
+   */
+  afterHello(hello: AgentHello, isQueued: (rolloutId: string) => boolean): Promise<LostClaim[]>;
   progress(name: string, progress: DownloadProgress): Promise<void>;
   /** Resolves once the result is durably written (or known to change nothing): then it is acked. */
   finished(name: string, result: DownloadFinished): Promise<DownloadFinishedResult>;
@@ -64,6 +72,9 @@ export type AgentEventHandlers = {
   /** Every SWEEP_MS: refresh lastSeen of connected names; returns names whose credential is gone. */
   sweep(online: { name: string; secretHash: string }[]): Promise<string[]>;
 };
+
+/** A rollout target's claim that a hello showed lost (the node neither has nor runs it). */
+export type LostClaim = { rolloutId: string; claim: number };
 
 const HELLO_TIMEOUT_MS = 30_000;
 const COMMAND_TIMEOUT_MS = 30_000;
@@ -91,6 +102,8 @@ export class AgentHub {
   private remote: RemoteSender | null = null;
   /** Agents connected to other servers, as the database last said (see refreshRemoteOnline). */
   private remoteOnline = new Set<string>();
+  /** Per connected node: claims its last hello found lost, by rollout (the highest). */
+  private readonly lostClaims = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly log: Logger,
@@ -193,7 +206,12 @@ export class AgentHub {
     return this.remote ? this.remote.send(name, event, payload) : offline(name);
   }
 
-  /** To an agent connected to this server: its ack, TIMEOUT after `timeoutMs`, OFFLINE if it is not here. */
+  /**
+   * To an agent connected to this server: its ack, TIMEOUT after `timeoutMs`, OFFLINE if it is not
+   * here. A precache command goes in line behind the node's hello and its catch-up, and is not
+   * delivered if that catch-up found its claim lost (a node is never sent a claim the server has
+   * already put back for another).
+   */
   async deliverLocal<E extends AgentCommand>(
     name: string,
     event: E,
@@ -202,6 +220,34 @@ export class AgentHub {
   ): Promise<AckOf<E>> {
     const socket = this.sockets.get(name);
     if (!socket) return offline(name);
+    if (event !== "image:precache") return this.emitCommand(socket, name, event, payload, timeoutMs);
+    const { rolloutId, claim } = payload as ImagePrecache;
+    const queued = (socket.data.queued ??= new Map());
+    queued.set(rolloutId, (queued.get(rolloutId) ?? 0) + 1);
+    return new Promise<AckOf<E>>((resolve) => {
+      this.inOrder(socket, async () => {
+        const left = (queued.get(rolloutId) ?? 1) - 1;
+        if (left > 0) queued.set(rolloutId, left);
+        else queued.delete(rolloutId);
+        if (this.sockets.get(name) !== socket) return resolve(offline(name));
+        const lost = this.lostClaims.get(name)?.get(rolloutId);
+        if (claim !== undefined && lost !== undefined && claim <= lost) {
+          this.log.info({ hypervisor: name, rolloutId, claim }, "precache command of a claim the node's hello showed lost: not delivered");
+          return resolve(superseded(name, claim) as AckOf<E>);
+        }
+        // Not awaited: the next event of this node must not wait for this command's ack.
+        resolve(this.emitCommand(socket, name, event, payload, timeoutMs));
+      });
+    });
+  }
+
+  private async emitCommand<E extends AgentCommand>(
+    socket: AgentSocket,
+    name: string,
+    event: E,
+    payload: Parameters<ServerToAgentEvents[E]>[0],
+    timeoutMs: number,
+  ): Promise<AckOf<E>> {
     try {
       // Socket.io cannot resolve its ack type for a generic event name; this signature is the
       // contract's own (ServerToAgentEvents), spelled out once per command.
@@ -285,6 +331,7 @@ export class AgentHub {
       const name = socket.data.name;
       if (!name || this.sockets.get(name) !== socket) return;
       this.sockets.delete(name);
+      this.lostClaims.delete(name);
       // After this socket's hello has been written (no ghost), and only if nobody took the name since.
       this.inOrder(socket, async () => {
         if (!this.sockets.has(name)) await handlers.disconnected(name);
@@ -383,8 +430,18 @@ export class AgentHub {
       return;
     }
     reply({ ok: true, data: credential === undefined ? settings : { ...settings, credential } });
-    await handlers.afterHello(hello);
+    const lost = await handlers.afterHello(hello, (rolloutId) => (socket.data.queued?.get(rolloutId) ?? 0) > 0);
+    if (this.sockets.get(hello.name) !== socket) return;
+    if (lost.length) this.lostClaims.set(hello.name, new Map(lost.map((entry) => [entry.rolloutId, entry.claim])));
+    else this.lostClaims.delete(hello.name);
   }
+}
+
+function superseded(name: string, claim: number): { ok: false; error: { code: "SUPERSEDED"; message: string } } {
+  return {
+    ok: false,
+    error: { code: "SUPERSEDED", message: `claim ${claim} of hypervisor ${name} was put back by its hello; not delivered` },
+  };
 }
 
 function offline(

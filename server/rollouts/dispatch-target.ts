@@ -1,5 +1,7 @@
 // Sends one hypervisor its precache command. The target is claimed (downloading) in the
-// database first, so a second scheduler tick or a restart never sends it twice.
+// database first, so a second scheduler tick or a restart never sends it twice. Each claim has
+// its number (RolloutTarget.claim, carried by the command): what a late answer changes is
+// changed only while that claim is still the target's, and a node recognises a repeat.
 import type { ImagePrecache } from "../../protocol/events.ts";
 import { CellState, TargetState } from "../../protocol/states.ts";
 import type { AppContext } from "../context.ts";
@@ -11,6 +13,7 @@ import { downloadPacing } from "./plan-wave.ts";
 import { peerServingUntil, peerToken } from "./peer-token.ts";
 import { setCell, setCells } from "./set-cell.ts";
 import { failOrRetry } from "./target-retry.ts";
+import { failPoint } from "../fail-points.ts";
 
 export type DispatchContext = Pick<AppContext, "db" | "agents" | "events" | "log" | "publicUrl" | "secrets">;
 export type RolloutWithImage = Rollout & { image: Image & { artifact: Artifact | null } };
@@ -23,6 +26,7 @@ export function precacheCommand(
   rollout: RolloutWithImage,
   lastError: string | null = null,
   peers: PeerSource[] = [],
+  claim?: number,
 ): ImagePrecache | null {
   const { image } = rollout;
   const artifact = image.artifact;
@@ -45,6 +49,7 @@ export function precacheCommand(
     retryBudgetSeconds: rollout.retryBudgetSeconds,
     sealedKey: null, // added per target by dispatchTargets, only for those that may hold it
     ...peerFields(context, rollout, peers),
+    ...(claim === undefined ? {} : { claim }),
   };
 }
 
@@ -105,7 +110,7 @@ export async function dispatchTargets(context: DispatchContext, rollout: Rollout
     claim.hypervisors.push(request.hypervisor);
     byClaim.set(key, claim);
   }
-  const claimed = new Set<string>();
+  const claimed = new Map<string, number>();
   for (const { proxy, source, hypervisors } of byClaim.values()) {
     const rows = await context.db.rolloutTarget.updateManyAndReturn({
       where: { rolloutId: rollout.id, hypervisorName: { in: hypervisors }, state: TargetState.pending },
@@ -114,22 +119,21 @@ export async function dispatchTargets(context: DispatchContext, rollout: Rollout
         proxy,
         source,
         attempts: { increment: 1 },
+        claim: { increment: 1 },
         startedAt: now,
         lastProgressAt: now,
         bytes: 0n,
         nextAttemptAt: null,
       },
-      select: { hypervisorName: true },
+      select: { hypervisorName: true, claim: true },
     });
-    for (const row of rows) claimed.add(row.hypervisorName);
+    for (const row of rows) claimed.set(row.hypervisorName, row.claim);
   }
-  const sending = requests.filter((request) => claimed.has(request.hypervisor));
-  const holders = sealedKey
-    ? await keyHolders(
-        context,
-        sending.map((request) => request.hypervisor),
-      )
-    : null;
+  await failPoint("dispatch:claimed");
+  const sending = requests.flatMap((request) => {
+    const claim = claimed.get(request.hypervisor);
+    return claim === undefined ? [] : [{ ...request, claim }];
+  });
   await setCells(
     context,
     sending.map((request) => request.hypervisor),
@@ -137,13 +141,54 @@ export async function dispatchTargets(context: DispatchContext, rollout: Rollout
     { state: CellState.downloading, bytes: 0n, error: null },
     first.imageSize,
   );
+  await sendClaimed(context, rollout, sending, sealedKey);
+}
+
+/**
+ * Sends again, unchanged, the commands of claims nobody has confirmed (a leader that died between
+ * claiming and sending, say). The node runs, finishes or has finished a claim once: a repeat is
+ * answered from what it knows (agent/handlers/precache-image.ts).
+ */
+export async function resendClaims(
+  context: DispatchContext,
+  rollout: RolloutWithImage,
+  targets: { hypervisor: string; claim: number; lastError: string | null }[],
+): Promise<void> {
+  if (!precacheCommand(context, rollout)) return;
+  let sealedKey: string | null;
+  try {
+    sealedKey = artifactKeyOf(context, rollout.image.artifact!);
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    return; // the next claim fails them, naming the fix (dispatchTargets)
+  }
+  context.log.warn(
+    { rolloutId: rollout.id, nodes: targets.length },
+    "claims of a previous leader unconfirmed by their nodes: commands sent again",
+  );
+  await sendClaimed(context, rollout, targets, sealedKey);
+}
+
+/** A command for each claim; only nodes that may hold a sealed artifact's key get it (others fail their attempt). */
+async function sendClaimed(
+  context: DispatchContext,
+  rollout: RolloutWithImage,
+  sending: { hypervisor: string; claim: number; lastError: string | null; peers?: PeerSource[] }[],
+  sealedKey: string | null,
+): Promise<void> {
+  const holders = sealedKey
+    ? await keyHolders(
+        context,
+        sending.map((request) => request.hypervisor),
+      )
+    : null;
   await Promise.all(
     sending.map((request) => {
+      const command = precacheCommand(context, rollout, request.lastError, request.peers, request.claim)!;
       if (holders && !holders.has(request.hypervisor)) {
         context.log.warn({ hypervisor: request.hypervisor, rolloutId: rollout.id, imageId: rollout.imageId }, KEY_REFUSED.message);
-        return failTarget(context, rollout, request.hypervisor, KEY_REFUSED, first.imageSize);
+        return failTarget(context, rollout, request.hypervisor, KEY_REFUSED, command.imageSize);
       }
-      const command = precacheCommand(context, rollout, request.lastError, request.peers)!;
       return sendCommand(context, rollout, request.hypervisor, { ...command, sealedKey });
     }),
   );
@@ -163,19 +208,34 @@ async function failTarget(
   if (target) await failOrRetry(context, target, rollout, error, 0n, size);
 }
 
-/** Sends a claimed target its command; an agent that went away puts it back, a refusal counts as a failed attempt. */
+/**
+ * Sends a claimed target its command. An agent that went away puts it back, a refusal counts as
+ * a failed attempt: each only while the target is still this claim's (a later hello may have
+ * settled it, and another claim may be in flight by then).
+ */
 async function sendCommand(context: DispatchContext, rollout: RolloutWithImage, hypervisor: string, command: ImagePrecache): Promise<void> {
   const size = command.imageSize;
   const answer = await context.agents.send(hypervisor, "image:precache", command);
-  if (answer.ok) return;
-  const where = { rolloutId_hypervisorName: { rolloutId: rollout.id, hypervisorName: hypervisor } };
+  if (answer.ok) return void (await failPoint("dispatch:acked"));
+  const thisClaim = { rolloutId: rollout.id, hypervisorName: hypervisor, claim: command.claim, state: TargetState.downloading };
+  if (answer.error.code === "SUPERSEDED") {
+    // The node's hello put this claim back before it was delivered: it was never an attempt.
+    await context.db.rolloutTarget.updateMany({
+      where: { rolloutId: rollout.id, hypervisorName: hypervisor, attempts: { gt: 0 } },
+      data: { attempts: { decrement: 1 } },
+    });
+    return;
+  }
   if (answer.error.code === "OFFLINE") {
     // Not an attempt: it waits for the agent to come back.
-    await context.db.rolloutTarget.update({ where, data: { state: TargetState.pending, attempts: { decrement: 1 } } });
-    await setCell(context, hypervisor, rollout.imageId, { state: CellState.pending, bytes: 0n, error: null }, size);
+    const { count } = await context.db.rolloutTarget.updateMany({
+      where: thisClaim,
+      data: { state: TargetState.pending, attempts: { decrement: 1 } },
+    });
+    if (count > 0) await setCell(context, hypervisor, rollout.imageId, { state: CellState.pending, bytes: 0n, error: null }, size);
     return;
   }
   context.log.warn({ hypervisor, rolloutId: rollout.id, error: answer.error }, "precache command refused");
-  const target = await context.db.rolloutTarget.findUnique({ where });
+  const target = await context.db.rolloutTarget.findFirst({ where: thisClaim });
   if (target) await failOrRetry(context, target, rollout, answer.error, 0n, size);
 }

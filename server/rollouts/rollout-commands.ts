@@ -13,6 +13,7 @@ import { modelRolloutSeconds } from "./rollout-model.ts";
 import { loadBandwidths, plannerSeconds } from "./rollout-estimate.ts";
 import { markOnDisk } from "./reconcile-targets.ts";
 import { chunksOf } from "../db/in-chunks.ts";
+import type { LostClaim } from "../realtime/agent-hub.ts";
 
 /** GET /api/rollouts/:id: counts, bytes and load by GROUP BY; the targets themselves only for small rollouts. */
 export async function getRollout(context: Pick<AppContext, "db">, id: string): Promise<RolloutDetail> {
@@ -148,22 +149,30 @@ async function setRunState(context: CommandContext, id: string, from: RolloutSta
 /**
  * After a hello: settle this hypervisor's open targets against what its agent has and is doing,
  * and add it to running rollouts whose selector covers it (a new or returning hypervisor).
- * On disk → done; in flight → left alone; otherwise → pending, and the scheduler sends it.
+ * On disk → done; in flight → left alone (a pending one is taken back as the node's); otherwise →
+ * pending, and the scheduler sends it. `isQueued`: a command for the rollout is on its way to
+ * this connection, after this hello (the node will have it: in flight). Every change is made only
+ * while the target is still at the claim read here, and the claims put back are returned: a
+ * command of theirs that arrives later is not delivered (see AgentHub.deliverLocal).
  */
-export async function catchUpHypervisor(context: CommandContext, hello: Pick<AgentHello, "name" | "inventory" | "active">): Promise<void> {
-  if (!(await context.cache.hasOpenRollouts())) return;
+export async function catchUpHypervisor(
+  context: CommandContext,
+  hello: Pick<AgentHello, "name" | "inventory" | "active">,
+  isQueued: (rolloutId: string) => boolean = () => false,
+): Promise<LostClaim[]> {
+  if (!(await context.cache.hasOpenRollouts())) return [];
   const hypervisor = await context.db.hypervisor.findUnique({ where: { name: hello.name } });
-  if (!hypervisor) return;
+  if (!hypervisor) return [];
   const running = await context.db.rollout.findMany({
     where: { state: { in: [RolloutState.running, RolloutState.paused] } },
     include: { image: true, targets: { where: { hypervisorName: hello.name } } },
   });
   const files = new Set(hello.inventory.map((file) => file.fileName));
-  const active = new Set(hello.active.map((download) => `${download.rolloutId}|${download.imageId}`));
+  const active = new Map(hello.active.map((download) => [`${download.rolloutId}|${download.imageId}`, download.bytes]));
+  const lost: LostClaim[] = [];
   for (const rollout of running) {
     const { image } = rollout;
     const size = image.size === null ? null : Number(image.size);
-    const where = { rolloutId_hypervisorName: { rolloutId: rollout.id, hypervisorName: hello.name } };
     const hasFile = files.has(baseFileName(image.id));
     let target = rollout.targets[0];
     if (!target) {
@@ -174,16 +183,62 @@ export async function catchUpHypervisor(context: CommandContext, hello: Pick<Age
       context.log.info({ hypervisor: hello.name, rolloutId: rollout.id }, "hypervisor joined a running rollout");
     }
     if (target.state !== TargetState.pending && target.state !== TargetState.downloading) continue;
-    if (active.has(`${rollout.id}|${image.id}`)) continue;
+    const atThisClaim = { rolloutId: rollout.id, hypervisorName: hello.name, state: target.state, claim: target.claim };
+    const runningBytes = active.get(`${rollout.id}|${image.id}`);
+    if (runningBytes !== undefined) {
+      // The node is doing it. A target put back meanwhile (its command's answer was lost) is its own again.
+      if (target.state === TargetState.pending) await adoptRunning(context, atThisClaim, runningBytes, size, image.id);
+      continue;
+    }
+    if (target.state === TargetState.downloading && isQueued(rollout.id)) continue;
     if (hasFile) {
       await markOnDisk(context, rollout.id, hello.name, image);
       continue;
     }
     if (target.state === TargetState.downloading) {
-      // The agent is not doing it any more (it restarted, or we missed its result): send again.
-      await context.db.rolloutTarget.update({ where, data: { state: TargetState.pending } });
+      // The agent is not doing it any more (it restarted, or the command never reached it): send again.
+      const { count } = await context.db.rolloutTarget.updateMany({ where: atThisClaim, data: { state: TargetState.pending } });
+      if (count === 0) continue;
+      lost.push({ rolloutId: rollout.id, claim: target.claim });
+      context.log.info({ hypervisor: hello.name, rolloutId: rollout.id, claim: target.claim }, "claim not on the node: put back");
     }
     await setCell(context, hello.name, image.id, { state: CellState.pending, bytes: 0n, error: null }, size);
   }
   context.events.publish("targetsChanged", {});
+  return lost;
+}
+
+/** The node runs a download its target shows pending: a claim of its own, with what it has so far. */
+async function adoptRunning(
+  context: CommandContext,
+  atThisClaim: { rolloutId: string; hypervisorName: string; state: string; claim: number },
+  bytes: number,
+  size: number | null,
+  imageId: string,
+): Promise<void> {
+  const now = new Date();
+  const { count } = await context.db.rolloutTarget.updateMany({
+    where: atThisClaim,
+    data: {
+      state: TargetState.downloading,
+      claim: { increment: 1 },
+      attempts: { increment: 1 },
+      startedAt: now,
+      lastProgressAt: now,
+      bytes: BigInt(Math.floor(bytes)),
+      nextAttemptAt: null,
+    },
+  });
+  if (count === 0) return;
+  context.log.info(
+    { hypervisor: atThisClaim.hypervisorName, rolloutId: atThisClaim.rolloutId },
+    "node runs a download its target showed pending: taken back",
+  );
+  await setCell(
+    context,
+    atThisClaim.hypervisorName,
+    imageId,
+    { state: CellState.downloading, bytes: BigInt(Math.floor(bytes)), error: null },
+    size,
+  );
 }

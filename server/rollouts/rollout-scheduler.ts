@@ -13,6 +13,7 @@ import { holdersOf, markOnDisk, reconcileStaleTargets } from "./reconcile-target
 import { hasStalled, isDue, planWave, type WaveCandidate } from "./plan-wave.ts";
 import { planPeerWave } from "./peer-wave.ts";
 import { findInChunks } from "../db/in-chunks.ts";
+import { CONFIRM_GRACE_MS, resendUnconfirmed } from "./resend-unconfirmed.ts";
 
 const TICK_MS = 1000;
 /** A tick reads every open target; under a storm of pokes (1300 agents reconnecting) ticks
@@ -35,6 +36,8 @@ export class RolloutScheduler {
   private delayed: NodeJS.Timeout | null = null;
   private reconcileTimer: NodeJS.Timeout | null = null;
   private reconciling: Promise<void> = Promise.resolve();
+  private confirmTimer: NodeJS.Timeout | null = null;
+  private confirming: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly context: SchedulerContext,
@@ -49,6 +52,15 @@ export class RolloutScheduler {
     // A target silent for a whole interval whose node holds the file is settled (its result was lost).
     this.reconcileTimer = setInterval(() => void this.reconcile(), this.reconcileMs);
     this.reconcileTimer.unref();
+    // Claims made before this server led, that no node confirmed since: sent again, once.
+    const leaderSince = new Date();
+    this.confirmTimer = setTimeout(() => {
+      this.confirming = this.beforePass()
+        .then(() => resendUnconfirmed(this.context, leaderSince))
+        .then(() => undefined)
+        .catch((error: Error) => this.context.log.warn({ error: error.message }, "re-sending unconfirmed claims failed"));
+    }, CONFIRM_GRACE_MS);
+    this.confirmTimer.unref();
     this.poke();
   }
 
@@ -64,18 +76,27 @@ export class RolloutScheduler {
   }
 
   async stop(): Promise<void> {
+    // First: no tick starts once stopping (poke() needs the timer).
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (this.delayed) clearTimeout(this.delayed);
+    this.delayed = null;
     if (this.reconcileTimer) clearInterval(this.reconcileTimer);
     this.reconcileTimer = null;
+    if (this.confirmTimer) clearTimeout(this.confirmTimer);
+    this.confirmTimer = null;
     await this.reconciling;
-    if (this.timer) clearInterval(this.timer);
-    if (this.delayed) clearTimeout(this.delayed);
-    this.timer = null;
-    this.delayed = null;
+    await this.confirming;
     await this.idle;
   }
 
-  /** Ask for a tick soon; ticks never overlap and are at least MIN_GAP_MS apart. */
+  /**
+   * Ask for a tick soon; ticks never overlap and are at least MIN_GAP_MS apart. Only between
+   * start() and stop(): every server's domain events poke its scheduler, and only the leader's
+   * may dispatch (a follower that ticked on a poke commanded nodes beside the leader).
+   */
   poke(): void {
+    if (!this.timer) return;
     if (this.isTicking) {
       this.isTickWanted = true;
       return;

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "RolloutTarget" ADD COLUMN     "claim" INTEGER NOT NULL DEFAULT 0;
+
