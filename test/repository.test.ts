@@ -724,6 +724,36 @@ describeEachDatabase("repository", (under) => {
       expect(await getRollout(context, id)).toMatchObject({ state: "done", counts: { done: 4 } });
     });
 
+    it("catchUpHypervisor and claims: a queued command is in flight, a pending target the node runs is its own, lost claims are returned", async () => {
+      const { context } = testContext(db);
+      const imageId = await publishedImage(db, 900);
+      const [queued, running, lost] = await enrol(context, 3);
+      const { id } = await createRollout(context, { imageId, hypervisors: [queued, running, lost] });
+      const at = (name: string) => ({ rolloutId_hypervisorName: { rolloutId: id, hypervisorName: name } });
+      const claimed = { state: "downloading", attempts: 1, claim: 1, startedAt: new Date() };
+      await db.rolloutTarget.update({ where: at(queued), data: claimed });
+      await db.rolloutTarget.update({ where: at(lost), data: { ...claimed, claim: 3 } });
+      // Put back after its command's answer was lost (OFFLINE): the server thinks it waits.
+      await db.rolloutTarget.update({ where: at(running), data: { state: "pending", attempts: 0, claim: 1 } });
+
+      // Its command waits behind this hello's catch-up: the node will have it.
+      expect(await catchUpHypervisor(context, { name: queued, inventory: [], active: [] }, (rollout) => rollout === id)).toEqual([]);
+      expect(await catchUpHypervisor(context, { name: running, inventory: [], active: [{ rolloutId: id, imageId, bytes: 7 }] })).toEqual(
+        [],
+      );
+      expect(await catchUpHypervisor(context, { name: lost, inventory: [], active: [] })).toEqual([{ rolloutId: id, claim: 3 }]);
+
+      const targets = Object.fromEntries(
+        (await db.rolloutTarget.findMany({ where: { rolloutId: id } })).map((t) => [t.hypervisorName, [t.state, t.claim, t.attempts]]),
+      );
+      expect(targets).toEqual({
+        [queued]: ["downloading", 1, 1],
+        [running]: ["downloading", 2, 1],
+        [lost]: ["pending", 3, 1],
+      });
+      expect(await cell(db, running, imageId)).toMatchObject({ state: "downloading", bytes: 7n });
+    });
+
     // The agent sends download:finished and then inventory:reported; the server handles them
     // concurrently. Here the result lands between the inventory's read and its write.
     it("an inventory report racing download:finished does not undo verified", async () => {
