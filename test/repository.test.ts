@@ -162,9 +162,7 @@ function testContext(db: Db, source: ImageSource = new ListedSource([])) {
     env: parseEnv({ PRECACHE_DATA_DIR: path.join(os.tmpdir(), "precache-repository-test") }),
   } satisfies Omit<AppContext, "access">;
   const tick = async () => {
-    const scheduler = new RolloutScheduler(context); // a fresh one: no minimum gap since a previous tick
-    scheduler.poke();
-    await scheduler.stop();
+    await new RolloutScheduler(context).passOnce();
   };
   return { context, ui, agents, pokes, tick };
 }

@@ -123,6 +123,11 @@ export class RolloutScheduler {
       });
   }
 
+  /** One pass now, whether started or not (tests drive the scheduler pass by pass). */
+  passOnce(): Promise<void> {
+    return this.tick();
+  }
+
   private async tick(): Promise<void> {
     const rollouts = await this.context.db.rollout.findMany({
       where: { state: RolloutState.running },
