@@ -7,6 +7,7 @@ import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, ProxyAgent, request, type Dispatcher } from "undici";
 import { AgentError } from "../agent-error.ts";
+import { releaseFinalChunk } from "./release-final-chunk.ts";
 import { DEFAULT_RESUME_POLICY, isComplete, nextResumeStep, type ResumePolicy } from "./resume-policy.ts";
 import { createPacer, type Pacer } from "./throttle.ts";
 
@@ -40,6 +41,8 @@ export type ArtifactFetchOptions = {
 const PEER_IDLE_TIMEOUT_MS = 10_000;
 
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+/** Bytes of a response undici buffers ahead of the agent before it stops reading the socket. */
+export const RESPONSE_BUFFER_BYTES = 64 * 1024;
 const FAILURES_KEPT = 6;
 
 type Route = { label: string; dispatcher: Dispatcher; peer?: { url: string; token: string } };
@@ -53,7 +56,8 @@ function dispatcherFor(proxy: string | null, idleTimeoutMs: number): Dispatcher 
     const timeouts = { headersTimeout: idleTimeoutMs, bodyTimeout: idleTimeoutMs };
     // proxyTunnel: false sends a plain `GET http://origin/...` to the proxy. undici 7 defaults to a
     // CONNECT tunnel even for http:// URLs, and Squid cannot cache what it tunnels.
-    dispatcher = proxy ? new ProxyAgent({ uri: proxy, proxyTunnel: false, ...timeouts }) : new Agent(timeouts);
+    const connections = proxy ? new ProxyAgent({ uri: proxy, proxyTunnel: false, ...timeouts }) : new Agent(timeouts);
+    dispatcher = connections.compose(releaseFinalChunk);
     dispatchers.set(key, dispatcher);
   }
   return dispatcher;
@@ -150,6 +154,7 @@ async function* fetchFrom(
       // Also per request: a non-tunnelling ProxyAgent does not hand its timeouts to the proxy pool.
       headersTimeout: idle,
       bodyTimeout: idle,
+      highWaterMark: RESPONSE_BUFFER_BYTES,
       headers: {
         ...(progress.offset > 0 ? { range: `bytes=${start}-` } : {}),
         ...(route.peer ? { authorization: `Bearer ${route.peer.token}` } : {}),
