@@ -18,6 +18,7 @@ import { convertToRaw } from "./convert-to-raw.ts";
 import { createSealedReader } from "./sealed-reader.ts";
 import { freeBytes, fsyncPath } from "../../shared/files.ts";
 import { fileImageBytes } from "./image-bytes.ts";
+import { freeSpaceGuard, inflatedBound, SPACE_MARGIN_BYTES } from "./byte-bounds.ts";
 import { checkImageFormat } from "./inspect-image.ts";
 
 export type HashSpec = { algo: "md5" | "sha1" | "sha256" | "sha384" | "sha512"; value: string };
@@ -29,8 +30,10 @@ export type PlaceImageOptions = {
   cacheDir: string;
   proxies: string[];
   allowDirect?: boolean;
-  /** Decompressed size if known: checked against free space first and against the result. */
+  /** Decompressed size if known (Glance's `size`): checked against free space first; the stream stops beyond it. */
   imageSize?: number | null;
+  /** The artifact's size if known: no source may send more compressed bytes. */
+  compressedSize?: number | null;
   signal?: AbortSignal;
   idleTimeoutMs?: number;
   /** Called with decompressed bytes written so far (throttle on the caller's side). */
@@ -57,7 +60,6 @@ export type PlaceImageOptions = {
 /** `bytes` is the size of the placed file: the raw size when the image was converted. */
 export type PlacedImage = { path: string; bytes: number; compressedBytes: number; seconds: number; convertedFrom: string | null };
 
-const SPACE_MARGIN = 64 * 1024 * 1024;
 const CONVERT_HEARTBEAT_MS = 10_000;
 
 export async function placeImage(options: PlaceImageOptions): Promise<PlacedImage> {
@@ -126,7 +128,11 @@ export async function placeImage(options: PlaceImageOptions): Promise<PlacedImag
   }
 }
 
-/** fetch → gunzip → hash → the open .part file, fsynced. */
+/**
+ * fetch → gunzip → hash → the open .part file, fsynced. Bounded whatever the sources send:
+ * compressed bytes by the artifact's size, inflated bytes by Glance's size, all of them by the
+ * free space less a margin (re-read while writing).
+ */
 async function download(options: PlaceImageOptions, part: FileHandle): Promise<{ bytes: number; compressedBytes: number; digest: string }> {
   const hasher = crypto.createHash(options.hash.algo);
   let bytes = 0;
@@ -148,6 +154,7 @@ async function download(options: PlaceImageOptions, part: FileHandle): Promise<{
   });
   const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 });
   const sealed = options.sealedKey ? createSealedReader(options.sealedKey) : null;
+  const what = `image ${options.imageId}`;
   try {
     await pipeline(
       [
@@ -164,10 +171,13 @@ async function download(options: PlaceImageOptions, part: FileHandle): Promise<{
           resumeFrom: sealed?.resumeFrom,
           peers: options.peers,
           onSourceBytes: options.onSourceBytes,
+          maxBytes: options.compressedSize ?? null,
         }),
         countCompressed,
         ...(sealed ? [sealed.opening] : []),
         gunzip,
+        ...(options.imageSize == null ? [] : [inflatedBound(options.imageSize, what)]),
+        freeSpaceGuard(options.cacheDir, what),
         hashAndCount,
         writeInto(part),
       ],
@@ -192,7 +202,7 @@ async function removeOwnPart(part: FileHandle, partPath: string): Promise<void> 
 async function assertRoom(cacheDir: string, imageSize: number | null, what = "image"): Promise<void> {
   if (imageSize == null) return;
   const free = await freeBytes(cacheDir);
-  if (free < imageSize + SPACE_MARGIN) {
+  if (free < imageSize + SPACE_MARGIN_BYTES) {
     throw new AgentError("DISK_FULL", `not enough space in ${cacheDir}: ${what} needs ${imageSize} bytes (+64 MiB margin), ${free} free`);
   }
 }

@@ -58,6 +58,7 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
         proxies: agent.proxies(),
         allowDirect: agent.config.allowDirect,
         imageSize: command.imageSize,
+        compressedSize: command.compressedSize,
         bandwidthBytesPerSecond: command.bandwidthBytesPerSecond,
         refreshCache: command.refreshCache,
         diskFormat: command.diskFormat,
