@@ -72,6 +72,19 @@ function endlessGzip(kind: EndlessKind): Readable {
   return endlessOf(Buffer.alloc(1 << 20)).pipe(zlib.createGzip({ level: 9 }));
 }
 
+/** `bytes` zeros gzipped (about a thousandth of that), made without holding them in memory. */
+export async function gzipOfZeros(bytes: number): Promise<Buffer> {
+  const block = Buffer.alloc(1 << 20);
+  const zeros = Readable.from(
+    (function* () {
+      for (let left = bytes; left > 0; left -= block.length) yield left >= block.length ? block : block.subarray(0, left);
+    })(),
+  );
+  const parts: Buffer[] = [];
+  for await (const part of zeros.pipe(zlib.createGzip({ level: 9 }))) parts.push(part as Buffer);
+  return Buffer.concat(parts);
+}
+
 function endlessOf(block: Buffer): Readable {
   return new Readable({
     read() {
