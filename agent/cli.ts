@@ -11,14 +11,16 @@ const USAGE = `usage:
                  [--force-raw-images true|false] [--state-dir DIR] [--ca FILE]
                  [--peer-listen ADDRESS:PORT [--peer-upload-mbps 500] [--peer-spool-gib 20]]
   precache-agent fetch <image id> --artifact-url URL --hash sha512:<hex> [--proxy URL[,URL]] [--cache-dir DIR] [--size BYTES] [--allow-direct]
-                 [--compressed-size BYTES] [--disk-format qcow2] [--force-raw-images true|false]
+                 [--compressed-size BYTES] [--virtual-size BYTES] [--disk-format qcow2] [--force-raw-images true|false]
 
 --force-raw-images mirrors nova.conf's force_raw_images (default true, as in nova): images whose
 Glance disk_format is not raw are converted with qemu-img before nova can see them.
 Every image is inspected first, as nova inspects it: its bytes must be the --disk-format given
 (raw when absent), and images that would make qemu open other files are refused (UNSAFE_IMAGE).
 --size (Glance's size) and --compressed-size (the artifact's) bound what is written: a stream that
-inflates beyond --size, or sends more than --compressed-size, stops there (SIZE_MISMATCH).
+inflates beyond --size, or sends more than --compressed-size, stops there (SIZE_MISMATCH). An image
+whose header declares a disk bigger than --virtual-size (Glance's) is refused (VIRTUAL_SIZE_EXCEEDED);
+a raw copy must fit the free space less 64 MiB, and qemu-img may not write beyond it.
 
 --token is the enrolment secret: at its first connection the agent enrols and the server issues
 it a credential of its own, kept in <state dir>/credential-<name>.json (0600, state dir 0700).
@@ -44,6 +46,7 @@ const options = {
   hash: { type: "string" },
   size: { type: "string" },
   "compressed-size": { type: "string" },
+  "virtual-size": { type: "string" },
   "disk-format": { type: "string" },
   "force-raw-images": { type: "string" },
   "state-dir": { type: "string" },
@@ -85,6 +88,7 @@ async function fetchOnce(imageId: string | undefined, values: Record<string, str
     allowDirect: values["allow-direct"] === true,
     imageSize: size,
     compressedSize: byteCount(values, "compressed-size"),
+    virtualSize: byteCount(values, "virtual-size"),
     diskFormat: (values["disk-format"] as string | undefined) ?? null,
     forceRawImages: parseBoolean(
       (values["force-raw-images"] as string | undefined) ?? process.env.PRECACHE_FORCE_RAW_IMAGES,

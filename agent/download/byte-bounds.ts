@@ -1,7 +1,8 @@
 // Bounds on what a download may write, whoever sends the bytes (a compromised peer, a poisoned
-// cache): inflated bytes never beyond Glance's size, and never closer than a margin to a full
-// disk. Each is a pass-through stage of the download's pipeline that fails it at the bound, before
-// the byte that would break it reaches the hash or the disk.
+// cache) and whatever the image declares (a tenant's qcow2): inflated bytes never beyond Glance's
+// size, a disk never bigger than Glance's virtual_size, and never closer than a margin to a full
+// disk. The streaming bounds are pass-through stages of the download's pipeline that fail it at
+// the bound, before the byte that would break it reaches the hash or the disk.
 import { Transform } from "node:stream";
 import { freeBytes } from "../../shared/files.ts";
 import { AgentError } from "../agent-error.ts";
@@ -15,6 +16,27 @@ const SPACE_CHECK_EVERY_BYTES = 64 * 1024 * 1024;
  * and the file writer's buffer, 1 MiB): counted as written already.
  */
 const IN_FLIGHT_BYTES = 4 * 1024 * 1024;
+
+/** Free space on `dir` less the margin; DISK_FULL when `bytes` do not fit in it (`needs` says what needs them). */
+export async function assertRoom(dir: string, bytes: number, needs: string): Promise<number> {
+  const free = await freeBytes(dir);
+  if (free < bytes + SPACE_MARGIN_BYTES) {
+    throw new AgentError("DISK_FULL", `not enough space in ${dir}: ${needs} (+64 MiB margin), ${free} free`);
+  }
+  return free - SPACE_MARGIN_BYTES;
+}
+
+/**
+ * Refuses (VIRTUAL_SIZE_EXCEEDED) an image whose header declares a bigger disk than Glance's
+ * virtual_size: its raw copy (nova's force_raw_images) would be bigger than Glance says.
+ */
+export function assertVirtualSize(declared: number | null, glanceVirtualSize: number | null, what: string): void {
+  if (declared === null || glanceVirtualSize === null || declared <= glanceVirtualSize) return;
+  throw new AgentError(
+    "VIRTUAL_SIZE_EXCEEDED",
+    `${what}: its header declares a virtual size of ${declared} bytes, Glance's virtual_size is ${glanceVirtualSize}: refused`,
+  );
+}
 
 /** Fails with SIZE_MISMATCH before passing on a byte beyond `limit` (Glance's size of the image). */
 export function inflatedBound(limit: number, what: string): Transform {

@@ -59,6 +59,7 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
         allowDirect: agent.config.allowDirect,
         imageSize: command.imageSize,
         compressedSize: command.compressedSize,
+        virtualSize: command.virtualSize,
         bandwidthBytesPerSecond: command.bandwidthBytesPerSecond,
         refreshCache: command.refreshCache,
         diskFormat: command.diskFormat,

@@ -8,12 +8,15 @@ import { Readable } from "node:stream";
 import zlib from "node:zlib";
 
 export type EndlessKind = "inflating" | "empty-members";
+export type DirectFetch = { artifactUrl: string; hash: { algo: "sha512"; value: string }; proxies: string[]; allowDirect: true };
 
 export type GzipOrigin = {
   url: string;
   requests: string[];
   /** Serves `data` gzipped at a new path; returns its URL and Glance-style sha512. */
   serve(data: Buffer): { url: string; sha512: string };
+  /** Serves `data` and returns what placeImage needs to fetch it straight from here. */
+  direct(data: Buffer): DirectFetch;
   /** Serves an endless stream at a new path (no Content-Length); `sentBytes()` counts what it wrote to clients. */
   serveEndless(kind: EndlessKind): { url: string; sentBytes(): number };
   close(): Promise<void>;
@@ -41,13 +44,18 @@ export async function startGzipOrigin(): Promise<GzipOrigin> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const newRoute = () => `/artifacts/${crypto.randomUUID()}/${crypto.randomBytes(8).toString("hex")}.gz`;
+  const serve = (data: Buffer) => {
+    const route = newRoute();
+    served.set(route, zlib.gzipSync(data));
+    return { url: url + route, sha512: crypto.createHash("sha512").update(data).digest("hex") };
+  };
   return {
     url,
     requests,
-    serve(data) {
-      const route = newRoute();
-      served.set(route, zlib.gzipSync(data));
-      return { url: url + route, sha512: crypto.createHash("sha512").update(data).digest("hex") };
+    serve,
+    direct(data) {
+      const { url: artifactUrl, sha512 } = serve(data);
+      return { artifactUrl, hash: { algo: "sha512", value: sha512 }, proxies: [], allowDirect: true };
     },
     serveEndless(kind) {
       const route = newRoute();
