@@ -11,12 +11,16 @@ const USAGE = `usage:
                  [--force-raw-images true|false] [--state-dir DIR] [--ca FILE]
                  [--peer-listen ADDRESS:PORT [--peer-upload-mbps 500] [--peer-spool-gib 20]]
   precache-agent fetch <image id> --artifact-url URL --hash sha512:<hex> [--proxy URL[,URL]] [--cache-dir DIR] [--size BYTES] [--allow-direct]
-                 [--disk-format qcow2] [--force-raw-images true|false]
+                 [--compressed-size BYTES] [--virtual-size BYTES] [--disk-format qcow2] [--force-raw-images true|false]
 
 --force-raw-images mirrors nova.conf's force_raw_images (default true, as in nova): images whose
 Glance disk_format is not raw are converted with qemu-img before nova can see them.
 Every image is inspected first, as nova inspects it: its bytes must be the --disk-format given
 (raw when absent), and images that would make qemu open other files are refused (UNSAFE_IMAGE).
+--size (Glance's size) and --compressed-size (the artifact's) bound what is written: a stream that
+inflates beyond --size, or sends more than --compressed-size, stops there (SIZE_MISMATCH). An image
+whose header declares a disk bigger than --virtual-size (Glance's) is refused (VIRTUAL_SIZE_EXCEEDED);
+a raw copy must fit the free space less 64 MiB, and qemu-img may not write beyond it.
 
 --token is the enrolment secret: at its first connection the agent enrols and the server issues
 it a credential of its own, kept in <state dir>/credential-<name>.json (0600, state dir 0700).
@@ -41,6 +45,8 @@ const options = {
   "artifact-url": { type: "string" },
   hash: { type: "string" },
   size: { type: "string" },
+  "compressed-size": { type: "string" },
+  "virtual-size": { type: "string" },
   "disk-format": { type: "string" },
   "force-raw-images": { type: "string" },
   "state-dir": { type: "string" },
@@ -71,8 +77,7 @@ async function fetchOnce(imageId: string | undefined, values: Record<string, str
   const url = values["artifact-url"] as string | undefined;
   if (!url) throw new Error("fetch needs --artifact-url URL");
   const hash = parseHash(values.hash as string | undefined);
-  const size = values.size === undefined ? null : Number(values.size);
-  if (size !== null && !Number.isSafeInteger(size)) throw new Error(`invalid --size "${values.size}": must be a byte count`);
+  const size = byteCount(values, "size");
   let lastPrint = 0;
   const placed = await placeImage({
     imageId,
@@ -82,6 +87,8 @@ async function fetchOnce(imageId: string | undefined, values: Record<string, str
     proxies: parseProxyList((values.proxy as string | undefined) ?? process.env.PRECACHE_PROXIES),
     allowDirect: values["allow-direct"] === true,
     imageSize: size,
+    compressedSize: byteCount(values, "compressed-size"),
+    virtualSize: byteCount(values, "virtual-size"),
     diskFormat: (values["disk-format"] as string | undefined) ?? null,
     forceRawImages: parseBoolean(
       (values["force-raw-images"] as string | undefined) ?? process.env.PRECACHE_FORCE_RAW_IMAGES,
@@ -99,6 +106,15 @@ async function fetchOnce(imageId: string | undefined, values: Record<string, str
   const converted = placed.convertedFrom ? `, converted from ${placed.convertedFrom} to raw` : "";
   console.log(`${placed.path} ${placed.bytes} bytes verified (${hash.algo})${converted} in ${placed.seconds.toFixed(1)} s`);
   return 0;
+}
+
+function byteCount(values: Record<string, string | boolean | undefined>, name: string): number | null {
+  const value = values[name];
+  if (value === undefined) return null;
+  const count = Number(value);
+  if (typeof value !== "string" || !/^\d+$/.test(value) || !Number.isSafeInteger(count))
+    throw new Error(`invalid --${name} "${String(value)}": must be a byte count`);
+  return count;
 }
 
 function parseHash(value: string | undefined): HashSpec {

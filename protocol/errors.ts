@@ -103,6 +103,10 @@ export const ERROR_CODES = {
   UNSAFE_PATH: fails(409),
   CONVERT_UNAVAILABLE: fails(501),
   CONVERT_FAILED: fails(500),
+  /** The image's header declares a bigger disk than Glance's virtual_size: its raw copy would be bigger than Glance says. */
+  VIRTUAL_SIZE_EXCEEDED: fails(422),
+  /** qemu-img convert reached the raw copy's file-size limit (the free space less the margin). */
+  CONVERT_TOO_LARGE: fails(507),
   ABORTED: fails(409),
 } as const satisfies Record<string, ErrorCodeFacts>;
 

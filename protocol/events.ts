@@ -101,6 +101,11 @@ export const imagePrecache = z.object({
   codec: z.literal("gzip"),
   compressedSize: z.number().int().nonnegative().nullable(),
   imageSize: z.number().int().nonnegative().nullable(),
+  /**
+   * Glance's virtual_size, when the server has it (absent from older servers): an image whose
+   * header declares a bigger disk is refused (VIRTUAL_SIZE_EXCEEDED) before it is converted.
+   */
+  virtualSize: z.number().int().nonnegative().nullable().default(null),
   hash: z.object({ algo: z.enum(["md5", "sha1", "sha256", "sha384", "sha512"]), value: hexDigest }),
   jitterMs: z.number().int().nonnegative().max(3_600_000).default(0),
   /** Per-agent cap on compressed bytes per second; null = unlimited. */

@@ -50,6 +50,10 @@ export const AgentErrorCode = {
   /** A non-raw image, nova's force_raw_images on, and no qemu-img on the hypervisor. */
   convertUnavailable: "CONVERT_UNAVAILABLE",
   convertFailed: "CONVERT_FAILED",
+  /** The image's header declares a bigger disk than Glance's virtual_size. */
+  virtualSizeExceeded: "VIRTUAL_SIZE_EXCEEDED",
+  /** qemu-img's raw output reached its file-size limit. */
+  convertTooLarge: "CONVERT_TOO_LARGE",
   aborted: "ABORTED",
   timeout: "TIMEOUT",
 } as const satisfies Record<string, ErrorCode>;

@@ -37,14 +37,10 @@ describe("the agent never follows a symlink in the cache dir", () => {
   }
 
   function place(cacheDir: string, imageId: string, data: Buffer) {
-    const { url, sha512 } = origin.serve(data);
     return placeImage({
+      ...origin.direct(data),
       imageId,
-      artifactUrl: url,
-      hash: { algo: "sha512", value: sha512 },
       cacheDir,
-      proxies: [],
-      allowDirect: true,
       imageSize: data.length,
       diskFormat: "raw",
     });
@@ -129,14 +125,10 @@ describe("the agent never follows a symlink in the cache dir", () => {
       fs.writeFileSync(baseFilePath(cacheDir, imageId), original);
       const instance = path.join(instances, crypto.randomUUID());
       const data = crypto.randomBytes(512 * 1024);
-      const { url, sha512 } = origin.serve(data);
       const placing = placeImage({
+        ...origin.direct(data),
         imageId,
-        artifactUrl: url,
-        hash: { algo: "sha512", value: sha512 },
         cacheDir,
-        proxies: [],
-        allowDirect: true,
         diskFormat: "raw",
         onProgress() {
           if (fs.existsSync(instance)) return;

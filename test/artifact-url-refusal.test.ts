@@ -38,6 +38,7 @@ describe("artifact URLs outside the announced origin", () => {
       peerUntil: null,
       compressedSize: null,
       imageSize: data.length,
+      virtualSize: null,
       hash: { algo: "sha512", value: crypto.createHash("sha512").update(data).digest("hex") },
       jitterMs: 0,
       bandwidthBytesPerSecond: null,

@@ -12,12 +12,21 @@ import { placeImage } from "../agent/download/place-image.ts";
 import type { PrecacheAgent } from "../agent/precache-agent.ts";
 import { startFakeGlance, type FakeGlance } from "./fake-glance/fake-glance.ts";
 import { startGzipOrigin, type GzipOrigin } from "./support/gzip-origin.ts";
-import { convertedImage, descriptorVmdk, goodQcow2, hostSecret, qcow2WithBackingFile, requireQemu } from "./support/hostile-images.ts";
+import {
+  convertedImage,
+  descriptorVmdk,
+  goodQcow2,
+  hostSecret,
+  qcow2Declaring,
+  qcow2WithBackingFile,
+  requireQemu,
+} from "./support/hostile-images.ts";
 import { startTestAgent } from "./support/test-agent.ts";
 import { publishAndWait, rolloutAndWait, startTestServer, type TestServer } from "./support/test-server.ts";
 
 const FLAT_VMDK = "11111111-1111-4111-8111-000000000001";
 const RAW_LABELLED_QCOW2 = "11111111-1111-4111-8111-000000000002";
+const HUGE_QCOW2 = "11111111-1111-4111-8111-000000000003";
 
 /** Every byte under `dir`, to look for the host file's content. */
 function everything(dir: string): string {
@@ -46,6 +55,8 @@ describe.skipIf(!requireQemu("hostile image tests"))("hostile images", () => {
         images: [
           { id: FLAT_VMDK, name: "flat.vmdk", data: descriptorVmdk(secret.file), disk_format: "vmdk" },
           { id: RAW_LABELLED_QCOW2, name: "not-really-raw.img", data: qcow2WithBackingFile(dir, secret.file), disk_format: "raw" },
+          // Glance says 64 MiB; the header declares 1 TiB, which qemu-img would write out as raw.
+          { id: HUGE_QCOW2, name: "huge.qcow2", data: qcow2Declaring(dir, 2 ** 40), disk_format: "qcow2", virtual_size: 64 * 2 ** 20 },
         ],
       });
       server = await startTestServer({ GLANCE_URL: glance.url });
@@ -78,6 +89,11 @@ describe.skipIf(!requireQemu("hostile image tests"))("hostile images", () => {
       const { targetError, cellError } = await refusedOn(FLAT_VMDK, agents[0]);
       expect(targetError).toMatch(/^UNSAFE_IMAGE: .*monolithicFlat.*nova\.conf/);
       expect(cellError).toBe(targetError);
+    });
+
+    it("refuses a qcow2 whose header declares more than Glance's virtual_size, which the server sends", async () => {
+      const { targetError } = await refusedOn(HUGE_QCOW2, agents[0]);
+      expect(targetError).toMatch(/^VIRTUAL_SIZE_EXCEEDED: .*1099511627776 bytes, Glance's virtual_size is 67108864/);
     });
 
     it("refuses a raw-labelled qcow2 with a backing file, even with force_raw_images off", async () => {
@@ -147,16 +163,12 @@ describe.skipIf(!requireQemu("hostile image tests"))("hostile images", () => {
       ["vmdk", "vmdk", "monolithicSparse"],
     ])("%s (%s %s) lands as raw, identical to the guest", async (diskFormat, qemuFormat, subformat) => {
       const file = subformat || qemuFormat !== "qcow2" ? convertedImage(qcow2, dir, qemuFormat, subformat) : qcow2;
-      const { url, sha512 } = origin.serve(fs.readFileSync(file));
       const cacheDir = fs.mkdtempSync(path.join(dir, "cache-"));
       const imageId = crypto.randomUUID();
       const placed = await placeImage({
+        ...origin.direct(fs.readFileSync(file)),
         imageId,
-        artifactUrl: url,
-        hash: { algo: "sha512", value: sha512 },
         cacheDir,
-        proxies: [],
-        allowDirect: true,
         diskFormat,
         forceRawImages: true,
       });
@@ -167,15 +179,11 @@ describe.skipIf(!requireQemu("hostile image tests"))("hostile images", () => {
 
     it("raw stays raw", async () => {
       const data = crypto.randomBytes(512 * 1024);
-      const { url, sha512 } = origin.serve(data);
       const cacheDir = fs.mkdtempSync(path.join(dir, "cache-"));
       const placed = await placeImage({
+        ...origin.direct(data),
         imageId: crypto.randomUUID(),
-        artifactUrl: url,
-        hash: { algo: "sha512", value: sha512 },
         cacheDir,
-        proxies: [],
-        allowDirect: true,
         diskFormat: "raw",
         forceRawImages: true,
       });

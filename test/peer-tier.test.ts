@@ -4,8 +4,9 @@
 // (encrypted) artifact: peers keep and serve the ciphertext, and a flipped byte fails its chunk.
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrecacheAgent } from "../agent/precache-agent.ts";
+import { peerRollouts } from "./support/peer-rollouts.ts";
 import { startTestAgent } from "./support/test-agent.ts";
 import { publishAndWait, startTestServer, type TestServer } from "./support/test-server.ts";
 
@@ -31,21 +32,12 @@ describe.each<{ kind: string; vars: Record<string, string> }>([
     for (const agent of agents) fs.rmSync(path.dirname(agent.config.cacheDir), { recursive: true, force: true });
   });
 
-  async function rollout(hypervisors: string[]): Promise<string> {
-    const created = await server.api("POST", "/api/rollouts", { imageId, hypervisors, source: "peers" });
-    expect(created.status).toBe(201);
-    return created.body.rollout.id;
-  }
-  const view = async (id: string) => (await server.api("GET", `/api/rollouts/${id}`)).body.rollout;
-  const finished = (id: string) =>
-    vi.waitFor(
-      async () => {
-        const current = await view(id);
-        if (current.state === "running") throw new Error(`still running: ${JSON.stringify(current.counts)}`);
-        return current;
-      },
-      { timeout: 60_000, interval: 200 },
-    );
+  const rollouts = peerRollouts(
+    () => server,
+    () => imageId,
+  );
+  const { finished } = rollouts;
+  const rollout = rollouts.start;
 
   it("sends the group's first node to its Squid route and the next to the holder", async () => {
     const seed = await startTestAgent(server.url, "peer-seed", { peer: PEER });
@@ -69,13 +61,7 @@ describe.each<{ kind: string; vars: Record<string, string> }>([
     // The victim is away while the liar seeds, so the liar is the only holder when it comes back.
     await victim.stop();
     const id = await rollout(["peer-liar", "peer-victim"]);
-    await vi.waitFor(
-      async () => {
-        const node = (await view(id)).hypervisors.find((entry: { name: string }) => entry.name === "peer-liar");
-        if (node?.state !== "done") throw new Error(`liar ${node?.state}`);
-      },
-      { timeout: 60_000, interval: 200 },
-    );
+    await rollouts.nodeDone(id, "peer-liar");
     // Flip bytes in the middle of the liar's kept copy: it now serves a corrupt artifact.
     const spool = path.join(liar.stateDir(), "peer-spool", `${imageId}.gz`);
     const bytes = fs.readFileSync(spool);

@@ -35,6 +35,11 @@ export type ArtifactFetchOptions = {
   peers?: { name: string; url: string; token: string }[];
   /** Bytes received per source ("peer:<name>" or the proxy URL), as they arrive. */
   onSourceBytes?: (source: string, bytes: number) => void;
+  /**
+   * The artifact's size, when known: a source that sends more fails the download with
+   * SIZE_MISMATCH (its bytes counted first, so the server knows whom to stop trusting).
+   */
+  maxBytes?: number | null;
 };
 
 /** A peer silent this long is dropped for the next source (a proxy keeps the full idle timeout). */
@@ -207,6 +212,12 @@ async function* fetchFrom(
       progress.offset += piece.length;
       progress.lastByteAt = performance.now();
       options.onSourceBytes?.(route.label, piece.length);
+      if (options.maxBytes != null && progress.offset > options.maxBytes) {
+        throw new AgentError(
+          "SIZE_MISMATCH",
+          `GET ${options.url} via ${route.label}: sent more than the artifact's ${options.maxBytes} bytes: stopped there`,
+        );
+      }
       // Pace here, before pulling the next chunk off the socket.
       const waitMs = pacer?.take(piece.length) ?? 0;
       if (waitMs > 0) await sleep(waitMs, undefined, { signal: options.signal }).catch(() => assertNotAborted(options.signal));

@@ -3,7 +3,8 @@
 // guests as a raw disk. So, like nova's own fetch_to_raw, a verified and inspected download in
 // another format is converted with `qemu-img convert -O raw`. `qemu-img info` checks once more
 // that the image opens no other file (the inspector has already refused those), and the raw copy
-// is written in a fresh private directory, where nothing planted can redirect qemu-img's output.
+// is written in a fresh private directory, where nothing planted can redirect qemu-img's output,
+// under a file-size limit (the caller's bound: the free space less a margin).
 import fs from "node:fs";
 import path from "node:path";
 import { QEMU_FORMAT_OF_DISK_FORMAT } from "../../protocol/disk-formats.ts";
@@ -36,6 +37,8 @@ export async function convertToRaw(options: {
   fileName: string;
   diskFormat: string;
   imageId: string;
+  /** No byte of the raw copy beyond this (RLIMIT_FSIZE): qemu-img fails with CONVERT_TOO_LARGE instead. */
+  maxRawBytes: number;
   signal?: AbortSignal;
 }): Promise<ConvertedImage> {
   const format = QEMU_FORMAT_OF_DISK_FORMAT[options.diskFormat];
@@ -48,7 +51,7 @@ export async function convertToRaw(options: {
   const dir = await fs.promises.mkdtemp(path.join(options.cacheDir, CONVERT_DIR_PREFIX));
   try {
     const file = path.join(dir, options.fileName + CONVERTED_SUFFIX);
-    await run(["convert", "-f", format, "-O", "raw", INHERITED_IMAGE, file], CONVERT_LIMITS);
+    await run(["convert", "-f", format, "-O", "raw", INHERITED_IMAGE, file], { ...CONVERT_LIMITS, fileSizeBytes: options.maxRawBytes });
     await fsyncPath(file);
     return { file, dir, bytes: (await fs.promises.lstat(file)).size };
   } catch (error) {

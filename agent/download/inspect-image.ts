@@ -5,7 +5,7 @@ import { AgentError } from "../agent-error.ts";
 import type { DetectedFormat, FormatFinding } from "./format-finding.ts";
 import type { ImageBytes } from "./image-bytes.ts";
 import {
-  hasFixedVhdFooter,
+  inspectFixedVhd,
   inspectIso,
   inspectLuks,
   inspectPloop,
@@ -42,15 +42,19 @@ export function inspectImage(bytes: ImageBytes): FormatFinding {
     return {
       format: findings[0].format,
       unsafe: `the data looks like several formats at once (${findings.map((finding) => finding.format).join(", ")})`,
+      virtualSize: null,
     };
-  return findings[0] ?? { format: "raw", unsafe: null };
+  return findings[0] ?? { format: "raw", unsafe: null, virtualSize: null };
 }
+
+/** What an image safely is: its format, and the disk size its header declares (null: raw data, the file is the disk). */
+export type InspectedImage = { format: DetectedFormat; virtualSize: number | null };
 
 /**
  * Refuses (UNSAFE_IMAGE, FORMAT_MISMATCH) an image that is not safely what Glance says it is;
- * returns the detected format. `diskFormat` null (no label) must be raw.
+ * returns the detected format and virtual size. `diskFormat` null (no label) must be raw.
  */
-export function checkImageFormat(bytes: ImageBytes, diskFormat: string | null, what: string): DetectedFormat {
+export function checkImageFormat(bytes: ImageBytes, diskFormat: string | null, what: string): InspectedImage {
   const finding = inspectImage(bytes);
   const claimed = diskFormat ?? "raw";
   if (finding.unsafe) {
@@ -60,8 +64,9 @@ export function checkImageFormat(bytes: ImageBytes, diskFormat: string | null, w
   const accepted = ACCEPTED_FORMATS[claimed];
   if (!accepted)
     throw new AgentError("FORMAT_MISMATCH", `${what}: disk_format ${printable(claimed)} is not one the agent can inspect: refused`);
-  if (accepted.includes(finding.format)) return finding.format;
-  if (claimed === "vhd" && finding.format === "raw" && hasFixedVhdFooter(bytes)) return "vhd";
+  if (accepted.includes(finding.format)) return { format: finding.format, virtualSize: finding.virtualSize };
+  const fixedVhd = claimed === "vhd" && finding.format === "raw" ? inspectFixedVhd(bytes) : null;
+  if (fixedVhd) return { format: "vhd", virtualSize: fixedVhd.virtualSize };
   throw new AgentError(
     "FORMAT_MISMATCH",
     `${what}: Glance says disk_format ${printable(claimed)} but the data is ${finding.format}: refused, as nova refuses it`,

@@ -2,7 +2,7 @@
 // open other files (backing file, external data file). We accept only a plain, self-contained,
 // unencrypted v2/v3 image with a header qemu would accept, and refuse everything else.
 import type { ImageBytes } from "./image-bytes.ts";
-import type { FormatFinding } from "./format-finding.ts";
+import { byteCount, type FormatFinding } from "./format-finding.ts";
 
 const MAGIC = 0x514649fb; // "QFI\xfb"
 const V3_HEADER_LENGTH = 104;
@@ -16,7 +16,8 @@ const MAX_EXTENSIONS = 256;
 export function inspectQcow2(bytes: ImageBytes): FormatFinding | null {
   const header = bytes.read(0, V3_HEADER_LENGTH);
   if (header.length < 4 || header.readUInt32BE(0) !== MAGIC) return null;
-  return { format: "qcow2", unsafe: qcow2Problem(bytes, header) };
+  const virtualSize = header.length >= 32 ? byteCount(header.readBigUInt64BE(24)) : null;
+  return { format: "qcow2", unsafe: qcow2Problem(bytes, header), virtualSize };
 }
 
 function qcow2Problem(bytes: ImageBytes, header: Buffer): string | null {

@@ -3,7 +3,7 @@
 // so like nova (vmdk_allowed_types) we accept only the single-file sparse kinds, whose descriptor is
 // embedded, and check that descriptor line by line.
 import type { ImageBytes } from "./image-bytes.ts";
-import type { FormatFinding } from "./format-finding.ts";
+import { byteCount, type FormatFinding } from "./format-finding.ts";
 import { printable } from "./inspect-qcow2.ts";
 
 const ALLOWED_CREATE_TYPES = ["monolithicSparse", "streamOptimized"];
@@ -17,11 +17,21 @@ const DESCRIPTOR_FILE_PROBE = /(^|[\r\n])[ \t]*(version[ \t]*=[ \t]*"?[123]"?[ \
 export function inspectVmdk(bytes: ImageBytes): FormatFinding | null {
   const head = bytes.read(0, SECTOR);
   const magic = head.subarray(0, 4).toString("latin1");
-  if (magic === "KDMV") return { format: "vmdk", unsafe: sparseProblem(bytes, head) };
+  // A sparse extent's capacity, in sectors, is the disk's size.
+  if (magic === "KDMV")
+    return {
+      format: "vmdk",
+      unsafe: sparseProblem(bytes, head),
+      virtualSize: head.length >= 20 ? byteCount(head.readBigUInt64LE(12)) * SECTOR : null,
+    };
   if (magic === "COWD")
-    return { format: "vmdk", unsafe: "VMDK3 (COWD) image: only monolithicSparse and streamOptimized VMDKs are accepted" };
+    return {
+      format: "vmdk",
+      unsafe: "VMDK3 (COWD) image: only monolithicSparse and streamOptimized VMDKs are accepted",
+      virtualSize: null,
+    };
   const probe = bytes.read(0, 2048).toString("latin1");
-  if (DESCRIPTOR_FILE_PROBE.test(probe)) return { format: "vmdk", unsafe: descriptorFileProblem(bytes) };
+  if (DESCRIPTOR_FILE_PROBE.test(probe)) return { format: "vmdk", unsafe: descriptorFileProblem(bytes), virtualSize: null };
   return null;
 }
 

@@ -16,8 +16,9 @@ import { baseFileName } from "../../protocol/nova-files.ts";
 import { needsConversion } from "../../protocol/disk-formats.ts";
 import { convertToRaw } from "./convert-to-raw.ts";
 import { createSealedReader } from "./sealed-reader.ts";
-import { freeBytes, fsyncPath } from "../../shared/files.ts";
+import { fsyncPath } from "../../shared/files.ts";
 import { fileImageBytes } from "./image-bytes.ts";
+import { assertRoom, assertVirtualSize, freeSpaceGuard, inflatedBound } from "./byte-bounds.ts";
 import { checkImageFormat } from "./inspect-image.ts";
 
 export type HashSpec = { algo: "md5" | "sha1" | "sha256" | "sha384" | "sha512"; value: string };
@@ -29,8 +30,12 @@ export type PlaceImageOptions = {
   cacheDir: string;
   proxies: string[];
   allowDirect?: boolean;
-  /** Decompressed size if known: checked against free space first and against the result. */
+  /** Decompressed size if known (Glance's `size`): checked against free space first; the stream stops beyond it. */
   imageSize?: number | null;
+  /** The artifact's size if known: no source may send more compressed bytes. */
+  compressedSize?: number | null;
+  /** Glance's virtual_size if known: an image whose header declares a bigger disk is refused, converted or not. */
+  virtualSize?: number | null;
   signal?: AbortSignal;
   idleTimeoutMs?: number;
   /** Called with decompressed bytes written so far (throttle on the caller's side). */
@@ -57,7 +62,6 @@ export type PlaceImageOptions = {
 /** `bytes` is the size of the placed file: the raw size when the image was converted. */
 export type PlacedImage = { path: string; bytes: number; compressedBytes: number; seconds: number; convertedFrom: string | null };
 
-const SPACE_MARGIN = 64 * 1024 * 1024;
 const CONVERT_HEARTBEAT_MS = 10_000;
 
 export async function placeImage(options: PlaceImageOptions): Promise<PlacedImage> {
@@ -65,7 +69,7 @@ export async function placeImage(options: PlaceImageOptions): Promise<PlacedImag
   const finalPath = baseFilePath(options.cacheDir, options.imageId);
   const partPath = partFilePath(options.cacheDir, options.imageId);
   await fs.promises.mkdir(options.cacheDir, { recursive: true });
-  await assertRoom(options.cacheDir, options.imageSize ?? null);
+  if (options.imageSize != null) await assertRoom(options.cacheDir, options.imageSize, `image needs ${options.imageSize} bytes`);
   await assertReplaceable(options.cacheDir, finalPath, options.imageId); // early, to spare the download; again before the rename
   const part = await openPartFile(partPath);
   try {
@@ -82,10 +86,20 @@ export async function placeImage(options: PlaceImageOptions): Promise<PlacedImag
       );
     }
     // Every image, converted or not: nothing reaches nova's name unless it is safely what Glance says.
-    checkImageFormat(fileImageBytes(part.fd, bytes), options.diskFormat ?? null, what);
+    const image = checkImageFormat(fileImageBytes(part.fd, bytes), options.diskFormat ?? null, what);
+    assertVirtualSize(image.virtualSize, options.virtualSize ?? null, what);
     const isConverted = options.forceRawImages === true && needsConversion(options.diskFormat);
     if (isConverted) {
-      await assertRoom(options.cacheDir, bytes, "its raw copy"); // raw is sparse, but holds at least the data
+      // The raw copy holds up to the virtual size of data (one qcow2 cluster can stand for all of
+      // it); where the header has no size, at least the data. It must fit, and qemu-img may not
+      // write beyond the room (free space less the margin) whatever it makes of the header.
+      const room = await assertRoom(
+        options.cacheDir,
+        image.virtualSize ?? bytes,
+        image.virtualSize === null
+          ? `its raw copy needs at least ${bytes} bytes`
+          : `its raw copy needs up to ${image.virtualSize} bytes (its virtual size)`,
+      );
       // Conversion reports no bytes of its own: repeat the last figure so the server's
       // no-progress timeout sees a live node during a long qemu-img run.
       const heartbeat = setInterval(() => options.onProgress?.(bytes), CONVERT_HEARTBEAT_MS);
@@ -95,6 +109,7 @@ export async function placeImage(options: PlaceImageOptions): Promise<PlacedImag
         fileName: baseFileName(options.imageId),
         diskFormat: options.diskFormat!,
         imageId: options.imageId,
+        maxRawBytes: room,
         signal: options.signal,
       }).finally(() => clearInterval(heartbeat));
       try {
@@ -126,7 +141,11 @@ export async function placeImage(options: PlaceImageOptions): Promise<PlacedImag
   }
 }
 
-/** fetch → gunzip → hash → the open .part file, fsynced. */
+/**
+ * fetch → gunzip → hash → the open .part file, fsynced. Bounded whatever the sources send:
+ * compressed bytes by the artifact's size, inflated bytes by Glance's size, all of them by the
+ * free space less a margin (re-read while writing).
+ */
 async function download(options: PlaceImageOptions, part: FileHandle): Promise<{ bytes: number; compressedBytes: number; digest: string }> {
   const hasher = crypto.createHash(options.hash.algo);
   let bytes = 0;
@@ -148,6 +167,7 @@ async function download(options: PlaceImageOptions, part: FileHandle): Promise<{
   });
   const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 });
   const sealed = options.sealedKey ? createSealedReader(options.sealedKey) : null;
+  const what = `image ${options.imageId}`;
   try {
     await pipeline(
       [
@@ -164,10 +184,13 @@ async function download(options: PlaceImageOptions, part: FileHandle): Promise<{
           resumeFrom: sealed?.resumeFrom,
           peers: options.peers,
           onSourceBytes: options.onSourceBytes,
+          maxBytes: options.compressedSize ?? null,
         }),
         countCompressed,
         ...(sealed ? [sealed.opening] : []),
         gunzip,
+        ...(options.imageSize == null ? [] : [inflatedBound(options.imageSize, what)]),
+        freeSpaceGuard(options.cacheDir, what),
         hashAndCount,
         writeInto(part),
       ],
@@ -187,14 +210,6 @@ async function removeOwnPart(part: FileHandle, partPath: string): Promise<void> 
     () => false,
   );
   if (isOurs) await fs.promises.rm(partPath, { force: true });
-}
-
-async function assertRoom(cacheDir: string, imageSize: number | null, what = "image"): Promise<void> {
-  if (imageSize == null) return;
-  const free = await freeBytes(cacheDir);
-  if (free < imageSize + SPACE_MARGIN) {
-    throw new AgentError("DISK_FULL", `not enough space in ${cacheDir}: ${what} needs ${imageSize} bytes (+64 MiB margin), ${free} free`);
-  }
 }
 
 function classify(error: unknown, signal?: AbortSignal): unknown {

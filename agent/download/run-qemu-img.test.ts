@@ -48,6 +48,23 @@ describe.skipIf(!prlimit)("qemu-img under resource limits", () => {
     }
   });
 
+  it("limits the files a conversion writes (RLIMIT_FSIZE), and names the limit when it is reached", async () => {
+    withStandIn('grep -E "Max file size" /proc/self/limits');
+    const fd = fs.openSync(process.execPath, "r");
+    try {
+      const limits = { ...CONVERT_LIMITS, fileSizeBytes: 1024 * 1024 };
+      expect(await runQemuImg(["convert"], { imageFd: fd, limits, what: "image x" })).toMatch(/Max file size\s+1048576\s+1048576\s+bytes/);
+      // A writer that does not ignore SIGXFSZ (qemu-img does, and reports "File too large") is killed by it.
+      withStandIn(`exec head -c 2000000 /dev/zero > "${path.join(bin, "out.raw")}"`);
+      await expect(runQemuImg(["convert"], { imageFd: fd, limits, what: "image x" })).rejects.toMatchObject({
+        code: "CONVERT_TOO_LARGE",
+        message: expect.stringContaining("file-size limit of 1048576 bytes"),
+      });
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
   it("hands qemu-img the inspected file as descriptor 3", async () => {
     withStandIn("cat /dev/fd/3");
     const file = path.join(bin, "image");

@@ -1,10 +1,12 @@
 // qemu-img on hostile images runs as nova runs it: under prlimit (CPU seconds, address space) so
 // a crafted header cannot make it spin or eat the hypervisor's memory, with the format always
-// given (-f, never probed), reading the inspected download through an inherited descriptor.
+// given (-f, never probed), reading the inspected download through an inherited descriptor. A
+// conversion also runs under a file-size limit (RLIMIT_FSIZE), so its output cannot fill the disk.
 import { spawn } from "node:child_process";
 import { AgentError } from "../agent-error.ts";
 
-export type QemuLimits = { cpuSeconds: number; addressSpaceBytes?: number };
+/** `fileSizeBytes`: no file qemu-img writes may grow beyond it (its raw output, created at the virtual size). */
+export type QemuLimits = { cpuSeconds: number; addressSpaceBytes?: number; fileSizeBytes?: number };
 
 /** nova's QEMU_IMG_LIMITS for `qemu-img info`. */
 export const INFO_LIMITS: QemuLimits = { cpuSeconds: 30, addressSpaceBytes: 1024 * 1024 * 1024 };
@@ -21,6 +23,7 @@ export function runQemuImg(
   const limits = [
     `--cpu=${options.limits.cpuSeconds}`,
     ...(options.limits.addressSpaceBytes ? [`--as=${options.limits.addressSpaceBytes}`] : []),
+    ...(options.limits.fileSizeBytes === undefined ? [] : [`--fsize=${Math.max(0, Math.floor(options.limits.fileSizeBytes))}`]),
   ];
   const child = spawn("prlimit", [...limits, "--", "qemu-img", ...args], {
     stdio: ["ignore", "pipe", "pipe", options.imageFd],
@@ -51,6 +54,16 @@ export function runQemuImg(
           new AgentError(
             "CONVERT_FAILED",
             `qemu-img ${args[0]} of ${options.what} exceeded its limit of ${options.limits.cpuSeconds} CPU seconds: refused`,
+          ),
+        );
+      }
+      // qemu-img ignores SIGXFSZ and reports EFBIG ("File too large"); a process that does not is killed by it.
+      if (signal === "SIGXFSZ" || /File too large|EFBIG/i.test(message)) {
+        const limit = options.limits.fileSizeBytes;
+        return reject(
+          new AgentError(
+            "CONVERT_TOO_LARGE",
+            `qemu-img ${args[0]} of ${options.what} reached its file-size limit of ${limit} bytes (the free space less the margin): refused`,
           ),
         );
       }

@@ -58,6 +58,8 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
         proxies: agent.proxies(),
         allowDirect: agent.config.allowDirect,
         imageSize: command.imageSize,
+        compressedSize: command.compressedSize,
+        virtualSize: command.virtualSize,
         bandwidthBytesPerSecond: command.bandwidthBytesPerSecond,
         refreshCache: command.refreshCache,
         diskFormat: command.diskFormat,

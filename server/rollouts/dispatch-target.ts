@@ -42,6 +42,7 @@ export function precacheCommand(
     codec: "gzip",
     compressedSize: artifact.compressedSize === null ? null : Number(artifact.compressedSize),
     imageSize: image.size === null ? null : Number(image.size),
+    virtualSize: image.virtualSize === null ? null : Number(image.virtualSize),
     hash: hash as ImagePrecache["hash"],
     ...downloadPacing(rollout),
     refreshCache: lastError !== null && DATA_ERRORS.test(lastError),

@@ -6,6 +6,7 @@ import { DispatchedTargets } from "./dispatched-targets.ts";
 import { finishRolloutIfDone } from "./finish-rollout.ts";
 import { setCell, setCells } from "./set-cell.ts";
 import { failOrRetry } from "./target-retry.ts";
+import { untrustedPeers } from "./untrusted-sources.ts";
 
 type RecordContext = Pick<AppContext, "db" | "cache" | "events" | "log" | "progress">;
 
@@ -59,7 +60,7 @@ async function recordFailure(context: RecordContext, hypervisor: string, result:
   logFinished(context, hypervisor, result);
   // Only the attempt in flight: a failure re-sent after it was applied must not count twice.
   if (target?.state === TargetState.downloading) {
-    await excludeLyingPeers(context, result);
+    await excludeLyingPeers(context, result, size);
     await failOrRetry(context, target, target.rollout, error, BigInt(result.bytes), size);
     context.events.publish("targetsChanged", {});
     return true;
@@ -221,29 +222,24 @@ function logFinished(context: RecordContext, hypervisor: string, result: Downloa
   else context.log.debug({ ...fields, error: result.error }, "download finished");
 }
 
-/** Errors that mean the bytes were bad (not the network): whoever served them is not trusted again. */
-const BAD_BYTES = new Set(["HASH_MISMATCH", "DECOMPRESS_FAILED", "DECRYPT_FAILED", "SIZE_MISMATCH", "INVALID_IMAGE"]);
-
 function peerBytesOf(result: DownloadFinished): number {
   return (result.sources ?? []).filter((entry) => entry.source.startsWith("peer:")).reduce((sum, entry) => sum + entry.bytes, 0);
 }
 
 /**
- * Bytes that failed verification came (in part) from peers: the peer tier stops choosing them for
- * this rollout (the node's retry goes to another holder or its Squid, with a fresh copy).
+ * Bytes that failed verification or broke a bound came (in part) from peers: the peer tier stops
+ * choosing them for this rollout (the node's retry goes to another holder or its Squid, with a
+ * fresh copy).
  */
-async function excludeLyingPeers(context: RecordContext, result: DownloadFinished): Promise<void> {
-  if (!result.error || !BAD_BYTES.has(result.error.code)) return;
-  const peers = (result.sources ?? [])
-    .filter((entry) => entry.source.startsWith("peer:") && entry.bytes > 0)
-    .map((entry) => entry.source.slice(5));
+async function excludeLyingPeers(context: RecordContext, result: DownloadFinished, imageSize: number | null): Promise<void> {
+  const peers = untrustedPeers(result, imageSize);
   if (peers.length === 0) return;
   const rollout = await context.db.rollout.findUnique({ where: { id: result.rolloutId }, select: { excludedPeers: true } });
   const added = peers.filter((peer) => !rollout?.excludedPeers.includes(peer));
   if (!rollout || added.length === 0) return;
   await context.db.rollout.update({ where: { id: result.rolloutId }, data: { excludedPeers: { push: added } } });
   context.log.warn(
-    { rolloutId: result.rolloutId, peers: added, error: result.error.code },
-    "peers served bytes that failed verification: excluded from this rollout",
+    { rolloutId: result.rolloutId, peers: added, error: result.error?.code },
+    "peers served bytes that failed verification or broke a bound: excluded from this rollout",
   );
 }

@@ -17,6 +17,7 @@ const rollout = {
   image: {
     id: "1d7c0b5e-2f4a-4c1e-8e1a-9a6f3b2c4d5e",
     size: 10n,
+    virtualSize: null,
     diskFormat: "raw",
     osHashAlgo: "sha512",
     osHashValue: "ab".repeat(64),

@@ -69,6 +69,13 @@ export function withEmbeddedDescriptor(vmdk: Buffer, descriptor: string): Buffer
   return data;
 }
 
+/** An empty qcow2 (a few hundred KiB at most) whose header declares a disk of `virtualSize` bytes. */
+export function qcow2Declaring(dir: string, virtualSize: number): Buffer {
+  const file = path.join(dir, `declaring-${virtualSize}.qcow2`);
+  qemuImg("create", "-q", "-f", "qcow2", file, String(virtualSize));
+  return fs.readFileSync(file);
+}
+
 export function qcow2WithBackingFile(dir: string, backing: string): Buffer {
   const file = path.join(dir, "overlay.qcow2");
   qemuImg("create", "-q", "-f", "qcow2", "-b", backing, "-F", "raw", file);
@@ -79,4 +86,31 @@ export function qcow2WithDataFile(dir: string, dataFile: string): Buffer {
   const file = path.join(dir, "with-data-file.qcow2");
   qemuImg("create", "-q", "-f", "qcow2", "-o", `data_file=${dataFile}`, file, "1M");
   return fs.readFileSync(file);
+}
+
+/** Where a qcow2 table entry keeps the host offset (bits 9-55). */
+const QCOW2_OFFSET_MASK = 0x00ff_ffff_ffff_fe00n;
+
+/**
+ * A qcow2 of `virtualSize` bytes whose every L2 entry points at one data cluster of 0xab: a few
+ * hundred KiB that qemu reads (and converts) as `virtualSize` bytes of data. qemu-img info and
+ * the format inspector find nothing wrong with it.
+ */
+export function qcow2OneClusterEverywhere(dir: string, virtualSize: number): Buffer {
+  const file = path.join(dir, `one-cluster-${virtualSize}.qcow2`);
+  qemuImg("create", "-q", "-f", "qcow2", file, String(virtualSize));
+  const clusterSize = 64 * 1024;
+  const perL2Table = (clusterSize / 8) * clusterSize;
+  const writes: string[] = [];
+  for (let offset = 0; offset < virtualSize; offset += perL2Table) writes.push("-c", `write -P 0xab ${offset} 64k`);
+  execFileSync("qemu-io", ["-f", "qcow2", ...writes, file], { stdio: "ignore" });
+  const data = fs.readFileSync(file);
+  const l1Offset = Number(data.readBigUInt64BE(40));
+  const dataCluster = data.readBigUInt64BE(Number(data.readBigUInt64BE(l1Offset) & QCOW2_OFFSET_MASK)) & QCOW2_OFFSET_MASK;
+  for (let table = 0; table * perL2Table < virtualSize; table++) {
+    const l2 = Number(data.readBigUInt64BE(l1Offset + table * 8) & QCOW2_OFFSET_MASK);
+    for (let entry = 0; entry < clusterSize / 8 && table * perL2Table + entry * clusterSize < virtualSize; entry++)
+      data.writeBigUInt64BE(dataCluster, l2 + entry * 8);
+  }
+  return data;
 }

@@ -40,14 +40,19 @@ export type RawNode = RawAgent & {
 };
 
 /** An enrolled raw node (hello accepted) that accepts every precache command and reports nothing by itself. */
-export async function connectRawNode(serverUrl: string, name: string, credential?: string): Promise<RawNode> {
+export async function connectRawNode(
+  serverUrl: string,
+  name: string,
+  credential?: string,
+  helloExtra: Record<string, unknown> = {},
+): Promise<RawNode> {
   const raw = await connectRawAgent(serverUrl, credential ? { name, credential } : { name, token: AGENT_TOKEN });
   const commands: { rolloutId: string; imageId: string }[] = [];
   raw.socket.on("image:precache", (command, ack) => {
     commands.push(command);
     ack({ ok: true, data: { accepted: true } });
   });
-  const hello = await raw.hello(name);
+  const hello = await raw.hello(name, helloExtra);
   if (!hello.ok) throw new Error(`hello refused: ${hello.error.code}: ${hello.error.message}`);
   return Object.assign(raw, { commands, credential: hello.data.credential ?? credential ?? "" });
 }
