@@ -206,18 +206,32 @@ export async function run(args: string[]): Promise<void> {
   }
 }
 
-/** Deletes the image from every node, retrying while nodes are offline for a fault, then checks the dirs are empty. */
+/**
+ * Deletes the image from every node, retrying while nodes are offline for a fault, then checks the
+ * dirs are empty. A cleanup answers at once: its outcomes are read from GET /api/cleanups/{id}.
+ */
 async function cleanAll(
   api: (method: string, route: string, body?: unknown) => Promise<{ status: number; body: any }>,
   imageId: string,
   cacheDirs: string[],
 ): Promise<void> {
-  for (let attempt = 0; attempt < 60; attempt++) {
-    const answer = await api("POST", "/api/cleanup", { imageId, hypervisors: cacheDirs.map((dir) => path.basename(path.dirname(dir))) });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const started = await api("POST", "/api/cleanup", { imageId, hypervisors: cacheDirs.map((dir) => path.basename(path.dirname(dir))) });
+    let cleanup: { state: string; hypervisors: { outcome: string }[] } | null = null;
+    while (started.status === 202 && Date.now() < deadline) {
+      const answer = await api("GET", `/api/cleanups/${started.body.cleanup.id}`).catch(() => null);
+      if (answer?.status === 200 && answer.body.cleanup.state !== "running") {
+        cleanup = answer.body.cleanup;
+        break;
+      }
+      await sleep(250);
+    }
     const isClean = cacheDirs.every(
       (dir) => !fs.existsSync(dir) || fs.readdirSync(dir).every((name) => !name.startsWith(baseFileName(imageId))),
     );
-    if (answer.status === 200 && answer.body.hypervisors.every((entry: { ok: boolean }) => entry.ok) && isClean) return;
+    const isEveryNodeClean = cleanup?.hypervisors.every((node) => node.outcome === "deleted" || node.outcome === "absent");
+    if (cleanup?.state === "done" && isEveryNodeClean && isClean) return;
     await sleep(1000);
   }
   throw new Error("cleanup did not empty every cache dir within a minute");

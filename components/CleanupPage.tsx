@@ -1,54 +1,61 @@
 "use client";
-// Stale images with the space they take, per node and in total; clean up the chosen nodes.
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+// Stale images with the space they take, per node and in total; clean up the chosen nodes (the
+// cleanup's own page then shows each node's outcome as it arrives); the recent cleanups.
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { api, formatBytes } from "../lib/api";
-import { usePermission } from "../lib/queries";
-import { cleanupReply, staleListReply, type CleanupReply, type CleanupRequest, type StaleImage } from "../protocol/api/cleanup";
+import { formatElapsed } from "../lib/format-duration";
+import { useCleanupMutation, usePermission } from "../lib/queries";
+import { cleanupListReply, staleListReply, type StaleImage } from "../protocol/api/cleanup";
 import { AppShell } from "./AppShell";
+import { CLEANUP_STATE_BADGES } from "./CleanupDetail";
+import { LocalTime } from "./LocalTime";
 import { ConfirmDialog } from "./Modal";
 import { ReasonButton, firstReason } from "./ReasonButton";
+import { TableScroll } from "./TableScroll";
 import { plural } from "../lib/plural";
 
 export function CleanupPage() {
   return (
     <AppShell title="Cleanup">
       <StaleList />
+      <RecentCleanups />
     </AppShell>
   );
 }
 
 function StaleList() {
   const client = useQueryClient();
+  const router = useRouter();
   const stale = useQuery({
     queryKey: ["stale"],
     queryFn: () => api("GET", "/api/cleanup/stale", staleListReply),
   });
   const [open, setOpen] = useState<string | null>(null);
   const [excluded, setExcluded] = useState<Record<string, Set<string>>>({});
-  const [results, setResults] = useState<Record<string, CleanupReply>>({});
   const [confirming, setConfirming] = useState<StaleImage | null>(null);
   const operator = usePermission("operator");
-  const cleanup = useMutation({
-    mutationFn: (image: StaleImage) => {
-      const skip = excluded[image.imageId] ?? new Set<string>();
-      const hypervisors = image.perNode.map((node) => node.name).filter((name) => !skip.has(name));
-      return api("POST", "/api/cleanup", cleanupReply, {
-        imageId: image.imageId,
-        ...(skip.size ? { hypervisors } : {}),
-        removeArtifact: true,
-      } satisfies CleanupRequest);
-    },
-    onSuccess: (result, image) => {
-      setConfirming(null);
-      setResults((all) => ({ ...all, [image.imageId]: result }));
-    },
-    onSettled: () => client.invalidateQueries({ queryKey: ["stale"] }),
-  });
+  const cleanup = useCleanupMutation();
+  const start = (image: StaleImage) => {
+    const skip = excluded[image.imageId] ?? new Set<string>();
+    const hypervisors = image.perNode.map((node) => node.name).filter((name) => !skip.has(name));
+    cleanup.mutate(
+      { imageId: image.imageId, ...(skip.size ? { hypervisors } : {}), removeArtifact: true },
+      {
+        onSuccess: ({ cleanup: started }) => {
+          setConfirming(null);
+          router.push(`/cleanups/${started.id}`);
+        },
+        onSettled: () => client.invalidateQueries({ queryKey: ["stale"] }),
+      },
+    );
+  };
   const blocker = (image: StaleImage) =>
     firstReason(
       [!operator.isAllowed, operator.reason],
-      [cleanup.isPending, "a cleanup is running"],
+      [cleanup.isPending, "starting the cleanup…"],
       [image.perNode.every((node) => excluded[image.imageId]?.has(node.name)), "every node is unticked"],
     );
   if (stale.isPending) return <p className="muted">Loading…</p>;
@@ -72,7 +79,6 @@ function StaleList() {
         <tbody>
           {stale.data.images.map((image) => {
             const skip = excluded[image.imageId] ?? new Set<string>();
-            const result = results[image.imageId];
             return (
               <tr key={image.imageId} data-testid={`stale-${image.name}`}>
                 <td>
@@ -115,18 +121,6 @@ function StaleList() {
                   <ReasonButton onClick={() => setConfirming(image)} disabled={Boolean(blocker(image))} reason={blocker(image)}>
                     Clean up
                   </ReasonButton>
-                  {result && (
-                    <div data-testid="cleanup-result">
-                      freed {formatBytes(result.freedBytes)}
-                      {result.hypervisors
-                        .filter((h) => !h.ok)
-                        .map((h) => (
-                          <div className="error" key={h.name}>
-                            {h.name}: {h.error}
-                          </div>
-                        ))}
-                    </div>
-                  )}
                 </td>
               </tr>
             );
@@ -138,11 +132,67 @@ function StaleList() {
         <ConfirmCleanup
           image={confirming}
           skip={excluded[confirming.imageId]}
-          onConfirm={() => cleanup.mutate(confirming)}
+          onConfirm={() => start(confirming)}
           onClose={() => setConfirming(null)}
           isPending={cleanup.isPending}
           error={cleanup.error?.message ?? null}
         />
+      )}
+    </>
+  );
+}
+
+/** The last cleanups, newest first, each linking to its page. */
+function RecentCleanups() {
+  const recent = useQuery({
+    queryKey: ["cleanups", "recent"],
+    queryFn: () => api("GET", "/api/cleanups?limit=20", cleanupListReply),
+  });
+  const rows = recent.data?.cleanups ?? [];
+  return (
+    <>
+      <h2 style={{ fontSize: 16, marginTop: 24 }}>Recent cleanups</h2>
+      {recent.isError && <p className="error">{recent.error.message}</p>}
+      {!recent.isPending && rows.length === 0 && <p className="muted">No cleanups yet.</p>}
+      {rows.length > 0 && (
+        <TableScroll label="Recent cleanups" asCards>
+          <table data-testid="cleanup-history">
+            <thead>
+              <tr>
+                <th>Image</th>
+                <th>State</th>
+                <th>Nodes</th>
+                <th>Deleted / not deleted / waiting</th>
+                <th>Freed</th>
+                <th>Started</th>
+                <th>By</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((row) => (
+                <tr key={row.id} data-testid="cleanup-row">
+                  <td data-label="Image">
+                    <Link href={`/cleanups/${row.id}`}>{row.imageName}</Link>
+                  </td>
+                  <td data-label="State">
+                    <span className={`badge ${CLEANUP_STATE_BADGES[row.state]}`}>{row.state}</span>
+                  </td>
+                  <td data-label="Nodes">{row.nodes}</td>
+                  <td data-label="Deleted / not deleted / waiting">
+                    {row.counts.deleted + row.counts.absent} /{" "}
+                    {row.counts.refused + row.counts.offline + row.counts.timeout + row.counts.interrupted} / {row.counts.pending}
+                  </td>
+                  <td data-label="Freed">{formatBytes(row.freedBytes)}</td>
+                  <td data-label="Started">
+                    <LocalTime iso={row.createdAt} />
+                    {row.finishedAt && <span className="muted"> ({formatElapsed(row.createdAt, row.finishedAt)})</span>}
+                  </td>
+                  <td data-label="By">{row.createdBy ?? <span className="muted">—</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       )}
     </>
   );

@@ -1,5 +1,6 @@
 "use client";
 import Link from "next/link";
+import { useRouter } from "next/navigation";
 import { useMemo, useState } from "react";
 import { formatBytes } from "../lib/api";
 import { fleetCoverage, type FleetCoverage, type ImageCoverage } from "../lib/image-coverage";
@@ -126,6 +127,7 @@ function ImageRowView({
   const publish = usePublishMutation();
   const cleanup = useCleanupMutation();
   const pin = usePinMutation();
+  const router = useRouter();
   const toast = useToast();
   const operator = usePermission("operator");
   const [dialog, setDialog] = useState<"rollout" | "cleanup" | null>(null);
@@ -246,12 +248,15 @@ function ImageRowView({
               error={cleanup.error?.message ?? null}
               onClose={() => setDialog(null)}
               onConfirm={() =>
-                cleanup.mutate(image.id, {
-                  onSuccess: (result) => {
-                    setDialog(null);
-                    toast(`${image.name}: freed ${formatBytes(result.freedBytes)}`);
+                cleanup.mutate(
+                  { imageId: image.id },
+                  {
+                    onSuccess: ({ cleanup: started }) => {
+                      setDialog(null);
+                      router.push(`/cleanups/${started.id}`);
+                    },
                   },
-                })
+                )
               }
             />
           )}

@@ -335,7 +335,7 @@ function TargetTable({ rollout: r }: { rollout: RolloutDetailView }) {
   );
 }
 
-function Reason({ text, isFailure }: { text: string; isFailure: boolean }) {
+export function Reason({ text, isFailure }: { text: string; isFailure: boolean }) {
   const short = text.length > 80 ? `${text.slice(0, 77)}…` : text;
   if (short === text) return <span className={isFailure ? "error" : "muted"}>{text}</span>;
   return (

@@ -13,8 +13,10 @@ import {
   type UiDelta,
   type UiToServerEvents,
 } from "../protocol/ui";
+import type { CleanupDetail } from "../protocol/api/cleanup";
+import { mergeCleanupDelta } from "./cleanup-merge";
 import { checkInDevelopment } from "./dev-check";
-import { imagesKey, type ImageList } from "./queries";
+import { cleanupKey, imagesKey, type ImageList } from "./queries";
 
 export type LiveHypervisor = HypervisorHeader & { cells: Map<string, CellView> };
 
@@ -119,6 +121,23 @@ export class LiveStore {
       void this.queryClient.invalidateQueries({ queryKey: ["rollouts"] });
       void this.queryClient.invalidateQueries({ queryKey: ["rollout"] });
     } else if (delta.cells.length) this.refreshRolloutsSoon();
+    // A cleanup's page shows each node's outcome as it arrives, merged into what it read; an
+    // ended cleanup is read again (its final counts), and the history at most once a second.
+    for (const change of delta.cleanups) {
+      this.queryClient.setQueryData<CleanupDetail>(cleanupKey(change.id), (detail) => detail && mergeCleanupDelta(detail, change));
+      if (change.state !== "running") void this.queryClient.invalidateQueries({ queryKey: cleanupKey(change.id) });
+    }
+    if (delta.cleanups.length) this.refreshCleanupsSoon();
+  }
+
+  private cleanupsTimer: ReturnType<typeof setTimeout> | null = null;
+
+  private refreshCleanupsSoon(): void {
+    if (this.cleanupsTimer) return;
+    this.cleanupsTimer = setTimeout(() => {
+      this.cleanupsTimer = null;
+      void this.queryClient.invalidateQueries({ queryKey: ["cleanups"] });
+    }, 1000);
   }
 
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;

@@ -3,7 +3,7 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { hasRole, type Role } from "../protocol/roles";
 import { sessionInfo } from "../protocol/api/access";
-import { type CleanupRequest, cleanupReply } from "../protocol/api/cleanup";
+import { type CleanupRequest, startCleanupReply } from "../protocol/api/cleanup";
 import { imageListReply, imageReply, publishReply, syncReply, type ImageListReply, type ImageView } from "../protocol/api/images";
 import { type CreateRolloutRequest, createRolloutReply, rolloutListReply } from "../protocol/api/rollouts";
 import { auditPage, type AuditEventView } from "../protocol/audit";
@@ -63,11 +63,14 @@ export function useRolloutMutation() {
   });
 }
 
+export const cleanupKey = (cleanupId: string) => ["cleanup", { cleanupId }] as const;
+
+/** Starts a cleanup (202 at once); its outcomes follow on the live socket (lib/live-state.ts). */
 export function useCleanupMutation() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (imageId: string) => api("POST", "/api/cleanup", cleanupReply, { imageId } satisfies CleanupRequest),
-    onSettled: () => client.invalidateQueries({ queryKey: ["rollouts"] }),
+    mutationFn: (body: CleanupRequest) => api("POST", "/api/cleanup", startCleanupReply, body),
+    onSettled: () => client.invalidateQueries({ queryKey: ["cleanups"] }),
   });
 }
 

@@ -160,7 +160,16 @@ export const imageAbort = z.object({ imageId, rolloutId });
 export type ImageAbort = z.infer<typeof imageAbort>;
 export const settingsChanged = z.object({ proxies: z.array(z.string()), pinned: z.array(imageId), artifactBaseUrl: z.string() });
 export type ImageDelete = z.infer<typeof imageDelete>;
-export type ImageDeleteResult = { deleted: boolean; freedBytes: number };
+export const imageDeleteResult = z.object({
+  deleted: z.boolean(),
+  freedBytes: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+});
+export type ImageDeleteResult = z.infer<typeof imageDeleteResult>;
+/** An agent's answer to image:delete, checked like anything else it sends. */
+export const imageDeleteAck = z.discriminatedUnion("ok", [
+  z.object({ ok: z.literal(true), data: imageDeleteResult }),
+  z.object({ ok: z.literal(false), error: agentErrorPayload }),
+]);
 
 export const downloadProgress = z.object({
   rolloutId,

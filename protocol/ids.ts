@@ -9,6 +9,8 @@ export const imageId = z.string().regex(IMAGE_ID_PATTERN, "image id: letters, di
 /** Rollout ids are the server's own (lowercase) UUIDs. */
 export const ROLLOUT_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const rolloutId = z.string().regex(ROLLOUT_ID_PATTERN, "rollout id: a UUID");
+/** Cleanup ids are the server's own (lowercase) UUIDs too. */
+export const CLEANUP_ID_PATTERN = ROLLOUT_ID_PATTERN;
 
 /**
  * A hypervisor's name as agents report it and URLs carry it: a host name (letters, digits,

@@ -2,6 +2,7 @@
 // then deltas. Browser-safe (no node: imports); the dashboard validates what it receives with
 // these schemas in development builds (lib/dev-check.ts).
 import { z } from "zod";
+import { cleanupArtifact, cleanupNodeRow, CleanupState } from "./api/cleanup.ts";
 import { artifactView } from "./api/images.ts";
 import { CellState, RolloutState } from "./states.ts";
 
@@ -37,11 +38,26 @@ export type HypervisorView = z.infer<typeof hypervisorView>;
 export const uiSnapshot = z.object({ hypervisors: z.array(hypervisorView) });
 export type UiSnapshot = z.infer<typeof uiSnapshot>;
 
+/**
+ * A cleanup's news since the last flush: its state, the node outcomes that arrived (each node at
+ * most once per delta, the latest), and its artifact step when that changed.
+ */
+export const cleanupDelta = z.object({
+  id: z.string(),
+  imageId: z.string(),
+  state: z.enum(CleanupState),
+  nodes: z.array(cleanupNodeRow),
+  artifact: cleanupArtifact.nullable(),
+});
+export type CleanupDelta = z.infer<typeof cleanupDelta>;
+
 export const uiDelta = z.object({
   hypervisors: z.array(hypervisorHeader),
   cells: z.array(cellView.extend({ hypervisor: z.string() })),
   artifacts: z.array(z.object({ imageId: z.string(), artifact: artifactView })),
   rollouts: z.array(z.object({ id: z.string(), state: z.enum(RolloutState) })),
+  /** Absent from a server of an older version (several servers, upgraded one at a time). */
+  cleanups: z.array(cleanupDelta).default([]),
 });
 export type UiDelta = z.infer<typeof uiDelta>;
 

@@ -48,6 +48,8 @@ import { secureDataDir } from "./secure-data-dir.ts";
 import { shutdownStep } from "./shutdown-step.ts";
 import { startAuditPruning } from "./audit/prune-audit-events.ts";
 import { createAccess } from "./auth/access.ts";
+import { CleanupJobs } from "./cleanup/cleanup-jobs.ts";
+import { interruptCleanups } from "./cleanup/interrupt-cleanups.ts";
 import { DependencyHealth } from "./health/dependency-health.ts";
 import { watchDatabase } from "./health/watch-database.ts";
 
@@ -109,6 +111,7 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
     events,
     tasks: new Set<Promise<unknown>>(),
     publishing: new Map<string, Promise<unknown>>(),
+    cleanups: new CleanupJobs(log),
   };
   // The same object, completed: the cache and the progress buffer read `db` from it at each
   // query, so a client swapped on the context (tests fake an outage that way) reaches them too.
@@ -180,6 +183,9 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
   await rewrapArtifactKeys(context);
   // Another running server's publish is its own to finish.
   await resumeInterruptedPublishes(context, isClustered ? await instances.aliveIds() : null);
+  // A cleanup whose server is gone is not resumed (see interrupt-cleanups.ts): its unanswered nodes
+  // say so. Not this server's own: one may have been started since it began to listen.
+  await interruptCleanups(context, { alive: isClustered ? await instances.aliveIds() : new Set([instances.id]) });
   context.progress.start();
   // Only the leader schedules: with several servers on one Postgres, exactly one at a time.
   let duties: { stop(): Promise<void> } | null = null;
@@ -237,6 +243,8 @@ export async function startPrecache(options: StartOptions): Promise<RunningPreca
       databaseWatch.stop();
       auditPruning.stop();
       await shutdownStep(log, "local agent", async () => localAgent?.stop());
+      // Before the sockets close: a node that answers now is still recorded; the rest are interrupted.
+      await shutdownStep(log, "cleanups", () => context.cleanups.stop());
       await shutdownStep(log, "scheduler", () => leadership.stop());
       await shutdownStep(log, "progress flush", () => context.progress.stop());
       stopRelay();

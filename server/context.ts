@@ -4,6 +4,7 @@
 // is a field here. Nothing in this file's imports may import it back (`npm run cycles`).
 import type { Logger } from "pino";
 import type { Access } from "./auth/access.ts";
+import type { CleanupJobs } from "./cleanup/cleanup-jobs.ts";
 import type { Db } from "./db/open-database.ts";
 import type { ReadCache } from "./db/read-cache.ts";
 import type { Env } from "./env.ts";
@@ -39,6 +40,8 @@ export type AppContext = {
   tasks: Set<Promise<unknown>>;
   /** Publishes running in this process, by image id. */
   publishing: Map<string, Promise<unknown>>;
+  /** Cleanups running in this process (stopped, and recorded interrupted, at shutdown). */
+  cleanups: CleanupJobs;
 };
 
 export function track<T>(context: Pick<AppContext, "tasks">, task: Promise<T>): Promise<T> {

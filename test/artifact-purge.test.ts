@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "./support/production-server.ts";
 import { cachedBody, getThroughSquid, shouldSkipSquidTests, startSquid, type RunningSquid } from "./support/squid.ts";
-import { publishAndWait, startTestServer, type TestServer } from "./support/test-server.ts";
+import { cleanupAndWait, publishAndWait, startTestServer, type TestServer } from "./support/test-server.ts";
 
 describe.skipIf(shouldSkipSquidTests("artifact purge"))("artifact removal with a Squid purge", () => {
   let server: TestServer;
@@ -32,10 +32,9 @@ describe.skipIf(shouldSkipSquidTests("artifact purge"))("artifact removal with a
     expect((await getThroughSquid(squid.port, artifact.url)).status).toBe(200);
     expect((await cachedBody(squid.port, artifact.url))?.length).toBe(artifact.compressedSize);
 
-    const cleanup = await server.api("POST", "/api/cleanup", { imageId: image.id, removeArtifact: true, purgeProxies: true });
-    expect(cleanup.status).toBe(200);
-    const purges = [...cleanup.body.artifact.purges].sort((a, b) => a.proxy.localeCompare(b.proxy));
-    expect(cleanup.body.artifact.removed).toBe(true);
+    const cleanup = await cleanupAndWait(server, { imageId: image.id, removeArtifact: true, purgeProxies: true });
+    const purges = [...cleanup.artifact.purges].sort((a, b) => a.proxy.localeCompare(b.proxy));
+    expect(cleanup.artifact.outcome).toBe("removed");
     expect(purges).toEqual(
       [
         { proxy: squid.url, status: 200, error: null },

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrecacheAgent } from "../agent/precache-agent.ts";
 import { baseFilePath } from "../agent/download/cache-paths.ts";
 import { startTestAgent } from "./support/test-agent.ts";
-import { publishAndWait, rolloutAndWait, startTestServer, type TestServer } from "./support/test-server.ts";
+import { cleanupAndWait, outcomesByName, publishAndWait, rolloutAndWait, startTestServer, type TestServer } from "./support/test-server.ts";
 
 function qemuImg(): string | null {
   try {
@@ -86,20 +86,21 @@ describe.skipIf(!qemuImg())("cleanup of stale images", () => {
     });
     expect(stale.body.totalBytes).toBe(3 * image.size);
 
-    const cleanup = await server.api("POST", "/api/cleanup", { imageId: image.id });
-    expect(cleanup.status).toBe(200);
-    const byName = Object.fromEntries(cleanup.body.hypervisors.map((h: { name: string }) => [h.name, h]));
-    expect(byName["hv-1"]).toMatchObject({ ok: true, deleted: true, freedBytes: image.size });
-    expect(byName["hv-2"].ok).toBe(false);
+    // Answered at once; each node's outcome and the artifact's removal are read from the history.
+    const cleanup = await cleanupAndWait(server, { imageId: image.id });
+    expect(cleanup).toMatchObject({ state: "done", nodes: 3, removeArtifact: true, counts: { deleted: 1, refused: 2 } });
+    const byName = outcomesByName(cleanup);
+    expect(byName["hv-1"]).toMatchObject({ outcome: "deleted", freedBytes: image.size, error: null });
+    expect(byName["hv-2"].outcome).toBe("refused");
     expect(byName["hv-2"].error).toMatch(/^IN_USE: .*instance disk .*0b3c5f1e-6a7d-4e8f-9a0b-1c2d3e4f5a6b\/disk/);
-    expect(byName["hv-3"].ok).toBe(false);
+    expect(byName["hv-3"].outcome).toBe("refused");
     expect(byName["hv-3"].error).toMatch(/^IN_USE: .*process \d+ \(tail\)/);
-    expect(cleanup.body.freedBytes).toBe(image.size);
+    expect(cleanup.freedBytes).toBe(image.size);
 
     expect(fs.existsSync(baseFilePath(agents[0].config.cacheDir, image.id))).toBe(false);
     expect(fs.existsSync(base2)).toBe(true);
     expect(fs.existsSync(base3)).toBe(true);
-    expect(cleanup.body.artifact.removed).toBe(true);
+    expect(cleanup.artifact).toMatchObject({ outcome: "removed", error: null });
     expect((await fetch(artifactUrl)).status).toBe(404);
 
     const after = await server.api("GET", "/api/cleanup/stale");

@@ -5,7 +5,7 @@ import type { z } from "zod";
 import type { PrecacheAgent } from "../agent/precache-agent.ts";
 import { agentListReply } from "../protocol/agents.ts";
 import { createTokenReply, sessionInfo, sessionListReply, tokenListReply, tokenRevokedReply } from "../protocol/api/access.ts";
-import { cleanupReply, staleListReply } from "../protocol/api/cleanup.ts";
+import { cleanupListReply, cleanupNodePageReply, cleanupReply, staleListReply, startCleanupReply } from "../protocol/api/cleanup.ts";
 import { errorBody } from "../protocol/api/error-body.ts";
 import { hypervisorListReply, hypervisorReply } from "../protocol/api/hypervisors.ts";
 import { imageListReply, imageReply, publishReply } from "../protocol/api/images.ts";
@@ -72,7 +72,11 @@ describe("REST replies match protocol/api", () => {
     await get("/api/session", sessionInfo);
 
     const cleaned = await server.api("POST", "/api/cleanup", { imageId });
-    expectMatches(cleanupReply, cleaned.body, "POST /api/cleanup");
+    expect(cleaned.status).toBe(202);
+    expectMatches(startCleanupReply, cleaned.body, "POST /api/cleanup");
+    await get(`/api/cleanups/${cleaned.body.cleanup.id}`, cleanupReply);
+    await get(`/api/cleanups/${cleaned.body.cleanup.id}/nodes`, cleanupNodePageReply);
+    await get("/api/cleanups", cleanupListReply);
     const refused = await server.api("GET", "/api/rollouts/00000000-0000-4000-8000-000000000000");
     expect(refused.status).toBe(404);
     expectMatches(errorBody, refused.body, "a 404");

@@ -1,6 +1,6 @@
 // Every page of the dashboard at a desktop and a phone size, in the dark and the light scheme:
 // no horizontal page overflow, no serious or critical axe-core violation, and a screenshot of each
-// under test-results/ (kept by CI). The hypervisors are bare agents; one rollout is running.
+// under test-results/ (kept by CI). The hypervisors are bare agents; one rollout and one cleanup are running.
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -40,6 +40,8 @@ describe.skipIf(!chromiumAvailable())("every page, two sizes, two schemes", () =
     }));
     const imageId = await publishFirstImage(server, TOKEN);
     const { rollout } = await api("POST", "/api/rollouts", { imageId });
+    // Bare agents never answer image:delete: the cleanup's page shows a node still waiting.
+    const { cleanup } = await api("POST", "/api/cleanup", { imageId, hypervisors: ["hv-a1", "hv-gone"] });
     pages = [
       { name: "images", path: "/images" },
       { name: "hypervisors", path: "/hypervisors" },
@@ -49,6 +51,7 @@ describe.skipIf(!chromiumAvailable())("every page, two sizes, two schemes", () =
       { name: "rollout", path: `/rollouts/${rollout.id}` },
       { name: "topology", path: "/topology" },
       { name: "cleanup", path: "/cleanup" },
+      { name: "cleanup-detail", path: `/cleanups/${cleanup.id}` },
       { name: "agents", path: "/agents" },
       { name: "access", path: "/access" },
       { name: "audit", path: "/audit" },

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrecacheAgent } from "../agent/precache-agent.ts";
 import { baseFileName } from "../protocol/nova-files.ts";
-import { API_TOKEN, publishAndWait, rolloutAndWait, startTestServer, type TestServer } from "./support/test-server.ts";
+import { API_TOKEN, cleanupAndWait, publishAndWait, rolloutAndWait, startTestServer, type TestServer } from "./support/test-server.ts";
 import { startTestAgent } from "./support/test-agent.ts";
 
 describe("fresh machine: sample image to the local nova cache", () => {
@@ -63,8 +63,8 @@ describe("fresh machine: sample image to the local nova cache", () => {
     expect(metrics).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
     expect(metrics).toMatch(/^nodejs_heap_used_bytes [1-9]\d*$/m);
 
-    const cleanup = await server.api("POST", "/api/cleanup", { imageId: image.id });
-    expect(cleanup.body).toMatchObject({ freedBytes: image.size, hypervisors: [{ name: "hv-local", ok: true, deleted: true }] });
+    const cleanup = await cleanupAndWait(server, { imageId: image.id });
+    expect(cleanup).toMatchObject({ state: "done", freedBytes: image.size, hypervisors: [{ name: "hv-local", outcome: "deleted" }] });
     expect(fs.existsSync(placed)).toBe(false);
     expect(await readMetrics()).not.toContain(`state="cached"`);
   });

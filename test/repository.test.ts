@@ -12,6 +12,7 @@ import type { PrecacheAgent } from "../agent/precache-agent.ts";
 import type { AgentHello, CachedFile } from "../protocol/events.ts";
 import type { AppContext } from "../server/context.ts";
 import { parseEnv } from "../server/env.ts";
+import { CleanupJobs } from "../server/cleanup/cleanup-jobs.ts";
 import { DependencyHealth } from "../server/health/dependency-health.ts";
 import { createArtifactKeyRing } from "../server/keys/artifact-key-ring.ts";
 import { toKek } from "../server/keys/kek-material.ts";
@@ -99,6 +100,7 @@ function recordingUi() {
     cellChanged: (...args: unknown[]) => void events.push(["cellChanged", ...args]),
     artifactChanged: (...args: unknown[]) => void events.push(["artifactChanged", ...args]),
     rolloutChanged: (...args: unknown[]) => void events.push(["rolloutChanged", ...args]),
+    cleanupChanged: (...args: unknown[]) => void events.push(["cleanupChanged", ...args]),
     attach: () => undefined,
     close: () => undefined,
   };
@@ -151,6 +153,7 @@ function testContext(db: Db, source: ImageSource = new ListedSource([])) {
     progress: new ProgressBuffer({ db, log }),
     tasks: new Set<Promise<unknown>>(),
     publishing: new Map<string, Promise<unknown>>(),
+    cleanups: new CleanupJobs(log),
     secrets: {
       agentToken: "agent",
       apiToken: "api",
@@ -236,7 +239,17 @@ describeEachDatabase("repository", (under) => {
         `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`,
       );
       expect(tables.map((row) => row.table_name)).toEqual(
-        expect.arrayContaining(["Artifact", "Hypervisor", "HypervisorImage", "Image", "Rollout", "RolloutTarget", "_prisma_migrations"]),
+        expect.arrayContaining([
+          "Artifact",
+          "Cleanup",
+          "CleanupNode",
+          "Hypervisor",
+          "HypervisorImage",
+          "Image",
+          "Rollout",
+          "RolloutTarget",
+          "_prisma_migrations",
+        ]),
       );
 
       expect(await migrate(driver)).toEqual([]);

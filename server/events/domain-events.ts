@@ -8,7 +8,7 @@
 // Subscribers must be cheap and must not throw: they batch or schedule, they never do the work.
 import type { ArtifactView } from "../../protocol/api/images.ts";
 import type { RolloutState } from "../../protocol/states.ts";
-import type { CellView, HypervisorHeader } from "../../protocol/ui.ts";
+import type { CellView, CleanupDelta, HypervisorHeader } from "../../protocol/ui.ts";
 
 export type DomainEventMap = {
   /** A hypervisor × image cell was written, or removed (state "absent"). */
@@ -19,6 +19,8 @@ export type DomainEventMap = {
   artifactChanged: { imageId: string; artifact: ArtifactView };
   /** A rollout changed state (created running, paused, resumed, retried, cancelled, finished). */
   rolloutChanged: { rolloutId: string; state: RolloutState };
+  /** A cleanup started, a node's outcome arrived, its artifact step changed, or it ended. */
+  cleanupChanged: { cleanup: CleanupDelta };
   /**
    * Rollout targets changed outside the scheduler's own pass (results, failures, a node that said
    * hello): a pass may now have downloads to start.

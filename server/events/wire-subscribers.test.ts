@@ -13,6 +13,7 @@ function wired() {
       hypervisorChanged: (view) => void calls.push(`ui.hypervisor ${view.name}`),
       artifactChanged: (imageId) => void calls.push(`ui.artifact ${imageId}`),
       rolloutChanged: (id, state) => void calls.push(`ui.rollout ${id} ${state}`),
+      cleanupChanged: (cleanup) => void calls.push(`ui.cleanup ${cleanup.id} ${cleanup.state}`),
     },
     cache: { invalidate: (part) => void calls.push(`cache.invalidate ${part}`) },
     scheduler: { poke: () => void calls.push("scheduler.poke") },
@@ -53,6 +54,12 @@ describe("wireSubscribers", () => {
       hypervisor: { name: "hv1", group: null, online: true, freeBytes: 0, lastSeenAt: "2026-11-30T12:00:00.000Z" },
     });
     expect(calls).toEqual(["ui.cell hv1 img cached", "ui.hypervisor hv1"]);
+  });
+
+  it("a cleanup's outcomes go to the dashboard only", () => {
+    const { events, calls } = wired();
+    events.publish("cleanupChanged", { cleanup: { id: "c1", imageId: "img", state: "running", nodes: [], artifact: null } });
+    expect(calls).toEqual(["ui.cleanup c1 running"]);
   });
 });
 

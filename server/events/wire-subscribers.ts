@@ -7,7 +7,7 @@ import type { RolloutScheduler } from "../rollouts/rollout-scheduler.ts";
 import type { DomainEvents } from "./domain-events.ts";
 
 export type Subscribers = {
-  ui: Pick<UiHub, "cellChanged" | "hypervisorChanged" | "artifactChanged" | "rolloutChanged">;
+  ui: Pick<UiHub, "cellChanged" | "hypervisorChanged" | "artifactChanged" | "rolloutChanged" | "cleanupChanged">;
   cache: Pick<ReadCache, "invalidate">;
   scheduler: Pick<RolloutScheduler, "poke">;
   /** Sends this server's agents their settings again (another server changed the topology). */
@@ -21,6 +21,7 @@ export function wireSubscribers(events: Pick<DomainEvents, "subscribe">, { ui, c
   events.subscribe("hypervisorChanged", ({ hypervisor }) => ui.hypervisorChanged(hypervisor));
   events.subscribe("artifactChanged", ({ imageId, artifact }) => ui.artifactChanged(imageId, artifact));
   events.subscribe("rolloutChanged", ({ rolloutId, state }) => ui.rolloutChanged(rolloutId, state));
+  events.subscribe("cleanupChanged", ({ cleanup }) => ui.cleanupChanged(cleanup));
 
   // The read cache forgets what the change made stale.
   // Changes made on another server sharing the database count as much as this one's.

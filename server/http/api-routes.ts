@@ -1,6 +1,4 @@
 // The REST API (DESIGN §6). Each route parses, authorises, and calls one domain function.
-import { cleanupImage } from "../cleanup/cleanup-image.ts";
-import { findStaleImages } from "../cleanup/find-stale-images.ts";
 import { getHypervisor, listHypervisors } from "../hypervisors/hypervisor-queries.ts";
 import { scrapeMetrics } from "./metrics.ts";
 import { getImage, listImages } from "../images/image-queries.ts";
@@ -13,7 +11,6 @@ import { listRolloutPage, listTargetPage } from "../rollouts/rollout-reads.ts";
 import { estimateRollout, parseEstimateQuery } from "../rollouts/rollout-estimate.ts";
 import { deleteGroup, getTopology, setHypervisorGroup, setImagePinned, updateTopology } from "../topology/topology.ts";
 import { createRollout } from "../rollouts/create-rollout.ts";
-import { cleanupRequest } from "../../protocol/api/cleanup.ts";
 import { setGroupRequest } from "../../protocol/api/hypervisors.ts";
 import { pinRequest, publishRequest } from "../../protocol/api/images.ts";
 import { createRolloutRequest } from "../../protocol/api/rollouts.ts";
@@ -174,20 +171,6 @@ export const apiRoutes: Route[] = [
       return { status: 200, body: { image: await getImage(context, params[0]) } };
     },
   },
-  {
-    method: "GET",
-    path: /^\/api\/cleanup\/stale$/,
-    handle: async (context) => ({
-      status: 200,
-      body: await findStaleImages(context, { retentionDays: context.env.PRECACHE_RETENTION_DAYS }),
-    }),
-  },
-  {
-    method: "POST",
-    path: /^\/api\/cleanup$/,
-    audit: { action: "image.cleanup", target: ({ body }) => bodyField(body, "imageId"), imageId: ({ body }) => bodyField(body, "imageId") },
-    handle: async (context, { body }) => ({ status: 200, body: await cleanupImage(context, cleanupRequest.parse(body)) }),
-  },
 ];
 
 function healthAnswer(report: HealthReport) {
@@ -196,7 +179,7 @@ function healthAnswer(report: HealthReport) {
 
 // What the audit trail records of a request: hostile text made storable (no NUL, control
 // characters or lone surrogates, which would fail the audit write) and bounded.
-function bodyField(body: unknown, field: string): string | undefined {
+export function bodyField(body: unknown, field: string): string | undefined {
   const value = (body as Record<string, unknown> | null)?.[field];
   return typeof value === "string" ? storable(value.slice(0, 256)) : undefined;
 }

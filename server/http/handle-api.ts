@@ -12,6 +12,7 @@ import { toDatabaseUnavailable } from "../health/database-errors.ts";
 import { agentRoutes } from "./agent-routes.ts";
 import { apiRoutes } from "./api-routes.ts";
 import { auditRoutes } from "./audit-routes.ts";
+import { cleanupRoutes } from "./cleanup-routes.ts";
 import { nodeImageRoutes } from "./node-image-routes.ts";
 import { readJson, sendError, sendErrorCode, sendJson, sendText } from "./respond.ts";
 import type { Route, RouteRequest, RouteResult } from "./route.ts";
@@ -25,6 +26,7 @@ export const routes: Route[] = [
   ...userRoutes,
   ...tokenRoutes,
   ...apiRoutes,
+  ...cleanupRoutes,
   ...nodeImageRoutes,
   ...auditRoutes,
   ...agentRoutes,

@@ -13,7 +13,7 @@ const cell = (imageId: string, state: CellView["state"], bytes = 0, at = ++clock
   error: null,
   at,
 });
-const delta = (change: Partial<UiDelta>): UiDelta => ({ hypervisors: [], cells: [], artifacts: [], rollouts: [], ...change });
+const delta = (change: Partial<UiDelta>): UiDelta => ({ hypervisors: [], cells: [], artifacts: [], rollouts: [], cleanups: [], ...change });
 
 /** A database stand-in that counts reads and can hold one open until released. */
 function database(initial: UiSnapshot) {

@@ -7,6 +7,7 @@ import type { RolloutState } from "../../protocol/states.ts";
 import {
   UI_NAMESPACE,
   type CellView,
+  type CleanupDelta,
   type HypervisorHeader,
   type ServerToUiEvents,
   type UiDelta,
@@ -26,6 +27,7 @@ export class UiHub {
   private cells = new Map<string, CellView & { hypervisor: string }>();
   private artifacts = new Map<string, ArtifactView>();
   private rollouts = new Map<string, RolloutState>();
+  private cleanups = new Map<string, CleanupDelta>();
   private timer: NodeJS.Timeout | null = null;
   private snapshot: LiveSnapshot | null = null;
   private readonly flushListeners = new Set<(delta: UiDelta) => void>();
@@ -90,6 +92,18 @@ export class UiHub {
     this.schedule();
   }
 
+  /** Merged per cleanup: the latest state and artifact step, each node's latest outcome. */
+  cleanupChanged(change: CleanupDelta): void {
+    const merged = this.cleanups.get(change.id);
+    if (!merged) this.cleanups.set(change.id, { ...change, nodes: [...change.nodes] });
+    else {
+      const nodes = new Map(merged.nodes.map((node) => [node.name, node]));
+      for (const node of change.nodes) nodes.set(node.name, node);
+      this.cleanups.set(change.id, { ...change, nodes: [...nodes.values()], artifact: change.artifact ?? merged.artifact });
+    }
+    this.schedule();
+  }
+
   /** Hears each delta this server flushes (the cluster relay sends it to the other servers). */
   onFlush(listener: (delta: UiDelta) => void): () => void {
     this.flushListeners.add(listener);
@@ -125,11 +139,13 @@ export class UiHub {
       cells: [...this.cells.values()],
       artifacts: [...this.artifacts].map(([imageId, artifact]) => ({ imageId, artifact })),
       rollouts: [...this.rollouts].map(([id, state]) => ({ id, state })),
+      cleanups: [...this.cleanups.values()],
     };
     this.hypervisors.clear();
     this.cells.clear();
     this.artifacts.clear();
     this.rollouts.clear();
+    this.cleanups.clear();
     this.snapshot?.apply(delta);
     // Only this server's browsers: other servers get the delta from the relay and send it to theirs.
     this.namespace?.local.emit("state:delta", delta);

@@ -1,6 +1,7 @@
 // A hand-driven agent connection for tests that send what a real agent never would: it enrols
 // with the enrolment token, answers commands at once (so no server call waits 30 s on it), and
-// lets the caller emit any event with any payload.
+// lets the caller emit any event with any payload. A "stuck" one never answers image:delete,
+// like an agent hung on a dead disk: calls that promise not to wait on agents may name it.
 import { io, type Socket } from "socket.io-client";
 import { AGENT_NAMESPACE, PROTOCOL_VERSION, type AgentHello } from "../../protocol/events.ts";
 
@@ -21,14 +22,21 @@ export function helloFor(name: string, overrides: Partial<AgentHello> = {}): Age
 }
 
 /** Connects to /agent as `name`; rejects with the server's reason when the connection is refused. */
-export async function connectAgent(url: string, name: string, token: string, timeoutMs = 10_000): Promise<RawAgent> {
+export async function connectAgent(
+  url: string,
+  name: string,
+  token: string,
+  timeoutMs = 10_000,
+  options: { isStuckOnDelete?: boolean } = {},
+): Promise<RawAgent> {
   const socket = io(url + AGENT_NAMESPACE, { auth: { name, token }, transports: ["websocket"], reconnection: false, timeout: timeoutMs });
   socket.on("image:precache", (_command: unknown, ack?: (answer: unknown) => void) =>
     ack?.({ ok: false, error: { code: "TEST_AGENT", message: "not downloading" } }),
   );
-  socket.on("image:delete", (_command: unknown, ack?: (answer: unknown) => void) =>
-    ack?.({ ok: true, data: { deleted: false, freedBytes: 0 } }),
-  );
+  if (!options.isStuckOnDelete)
+    socket.on("image:delete", (_command: unknown, ack?: (answer: unknown) => void) =>
+      ack?.({ ok: true, data: { deleted: false, freedBytes: 0 } }),
+    );
   socket.on("image:abort", (_command: unknown, ack?: (answer: unknown) => void) => ack?.({ ok: true, data: { aborted: false } }));
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", () => resolve());

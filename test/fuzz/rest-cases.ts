@@ -4,8 +4,12 @@
 import { mutate, randomJson, randomString, type Rng } from "./prng.ts";
 import type { PathPart, RouteTemplate } from "./route-templates.ts";
 
-/** Ids the server has actually handed out, so cases also reach past "not found". */
-export type KnownValues = { imageIds: string[]; hypervisors: string[]; rolloutIds: string[]; groups: string[] };
+/**
+ * Ids the server has actually handed out, so cases also reach past "not found". `stuckHypervisors`
+ * are connected but never answer image:delete: only POST /api/cleanup names them, which must
+ * answer at once whatever its nodes do (other routes that wait on one node are not fuzzed with them).
+ */
+export type KnownValues = { imageIds: string[]; hypervisors: string[]; rolloutIds: string[]; groups: string[]; stuckHypervisors: string[] };
 
 export type RestCase =
   | { kind: "http"; method: string; path: string; headers: Record<string, string>; body: Buffer | null }
@@ -120,7 +124,8 @@ function sampleBody(path: string, known: KnownValues): unknown {
       nodeTimeoutSeconds: 60,
       bandwidthMbps: 100,
     };
-  if (path === "/api/cleanup") return { imageId: image, hypervisors: [hypervisor], removeArtifact: false, purgeProxies: false };
+  if (path === "/api/cleanup")
+    return { imageId: image, hypervisors: [...known.stuckHypervisors, hypervisor], removeArtifact: false, purgeProxies: false };
   if (path === "/api/topology") {
     return {
       tier1: [{ url: "http://squid-t1:3128", bandwidthMbps: 1000 }],

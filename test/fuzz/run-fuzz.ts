@@ -3,6 +3,7 @@
 // answering throughout, RSS sampled. Failures carry the seed and the case.
 import http from "node:http";
 import { AgentPool } from "./agent-pool.ts";
+import { connectAgent, helloFor, sayHello, type RawAgent } from "./agent-socket.ts";
 import { caseRng } from "./prng.ts";
 import { rawExchange } from "./raw-http.ts";
 import { restCase, type KnownValues, type RestCase } from "./rest-cases.ts";
@@ -39,8 +40,10 @@ const SOCKET_SHARE = 0.3;
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const started = performance.now();
   const templates = routeTemplates();
-  const known = await discover(options.url, options.apiToken);
-  const pool = new AgentPool(options.url, options.agentToken, `fuzz-${options.seed.toString(36)}`, 3);
+  const prefix = `fuzz-${options.seed.toString(36)}`;
+  const stuck = await connectStuckAgent(options.url, options.agentToken, `${prefix}-stuck`);
+  const known = { ...(await discover(options.url, options.apiToken)), stuckHypervisors: [stuck.name] };
+  const pool = new AgentPool(options.url, options.agentToken, prefix, 3);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const statuses: Record<string, number> = {};
   const failures: FuzzFailure[] = [];
@@ -110,6 +113,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   sampleRss();
   rss.endMiB = options.rssMiB?.() ?? null;
   pool.close();
+  stuck.close();
   agent.destroy();
   healthAgent.destroy();
   return {
@@ -162,11 +166,19 @@ async function rawAnswer(url: string, bytes: Buffer): Promise<Answer> {
   return { status: answer.status, error: answer.status === null ? "raw:closed" : undefined, text: answer.head, ms: answer.ms };
 }
 
-async function discover(url: string, token: string): Promise<KnownValues> {
+async function discover(url: string, token: string): Promise<Omit<KnownValues, "stuckHypervisors">> {
   const images = await fetch(`${url}/api/images`, { headers: { authorization: `Bearer ${token}` } }).then(
     (response) => response.json() as Promise<{ images: { id: string }[] }>,
   );
   return { imageIds: images.images.map((image) => image.id), hypervisors: [], rolloutIds: [], groups: ["rack-1"] };
+}
+
+/** An enrolled node that never answers image:delete (the server's command timeout is 30 s). */
+async function connectStuckAgent(url: string, token: string, name: string): Promise<RawAgent> {
+  const stuck = await connectAgent(url, name, token, 5000, { isStuckOnDelete: true });
+  const answer = await sayHello(stuck, helloFor(name), 5000);
+  if (!("ok" in answer) || !answer.ok) throw new Error(`the stuck agent's hello was refused: ${JSON.stringify(answer)}`);
+  return stuck;
 }
 
 function describe(value: unknown): string {

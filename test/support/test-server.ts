@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pino from "pino";
+import type { CleanupNodeRow } from "../../protocol/api/cleanup.ts";
 import { startPrecache, type RunningPrecache, type StartOptions } from "../../server/app.ts";
 import { parseEnv } from "../../server/env.ts";
 
@@ -91,4 +92,27 @@ export async function rolloutAndWait(server: TestServer, body: { imageId: string
     },
     timeoutMs,
   );
+}
+
+/** POST /api/cleanup (answered at once, 202) and the cleanup once it has ended (GET /api/cleanups/{id}). */
+export async function cleanupAndWait(
+  server: Pick<TestServer, "api">,
+  body: { imageId: string; hypervisors?: string[]; removeArtifact?: boolean; purgeProxies?: boolean },
+  timeoutMs = 60_000,
+) {
+  const started = await server.api("POST", "/api/cleanup", body);
+  if (started.status !== 202) throw new Error(`cleanup answered ${started.status}: ${JSON.stringify(started.body)}`);
+  return waitFor(
+    `cleanup ${started.body.cleanup.id}`,
+    async () => {
+      const { body: view } = await server.api("GET", `/api/cleanups/${started.body.cleanup.id}`);
+      return view.cleanup.state === "running" ? undefined : view.cleanup;
+    },
+    timeoutMs,
+  );
+}
+
+/** A cleanup's node outcomes by hypervisor name. */
+export function outcomesByName(cleanup: { hypervisors: CleanupNodeRow[] }): Record<string, CleanupNodeRow> {
+  return Object.fromEntries(cleanup.hypervisors.map((node) => [node.name, node]));
 }
