@@ -45,6 +45,12 @@ describe("repeated precache commands", () => {
     await waitFor("the download running", () => agent.downloads.get(image.id));
     const whileRunning = await server.context.agents.send("hv-repeat", "image:precache", command);
     expect(whileRunning).toEqual({ ok: true, data: { accepted: true } });
+    // A newer claim of the same rollout while it runs (the server lost the first one's answer):
+    // this download answers it too, so a later repeat of claim 2 is a repeat as well.
+    expect(await server.context.agents.send("hv-repeat", "image:precache", { ...command, claim: 2 })).toEqual({
+      ok: true,
+      data: { accepted: true },
+    });
     expect(agent.downloads.get(image.id)?.rolloutIds).toEqual(new Set([command.rolloutId]));
     await waitFor(
       "rollout done",
@@ -58,7 +64,7 @@ describe("repeated precache commands", () => {
     const { ino } = fs.statSync(file);
     await waitFor("results acknowledged", () => agent.unacknowledgedResults().length === 0 || undefined);
 
-    const afterFinish = await server.context.agents.send("hv-repeat", "image:precache", command);
+    const afterFinish = await server.context.agents.send("hv-repeat", "image:precache", { ...command, claim: 2 });
     expect(afterFinish).toEqual({ ok: true, data: { accepted: true } });
     expect(agent.downloads.size, "no download started for the repeat").toBe(0);
     // Told again (a new result id), acknowledged; it changes nothing on the done target.
@@ -70,7 +76,7 @@ describe("repeated precache commands", () => {
     expect(body.rollout.hypervisors[0]).toMatchObject({ attempts: 1 });
 
     // A new claim of the same rollout (the server decided to fetch again) is not a repeat.
-    const fresh = await server.context.agents.send("hv-repeat", "image:precache", { ...command, claim: 2 });
+    const fresh = await server.context.agents.send("hv-repeat", "image:precache", { ...command, claim: 3 });
     expect(fresh).toEqual({ ok: true, data: { accepted: true } });
     await waitFor("the new claim's download placed", () => placed.length === 2 || undefined, 60_000);
   }, 120_000);

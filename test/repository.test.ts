@@ -738,14 +738,17 @@ describeEachDatabase("repository", (under) => {
     it("catchUpHypervisor and claims: a queued command is in flight, a pending target the node runs is its own, lost claims are returned", async () => {
       const { context } = testContext(db);
       const imageId = await publishedImage(db, 900);
-      const [queued, running, lost] = await enrol(context, 3);
-      const { id } = await createRollout(context, { imageId, hypervisors: [queued, running, lost] });
+      const [queued, running, lost, retrying] = await enrol(context, 4);
+      const { id } = await createRollout(context, { imageId, hypervisors: [queued, running, lost, retrying] });
       const at = (name: string) => ({ rolloutId_hypervisorName: { rolloutId: id, hypervisorName: name } });
       const claimed = { state: "downloading", attempts: 1, claim: 1, startedAt: new Date() };
       await db.rolloutTarget.update({ where: at(queued), data: claimed });
       await db.rolloutTarget.update({ where: at(lost), data: { ...claimed, claim: 3 } });
       // Put back after its command's answer was lost (OFFLINE): the server thinks it waits.
       await db.rolloutTarget.update({ where: at(running), data: { state: "pending", attempts: 0, claim: 1 } });
+      // Its failure was recorded (a retry waits); the node's hello still lists that result, unacknowledged.
+      const retryAt = new Date(Date.now() + 60_000);
+      await db.rolloutTarget.update({ where: at(retrying), data: { state: "pending", attempts: 1, claim: 1, nextAttemptAt: retryAt } });
 
       // Its command waits behind this hello's catch-up: the node will have it.
       expect(await catchUpHypervisor(context, { name: queued, inventory: [], active: [] }, (rollout) => rollout === id)).toEqual([]);
@@ -753,6 +756,9 @@ describeEachDatabase("repository", (under) => {
         [],
       );
       expect(await catchUpHypervisor(context, { name: lost, inventory: [], active: [] })).toEqual([{ rolloutId: id, claim: 3 }]);
+      expect(await catchUpHypervisor(context, { name: retrying, inventory: [], active: [{ rolloutId: id, imageId, bytes: 3 }] })).toEqual(
+        [],
+      );
 
       const targets = Object.fromEntries(
         (await db.rolloutTarget.findMany({ where: { rolloutId: id } })).map((t) => [t.hypervisorName, [t.state, t.claim, t.attempts]]),
@@ -761,6 +767,7 @@ describeEachDatabase("repository", (under) => {
         [queued]: ["downloading", 1, 1],
         [running]: ["downloading", 2, 1],
         [lost]: ["pending", 3, 1],
+        [retrying]: ["pending", 1, 1],
       });
       expect(await cell(db, running, imageId)).toMatchObject({ state: "downloading", bytes: 7n });
     });

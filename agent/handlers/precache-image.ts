@@ -19,6 +19,9 @@ export function precacheImage(agent: AgentContext, command: ImagePrecache): { ac
   const key = `${command.rolloutId}|${command.imageId}`;
   const finished = agent.finishedClaims.get(key);
   if (running?.rolloutIds.has(command.rolloutId)) {
+    // The server's newer claim is this download too: its end answers a repeat of that claim.
+    if (command.claim !== undefined)
+      running.claims.set(command.rolloutId, Math.max(command.claim, running.claims.get(command.rolloutId) ?? 0));
     agent.log.info({ imageId: command.imageId, rolloutId: command.rolloutId, claim: command.claim }, "precache repeated: already running");
     return { accepted: true };
   }

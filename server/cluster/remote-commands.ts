@@ -94,7 +94,9 @@ export class RemoteCommands {
       replies = (error as { responses?: Answer[][] }).responses ?? [];
     }
     const answers = new Map<number, AckOf<AgentCommand>>();
-    for (const reply of replies) for (const [index, ack] of Array.isArray(reply) ? reply : []) answers.set(index, ack);
+    // Two servers may answer one item (the node moved between them): an ok from either stands.
+    for (const reply of replies)
+      for (const [index, ack] of Array.isArray(reply) ? reply : []) if (!answers.get(index)?.ok) answers.set(index, ack);
     batch.forEach((item, index) => {
       item.resolve(
         answers.get(index) ?? {

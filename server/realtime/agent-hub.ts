@@ -224,11 +224,26 @@ export class AgentHub {
     const { rolloutId, claim } = payload as ImagePrecache;
     const queued = (socket.data.queued ??= new Map());
     queued.set(rolloutId, (queued.get(rolloutId) ?? 0) + 1);
+    const leaveLine = () => {
+      const left = (queued.get(rolloutId) ?? 1) - 1;
+      if (left > 0) queued.set(rolloutId, left);
+      else queued.delete(rolloutId);
+    };
+    // The wait in line counts against the command's time: one that is not out by then is answered
+    // OFFLINE (not sent, not an attempt) at once, so a slow catch-up never holds a sender or a batch.
+    const deadline = Date.now() + timeoutMs;
     return new Promise<AckOf<E>>((resolve) => {
+      let isAnswered = false;
+      const giveUp = setTimeout(() => {
+        isAnswered = true;
+        leaveLine();
+        resolve(offline(name, `hypervisor ${name}: its hello was still being settled after ${timeoutMs / 1000} s; not sent`));
+      }, timeoutMs);
       this.inOrder(socket, async () => {
-        const left = (queued.get(rolloutId) ?? 1) - 1;
-        if (left > 0) queued.set(rolloutId, left);
-        else queued.delete(rolloutId);
+        if (isAnswered) return;
+        isAnswered = true;
+        clearTimeout(giveUp);
+        leaveLine();
         if (this.sockets.get(name) !== socket) return resolve(offline(name));
         const lost = this.lostClaims.get(name)?.get(rolloutId);
         if (claim !== undefined && lost !== undefined && claim <= lost) {
@@ -236,7 +251,7 @@ export class AgentHub {
           return resolve(superseded(name, claim) as AckOf<E>);
         }
         // Not awaited: the next event of this node must not wait for this command's ack.
-        resolve(this.emitCommand(socket, name, event, payload, timeoutMs));
+        resolve(this.emitCommand(socket, name, event, payload, Math.max(1, deadline - Date.now())));
       });
     });
   }

@@ -186,8 +186,10 @@ export async function catchUpHypervisor(
     const atThisClaim = { rolloutId: rollout.id, hypervisorName: hello.name, state: target.state, claim: target.claim };
     const runningBytes = active.get(`${rollout.id}|${image.id}`);
     if (runningBytes !== undefined) {
-      // The node is doing it. A target put back meanwhile (its command's answer was lost) is its own again.
-      if (target.state === TargetState.pending) await adoptRunning(context, atThisClaim, runningBytes, size, image.id);
+      // The node is doing it. A target put back meanwhile (its command's answer was lost) is its own
+      // again; not one waiting for a retry: that node's entry is the failure still in its outbox.
+      if (target.state === TargetState.pending && target.nextAttemptAt === null)
+        await adoptRunning(context, atThisClaim, runningBytes, size, image.id);
       continue;
     }
     if (target.state === TargetState.downloading && isQueued(rollout.id)) continue;
